@@ -1,0 +1,109 @@
+package io.github.mtldl4j.loss;
+
+import java.util.Objects;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * A task loss scaled by a weight: score and gradient of {@code weight * inner}.
+ *
+ * <p>DL4J's {@code ComputationGraph} adds its output layers' scores with no weights, so a per-task
+ * weight has to live inside the output layer's loss, where it scales the gradient as well as the
+ * reported score. The weight can be changed between steps ({@link #setWeight(double)}); the running
+ * layer holds this very object, so the change applies on the next pass without a rebuild. The class
+ * is a plain Jackson bean and round-trips through the graph's JSON and {@code ModelSerializer}.
+ */
+public final class WeightedLoss implements ILossFunction {
+    private static final long serialVersionUID = 1L;
+
+    @JsonProperty("inner")
+    private ILossFunction inner;
+    @JsonProperty("weight")
+    private double weight;
+
+    /** For Jackson. */
+    public WeightedLoss() {
+        this.weight = 1.0;
+    }
+
+    /**
+     * @param inner the loss to scale, not itself a {@code WeightedLoss}
+     * @param weight finite and {@code >= 0}
+     */
+    public WeightedLoss(ILossFunction inner, double weight) {
+        Objects.requireNonNull(inner, "inner loss");
+        if (inner instanceof WeightedLoss) {
+            throw new IllegalArgumentException("WeightedLoss must wrap a plain loss, received another WeightedLoss: "
+                    + "set the weight of the existing one instead.");
+        }
+        this.inner = inner;
+        setWeight(weight);
+    }
+
+    /** The wrapped loss. */
+    public ILossFunction getInner() {
+        return inner;
+    }
+
+    /** The current weight. */
+    public double getWeight() {
+        return weight;
+    }
+
+    /**
+     * Sets the weight used from the next forward/backward pass on.
+     *
+     * @throws IllegalArgumentException if {@code newWeight} is NaN, infinite or negative
+     */
+    public void setWeight(double newWeight) {
+        if (!Double.isFinite(newWeight) || newWeight < 0) {
+            throw new IllegalArgumentException("Loss weight must be finite and >= 0, received " + newWeight + ".");
+        }
+        this.weight = newWeight;
+    }
+
+    @Override
+    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
+        return weight * inner.computeScore(labels, preOutput, activationFn, mask, average);
+    }
+
+    @Override
+    public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        return inner.computeScoreArray(labels, preOutput, activationFn, mask).muli(weight);
+    }
+
+    @Override
+    public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        return inner.computeGradient(labels, preOutput, activationFn, mask).muli(weight);
+    }
+
+    @Override
+    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
+                                                          INDArray mask, boolean average) {
+        Pair<Double, INDArray> unweighted = inner.computeGradientAndScore(labels, preOutput, activationFn, mask, average);
+        return new Pair<>(weight * unweighted.getFirst(), unweighted.getSecond().muli(weight));
+    }
+
+    @Override
+    public String name() {
+        return "Weighted(" + inner.name() + ", " + weight + ")";
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof WeightedLoss other && Double.compare(weight, other.weight) == 0 && Objects.equals(inner, other.inner);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(inner, weight);
+    }
+}

@@ -1,0 +1,115 @@
+package io.github.mtldl4j.model;
+
+import io.github.mtldl4j.graph.GraphLayout;
+import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.task.TaskType;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+
+/**
+ * The task metadata stored inside a model zip beside DL4J's own entries: tasks (name, type, width,
+ * activation, head widths) and the graph layout. Losses and weights are not repeated here: they live in
+ * the graph configuration, which is the single source of truth for them.
+ */
+final class ModelMetadata {
+    /** Zip entry holding the metadata. */
+    static final String ENTRY = "mtl-dl4j/model.json";
+    /** Version of the metadata format; bumped on incompatible change. */
+    static final int FORMAT = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelMetadata() {
+    }
+
+    /** A task as stored: the loss and weight are supplied from the graph on load. */
+    record StoredTask(String name, TaskType type, int width, Activation activation, List<Integer> headWidths) {
+        static StoredTask of(Task task) {
+            return new StoredTask(task.name(), task.type(), task.width(), task.activation(), task.headWidths());
+        }
+    }
+
+    static String write(List<Task> tasks, GraphLayout layout) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("library", "mtl-dl4j");
+        ArrayNode taskArray = root.putArray("tasks");
+        for (Task task : tasks) {
+            ObjectNode t = taskArray.addObject();
+            t.put("name", task.name());
+            t.put("type", task.type().name());
+            t.put("width", task.width());
+            t.put("activation", task.activation().name());
+            ArrayNode head = t.putArray("head_widths");
+            task.headWidths().forEach(head::add);
+        }
+        ObjectNode l = root.putObject("layout");
+        l.put("sharing", layout.sharing());
+        l.put("input_width", layout.inputWidth());
+        ObjectNode owners = l.putObject("owners");
+        layout.owners().forEach((vertex, owner) -> {
+            if (owner == null) {
+                owners.putNull(vertex);
+            } else {
+                owners.put(vertex, owner);
+            }
+        });
+        ObjectNode cascades = l.putObject("cascades");
+        layout.cascades().forEach((target, sources) -> {
+            ArrayNode s = cascades.putArray(target);
+            sources.forEach(s::add);
+        });
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not write model metadata", e);
+        }
+    }
+
+    record Parsed(List<StoredTask> tasks, GraphLayout layout) {
+    }
+
+    /** Parses metadata; {@code source} names the file in error messages. */
+    static Parsed read(String json, String source) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IOException(source + ": entry " + ENTRY + " is not valid JSON (" + e.getMessage() + ")", e);
+        }
+        int format = root.path("format").asInt(-1);
+        if (format != FORMAT) {
+            throw new IOException(source + ": model metadata format " + format + " is not supported; this version of mtl-dl4j "
+                    + "reads format " + FORMAT + ". Load it with the mtl-dl4j version that saved it, or retrain.");
+        }
+        try {
+            List<StoredTask> tasks = new ArrayList<>();
+            for (JsonNode t : root.withArray("tasks")) {
+                List<Integer> head = new ArrayList<>();
+                t.withArray("head_widths").forEach(w -> head.add(w.asInt()));
+                tasks.add(new StoredTask(t.get("name").asText(), TaskType.valueOf(t.get("type").asText()), t.get("width").asInt(),
+                        Activation.valueOf(t.get("activation").asText()), head));
+            }
+            JsonNode l = root.get("layout");
+            Map<String, String> owners = new LinkedHashMap<>();
+            l.get("owners").fields().forEachRemaining(e -> owners.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+            Map<String, List<String>> cascades = new LinkedHashMap<>();
+            l.get("cascades").fields().forEachRemaining(e -> {
+                List<String> sources = new ArrayList<>();
+                e.getValue().forEach(s -> sources.add(s.asText()));
+                cascades.put(e.getKey(), sources);
+            });
+            return new Parsed(tasks, new GraphLayout(l.get("sharing").asText(), l.get("input_width").asInt(), owners, cascades));
+        } catch (RuntimeException e) {
+            throw new IOException(source + ": model metadata in " + ENTRY + " is incomplete or malformed (" + e + ")", e);
+        }
+    }
+}

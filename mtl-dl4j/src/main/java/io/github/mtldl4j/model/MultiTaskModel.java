@@ -1,0 +1,223 @@
+package io.github.mtldl4j.model;
+
+import io.github.mtldl4j.graph.GraphLayout;
+import io.github.mtldl4j.task.Task;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+
+/**
+ * A multi-task DL4J {@link ComputationGraph} together with its tasks: predictions, weights and losses are
+ * addressed by task name, and {@link #save(Path)} keeps the task metadata inside the ModelSerializer zip.
+ *
+ * <p>Graph outputs are in task order. The graph itself is available ({@link #graph()}) for everything DL4J
+ * offers (listeners, evaluation, early stopping). Methods that run the graph are synchronized: a
+ * {@code ComputationGraph} is not safe for concurrent use, so concurrent callers are served one at a time.
+ */
+public final class MultiTaskModel {
+    private final ComputationGraph graph;
+    private final List<Task> tasks;
+    private final List<String> taskNames;
+    private final GraphLayout layout;
+
+    /**
+     * Wraps a graph built by {@code MultiTaskGraphBuilder} (or restored from its save).
+     *
+     * @param graph the initialized graph whose outputs are named after the tasks, in task order
+     * @param tasks the tasks
+     * @param layout which vertex belongs to which task
+     */
+    public MultiTaskModel(ComputationGraph graph, List<Task> tasks, GraphLayout layout) {
+        this.graph = graph;
+        this.tasks = List.copyOf(tasks);
+        this.taskNames = this.tasks.stream().map(Task::name).toList();
+        this.layout = layout;
+        List<String> outputs = graph.getConfiguration().getNetworkOutputs();
+        if (!outputs.equals(taskNames)) {
+            throw new IllegalArgumentException("Graph outputs " + outputs + " do not match the tasks " + taskNames
+                    + ": each task's output vertex must carry its name, in task order.");
+        }
+        for (String task : taskNames) {
+            TaskWeights.lossOf(graph, taskNames, task);
+        }
+    }
+
+    /** The underlying graph. */
+    public ComputationGraph graph() {
+        return graph;
+    }
+
+    /** The tasks as built (their {@code weight} is the weight at build or load time; see {@link #weights()}). */
+    public List<Task> tasks() {
+        return tasks;
+    }
+
+    /** Task names in output order. */
+    public List<String> taskNames() {
+        return taskNames;
+    }
+
+    /** The task called {@code name}. */
+    public Task task(String name) {
+        return tasks.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("Unknown task '" + name + "': this model's tasks are " + taskNames + "."));
+    }
+
+    /** Which vertex belongs to which task, the sharing mode and the cascades. */
+    public GraphLayout layout() {
+        return layout;
+    }
+
+    /** The live loss weights, by task name. */
+    public TaskWeights weights() {
+        return new TaskWeights(graph, taskNames);
+    }
+
+    /** Shared and per-task parameter counts. */
+    public ParameterCounts parameterCounts() {
+        return ParameterCounts.of(graph, layout, taskNames);
+    }
+
+    /** One training step on one minibatch (labels in task order; label masks mark missing labels). */
+    public synchronized void fit(MultiDataSet batch) {
+        graph.fit(batch);
+    }
+
+    /** One epoch over an iterator. */
+    public synchronized void fit(MultiDataSetIterator data) {
+        graph.fit(data);
+    }
+
+    /**
+     * Per-task losses of the last pass that computed a score (a {@link #fit} step or {@link #losses}).
+     * Read them before changing weights: the unweighted loss is the weighted one divided by the current weight.
+     */
+    public synchronized TaskLosses lastLosses() {
+        double regularization = graph.calcRegularizationScore(true);
+        Map<String, Double> weighted = new LinkedHashMap<>();
+        Map<String, Double> unweighted = new LinkedHashMap<>();
+        for (int i = 0; i < taskNames.size(); i++) {
+            String task = taskNames.get(i);
+            double score = graph.getOutputLayer(i).score() - (i == 0 ? regularization : 0.0);
+            double weight = TaskWeights.lossOf(graph, taskNames, task).getWeight();
+            weighted.put(task, score);
+            unweighted.put(task, weight > 0 ? score / weight : Double.NaN);
+        }
+        return new TaskLosses(weighted, unweighted, regularization);
+    }
+
+    /** Per-task losses on {@code data} in inference mode (no dropout, no parameter change). */
+    public synchronized TaskLosses losses(MultiDataSet data) {
+        graph.score(data, false);
+        return lastLosses();
+    }
+
+    /**
+     * Predictions for a feature matrix, by task name in task order: activated outputs (probabilities for
+     * classification, values for regression).
+     *
+     * @param features {@code [examples, inputWidth]}
+     */
+    public synchronized Map<String, INDArray> predict(INDArray features) {
+        if (features.rank() != 2 || features.columns() != layout.inputWidth()) {
+            throw new IllegalArgumentException("Features must be a matrix [examples, " + layout.inputWidth() + "], received shape "
+                    + java.util.Arrays.toString(features.shape()) + ": the model was built for " + layout.inputWidth() + " input columns.");
+        }
+        INDArray[] outputs = graph.output(false, features);
+        Map<String, INDArray> byTask = new LinkedHashMap<>();
+        for (int i = 0; i < taskNames.size(); i++) {
+            byTask.put(taskNames.get(i), outputs[i]);
+        }
+        return byTask;
+    }
+
+    /**
+     * Saves graph, updater state and task metadata to one zip. The write is atomic: the zip is written to a
+     * temporary file beside {@code path}, flushed to disk and renamed over {@code path}, so a crash never leaves a
+     * broken model where a good one was.
+     */
+    public synchronized void save(Path path) throws IOException {
+        Path target = path.toAbsolutePath();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            ModelSerializer.writeModel(graph, tmp.toFile(), true);
+            try (FileSystem zip = FileSystems.newFileSystem(tmp)) {
+                Path entry = zip.getPath(ModelMetadata.ENTRY);
+                Files.createDirectories(entry.getParent());
+                Files.writeString(entry, ModelMetadata.write(tasks(), layout), StandardCharsets.UTF_8);
+            }
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+                directory.force(true);
+            } catch (IOException ignored) {
+                // Some file systems cannot sync a directory; the rename itself is still atomic.
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Loads a model saved by {@link #save(Path)}, with its updater state.
+     *
+     * @throws IOException if the file is missing or unreadable, not a zip, or has no mtl-dl4j metadata
+     */
+    public static MultiTaskModel load(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new IOException(path + ": no such model file" + (Files.isDirectory(path) ? " (it is a directory)" : "")
+                    + "; expected a model.zip written by MultiTaskModel.save.");
+        }
+        String json;
+        try (ZipFile zip = new ZipFile(path.toFile())) {
+            ZipEntry entry = zip.getEntry(ModelMetadata.ENTRY);
+            if (entry == null) {
+                throw new IOException(path + ": a zip without " + ModelMetadata.ENTRY + ", so not a model saved by mtl-dl4j "
+                        + "(a plain DL4J model loads with ModelSerializer.restoreComputationGraph).");
+            }
+            try (InputStream in = zip.getInputStream(entry)) {
+                json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (ZipException e) {
+            throw new IOException(path + ": not a model file (not a zip archive); expected a model.zip written by MultiTaskModel.save.", e);
+        }
+        ModelMetadata.Parsed metadata = ModelMetadata.read(json, path.toString());
+        ComputationGraph graph;
+        try {
+            graph = ModelSerializer.restoreComputationGraph(path.toString(), true);
+        } catch (RuntimeException e) {
+            throw new IOException(path + ": the DL4J part of the model could not be read (" + e.getMessage() + ").", e);
+        }
+        List<String> names = metadata.tasks().stream().map(ModelMetadata.StoredTask::name).toList();
+        List<Task> tasks = new ArrayList<>();
+        for (ModelMetadata.StoredTask stored : metadata.tasks()) {
+            var loss = TaskWeights.lossOf(graph, names, stored.name());
+            tasks.add(new Task(stored.name(), stored.type(), stored.width(), loss.getInner(), stored.activation(),
+                    loss.getWeight(), stored.headWidths()));
+        }
+        return new MultiTaskModel(graph, tasks, metadata.layout());
+    }
+}

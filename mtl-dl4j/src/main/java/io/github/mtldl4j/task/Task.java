@@ -1,0 +1,105 @@
+package io.github.mtldl4j.task;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+
+/**
+ * One task of a multi-task model: what it predicts and how its error is counted.
+ *
+ * <p>Create tasks with the factories ({@link #regression(String)}, {@link #binary(String)},
+ * {@link #multiclass(String, int)}, {@link #multilabel(String, int)}) and adjust them with the
+ * {@code with*} methods; every instance is validated, so an invalid task cannot exist.
+ *
+ * @param name unique task name: letters, digits, {@code _} and {@code -}; it names the task's output vertex
+ * @param type the task type
+ * @param width the output width: 1 for regression of one target and for binary, the class or label count otherwise
+ * @param loss the loss; {@code null} selects the type's default
+ * @param activation the output activation; {@code null} selects the type's default
+ * @param weight the loss weight, finite and {@code >= 0}; it scales this task's loss and gradient
+ * @param headWidths widths of the task's hidden head layers between the shared representation and the output
+ */
+public record Task(String name, TaskType type, int width, ILossFunction loss, Activation activation,
+                   double weight, List<Integer> headWidths) {
+
+    /** Allowed task names. */
+    public static final Pattern NAME_PATTERN = Pattern.compile("[A-Za-z0-9_-]+");
+
+    /** Validates every field; see the record components for what is accepted. */
+    public Task {
+        if (name == null || !NAME_PATTERN.matcher(name).matches()) {
+            throw new IllegalArgumentException("Task name must be letters, digits, '_' or '-' (it names the output vertex), "
+                    + "received " + (name == null ? "null" : "'" + name + "'") + ": rename the task, e.g. 'body_mass'.");
+        }
+        Objects.requireNonNull(type, () -> "Task '" + name + "': type is null; expected one of REGRESSION, BINARY, MULTICLASS, MULTILABEL.");
+        if (width < 1) {
+            throw new IllegalArgumentException("Task '" + name + "': output width must be >= 1, received " + width + ".");
+        }
+        if (type == TaskType.BINARY && width != 1) {
+            throw new IllegalArgumentException("Task '" + name + "': a BINARY task has exactly one output unit, received width "
+                    + width + ": use MULTICLASS for " + width + " exclusive classes or MULTILABEL for " + width + " independent labels.");
+        }
+        if (type == TaskType.MULTICLASS && width < 2) {
+            throw new IllegalArgumentException("Task '" + name + "': a MULTICLASS task needs at least 2 classes, received width "
+                    + width + ": use BINARY for one yes/no label.");
+        }
+        if (!Double.isFinite(weight) || weight < 0) {
+            throw new IllegalArgumentException("Task '" + name + "': loss weight must be finite and >= 0, received " + weight + ".");
+        }
+        loss = loss == null ? type.defaultLoss() : loss;
+        activation = activation == null ? type.defaultActivation() : activation;
+        headWidths = headWidths == null ? List.of() : List.copyOf(headWidths);
+        for (int w : headWidths) {
+            if (w < 1) {
+                throw new IllegalArgumentException("Task '" + name + "': head layer widths must be >= 1, received " + headWidths + ".");
+            }
+        }
+    }
+
+    /** A regression task with one target. */
+    public static Task regression(String name) {
+        return new Task(name, TaskType.REGRESSION, 1, null, null, 1.0, List.of());
+    }
+
+    /** A regression task with {@code targets} targets. */
+    public static Task regression(String name, int targets) {
+        return new Task(name, TaskType.REGRESSION, targets, null, null, 1.0, List.of());
+    }
+
+    /** A binary classification task (one sigmoid unit). */
+    public static Task binary(String name) {
+        return new Task(name, TaskType.BINARY, 1, null, null, 1.0, List.of());
+    }
+
+    /** A classification task with {@code classes} exclusive classes (softmax). */
+    public static Task multiclass(String name, int classes) {
+        return new Task(name, TaskType.MULTICLASS, classes, null, null, 1.0, List.of());
+    }
+
+    /** A multi-label task with {@code labels} independent yes/no labels. */
+    public static Task multilabel(String name, int labels) {
+        return new Task(name, TaskType.MULTILABEL, labels, null, null, 1.0, List.of());
+    }
+
+    /** This task with another loss weight. */
+    public Task withWeight(double newWeight) {
+        return new Task(name, type, width, loss, activation, newWeight, headWidths);
+    }
+
+    /** This task with hidden head layers of the given widths (none: the output reads the shared representation). */
+    public Task withHead(int... widths) {
+        return new Task(name, type, width, loss, activation, weight, java.util.Arrays.stream(widths).boxed().toList());
+    }
+
+    /** This task with another loss. */
+    public Task withLoss(ILossFunction newLoss) {
+        return new Task(name, type, width, newLoss, activation, weight, headWidths);
+    }
+
+    /** This task with another output activation. */
+    public Task withActivation(Activation newActivation) {
+        return new Task(name, type, width, loss, newActivation, weight, headWidths);
+    }
+}
