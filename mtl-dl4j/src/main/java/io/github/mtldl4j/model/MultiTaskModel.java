@@ -4,10 +4,9 @@ import io.github.mtldl4j.graph.GraphLayout;
 import io.github.mtldl4j.task.Task;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -19,6 +18,8 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -160,14 +161,23 @@ public final class MultiTaskModel {
         Path dir = target.getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path dl4jPart = Files.createTempFile(dir, "." + target.getFileName(), ".dl4j.tmp");
         try {
-            ModelSerializer.writeModel(graph, tmp.toFile(), true);
-            try (FileSystem zip = FileSystems.newFileSystem(tmp)) {
-                Path entry = zip.getPath(ModelMetadata.ENTRY);
-                Files.createDirectories(entry.getParent());
-                Files.writeString(entry, ModelMetadata.write(tasks(), layout), StandardCharsets.UTF_8);
-            }
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            // DL4J writes its entries to a file of its own; they are copied with ours into one zip, which is
+            // flushed to disk before the rename.
+            ModelSerializer.writeModel(graph, dl4jPart.toFile(), true);
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 ZipOutputStream zip = new ZipOutputStream(Channels.newOutputStream(channel));
+                 ZipInputStream entries = new ZipInputStream(Files.newInputStream(dl4jPart))) {
+                for (ZipEntry entry = entries.getNextEntry(); entry != null; entry = entries.getNextEntry()) {
+                    zip.putNextEntry(new ZipEntry(entry.getName()));
+                    entries.transferTo(zip);
+                    zip.closeEntry();
+                }
+                zip.putNextEntry(new ZipEntry(ModelMetadata.ENTRY));
+                zip.write(ModelMetadata.write(tasks(), layout).getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+                zip.finish();
                 channel.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -178,6 +188,7 @@ public final class MultiTaskModel {
             }
         } finally {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(dl4jPart);
         }
     }
 
