@@ -1,0 +1,59 @@
+package io.github.mtldl4j.examples;
+
+import io.github.mtldl4j.backend.BackendInfo;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code mtl} command line: {@code ./mtl <command> [options]}. Exit codes: 0 success, 2 bad input or
+ * usage (one line on stderr saying what was expected), 1 internal failure.
+ */
+@Command(name = "mtl", mixinStandardHelpOptions = true, version = "mtl-dl4j 0.1.0-SNAPSHOT",
+        description = "Multi-task learning on Deeplearning4j.",
+        subcommands = {SeedExample.class, CommandLine.HelpCommand.class})
+public final class MtlCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: expected one of " + spec.subcommands().keySet());
+    }
+
+    /** Entry point of {@code ./mtl}. */
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (for tests and embedding). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new MtlCommand());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler((e, arguments) -> {
+            String command = e.getCommandLine().getCommandName();
+            err.println("mtl: " + e.getMessage() + " (see ./" + ("mtl".equals(command) ? "mtl" : "mtl " + command) + " --help)");
+            return 2;
+        });
+        commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+                err.println("mtl: " + e.getMessage());
+                return 2;
+            }
+            err.println("mtl: internal failure: " + e);
+            e.printStackTrace(err);
+            return 1;
+        });
+        int code = commandLine.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** Prints the one line naming the ND4J backend, as every program does at start. */
+    static void announceBackend(PrintWriter err) {
+        err.println(BackendInfo.describe());
+    }
+}

@@ -1,0 +1,2 @@
+/** Runnable examples and the {@code mtl} command line ({@link io.github.mtldl4j.examples.MtlCommand}). */
+package io.github.mtldl4j.examples;
