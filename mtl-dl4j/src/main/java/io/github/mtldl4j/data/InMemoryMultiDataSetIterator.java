@@ -1,0 +1,134 @@
+package io.github.mtldl4j.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+
+/**
+ * Minibatches of a {@code MultiDataSet} held in memory, resettable, optionally reshuffled every epoch with a seeded
+ * generator (epoch e uses permutation e of the seed, so runs are reproducible). Features, labels and all masks are
+ * cut by the same rows.
+ */
+public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator {
+    private final MultiDataSet data;
+    private final int batchSize;
+    private final Long shuffleSeed;
+    private final int rows;
+    private int[] order;
+    private int cursor;
+    private int epoch;
+    private MultiDataSetPreProcessor preProcessor;
+
+    /**
+     * @param data all rows
+     * @param batchSize rows per minibatch ({@code >= 1}); the last batch may be smaller
+     * @param shuffleSeed seed of the per-epoch shuffle, or null to keep the row order
+     */
+    public InMemoryMultiDataSetIterator(MultiDataSet data, int batchSize, Long shuffleSeed) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, received " + batchSize + ".");
+        }
+        this.data = data;
+        this.batchSize = batchSize;
+        this.shuffleSeed = shuffleSeed;
+        this.rows = (int) data.getFeatures(0).size(0);
+        reset();
+    }
+
+    /** Batches in row order, no shuffling. */
+    public InMemoryMultiDataSetIterator(MultiDataSet data, int batchSize) {
+        this(data, batchSize, null);
+    }
+
+    @Override
+    public MultiDataSet next(int num) {
+        if (!hasNext()) {
+            throw new NoSuchElementException("no more minibatches in this epoch; call reset()");
+        }
+        int end = Math.min(rows, cursor + num);
+        int[] picked = java.util.Arrays.copyOfRange(order, cursor, end);
+        cursor = end;
+        MultiDataSet batch = new MultiDataSet(rowsOf(data.getFeatures(), picked), rowsOf(data.getLabels(), picked),
+                rowsOf(data.getFeaturesMaskArrays(), picked), rowsOf(data.getLabelsMaskArrays(), picked));
+        if (preProcessor != null) {
+            preProcessor.preProcess(batch);
+        }
+        return batch;
+    }
+
+    private static INDArray[] rowsOf(INDArray[] arrays, int[] picked) {
+        if (arrays == null) {
+            return null;
+        }
+        INDArray[] out = new INDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            out[i] = arrays[i] == null ? null : arrays[i].getRows(picked);
+        }
+        return out;
+    }
+
+    @Override
+    public void setPreProcessor(MultiDataSetPreProcessor newPreProcessor) {
+        this.preProcessor = newPreProcessor;
+    }
+
+    @Override
+    public MultiDataSetPreProcessor getPreProcessor() {
+        return preProcessor;
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return true;
+    }
+
+    @Override
+    public boolean asyncSupported() {
+        return false;
+    }
+
+    @Override
+    public void reset() {
+        order = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            order[i] = i;
+        }
+        if (shuffleSeed != null) {
+            Random random = new Random(shuffleSeed * 1_000_003L + epoch);
+            for (int i = rows - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+        }
+        epoch++;
+        cursor = 0;
+    }
+
+    @Override
+    public boolean hasNext() {
+        return cursor < rows;
+    }
+
+    @Override
+    public MultiDataSet next() {
+        return next(batchSize);
+    }
+
+    /** All batches of one pass, for tests and small data. */
+    public List<MultiDataSet> toList() {
+        reset();
+        List<MultiDataSet> batches = new ArrayList<>();
+        while (hasNext()) {
+            batches.add(next());
+        }
+        reset();
+        return batches;
+    }
+}

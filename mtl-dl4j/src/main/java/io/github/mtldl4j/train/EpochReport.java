@@ -1,0 +1,32 @@
+package io.github.mtldl4j.train;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What one epoch of multi-task training did, by task name. Immutable; handed to {@link EpochListener}s and kept
+ * in the {@link TrainingHistory}.
+ *
+ * @param epoch 1-based epoch number
+ * @param tasks per-task figures, in task order
+ * @param criterion the early-stopping criterion's value after this epoch
+ * @param seconds wall time of the epoch (training plus evaluation)
+ * @param best whether this epoch's parameters are the best so far by the criterion
+ */
+public record EpochReport(int epoch, Map<String, TaskEpochStats> tasks, double criterion, double seconds, boolean best) {
+
+    /** Copies the map, keeping task order. */
+    public EpochReport {
+        tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
+    }
+
+    /** The figures of one task. */
+    public TaskEpochStats task(String name) {
+        TaskEpochStats stats = tasks.get(name);
+        if (stats == null) {
+            throw new IllegalArgumentException("Unknown task '" + name + "'; the tasks are " + tasks.keySet() + ".");
+        }
+        return stats;
+    }
+}

@@ -1,0 +1,45 @@
+package io.github.mtldl4j.train;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * How many rows of a minibatch carry each task's label. DL4J divides every output's loss by the full batch
+ * size N even when label masks remove rows, so a task with n labelled rows would count n/N of its weight; the
+ * trainer multiplies the task's weight by N/n for the step, which makes its loss a mean over the labelled rows.
+ */
+final class LabelCoverage {
+    private final long rows;
+    private final long[] labelled;
+
+    private LabelCoverage(long rows, long[] labelled) {
+        this.rows = rows;
+        this.labelled = labelled;
+    }
+
+    static LabelCoverage of(MultiDataSet batch) {
+        long rows = batch.getFeatures(0).size(0);
+        int tasks = batch.numLabelsArrays();
+        long[] labelled = new long[tasks];
+        for (int t = 0; t < tasks; t++) {
+            INDArray mask = batch.getLabelsMaskArray(t);
+            labelled[t] = mask == null ? rows : mask.max(1).gt(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT64).sumNumber().longValue();
+        }
+        return new LabelCoverage(rows, labelled);
+    }
+
+    /** Rows in the batch. */
+    long rows() {
+        return rows;
+    }
+
+    /** Rows with task {@code t}'s label. */
+    long labelled(int t) {
+        return labelled[t];
+    }
+
+    /** N / n_t, or 0 when the task has no label in the batch (it then sits the step out). */
+    double factor(int t) {
+        return labelled[t] == 0 ? 0.0 : (double) rows / labelled[t];
+    }
+}

@@ -1,0 +1,441 @@
+package io.github.mtldl4j.train;
+
+import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.LossWeighting;
+import io.github.mtldl4j.weighting.StepObservation;
+import io.github.mtldl4j.weighting.WeightingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.function.Function;
+import org.deeplearning4j.earlystopping.saver.InMemoryModelSaver;
+import org.deeplearning4j.earlystopping.termination.ScoreImprovementEpochTerminationCondition;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a {@link MultiTaskModel} epoch by epoch with a loss weighting and, optionally, a gradient aggregator;
+ * reports per-task losses, weights and metrics per epoch; stops early on a criterion, keeping the best parameters.
+ *
+ * <pre>{@code
+ * TrainingHistory history = MultiTaskTrainer.builder(model)
+ *     .epochs(50).weighting(new DynamicWeightAverage()).earlyStopping(5)
+ *     .listener(report -> System.out.println(report))
+ *     .build()
+ *     .fit(train, valid);
+ * }</pre>
+ *
+ * <p><b>Missing labels.</b> Label masks (per output, {@code [N,1]}) mark rows without a task's label. Each task's
+ * loss is a mean over its labelled rows, not over the whole batch as in plain DL4J, so a task's weight does not
+ * shrink with its label coverage; a task with no label in a batch sits that batch out.
+ *
+ * <p><b>Steps.</b> With a loss weighting alone a step is one plain {@code fit} of the graph with the step's
+ * weights. With a gradient aggregator (or a weighting that needs gradient norms, GradNorm) a step computes each
+ * task's gradient (K passes), combines the shared parameters' gradients with the aggregator's coefficients from the
+ * K x K Gram matrix, gives every head its own task's gradient, and applies the result through the graph's own
+ * updater, so optimizer state is shared with plain {@code fit}. Dropout masks then differ between the K passes.
+ *
+ * <p>The model's weights are restored to their values at the start of training when training ends; the weights a
+ * dynamic method used are in the history.
+ */
+public final class MultiTaskTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(MultiTaskTrainer.class);
+
+    private final MultiTaskModel model;
+    private final int epochs;
+    private final LossWeighting weighting;
+    private final GradientAggregator aggregator;
+    private final Integer patience;
+    private final double minImprovement;
+    private final StoppingCriterion criterion;
+    private final List<EpochListener> listeners;
+    private final long seed;
+    private final EpochMetrics metrics;
+    private final Function<String, String> mainMetric;
+
+    private MultiTaskTrainer(Builder b) {
+        this.model = b.model;
+        this.epochs = b.epochs;
+        this.weighting = b.weighting;
+        this.aggregator = b.aggregator;
+        this.patience = b.patience;
+        this.minImprovement = b.minImprovement;
+        this.criterion = b.criterion;
+        this.listeners = List.copyOf(b.listeners);
+        this.seed = b.seed;
+        this.metrics = b.metrics;
+        this.mainMetric = b.mainMetric;
+    }
+
+    /** A trainer for {@code model}. */
+    public static Builder builder(MultiTaskModel model) {
+        return new Builder(model);
+    }
+
+    /** Computes per-task metrics on a data set after each epoch (supplied by the evaluation package). */
+    @FunctionalInterface
+    public interface EpochMetrics {
+        /** Metrics by task name, then metric name. */
+        Map<String, Map<String, Double>> evaluate(MultiTaskModel model, MultiDataSetIterator data);
+    }
+
+    /** Settings of a training run. */
+    public static final class Builder {
+        private final MultiTaskModel model;
+        private int epochs = 10;
+        private LossWeighting weighting = new FixedWeighting();
+        private GradientAggregator aggregator;
+        private Integer patience;
+        private double minImprovement;
+        private StoppingCriterion criterion = StoppingCriterion.meanRelativeLoss();
+        private final List<EpochListener> listeners = new ArrayList<>();
+        private long seed = 42;
+        private EpochMetrics metrics;
+        private Function<String, String> mainMetric = task -> null;
+
+        private Builder(MultiTaskModel model) {
+            this.model = Objects.requireNonNull(model, "model");
+        }
+
+        /** Maximum number of epochs (default 10). */
+        public Builder epochs(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, received " + count + ".");
+            }
+            this.epochs = count;
+            return this;
+        }
+
+        /** How task weights are set (default: fixed, the model's weights). */
+        public Builder weighting(LossWeighting newWeighting) {
+            this.weighting = Objects.requireNonNull(newWeighting, "weighting");
+            return this;
+        }
+
+        /** Combines the per-task gradients of the shared parameters (default: none, a plain weighted sum). */
+        public Builder aggregator(GradientAggregator newAggregator) {
+            this.aggregator = newAggregator;
+            return this;
+        }
+
+        /** Stops after {@code epochsWithoutImprovement} epochs without improvement of the criterion, keeping the best parameters. */
+        public Builder earlyStopping(int epochsWithoutImprovement) {
+            return earlyStopping(epochsWithoutImprovement, 0.0);
+        }
+
+        /** As {@link #earlyStopping(int)}, counting only improvements larger than {@code minimumImprovement}. */
+        public Builder earlyStopping(int epochsWithoutImprovement, double minimumImprovement) {
+            if (epochsWithoutImprovement < 1) {
+                throw new IllegalArgumentException("early-stopping patience must be >= 1 epoch, received " + epochsWithoutImprovement + ".");
+            }
+            this.patience = epochsWithoutImprovement;
+            this.minImprovement = minimumImprovement;
+            return this;
+        }
+
+        /** The criterion that decides the best epoch (default: {@link StoppingCriterion#meanRelativeLoss()}). */
+        public Builder criterion(StoppingCriterion newCriterion) {
+            this.criterion = Objects.requireNonNull(newCriterion, "criterion");
+            return this;
+        }
+
+        /** Adds an epoch listener. */
+        public Builder listener(EpochListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Seed of the trainer's random draws (random weights, PCGrad's order). Default 42. */
+        public Builder seed(long newSeed) {
+            this.seed = newSeed;
+            return this;
+        }
+
+        /** Per-task metrics after each epoch, and the metric per task written in the history CSV. */
+        public Builder metrics(EpochMetrics newMetrics, Function<String, String> mainMetricOfTask) {
+            this.metrics = newMetrics;
+            this.mainMetric = Objects.requireNonNull(mainMetricOfTask, "mainMetricOfTask");
+            return this;
+        }
+
+        /** The trainer. */
+        public MultiTaskTrainer build() {
+            return new MultiTaskTrainer(this);
+        }
+    }
+
+    /** Trains without validation data (the criterion then uses training losses). */
+    public TrainingHistory fit(MultiDataSetIterator train) {
+        return fit(train, null);
+    }
+
+    /**
+     * Trains for the configured epochs or until early stopping.
+     *
+     * @param train training batches, labels in task order, label masks for missing labels
+     * @param valid validation batches, or null
+     * @return the history of every epoch; the model holds the best epoch's parameters when early stopping is on
+     */
+    public TrainingHistory fit(MultiDataSetIterator train, MultiDataSetIterator valid) {
+        ComputationGraph graph = model.graph();
+        List<String> tasks = model.taskNames();
+        Map<String, Double> userWeights = model.weights().asMap();
+        Random random = new Random(seed);
+        weighting.start(new WeightingContext(tasks, userWeights, updaterOf(graph), random));
+        boolean perTaskGradients = aggregator != null || weighting.needsSharedGradientNorms();
+        TaskGradientEngine engine = perTaskGradients ? new TaskGradientEngine(model) : null;
+        if (weighting.needsSharedGradientNorms() && !engine.ranges().hasShared()) {
+            throw new IllegalStateException("Weighting '" + weighting.name() + "' balances gradient norms on the last shared "
+                    + "layer, but sharing mode '" + model.layout().sharing() + "' has no shared layer: use hard sharing, "
+                    + "or a weighting that sees losses only (fixed, uncertainty, dwa, rlw).");
+        }
+        TrainingHistory history = new TrainingHistory(mainMetric);
+        ScoreImprovementEpochTerminationCondition stopper = patience == null ? null
+                : new ScoreImprovementEpochTerminationCondition(patience, minImprovement);
+        if (stopper != null) {
+            stopper.initialize();
+        }
+        InMemoryModelSaver<ComputationGraph> bestSaver = new InMemoryModelSaver<>();
+        double bestCriterion = Double.NaN;
+        List<EpochReport> reports = new ArrayList<>();
+        try {
+            for (int epoch = 1; epoch <= epochs; epoch++) {
+                long start = System.nanoTime();
+                EpochAccumulator accumulator = new EpochAccumulator(tasks);
+                train.reset();
+                while (train.hasNext()) {
+                    MultiDataSet batch = train.next();
+                    step(batch, engine, random, accumulator, epoch);
+                }
+                Map<String, Double> trainLosses = accumulator.meanLosses();
+                weighting.afterEpoch(epoch, trainLosses);
+                graph.incrementEpochCount();
+
+                Map<String, Double> validLosses = valid == null ? Map.of() : meanLosses(valid);
+                Map<String, Map<String, Double>> taskMetrics = metrics == null ? Map.of()
+                        : metrics.evaluate(model, valid != null ? valid : train);
+                Map<String, TaskEpochStats> stats = new LinkedHashMap<>();
+                for (String task : tasks) {
+                    stats.put(task, new TaskEpochStats(trainLosses.getOrDefault(task, Double.NaN),
+                            validLosses.getOrDefault(task, Double.NaN), accumulator.meanWeight(task),
+                            taskMetrics.getOrDefault(task, Map.of())));
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                reports.add(new EpochReport(epoch, stats, Double.NaN, seconds, false));
+                double value = criterion.value(reports);
+                boolean best = Double.isNaN(bestCriterion) || (criterion.minimize() ? value < bestCriterion : value > bestCriterion);
+                if (best) {
+                    bestCriterion = value;
+                    if (stopper != null) {
+                        bestSaver.saveBestModel(graph, value);
+                    }
+                }
+                EpochReport report = new EpochReport(epoch, stats, value, seconds, best);
+                reports.set(reports.size() - 1, report);
+                history.add(report);
+                for (EpochListener listener : listeners) {
+                    listener.epochDone(report);
+                }
+                if (stopper != null && stopper.terminate(epoch - 1, value, criterion.minimize())) {
+                    LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs (best {})",
+                            epoch, criterion.describe(), patience, bestCriterion);
+                    break;
+                }
+            }
+            if (stopper != null) {
+                ComputationGraph best = bestSaver.getBestModel();
+                if (best != null) {
+                    graph.setParams(best.params());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("Could not keep the best parameters in memory", e);
+        } finally {
+            model.weights().setAll(userWeights);
+        }
+        return history;
+    }
+
+    private void step(MultiDataSet batch, TaskGradientEngine engine, Random random, EpochAccumulator accumulator, int epoch) {
+        List<String> tasks = model.taskNames();
+        int k = tasks.size();
+        LabelCoverage coverage = LabelCoverage.of(batch);
+        Map<String, Double> weights = weighting.nextStepWeights();
+        boolean anyLabel = false;
+        for (int t = 0; t < k; t++) {
+            anyLabel |= coverage.labelled(t) > 0;
+        }
+        if (!anyLabel) {
+            return;
+        }
+        Map<String, Double> losses = new LinkedHashMap<>();
+        Map<String, Double> norms = null;
+        if (engine == null) {
+            for (int t = 0; t < k; t++) {
+                model.weights().set(tasks.get(t), weights.get(tasks.get(t)) * coverage.factor(t));
+            }
+            model.graph().fit(batch);
+            double regularization = model.graph().calcRegularizationScore(true);
+            for (int t = 0; t < k; t++) {
+                double applied = weights.get(tasks.get(t)) * coverage.factor(t);
+                if (applied > 0) {
+                    double score = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
+                    losses.put(tasks.get(t), score / weights.get(tasks.get(t)));
+                }
+            }
+        } else {
+            TaskGradientEngine.Result result = engine.compute(batch, coverage);
+            INDArray gradients = result.gradients();
+            double[] w = new double[k];
+            double total = 0;
+            for (int t = 0; t < k; t++) {
+                boolean labelled = coverage.labelled(t) > 0;
+                w[t] = labelled ? weights.get(tasks.get(t)) : 0.0;
+                if (labelled) {
+                    losses.put(tasks.get(t), result.losses()[t]);
+                    total += w[t] * result.losses()[t];
+                }
+            }
+            if (weighting.needsSharedGradientNorms()) {
+                norms = new LinkedHashMap<>();
+                long[] range = engine.ranges().lastSharedWeights();
+                for (int t = 0; t < k; t++) {
+                    norms.put(tasks.get(t), TaskGradientEngine.columns(gradients, t, range).norm2Number().doubleValue());
+                }
+            }
+            // Row t is N x the gradient of task t's mean loss (a sum over the batch, as DL4J's updater expects).
+            int n = (int) coverage.rows();
+            INDArray weightRow = Nd4j.create(gradients.dataType(), 1, k);
+            for (int t = 0; t < k; t++) {
+                weightRow.putScalar(0, t, w[t]);
+            }
+            INDArray heads = weightRow.mmul(gradients);
+            INDArray combined;
+            if (aggregator == null) {
+                combined = heads;
+            } else {
+                double[] c = aggregator.coefficients(sharedGram(gradients, w, n, engine.ranges().sharedMask()), random);
+                INDArray coefficientRow = Nd4j.create(gradients.dataType(), 1, k);
+                for (int t = 0; t < k; t++) {
+                    coefficientRow.putScalar(0, t, c[t] * w[t]);
+                }
+                INDArray shared = coefficientRow.mmul(gradients);
+                INDArray mask = engine.ranges().sharedMask();
+                combined = shared.muli(mask).addi(heads.muli(mask.rsub(1.0)));
+            }
+            engine.apply(combined, n, total);
+        }
+        accumulator.add(losses, weights, coverage, tasks);
+        weighting.afterStep(new StepObservation(losses, weights, norms));
+    }
+
+    /** K x K Gram matrix of the weighted mean-loss task gradients on the shared parameters: one GEMM. */
+    private static double[][] sharedGram(INDArray gradients, double[] w, int rows, INDArray sharedMask) {
+        INDArray shared = gradients.mulRowVector(sharedMask);
+        INDArray gram = shared.mmul(shared.transpose());
+        int k = w.length;
+        double[][] out = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                out[i][j] = w[i] * w[j] * gram.getDouble(i, j) / ((double) rows * rows);
+            }
+        }
+        return out;
+    }
+
+    /** Per-task mean losses over the labelled rows of a data set, in inference mode. */
+    private Map<String, Double> meanLosses(MultiDataSetIterator data) {
+        List<String> tasks = model.taskNames();
+        Map<String, Double> saved = model.weights().asMap();
+        double[] sums = new double[tasks.size()];
+        long[] counts = new long[tasks.size()];
+        try {
+            data.reset();
+            while (data.hasNext()) {
+                MultiDataSet batch = data.next();
+                LabelCoverage coverage = LabelCoverage.of(batch);
+                for (int t = 0; t < tasks.size(); t++) {
+                    model.weights().set(tasks.get(t), coverage.factor(t));
+                }
+                model.graph().score(batch, false);
+                double regularization = model.graph().calcRegularizationScore(true);
+                for (int t = 0; t < tasks.size(); t++) {
+                    if (coverage.labelled(t) > 0) {
+                        double loss = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
+                        sums[t] += loss * coverage.labelled(t);
+                        counts[t] += coverage.labelled(t);
+                    }
+                }
+            }
+        } finally {
+            model.weights().setAll(saved);
+        }
+        Map<String, Double> means = new LinkedHashMap<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            means.put(tasks.get(t), counts[t] == 0 ? Double.NaN : sums[t] / counts[t]);
+        }
+        return means;
+    }
+
+    private static IUpdater updaterOf(ComputationGraph graph) {
+        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+            if (layer.conf().getLayer() instanceof BaseLayer base && base.getIUpdater() != null) {
+                return base.getIUpdater();
+            }
+        }
+        throw new IllegalStateException("The graph has no layer with an updater to train with.");
+    }
+
+    /** Sums of one epoch's step losses (weighted by labelled rows) and weights. */
+    private static final class EpochAccumulator {
+        private final Map<String, double[]> lossSums = new LinkedHashMap<>();
+        private final Map<String, double[]> weightSums = new LinkedHashMap<>();
+
+        EpochAccumulator(List<String> tasks) {
+            tasks.forEach(t -> {
+                lossSums.put(t, new double[2]);
+                weightSums.put(t, new double[2]);
+            });
+        }
+
+        void add(Map<String, Double> losses, Map<String, Double> weights, LabelCoverage coverage, List<String> tasks) {
+            for (int t = 0; t < tasks.size(); t++) {
+                String task = tasks.get(t);
+                Double loss = losses.get(task);
+                if (loss != null) {
+                    lossSums.get(task)[0] += loss * coverage.labelled(t);
+                    lossSums.get(task)[1] += coverage.labelled(t);
+                }
+                weightSums.get(task)[0] += weights.get(task);
+                weightSums.get(task)[1] += 1;
+            }
+        }
+
+        Map<String, Double> meanLosses() {
+            Map<String, Double> means = new LinkedHashMap<>();
+            lossSums.forEach((task, s) -> {
+                if (s[1] > 0) {
+                    means.put(task, s[0] / s[1]);
+                }
+            });
+            return means;
+        }
+
+        double meanWeight(String task) {
+            double[] s = weightSums.get(task);
+            return s[1] == 0 ? Double.NaN : s[0] / s[1];
+        }
+    }
+}

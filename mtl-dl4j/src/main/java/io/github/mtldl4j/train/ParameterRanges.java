@@ -1,0 +1,78 @@
+package io.github.mtldl4j.train;
+
+import io.github.mtldl4j.graph.GraphLayout;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Where each vertex's parameters sit in the graph's flattened parameter (and gradient) vector: DL4J lays them out
+ * vertex by vertex in topological order. Gives the 0/1 mask of shared parameters and the range of the last shared
+ * layer's weights.
+ */
+final class ParameterRanges {
+    private final Map<String, long[]> ranges = new LinkedHashMap<>();
+    private final long total;
+    private final INDArray sharedMask;
+    private final long[] lastSharedWeights;
+
+    ParameterRanges(ComputationGraph graph, GraphLayout layout) {
+        GraphVertex[] vertices = graph.getVertices();
+        long offset = 0;
+        for (int index : graph.topologicalSortOrder()) {
+            GraphVertex vertex = vertices[index];
+            long n = vertex.numParams();
+            if (n > 0) {
+                ranges.put(vertex.getVertexName(), new long[] {offset, offset + n});
+            }
+            offset += n;
+        }
+        total = offset;
+        sharedMask = Nd4j.zeros(graph.params().dataType(), 1, Math.max(1, total));
+        long[] last = null;
+        for (Map.Entry<String, long[]> entry : ranges.entrySet()) {
+            boolean shared = layout.owners().containsKey(entry.getKey()) && layout.owners().get(entry.getKey()) == null;
+            if (shared) {
+                long[] r = entry.getValue();
+                sharedMask.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(r[0], r[1])).assign(1);
+                INDArray weights = graph.getLayer(entry.getKey()).getParam("W");
+                last = weights == null ? last : new long[] {r[0], r[0] + weights.length()};
+            }
+        }
+        lastSharedWeights = last;
+    }
+
+    /** [start, end) of a vertex's parameters, or null if it has none. */
+    long[] range(String vertex) {
+        return ranges.get(vertex);
+    }
+
+    /** Number of parameters. */
+    long total() {
+        return total;
+    }
+
+    /** Whether any parameter is shared. */
+    boolean hasShared() {
+        return lastSharedWeights != null;
+    }
+
+    /** Row vector with 1 at shared parameters, 0 elsewhere. */
+    INDArray sharedMask() {
+        return sharedMask;
+    }
+
+    /** [start, end) of the last shared layer's weight matrix ("W"), or null without shared layers. */
+    long[] lastSharedWeights() {
+        return lastSharedWeights;
+    }
+
+    static DataType dataTypeOf(ComputationGraph graph) {
+        return graph.params().dataType();
+    }
+}

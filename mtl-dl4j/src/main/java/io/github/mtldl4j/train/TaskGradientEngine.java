@@ -1,0 +1,104 @@
+package io.github.mtldl4j.train;
+
+import io.github.mtldl4j.model.MultiTaskModel;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.optimize.solvers.BaseOptimizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Per-task gradients of one minibatch, and the application of a combined gradient through the graph's own
+ * updater (so optimizer state is shared with plain {@code fit}).
+ *
+ * <p>Task k's gradient comes from one pass with weight N/n_k on task k and 0 on every other task (see
+ * {@link LabelCoverage}): the gradient of task k's mean loss over its labelled rows. The rows of the K x P matrix
+ * are therefore unweighted; the trainer scales them by the step's weights. Cost: K forward/backward passes.
+ */
+final class TaskGradientEngine {
+    private final MultiTaskModel model;
+    private final ComputationGraph graph;
+    private final List<String> tasks;
+    private final ParameterRanges ranges;
+    private INDArray perTask;
+
+    TaskGradientEngine(MultiTaskModel model) {
+        this.model = model;
+        this.graph = model.graph();
+        this.tasks = model.taskNames();
+        this.ranges = new ParameterRanges(graph, model.layout());
+    }
+
+    ParameterRanges ranges() {
+        return ranges;
+    }
+
+    /** Per-task gradients and losses of one batch. */
+    record Result(INDArray gradients, double[] losses) {
+    }
+
+    /**
+     * Computes task k's gradient into row k for every task with labels in the batch (rows of tasks without
+     * labels are zero and their loss NaN). Leaves the model's weights as they were.
+     */
+    Result compute(MultiDataSet batch, LabelCoverage coverage) {
+        int k = tasks.size();
+        long p = ranges.total();
+        if (perTask == null || perTask.rows() != k || perTask.columns() != p) {
+            perTask = Nd4j.create(graph.params().dataType(), k, p);
+        }
+        Map<String, Double> saved = model.weights().asMap();
+        double[] losses = new double[k];
+        try {
+            graph.setInputs(batch.getFeatures());
+            graph.setLabels(batch.getLabels());
+            for (int t = 0; t < k; t++) {
+                if (coverage.labelled(t) == 0) {
+                    perTask.getRow(t).assign(0);
+                    losses[t] = Double.NaN;
+                    continue;
+                }
+                for (int other = 0; other < k; other++) {
+                    model.weights().set(tasks.get(other), other == t ? coverage.factor(t) : 0.0);
+                }
+                graph.setLayerMaskArrays(batch.getFeaturesMaskArrays(), batch.getLabelsMaskArrays());
+                graph.computeGradientAndScore();
+                perTask.getRow(t).assign(graph.getFlattenedGradients());
+                double score = graph.getOutputLayer(t).score();
+                losses[t] = t == 0 ? score - graph.calcRegularizationScore(true) : score;
+            }
+        } finally {
+            model.weights().setAll(saved);
+        }
+        return new Result(perTask, losses);
+    }
+
+    /**
+     * Applies a combined gradient (a row vector over all parameters, a sum over the batch like DL4J's own) as one
+     * optimizer step: the graph's updater turns it into an update (dividing by the batch size, adding
+     * regularization), the parameters move, listeners hear of the iteration, and the iteration count advances.
+     */
+    void apply(INDArray combined, int batchSize, double score) {
+        INDArray flat = graph.getFlattenedGradients();
+        flat.assign(combined.reshape(flat.shape()));
+        graph.getUpdater(true).update(graph.gradient(), graph.getIterationCount(), graph.getEpochCount(), batchSize,
+                LayerWorkspaceMgr.noWorkspaces());
+        graph.params().subi(flat.reshape(graph.params().shape()));
+        graph.setScore(score);
+        for (TrainingListener listener : graph.getListeners()) {
+            listener.iterationDone(graph, graph.getIterationCount(), graph.getEpochCount());
+        }
+        BaseOptimizer.incrementIterationCount(graph, 1);
+        BaseOptimizer.applyConstraints(graph);
+    }
+
+    /** Columns [start, end) of a row as a view. */
+    static INDArray columns(INDArray matrix, int row, long[] range) {
+        return matrix.get(NDArrayIndex.point(row), NDArrayIndex.interval(range[0], range[1]));
+    }
+}

@@ -1,0 +1,104 @@
+package io.github.mtldl4j.train;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/** Every epoch of a training run, with the best epoch, writable as CSV. */
+public final class TrainingHistory {
+    private final List<EpochReport> epochs = new ArrayList<>();
+    private final Function<String, String> mainMetricOfTask;
+
+    /**
+     * @param mainMetricOfTask the metric name written in the CSV for a task (e.g. "rmse"), or null for none
+     */
+    TrainingHistory(Function<String, String> mainMetricOfTask) {
+        this.mainMetricOfTask = mainMetricOfTask;
+    }
+
+    void add(EpochReport report) {
+        epochs.add(report);
+    }
+
+    /** The epochs, first first. */
+    public List<EpochReport> epochs() {
+        return Collections.unmodifiableList(epochs);
+    }
+
+    /** The last epoch reported best by the criterion (its parameters are the ones kept), or the last epoch. */
+    public EpochReport bestEpoch() {
+        for (int i = epochs.size() - 1; i >= 0; i--) {
+            if (epochs.get(i).best()) {
+                return epochs.get(i);
+            }
+        }
+        return epochs.get(epochs.size() - 1);
+    }
+
+    /**
+     * CSV with a header: {@code epoch}, then per task {@code <task>_train_loss, <task>_valid_loss, <task>_weight,
+     * <task>_<main metric>}. Numbers in full precision, {@code NaN} where a value does not exist.
+     */
+    public String toCsv() {
+        StringBuilder csv = new StringBuilder("epoch");
+        if (epochs.isEmpty()) {
+            return csv.append('\n').toString();
+        }
+        List<String> tasks = List.copyOf(epochs.get(0).tasks().keySet());
+        for (String task : tasks) {
+            csv.append(',').append(task).append("_train_loss,").append(task).append("_valid_loss,").append(task).append("_weight");
+            String metric = mainMetricOfTask.apply(task);
+            if (metric != null) {
+                csv.append(',').append(task).append('_').append(metric);
+            }
+        }
+        csv.append('\n');
+        for (EpochReport report : epochs) {
+            csv.append(report.epoch());
+            for (String task : tasks) {
+                TaskEpochStats stats = report.task(task);
+                csv.append(',').append(number(stats.trainLoss())).append(',').append(number(stats.validLoss()))
+                        .append(',').append(number(stats.weight()));
+                String metric = mainMetricOfTask.apply(task);
+                if (metric != null) {
+                    csv.append(',').append(number(stats.metrics().getOrDefault(metric, Double.NaN)));
+                }
+            }
+            csv.append('\n');
+        }
+        return csv.toString();
+    }
+
+    private static String number(double value) {
+        return String.format(Locale.ROOT, "%s", value);
+    }
+
+    /** Writes {@link #toCsv()} atomically (temporary file, flush to disk, rename). */
+    public void writeCsv(Path path) throws IOException {
+        Path target = path.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 Writer writer = Channels.newWriter(channel, StandardCharsets.UTF_8)) {
+                writer.write(toCsv());
+                writer.flush();
+                channel.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

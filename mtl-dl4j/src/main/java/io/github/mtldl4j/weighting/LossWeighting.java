@@ -1,0 +1,42 @@
+package io.github.mtldl4j.weighting;
+
+import java.util.Map;
+
+/**
+ * Sets the task weights w_t of the total loss Σ_t w_t L_t from what it sees of the task losses (and, for
+ * methods that ask, per-task gradient norms). One implementation per method, each citing its paper.
+ *
+ * <p>The trainer calls {@link #start} once, then for every step {@link #nextStepWeights()} (exactly once;
+ * the returned map is what the step uses and what is reported), then {@link #afterStep}; at the end of every
+ * epoch {@link #afterEpoch}. Losses handed in are unweighted per-task means over the rows that have the task's
+ * label; a task without any label in a batch is absent from that step's map.
+ */
+public interface LossWeighting {
+
+    /** Short lower-case name used on the command line and in reports, e.g. {@code dwa}. */
+    String name();
+
+    /** Prepares for a training run. */
+    void start(WeightingContext context);
+
+    /** The weights of the next step, by task name in task order (finite, {@code >= 0}). */
+    Map<String, Double> nextStepWeights();
+
+    /** What the last step saw. */
+    default void afterStep(StepObservation observation) {
+    }
+
+    /**
+     * End of an epoch.
+     *
+     * @param epoch 1-based epoch number
+     * @param meanTrainLosses each task's mean training loss over the epoch
+     */
+    default void afterEpoch(int epoch, Map<String, Double> meanTrainLosses) {
+    }
+
+    /** True if the method needs, after each step, the per-task gradient norms on the last shared layer. */
+    default boolean needsSharedGradientNorms() {
+        return false;
+    }
+}

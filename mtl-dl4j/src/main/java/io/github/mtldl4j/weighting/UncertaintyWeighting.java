@@ -1,0 +1,65 @@
+package io.github.mtldl4j.weighting;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Uncertainty weighting (Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses for Scene
+ * Geometry and Semantics", CVPR 2018): learned log-variances s_t, total loss Σ_t 0.5 exp(−s_t) L_t + 0.5 s_t, so
+ * w_t = 0.5 exp(−s_t). After each step s is moved by the network's optimizer (its own instance) along
+ * ∂total/∂s_t = 0.5 − 0.5 exp(−s_t) L_t, using the step's losses; s starts at 0 (w = 0.5).
+ */
+public final class UncertaintyWeighting implements LossWeighting {
+    private List<String> tasks;
+    private LearnedWeightParameters logVariances;
+    private int epoch;
+
+    @Override
+    public String name() {
+        return "uncertainty";
+    }
+
+    @Override
+    public void start(WeightingContext context) {
+        tasks = context.tasks();
+        logVariances = new LearnedWeightParameters(new double[tasks.size()], context.updater());
+    }
+
+    /** The current log-variances s_t by task. */
+    public Map<String, Double> logVariances() {
+        double[] s = logVariances.values();
+        Map<String, Double> byTask = new LinkedHashMap<>();
+        for (int i = 0; i < s.length; i++) {
+            byTask.put(tasks.get(i), s[i]);
+        }
+        return byTask;
+    }
+
+    @Override
+    public Map<String, Double> nextStepWeights() {
+        double[] s = logVariances.values();
+        Map<String, Double> weights = new LinkedHashMap<>();
+        for (int i = 0; i < s.length; i++) {
+            weights.put(tasks.get(i), 0.5 * Math.exp(-s[i]));
+        }
+        return weights;
+    }
+
+    @Override
+    public void afterStep(StepObservation observation) {
+        double[] s = logVariances.values();
+        double[] gradient = new double[s.length];
+        for (int i = 0; i < s.length; i++) {
+            Double loss = observation.losses().get(tasks.get(i));
+            // A task without labels in the batch contributes nothing to the total, so its s_t gets no gradient.
+            gradient[i] = loss == null ? 0.0 : 0.5 - 0.5 * Math.exp(-s[i]) * loss;
+        }
+        logVariances.step(gradient, epoch);
+    }
+
+    @Override
+    public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
+        epoch = finishedEpoch;
+    }
+}

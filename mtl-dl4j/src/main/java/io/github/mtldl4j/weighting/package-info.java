@@ -1,0 +1,6 @@
+/**
+ * Loss weightings: methods that set the task weights from what they see of the task losses
+ * ({@link io.github.mtldl4j.weighting.LossWeighting}): fixed, uncertainty (Kendall et al. 2018), dynamic weight
+ * average (Liu et al. 2019), random (Lin et al. 2022) and GradNorm (Chen et al. 2018).
+ */
+package io.github.mtldl4j.weighting;

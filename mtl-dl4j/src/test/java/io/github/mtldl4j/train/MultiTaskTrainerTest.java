@@ -1,0 +1,236 @@
+package io.github.mtldl4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mtldl4j.TestData;
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.GradNorm;
+import io.github.mtldl4j.weighting.RandomLossWeighting;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
+
+class MultiTaskTrainerTest {
+    private static final List<Task> TASKS = List.of(
+            Task.regression("price", 2).withHead(3), Task.binary("churn"), Task.multiclass("segment", 3));
+    private static final int INPUTS = 4;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void doublePrecision() {
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    private static MultiTaskGraphBuilder builder() {
+        return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(6, 5).activation(Activation.TANH).l2(1e-3)
+                .updater(new Adam(0.01)).dataType(DataType.DOUBLE).seed(3).tasks(TASKS.toArray(Task[]::new));
+    }
+
+    /** Equal weights as an aggregator: coefficients all 1 (written here, independent of the library's own). */
+    private static final GradientAggregator ALL_ONES = new GradientAggregator() {
+        @Override
+        public String name() {
+            return "ones";
+        }
+
+        @Override
+        public double[] coefficients(double[][] gram, Random random) {
+            double[] ones = new double[gram.length];
+            Arrays.fill(ones, 1.0);
+            return ones;
+        }
+    };
+
+    private static InMemoryMultiDataSetIterator fiveBatches() {
+        return new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 40, 8), 8);
+    }
+
+    @Test
+    void perTaskGradientPathWithEqualCoefficientsMatchesPlainFit() {
+        MultiTaskModel trained = builder().build();
+        ComputationGraph plain = builder().build().graph();
+        for (MultiDataSet batch : fiveBatches().toList()) {
+            plain.fit(batch);
+        }
+        MultiTaskTrainer.builder(trained).epochs(1).aggregator(ALL_ONES).build().fit(fiveBatches());
+        assertEquals(0.0, plain.params().sub(trained.graph().params()).amaxNumber().doubleValue(), 1e-12);
+        assertEquals(5, trained.graph().getIterationCount());
+        assertEquals(plain.getUpdater().getStateViewArray(), trained.graph().getUpdater().getStateViewArray());
+    }
+
+    @Test
+    void fastPathMatchesPlainFit() {
+        MultiTaskModel trained = builder().build();
+        ComputationGraph plain = builder().build().graph();
+        for (MultiDataSet batch : fiveBatches().toList()) {
+            plain.fit(batch);
+        }
+        MultiTaskTrainer.builder(trained).epochs(1).build().fit(fiveBatches());
+        assertEquals(0.0, plain.params().sub(trained.graph().params()).amaxNumber().doubleValue(), 1e-12);
+    }
+
+    /** 8 rows; segment labelled in rows 0 and 5 only (25 %). */
+    private static MultiDataSet quarterCoverage() {
+        MultiDataSet data = TestData.batch(TASKS, INPUTS, 8, 12);
+        INDArray mask = Nd4j.zeros(DataType.DOUBLE, 8, 1);
+        mask.putScalar(0, 0, 1);
+        mask.putScalar(5, 0, 1);
+        data.setLabelsMaskArray(new INDArray[] {null, null, mask});
+        return data;
+    }
+
+    private static MultiDataSet labelledRowsOnly(MultiDataSet data) {
+        int[] rows = {0, 5};
+        INDArray[] labels = Arrays.stream(data.getLabels()).map(l -> l.getRows(rows)).toArray(INDArray[]::new);
+        return new MultiDataSet(new INDArray[] {data.getFeatures(0).getRows(rows)}, labels);
+    }
+
+    @Test
+    void quarterCoverageTaskTrainsLikeItsLabelledRowsAlone() {
+        // Only segment counts (the others weigh 0), plain SGD: one step on 8 rows with 2 labelled must equal one
+        // step of plain DL4J on just those 2 rows.
+        Map<String, Double> onlySegment = Map.of("price", 0.0, "churn", 0.0, "segment", 1.0);
+        MultiTaskModel trained = builder().updater(new Sgd(0.5)).l2(0).build();
+        MultiTaskModel reference = builder().updater(new Sgd(0.5)).l2(0).build();
+        MultiTaskModel uncorrected = builder().updater(new Sgd(0.5)).l2(0).build();
+        reference.weights().setAll(onlySegment);
+        uncorrected.weights().setAll(onlySegment);
+        MultiDataSet data = quarterCoverage();
+        double expectedLoss = reference.losses(labelledRowsOnly(data)).unweighted().get("segment");
+
+        TrainingHistory history = MultiTaskTrainer.builder(trained).epochs(1).weighting(new FixedWeighting(onlySegment))
+                .build().fit(new InMemoryMultiDataSetIterator(data, 8));
+        reference.graph().fit(labelledRowsOnly(data));
+        uncorrected.graph().fit(data);
+
+        assertEquals(expectedLoss, history.epochs().get(0).task("segment").trainLoss(), 1e-12);
+        assertEquals(0.0, reference.graph().params().sub(trained.graph().params()).amaxNumber().doubleValue(), 1e-12);
+        // Plain DL4J divides by all 8 rows: its step is different, which is what the correction is for.
+        assertTrue(uncorrected.graph().params().sub(trained.graph().params()).amaxNumber().doubleValue() > 1e-6);
+        assertEquals(Map.of("price", 1.0, "churn", 1.0, "segment", 1.0), trained.weights().asMap(),
+                "the model's own weights are restored after training");
+    }
+
+    @Test
+    void batchWithoutAnyLabelOfATaskSkipsThatTask() {
+        MultiDataSet data = TestData.batch(TASKS, INPUTS, 8, 12);
+        data.setLabelsMaskArray(new INDArray[] {null, Nd4j.zeros(DataType.DOUBLE, 8, 1), null});
+        MultiTaskModel model = builder().l2(0).build();
+        INDArray churnBefore = model.graph().getParam("churn_W").dup();
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(1).aggregator(ALL_ONES).build()
+                .fit(new InMemoryMultiDataSetIterator(data, 8));
+        assertTrue(Double.isNaN(history.epochs().get(0).task("churn").trainLoss()));
+        assertTrue(Double.isFinite(history.epochs().get(0).task("price").trainLoss()));
+        // No label, no gradient: Adam leaves churn's output layer exactly where it was (no l2 here).
+        assertEquals(churnBefore, model.graph().getParam("churn_W"));
+    }
+
+    @Test
+    void seededRunsGiveIdenticalHistoriesAndParameters() {
+        TrainingHistory first = MultiTaskTrainer.builder(builder().build()).epochs(3).weighting(new RandomLossWeighting())
+                .seed(5).build().fit(new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 40, 8), 8, 9L));
+        MultiTaskModel secondModel = builder().build();
+        TrainingHistory second = MultiTaskTrainer.builder(secondModel).epochs(3).weighting(new RandomLossWeighting())
+                .seed(5).build().fit(new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 40, 8), 8, 9L));
+        assertEquals(first.toCsv(), second.toCsv());
+        TrainingHistory third = MultiTaskTrainer.builder(builder().build()).epochs(3).weighting(new RandomLossWeighting())
+                .seed(6).build().fit(new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 40, 8), 8, 9L));
+        assertNotEquals(first.toCsv(), third.toCsv(), "another seed draws other weights");
+    }
+
+    @Test
+    void earlyStoppingKeepsTheBestEpochsParameters() {
+        double[] values = {5, 3, 4, 4.5, 6, 7, 8};
+        StoppingCriterion scripted = new StoppingCriterion() {
+            @Override
+            public double value(List<EpochReport> history) {
+                return values[history.size() - 1];
+            }
+
+            @Override
+            public boolean minimize() {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return "scripted";
+            }
+        };
+        MultiTaskModel model = builder().build();
+        List<INDArray> paramsAfterEpoch = new ArrayList<>();
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(7).earlyStopping(2).criterion(scripted)
+                .listener(report -> paramsAfterEpoch.add(model.graph().params().dup())).build().fit(fiveBatches());
+        assertEquals(4, history.epochs().size(), "stops after two epochs without improving on epoch 2");
+        assertEquals(2, history.bestEpoch().epoch());
+        assertEquals(List.of(true, true, false, false), history.epochs().stream().map(EpochReport::best).toList());
+        assertEquals(paramsAfterEpoch.get(1), model.graph().params());
+    }
+
+    @Test
+    void reportsPerTaskLossesWeightsAndWritesCsv() throws Exception {
+        MultiTaskModel model = builder().build();
+        model.weights().set("churn", 0.5);
+        List<EpochReport> heard = new ArrayList<>();
+        MultiDataSet all = TestData.batch(TASKS, INPUTS, 40, 8);
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(2).listener(heard::add).build()
+                .fit(new InMemoryMultiDataSetIterator(all, 8), new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 16, 99), 16));
+        assertEquals(2, heard.size());
+        EpochReport last = heard.get(1);
+        assertEquals(0.5, last.task("churn").weight());
+        // Validation loss is the model's own loss on the validation rows with the final parameters.
+        double expected = model.losses(TestData.batch(TASKS, INPUTS, 16, 99)).unweighted().get("segment");
+        assertEquals(expected, last.task("segment").validLoss(), 1e-12);
+        Path csv = dir.resolve("history.csv");
+        history.writeCsv(csv);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("epoch,price_train_loss,price_valid_loss,price_weight,churn_train_loss,churn_valid_loss,churn_weight,"
+                + "segment_train_loss,segment_valid_loss,segment_weight", lines.get(0));
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(2).startsWith("2,"), lines.get(2));
+        assertThrows(IllegalArgumentException.class, () -> last.task("nope"));
+    }
+
+    @Test
+    void gradNormNeedsASharedLayer() {
+        MultiTaskModel towers = builder().independentTowers().build();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> MultiTaskTrainer.builder(towers).weighting(new GradNorm()).build().fit(fiveBatches()));
+        assertTrue(e.getMessage().contains("no shared layer"), e.getMessage());
+    }
+
+    @Test
+    void gradNormTrainsAndReportsChangingWeightsThatSumToTheTaskCount() {
+        MultiTaskModel model = builder().build();
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(3).weighting(new GradNorm()).build().fit(fiveBatches());
+        EpochReport last = history.epochs().get(2);
+        double sum = last.tasks().values().stream().mapToDouble(TaskEpochStats::weight).sum();
+        assertEquals(3.0, sum, 1e-9);
+        assertNotEquals(1.0, last.task("price").weight());
+    }
+}
