@@ -4,13 +4,9 @@ import io.github.mtldl4j.graph.GraphLayout;
 import io.github.mtldl4j.task.Task;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -157,39 +153,26 @@ public final class MultiTaskModel {
      * broken model where a good one was.
      */
     public synchronized void save(Path path) throws IOException {
-        Path target = path.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        Path dl4jPart = Files.createTempFile(dir, "." + target.getFileName(), ".dl4j.tmp");
-        try {
-            // DL4J writes its entries to a file of its own; they are copied with ours into one zip, which is
-            // flushed to disk before the rename.
-            ModelSerializer.writeModel(graph, dl4jPart.toFile(), true);
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 ZipOutputStream zip = new ZipOutputStream(Channels.newOutputStream(channel));
-                 ZipInputStream entries = new ZipInputStream(Files.newInputStream(dl4jPart))) {
-                for (ZipEntry entry = entries.getNextEntry(); entry != null; entry = entries.getNextEntry()) {
-                    zip.putNextEntry(new ZipEntry(entry.getName()));
-                    entries.transferTo(zip);
+        AtomicFile.write(path, tmp -> {
+            // DL4J writes its entries to a file of its own; they are copied with ours into the one zip.
+            Path dl4jPart = Files.createTempFile(tmp.getParent(), tmp.getFileName().toString(), ".dl4j");
+            try {
+                ModelSerializer.writeModel(graph, dl4jPart.toFile(), true);
+                try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmp));
+                     ZipInputStream entries = new ZipInputStream(Files.newInputStream(dl4jPart))) {
+                    for (ZipEntry entry = entries.getNextEntry(); entry != null; entry = entries.getNextEntry()) {
+                        zip.putNextEntry(new ZipEntry(entry.getName()));
+                        entries.transferTo(zip);
+                        zip.closeEntry();
+                    }
+                    zip.putNextEntry(new ZipEntry(ModelMetadata.ENTRY));
+                    zip.write(ModelMetadata.write(tasks(), layout).getBytes(StandardCharsets.UTF_8));
                     zip.closeEntry();
                 }
-                zip.putNextEntry(new ZipEntry(ModelMetadata.ENTRY));
-                zip.write(ModelMetadata.write(tasks(), layout).getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-                zip.finish();
-                channel.force(true);
+            } finally {
+                Files.deleteIfExists(dl4jPart);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-                directory.force(true);
-            } catch (IOException ignored) {
-                // Some file systems cannot sync a directory; the rename itself is still atomic.
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-            Files.deleteIfExists(dl4jPart);
-        }
+        });
     }
 
     /**

@@ -1,14 +1,8 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.model.AtomicFile;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -86,19 +80,6 @@ public final class TrainingHistory {
 
     /** Writes {@link #toCsv()} atomically (temporary file, flush to disk, rename). */
     public void writeCsv(Path path) throws IOException {
-        Path target = path.toAbsolutePath();
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 Writer writer = Channels.newWriter(channel, StandardCharsets.UTF_8)) {
-                writer.write(toCsv());
-                writer.flush();
-                channel.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.writeString(path, toCsv());
     }
 }
