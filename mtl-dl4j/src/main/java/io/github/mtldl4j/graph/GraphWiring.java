@@ -27,11 +27,14 @@ public final class GraphWiring {
     private final Representation input;
     private final List<Task> tasks;
     private final TrunkSpec trunk;
+    private final boolean tapRepresentation;
     private final Map<String, String> owners = new LinkedHashMap<>();
     private final Set<String> trunkVertices = new HashSet<>();
 
-    GraphWiring(ComputationGraphConfiguration.GraphBuilder graph, Representation input, List<Task> tasks, TrunkSpec trunk) {
+    GraphWiring(ComputationGraphConfiguration.GraphBuilder graph, Representation input, List<Task> tasks, TrunkSpec trunk,
+                boolean tapRepresentation) {
         this.graph = graph;
+        this.tapRepresentation = tapRepresentation;
         this.input = input;
         this.tasks = tasks;
         this.trunk = trunk;
@@ -45,6 +48,14 @@ public final class GraphWiring {
     /** The tasks, in their defined order. */
     public List<Task> tasks() {
         return tasks;
+    }
+
+    /**
+     * Whether the sharing mode should put a {@link RepresentationTapVertex} named {@link VertexNames#SHARED_REPRESENTATION}
+     * after its shared representation (modes without a single shared representation ignore it).
+     */
+    public boolean tapRepresentation() {
+        return tapRepresentation;
     }
 
     /** The trunk settings: widths, activation, dropout, l2, bias. */
@@ -83,10 +94,14 @@ public final class GraphWiring {
         if (trunk.l2() > 0) {
             layer.l2(trunk.l2());
         }
-        if (trunk.dropoutRate() > 0 && trunkVertices.contains(from.vertex())) {
+        if (trunk.dropoutRate() > 0 && (trunkVertices.contains(from.vertex()) || isTapOfTrunk(from.vertex()))) {
             layer.dropOut(new Dropout(1.0 - trunk.dropoutRate()));
         }
         return addPrepared(name, owner, width, layer.build(), from.vertex());
+    }
+
+    private boolean isTapOfTrunk(String vertex) {
+        return VertexNames.SHARED_REPRESENTATION.equals(vertex) && owners.containsKey(vertex);
     }
 
     /** Adds a layer exactly as configured (no trunk settings applied). */

@@ -65,6 +65,7 @@ public final class MultiTaskGraphBuilder {
     private DataType dataType = DataType.FLOAT;
     private WeightInit weightInit = WeightInit.XAVIER;
     private SharingMode sharing = new HardSharing();
+    private boolean tapRepresentation;
 
     private MultiTaskGraphBuilder(int inputWidth) {
         if (inputWidth < 1) {
@@ -93,6 +94,7 @@ public final class MultiTaskGraphBuilder {
         copy.dataType = dataType;
         copy.weightInit = weightInit;
         copy.sharing = sharing;
+        copy.tapRepresentation = tapRepresentation;
         return copy;
     }
 
@@ -181,6 +183,15 @@ public final class MultiTaskGraphBuilder {
     }
 
     /**
+     * Puts an identity vertex {@code shared} after the shared trunk that can record the gradient reaching the shared
+     * representation: MGDA-UB needs it. Hard sharing only; it changes no value and has no parameters.
+     */
+    public MultiTaskGraphBuilder representationTap() {
+        this.tapRepresentation = true;
+        return this;
+    }
+
+    /**
      * Feeds the prediction of task {@code source} into the head of task {@code target}: the target's head reads
      * its representation merged with the source's activated output. Several sources per target are allowed;
      * cycles are refused at build time.
@@ -220,7 +231,7 @@ public final class MultiTaskGraphBuilder {
                 .graphBuilder()
                 .addInputs(VertexNames.INPUT)
                 .setInputTypes(InputType.feedForward(inputWidth));
-        GraphWiring wiring = new GraphWiring(graph, new Representation(VertexNames.INPUT, inputWidth), List.copyOf(tasks), trunk);
+        GraphWiring wiring = new GraphWiring(graph, new Representation(VertexNames.INPUT, inputWidth), List.copyOf(tasks), trunk, tapRepresentation);
         Map<String, Representation> representations = sharing.wire(wiring);
         for (Task task : tasks) {
             if (!representations.containsKey(task.name())) {

@@ -6,6 +6,7 @@ package io.github.mtldl4j.graph;
  * <ul>
  *   <li>{@code input}: the feature input;</li>
  *   <li>{@code trunk_<i>}: layer i of the shared trunk (hard sharing);</li>
+ *   <li>{@code shared}: the shared representation tap after the trunk, when asked for (MGDA-UB);</li>
  *   <li>{@code <task>_tower_<i>}: layer i of the task's own trunk (independent towers);</li>
  *   <li>{@code <task>_cascade}: merge of the task's representation with the outputs of the tasks it reads;</li>
  *   <li>{@code <task>_head_<i>}: hidden head layer i of the task;</li>
@@ -16,6 +17,8 @@ package io.github.mtldl4j.graph;
 public final class VertexNames {
     /** The network input. */
     public static final String INPUT = "input";
+    /** The identity vertex that records the gradient at the shared representation ({@link RepresentationTapVertex}). */
+    public static final String SHARED_REPRESENTATION = "shared";
     /** Prefix of the shared trunk layers. */
     public static final String SHARED_TRUNK_PREFIX = "trunk_";
 

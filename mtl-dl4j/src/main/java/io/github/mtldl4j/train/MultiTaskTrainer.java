@@ -196,6 +196,11 @@ public final class MultiTaskTrainer {
         weighting.start(new WeightingContext(tasks, userWeights, updaterOf(graph), random));
         boolean perTaskGradients = aggregator != null || weighting.needsSharedGradientNorms();
         TaskGradientEngine engine = perTaskGradients ? new TaskGradientEngine(model) : null;
+        if (aggregator != null && aggregator.usesRepresentationGradients() && !engine.hasRepresentationTap()) {
+            throw new IllegalStateException("Aggregator '" + aggregator.name() + "' works on gradients with respect to the "
+                    + "shared representation, but the graph has no representation tap: build it with hard sharing and "
+                    + "MultiTaskGraphBuilder.representationTap(), or use the aggregator's parameter-gradient variant.");
+        }
         if (weighting.needsSharedGradientNorms() && !engine.ranges().hasShared()) {
             throw new IllegalStateException("Weighting '" + weighting.name() + "' balances gradient norms on the last shared "
                     + "layer, but sharing mode '" + model.layout().sharing() + "' has no shared layer: use hard sharing, "
@@ -296,7 +301,8 @@ public final class MultiTaskTrainer {
                 }
             }
         } else {
-            TaskGradientEngine.Result result = engine.compute(batch, coverage);
+            boolean representation = aggregator != null && aggregator.usesRepresentationGradients();
+            TaskGradientEngine.Result result = engine.compute(batch, coverage, representation);
             INDArray gradients = result.gradients();
             double[] w = new double[k];
             double total = 0;
@@ -326,7 +332,9 @@ public final class MultiTaskTrainer {
             if (aggregator == null) {
                 combined = heads;
             } else {
-                double[] c = aggregator.coefficients(sharedGram(gradients, w, n, engine.ranges().sharedMask()), random);
+                double[][] gram = representation ? gram(result.representationGradients(), w, n, null)
+                        : gram(gradients, w, n, engine.ranges().sharedMask());
+                double[] c = aggregator.coefficients(gram, random);
                 INDArray coefficientRow = Nd4j.create(gradients.dataType(), 1, k);
                 for (int t = 0; t < k; t++) {
                     coefficientRow.putScalar(0, t, c[t] * w[t]);
@@ -341,9 +349,9 @@ public final class MultiTaskTrainer {
         weighting.afterStep(new StepObservation(losses, weights, norms));
     }
 
-    /** K x K Gram matrix of the weighted mean-loss task gradients on the shared parameters: one GEMM. */
-    private static double[][] sharedGram(INDArray gradients, double[] w, int rows, INDArray sharedMask) {
-        INDArray shared = gradients.mulRowVector(sharedMask);
+    /** K x K Gram matrix of the weighted mean-loss task gradients (on the shared parameters if masked): one GEMM. */
+    private static double[][] gram(INDArray gradients, double[] w, int rows, INDArray sharedMask) {
+        INDArray shared = sharedMask == null ? gradients : gradients.mulRowVector(sharedMask);
         INDArray gram = shared.mmul(shared.transpose());
         int k = w.length;
         double[][] out = new double[k][k];

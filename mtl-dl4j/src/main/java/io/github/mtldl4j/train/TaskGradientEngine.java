@@ -1,5 +1,7 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.graph.RepresentationTap;
+import io.github.mtldl4j.graph.VertexNames;
 import io.github.mtldl4j.model.MultiTaskModel;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ final class TaskGradientEngine {
     private final ComputationGraph graph;
     private final List<String> tasks;
     private final ParameterRanges ranges;
+    private final RepresentationTap tap;
     private INDArray perTask;
 
     TaskGradientEngine(MultiTaskModel model) {
@@ -32,21 +35,33 @@ final class TaskGradientEngine {
         this.graph = model.graph();
         this.tasks = model.taskNames();
         this.ranges = new ParameterRanges(graph, model.layout());
+        this.tap = graph.getVertex(VertexNames.SHARED_REPRESENTATION) instanceof RepresentationTap t ? t : null;
+    }
+
+    /** Whether the graph has a shared representation tap (built with {@code representationTap()}). */
+    boolean hasRepresentationTap() {
+        return tap != null;
     }
 
     ParameterRanges ranges() {
         return ranges;
     }
 
-    /** Per-task gradients and losses of one batch. */
-    record Result(INDArray gradients, double[] losses) {
+    /**
+     * Per-task gradients and losses of one batch.
+     *
+     * @param gradients K x P, row k the gradient of task k's mean loss times the batch size (DL4J's scale)
+     * @param losses per-task mean loss over labelled rows (NaN without labels)
+     * @param representationGradients K x (N * width): the same for the gradient at the shared representation, or null
+     */
+    record Result(INDArray gradients, double[] losses, INDArray representationGradients) {
     }
 
     /**
      * Computes task k's gradient into row k for every task with labels in the batch (rows of tasks without
      * labels are zero and their loss NaN). Leaves the model's weights as they were.
      */
-    Result compute(MultiDataSet batch, LabelCoverage coverage) {
+    Result compute(MultiDataSet batch, LabelCoverage coverage, boolean withRepresentationGradients) {
         int k = tasks.size();
         long p = ranges.total();
         if (perTask == null || perTask.rows() != k || perTask.columns() != p) {
@@ -54,6 +69,10 @@ final class TaskGradientEngine {
         }
         Map<String, Double> saved = model.weights().asMap();
         double[] losses = new double[k];
+        INDArray representation = null;
+        if (withRepresentationGradients) {
+            tap.capture(true);
+        }
         try {
             graph.setInputs(batch.getFeatures());
             graph.setLabels(batch.getLabels());
@@ -69,13 +88,23 @@ final class TaskGradientEngine {
                 graph.setLayerMaskArrays(batch.getFeaturesMaskArrays(), batch.getLabelsMaskArrays());
                 graph.computeGradientAndScore();
                 perTask.getRow(t).assign(graph.getFlattenedGradients());
+                if (withRepresentationGradients) {
+                    INDArray captured = tap.captured();
+                    if (representation == null) {
+                        representation = Nd4j.zeros(captured.dataType(), k, captured.length());
+                    }
+                    representation.getRow(t).assign(captured.reshape(captured.length()));
+                }
                 double score = graph.getOutputLayer(t).score();
                 losses[t] = t == 0 ? score - graph.calcRegularizationScore(true) : score;
             }
         } finally {
             model.weights().setAll(saved);
+            if (withRepresentationGradients) {
+                tap.capture(false);
+            }
         }
-        return new Result(perTask, losses);
+        return new Result(perTask, losses, representation);
     }
 
     /**

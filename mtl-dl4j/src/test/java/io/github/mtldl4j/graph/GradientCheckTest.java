@@ -59,6 +59,11 @@ class GradientCheckTest {
     }
 
     @Test
+    void hardSharingWithRepresentationTap() {
+        assertTrue(check(builder().representationTap().cascade("tags", "churn").build().graph(), data()));
+    }
+
+    @Test
     void independentTowers() {
         assertTrue(check(builder().independentTowers().build().graph(), data()));
     }

@@ -43,7 +43,7 @@ class SerializationTest {
     private static MultiTaskGraphBuilder cascadeBuilder() {
         return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(6).activation(Activation.TANH).updater(new Adam(0.01))
                 .dataType(DataType.DOUBLE).tasks(TestData.mixedTasks().toArray(Task[]::new))
-                .cascade("segment", "price").cascade("tags", "churn");
+                .cascade("segment", "price").cascade("tags", "churn").representationTap();
     }
 
     /** A trained cascade model whose weights were changed after building. */
@@ -63,6 +63,7 @@ class SerializationTest {
         assertEquals(conf, back);
         assertTrue(conf.toJson().contains(WeightedLoss.class.getName()));
         assertTrue(back.getVertices().containsKey("segment_cascade"));
+        assertTrue(back.getVertices().containsKey("shared"));
     }
 
     @Test
