@@ -1,5 +1,7 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.eval.MultiTaskEvaluation;
+import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.weighting.FixedWeighting;
@@ -12,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import java.util.function.Function;
 import org.deeplearning4j.earlystopping.saver.InMemoryModelSaver;
 import org.deeplearning4j.earlystopping.termination.ScoreImprovementEpochTerminationCondition;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -62,8 +63,7 @@ public final class MultiTaskTrainer {
     private final StoppingCriterion criterion;
     private final List<EpochListener> listeners;
     private final long seed;
-    private final EpochMetrics metrics;
-    private final Function<String, String> mainMetric;
+    private final boolean metrics;
 
     private MultiTaskTrainer(Builder b) {
         this.model = b.model;
@@ -76,19 +76,11 @@ public final class MultiTaskTrainer {
         this.listeners = List.copyOf(b.listeners);
         this.seed = b.seed;
         this.metrics = b.metrics;
-        this.mainMetric = b.mainMetric;
     }
 
     /** A trainer for {@code model}. */
     public static Builder builder(MultiTaskModel model) {
         return new Builder(model);
-    }
-
-    /** Computes per-task metrics on a data set after each epoch (supplied by the evaluation package). */
-    @FunctionalInterface
-    public interface EpochMetrics {
-        /** Metrics by task name, then metric name. */
-        Map<String, Map<String, Double>> evaluate(MultiTaskModel model, MultiDataSetIterator data);
     }
 
     /** Settings of a training run. */
@@ -102,8 +94,7 @@ public final class MultiTaskTrainer {
         private StoppingCriterion criterion = StoppingCriterion.meanRelativeLoss();
         private final List<EpochListener> listeners = new ArrayList<>();
         private long seed = 42;
-        private EpochMetrics metrics;
-        private Function<String, String> mainMetric = task -> null;
+        private boolean metrics = true;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -163,10 +154,12 @@ public final class MultiTaskTrainer {
             return this;
         }
 
-        /** Per-task metrics after each epoch, and the metric per task written in the history CSV. */
-        public Builder metrics(EpochMetrics newMetrics, Function<String, String> mainMetricOfTask) {
-            this.metrics = newMetrics;
-            this.mainMetric = Objects.requireNonNull(mainMetricOfTask, "mainMetricOfTask");
+        /**
+         * Whether to compute each task's metrics ({@link TaskEvaluator}) after every epoch, on the validation data or,
+         * without it, the training data (default true; costs one inference pass).
+         */
+        public Builder metrics(boolean compute) {
+            this.metrics = compute;
             return this;
         }
 
@@ -206,7 +199,8 @@ public final class MultiTaskTrainer {
                     + "layer, but sharing mode '" + model.layout().sharing() + "' has no shared layer: use hard sharing, "
                     + "or a weighting that sees losses only (fixed, uncertainty, dwa, rlw).");
         }
-        TrainingHistory history = new TrainingHistory(mainMetric);
+        TrainingHistory history = new TrainingHistory(metrics
+                ? task -> TaskEvaluator.mainMetric(model.task(task).type()) : task -> null);
         ScoreImprovementEpochTerminationCondition stopper = patience == null ? null
                 : new ScoreImprovementEpochTerminationCondition(patience, minImprovement);
         if (stopper != null) {
@@ -229,8 +223,8 @@ public final class MultiTaskTrainer {
                 graph.incrementEpochCount();
 
                 Map<String, Double> validLosses = valid == null ? Map.of() : meanLosses(valid);
-                Map<String, Map<String, Double>> taskMetrics = metrics == null ? Map.of()
-                        : metrics.evaluate(model, valid != null ? valid : train);
+                Map<String, Map<String, Double>> taskMetrics = !metrics ? Map.of()
+                        : MultiTaskEvaluation.evaluate(model, valid != null ? valid : train).metricsByTask();
                 Map<String, TaskEpochStats> stats = new LinkedHashMap<>();
                 for (String task : tasks) {
                     stats.put(task, new TaskEpochStats(trainLosses.getOrDefault(task, Double.NaN),
@@ -240,7 +234,8 @@ public final class MultiTaskTrainer {
                 double seconds = (System.nanoTime() - start) / 1e9;
                 reports.add(new EpochReport(epoch, stats, Double.NaN, seconds, false));
                 double value = criterion.value(reports);
-                boolean best = Double.isNaN(bestCriterion) || (criterion.minimize() ? value < bestCriterion : value > bestCriterion);
+                boolean best = !Double.isNaN(value) && (Double.isNaN(bestCriterion)
+                        || (criterion.minimize() ? value < bestCriterion : value > bestCriterion));
                 if (best) {
                     bestCriterion = value;
                     if (stopper != null) {
@@ -253,7 +248,9 @@ public final class MultiTaskTrainer {
                 for (EpochListener listener : listeners) {
                     listener.epochDone(report);
                 }
-                if (stopper != null && stopper.terminate(epoch - 1, value, criterion.minimize())) {
+                double comparable = !Double.isNaN(value) ? value
+                        : criterion.minimize() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+                if (stopper != null && stopper.terminate(epoch - 1, comparable, criterion.minimize())) {
                     LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs (best {})",
                             epoch, criterion.describe(), patience, bestCriterion);
                     break;

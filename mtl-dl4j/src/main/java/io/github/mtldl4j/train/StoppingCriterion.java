@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.eval.TaskEvaluator;
 import java.util.List;
 
 /** The number early stopping watches after each epoch, and whether lower is better. */
@@ -57,8 +58,12 @@ public interface StoppingCriterion {
         };
     }
 
-    /** One task's metric (validation data where there is some), e.g. {@code metric("species", "accuracy", false)}. */
-    static StoppingCriterion metric(String task, String metric, boolean lowerIsBetter) {
+    /**
+     * One task's metric (validation data where there is some), e.g. {@code metric("species", "accuracy")}; whether
+     * lower is better follows the metric ({@link TaskEvaluator#lowerIsBetter(String)}).
+     */
+    static StoppingCriterion metric(String task, String metric) {
+        boolean lowerIsBetter = TaskEvaluator.lowerIsBetter(metric);
         return new StoppingCriterion() {
             @Override
             public double value(List<EpochReport> history) {

@@ -209,11 +209,27 @@ class MultiTaskTrainerTest {
         Path csv = dir.resolve("history.csv");
         history.writeCsv(csv);
         List<String> lines = Files.readAllLines(csv);
-        assertEquals("epoch,price_train_loss,price_valid_loss,price_weight,churn_train_loss,churn_valid_loss,churn_weight,"
-                + "segment_train_loss,segment_valid_loss,segment_weight", lines.get(0));
+        assertEquals("epoch,price_train_loss,price_valid_loss,price_weight,price_rmse,"
+                + "churn_train_loss,churn_valid_loss,churn_weight,churn_auc,"
+                + "segment_train_loss,segment_valid_loss,segment_weight,segment_accuracy", lines.get(0));
         assertEquals(3, lines.size());
         assertTrue(lines.get(2).startsWith("2,"), lines.get(2));
         assertThrows(IllegalArgumentException.class, () -> last.task("nope"));
+        // Metrics are the evaluation of the final model on the validation rows.
+        double accuracy = io.github.mtldl4j.eval.MultiTaskEvaluation.evaluate(model,
+                new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 16, 99), 16)).task("segment").get("accuracy");
+        assertEquals(accuracy, last.task("segment").metrics().get("accuracy"));
+        assertTrue(lines.get(2).endsWith("," + accuracy), lines.get(2));
+    }
+
+    @Test
+    void metricCriterionFollowsTheMetricsDirection() {
+        StoppingCriterion accuracy = StoppingCriterion.metric("segment", "accuracy");
+        StoppingCriterion rmse = StoppingCriterion.metric("price", "rmse");
+        assertTrue(!accuracy.minimize() && rmse.minimize());
+        TrainingHistory history = MultiTaskTrainer.builder(builder().build()).epochs(2).criterion(accuracy).build().fit(fiveBatches());
+        assertEquals(history.epochs().get(1).task("segment").metrics().get("accuracy"), history.epochs().get(1).criterion());
+        assertThrows(IllegalArgumentException.class, () -> StoppingCriterion.metric("segment", "precision"));
     }
 
     @Test
