@@ -11,9 +11,10 @@ import java.util.Random;
  * another, so every method runs in plain Java on a matrix of at most a few dozen entries.
  *
  * <p><b>Scale.</b> Every implementation returns coefficients on the scale of {@link SumAggregator}: K equal
- * gradients g give {@code d = K g}, as the plain sum of the task losses would. Methods whose papers define
- * weights on the simplex (MGDA, IMTL-G) or around the mean gradient (CAGrad, UPGrad) are therefore multiplied
- * by K, so one learning rate serves all of them; each class says what its paper's own weights are.
+ * gradients g give {@code d = K g}, as the plain sum of the task losses would (CAGrad gives
+ * {@code K (1 + c) / (1 + c²) g}, its authors' rescaling). Methods whose papers define weights on the simplex
+ * (MGDA, IMTL-G) or around the mean gradient (CAGrad, UPGrad) are therefore multiplied by K, so one learning rate
+ * serves all of them; each class says what its paper's own weights are.
  *
  * <p>Heads are not aggregated: each task head receives its own task's gradient.
  */

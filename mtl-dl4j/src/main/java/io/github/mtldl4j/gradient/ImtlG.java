@@ -79,6 +79,8 @@ public final class ImtlG implements GradientAggregator {
     /**
      * The paper's α, summing to 1 (or all 0 in the degenerate case above).
      *
+     * @param gram K x K Gram matrix of the task gradients
+     * @return α, summing to 1 (all 0 where no direction has equal projections)
      * @throws IllegalArgumentException as {@link #coefficients(double[][], Random)}
      */
     public static double[] paperWeights(double[][] gram) {

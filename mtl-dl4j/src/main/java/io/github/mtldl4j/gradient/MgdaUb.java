@@ -75,6 +75,8 @@ public record MgdaUb(boolean representationGradients) implements GradientAggrega
     /**
      * The paper's α: the weights of the min-norm point of the convex hull of the gradients, on the simplex.
      *
+     * @param gram K x K Gram matrix of the task gradients
+     * @return α, non-negative, summing to 1
      * @throws IllegalArgumentException as {@link #coefficients(double[][], Random)}
      */
     public static double[] simplexWeights(double[][] gram) {
