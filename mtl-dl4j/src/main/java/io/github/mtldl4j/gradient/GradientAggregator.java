@@ -1,11 +1,41 @@
 package io.github.mtldl4j.gradient;
 
-/** Placeholder until the aggregators branch lands; replaced by its version. */
+import java.util.Random;
+
+/**
+ * Combines the per-task gradients g_1..g_K of the shared parameters into one update direction.
+ *
+ * <p>An aggregator sees only the K x K Gram matrix {@code G[i][j] = g_i . g_j} and returns coefficients c:
+ * the shared gradient applied is {@code d = Σ_k c[k] g_k}, and the parameters move by {@code -lr * d} (the
+ * gradients are of losses to be minimized). The trainer computes G with one matrix product and d with
+ * another, so every method runs in plain Java on a matrix of at most a few dozen entries.
+ *
+ * <p><b>Scale.</b> Every implementation returns coefficients on the scale of {@link SumAggregator}: K equal
+ * gradients g give {@code d = K g}, as the plain sum of the task losses would (CAGrad gives
+ * {@code K (1 + c) / (1 + c²) g}, its authors' rescaling). Methods whose papers define weights on the simplex
+ * (MGDA, IMTL-G) or around the mean gradient (CAGrad, UPGrad) are therefore multiplied by K, so one learning rate
+ * serves all of them; each class says what its paper's own weights are.
+ *
+ * <p>Heads are not aggregated: each task head receives its own task's gradient.
+ */
 public interface GradientAggregator {
+
+    /** Short lower-case name, e.g. "pcgrad" (used on the command line and in reports). */
     String name();
 
-    double[] coefficients(double[][] gram, java.util.Random random);
+    /**
+     * @param gram K x K Gram matrix of the task gradients on the shared parameters (symmetric, PSD up to rounding)
+     * @param random for methods with a random element (PCGrad's task order); the trainer passes a seeded one.
+     *               Methods without a random element ignore it and accept {@code null}.
+     * @return coefficients c of length K: the shared gradient applied is Σ_k c[k] g_k
+     * @throws IllegalArgumentException if {@code gram} is not a square, symmetric, finite Gram matrix
+     */
+    double[] coefficients(double[][] gram, Random random);
 
+    /**
+     * True when the method wants the Gram matrix of gradients w.r.t. the shared representation (MGDA-UB) instead
+     * of the shared parameters. The returned coefficients are applied to the parameter gradients either way.
+     */
     default boolean usesRepresentationGradients() {
         return false;
     }
