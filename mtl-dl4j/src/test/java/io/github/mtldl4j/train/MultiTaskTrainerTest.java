@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
@@ -68,6 +69,17 @@ class MultiTaskTrainerTest {
 
     private static InMemoryMultiDataSetIterator fiveBatches() {
         return new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 40, 8), 8);
+    }
+
+    @Test
+    void sumAggregatorThroughTheTrainerMatchesPlainFit() {
+        MultiTaskModel trained = builder().build();
+        ComputationGraph plain = builder().build().graph();
+        for (MultiDataSet batch : fiveBatches().toList()) {
+            plain.fit(batch);
+        }
+        MultiTaskTrainer.builder(trained).epochs(1).aggregator(new SumAggregator()).build().fit(fiveBatches());
+        assertEquals(0.0, plain.params().sub(trained.graph().params()).amaxNumber().doubleValue(), 1e-12);
     }
 
     @Test
