@@ -1,6 +1,7 @@
 package io.github.mtldl4j.graph;
 
 import io.github.mtldl4j.loss.WeightedLoss;
+import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayDeque;
@@ -213,7 +214,7 @@ public final class MultiTaskGraphBuilder {
     /** Builds and initializes the graph and wraps it with its tasks. */
     public MultiTaskModel build() {
         Wired wired = wire();
-        ComputationGraph graph = new ComputationGraph(wired.configuration);
+        ComputationGraph graph = new MultiTaskComputationGraph(wired.configuration);
         graph.init();
         return new MultiTaskModel(graph, tasks, wired.layout);
     }

@@ -31,7 +31,7 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * {@code ComputationGraph} is not safe for concurrent use, so concurrent callers are served one at a time.
  */
 public final class MultiTaskModel {
-    private final ComputationGraph graph;
+    private final MultiTaskComputationGraph graph;
     private final List<Task> tasks;
     private final List<String> taskNames;
     private final GraphLayout layout;
@@ -39,12 +39,13 @@ public final class MultiTaskModel {
     /**
      * Wraps a graph built by {@code MultiTaskGraphBuilder} (or restored from its save).
      *
-     * @param graph the initialized graph whose outputs are named after the tasks, in task order
+     * @param graph the initialized graph whose outputs are named after the tasks, in task order; a plain
+     *     {@code ComputationGraph} is copied into a {@link MultiTaskComputationGraph} (same parameters and updater state)
      * @param tasks the tasks
      * @param layout which vertex belongs to which task
      */
     public MultiTaskModel(ComputationGraph graph, List<Task> tasks, GraphLayout layout) {
-        this.graph = graph;
+        this.graph = MultiTaskComputationGraph.of(graph);
         this.tasks = List.copyOf(tasks);
         this.taskNames = this.tasks.stream().map(Task::name).toList();
         this.layout = layout;
@@ -58,8 +59,8 @@ public final class MultiTaskModel {
         }
     }
 
-    /** The underlying graph. */
-    public ComputationGraph graph() {
+    /** The underlying graph: a plain DL4J graph that can also give one gradient per task from one forward pass. */
+    public MultiTaskComputationGraph graph() {
         return graph;
     }
 
@@ -201,7 +202,7 @@ public final class MultiTaskModel {
         ModelMetadata.Parsed metadata = ModelMetadata.read(json, path.toString());
         ComputationGraph graph;
         try {
-            graph = ModelSerializer.restoreComputationGraph(path.toString(), true);
+            graph = MultiTaskComputationGraph.of(ModelSerializer.restoreComputationGraph(path.toString(), true));
         } catch (RuntimeException e) {
             throw new IOException(path + ": the DL4J part of the model could not be read (" + e.getMessage() + ").", e);
         }

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * weights. With a gradient aggregator (or a weighting that needs gradient norms, GradNorm) a step computes each
  * task's gradient (K passes), combines the shared parameters' gradients with the aggregator's coefficients from the
  * K x K Gram matrix, gives every head its own task's gradient, and applies the result through the graph's own
- * updater, so optimizer state is shared with plain {@code fit}. Dropout masks then differ between the K passes.
+ * updater, so optimizer state is shared with plain {@code fit}. The K task gradients come from one forward pass and
+ * K backward passes.
  *
  * <p>The model's weights are restored to their values at the start of training when training ends; the weights a
  * dynamic method used are in the history.

@@ -2,13 +2,14 @@ package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.graph.RepresentationTap;
 import io.github.mtldl4j.graph.VertexNames;
+import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.optimize.solvers.BaseOptimizer;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,13 +19,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Per-task gradients of one minibatch, and the application of a combined gradient through the graph's own
  * updater (so optimizer state is shared with plain {@code fit}).
  *
- * <p>Task k's gradient comes from one pass with weight N/n_k on task k and 0 on every other task (see
+ * <p>Task k's gradient comes from a backward pass with weight N/n_k on task k and 0 on every other task (see
  * {@link LabelCoverage}): the gradient of task k's mean loss over its labelled rows. The rows of the K x P matrix
- * are therefore unweighted; the trainer scales them by the step's weights. Cost: K forward/backward passes.
+ * are therefore unweighted; the trainer scales them by the step's weights. Cost: one forward pass and K backward
+ * passes ({@link MultiTaskComputationGraph#backwardPerTask}), so all tasks see the same dropout masks.
  */
 final class TaskGradientEngine {
     private final MultiTaskModel model;
-    private final ComputationGraph graph;
+    private final MultiTaskComputationGraph graph;
     private final List<String> tasks;
     private final ParameterRanges ranges;
     private final RepresentationTap tap;
@@ -68,35 +70,40 @@ final class TaskGradientEngine {
             perTask = Nd4j.create(graph.params().dataType(), k, p);
         }
         Map<String, Double> saved = model.weights().asMap();
-        double[] losses = new double[k];
-        INDArray representation = null;
+        INDArray[] representation = new INDArray[1];
         if (withRepresentationGradients) {
             tap.capture(true);
         }
+        double[] losses;
         try {
-            graph.setInputs(batch.getFeatures());
-            graph.setLabels(batch.getLabels());
             for (int t = 0; t < k; t++) {
+                model.weights().set(tasks.get(t), coverage.factor(t));
                 if (coverage.labelled(t) == 0) {
                     perTask.getRow(t).assign(0);
+                }
+            }
+            losses = graph.backwardPerTask(batch, t -> coverage.labelled(t) > 0,
+                    t -> {
+                        for (int other = 0; other < k; other++) {
+                            model.weights().set(tasks.get(other), other == t ? coverage.factor(t) : 0.0);
+                        }
+                    },
+                    t -> {
+                        perTask.getRow(t).assign(graph.getFlattenedGradients());
+                        if (withRepresentationGradients) {
+                            INDArray captured = tap.captured();
+                            if (representation[0] == null) {
+                                try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                                    representation[0] = Nd4j.zeros(captured.dataType(), k, captured.length());
+                                }
+                            }
+                            representation[0].getRow(t).assign(captured.reshape(captured.length()));
+                        }
+                    });
+            for (int t = 0; t < k; t++) {
+                if (coverage.labelled(t) == 0) {
                     losses[t] = Double.NaN;
-                    continue;
                 }
-                for (int other = 0; other < k; other++) {
-                    model.weights().set(tasks.get(other), other == t ? coverage.factor(t) : 0.0);
-                }
-                graph.setLayerMaskArrays(batch.getFeaturesMaskArrays(), batch.getLabelsMaskArrays());
-                graph.computeGradientAndScore();
-                perTask.getRow(t).assign(graph.getFlattenedGradients());
-                if (withRepresentationGradients) {
-                    INDArray captured = tap.captured();
-                    if (representation == null) {
-                        representation = Nd4j.zeros(captured.dataType(), k, captured.length());
-                    }
-                    representation.getRow(t).assign(captured.reshape(captured.length()));
-                }
-                double score = graph.getOutputLayer(t).score();
-                losses[t] = t == 0 ? score - graph.calcRegularizationScore(true) : score;
             }
         } finally {
             model.weights().setAll(saved);
@@ -104,7 +111,7 @@ final class TaskGradientEngine {
                 tap.capture(false);
             }
         }
-        return new Result(perTask, losses, representation);
+        return new Result(perTask, losses, representation[0]);
     }
 
     /**
