@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs AggregatorBenchmark and prints each method's ms per step and its ratio to equal weights, per task count.
+# Usage: benchmarks/aggregator-costs.sh [extra JMH options]   (one OpenMP thread unless OMP_NUM_THREADS is set)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here/.."
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+[ -f benchmarks/target/benchmarks.jar ] || mvn -B -q -Pbenchmarks -pl benchmarks -am package -DskipTests
+out="$(mktemp --suffix=.json)"
+java -jar benchmarks/target/benchmarks.jar AggregatorBenchmark -rf json -rff "$out" "$@"
+python3 - "$out" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+score = {}
+for r in rows:
+    p = r["params"]
+    score[(int(p["tasks"]), p["method"])] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"])
+ks = sorted({k for k, _ in score})
+methods = []
+for _, m in score:
+    if m not in methods:
+        methods.append(m)
+print("ms per training step (ratio to equal weights), OMP threads:", __import__("os").environ.get("OMP_NUM_THREADS"))
+print("%-12s" % "method" + "".join("%26s" % ("K=%d" % k) for k in ks))
+for m in methods:
+    cells = []
+    for k in ks:
+        if (k, m) in score and (k, "equal") in score:
+            s, e = score[(k, m)]
+            cells.append("%26s" % ("%.2f ± %.2f (%.2fx)" % (s, e, s / score[(k, "equal")][0])))
+        else:
+            cells.append("%26s" % "-")
+    print("%-12s" % m + "".join(cells))
+PY

@@ -1,0 +1,139 @@
+package io.github.mtldl4j.benchmarks;
+
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.gradient.CaGrad;
+import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.ImtlG;
+import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.PcGrad;
+import io.github.mtldl4j.gradient.SumAggregator;
+import io.github.mtldl4j.gradient.UpGrad;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.weighting.DynamicWeightAverage;
+import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.GradNorm;
+import io.github.mtldl4j.weighting.LossWeighting;
+import io.github.mtldl4j.weighting.RandomLossWeighting;
+import io.github.mtldl4j.weighting.UncertaintyWeighting;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One question: what does one training step of each weighting and aggregation method cost, relative to equal
+ * weights, at K = 2, 4 and 8 tasks? Model "wide": 100 inputs, shared 256-256 ReLU trunk, per task a 64 ReLU head
+ * and one regression output, batch 256, FLOAT, Adam. Each invocation trains one epoch of 8 batches through
+ * {@link MultiTaskTrainer} (metrics off), so the per-epoch overhead is included, amortized over 8 steps.
+ * {@code benchmarks/aggregator-costs.sh} runs it and prints every method's ratio to {@code equal}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(1)
+public class AggregatorBenchmark {
+    private static final int BATCHES = 8;
+    private static final int BATCH = 256;
+
+    @Param({"2", "4", "8"})
+    public int tasks;
+
+    @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "sum", "pcgrad", "mgda", "mgda-params", "cagrad", "imtl", "upgrad"})
+    public String method;
+
+    private MultiTaskTrainer trainer;
+    private InMemoryMultiDataSetIterator data;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(100).sharedLayers(256, 256).activation(Activation.RELU)
+                .updater(new Adam(1e-3)).seed(1);
+        List<Task> list = new ArrayList<>();
+        for (int t = 0; t < tasks; t++) {
+            list.add(Task.regression("t" + t).withHead(64));
+        }
+        builder.tasks(list.toArray(Task[]::new));
+        if ("mgda".equals(method)) {
+            builder.representationTap();
+        }
+        MultiTaskModel model = builder.build();
+        data = new InMemoryMultiDataSetIterator(wideData(tasks, BATCHES * BATCH), BATCH);
+        MultiTaskTrainer.Builder training = MultiTaskTrainer.builder(model).epochs(1).metrics(false).seed(1);
+        LossWeighting weighting = weighting(method);
+        if (weighting != null) {
+            training.weighting(weighting);
+        } else {
+            training.aggregator(aggregator(method));
+        }
+        trainer = training.build();
+    }
+
+    static LossWeighting weighting(String method) {
+        return switch (method) {
+            case "equal" -> new FixedWeighting();
+            case "uncertainty" -> new UncertaintyWeighting();
+            case "dwa" -> new DynamicWeightAverage();
+            case "rlw" -> new RandomLossWeighting();
+            case "gradnorm" -> new GradNorm();
+            default -> null;
+        };
+    }
+
+    static GradientAggregator aggregator(String method) {
+        return switch (method) {
+            case "sum" -> new SumAggregator();
+            case "pcgrad" -> new PcGrad();
+            case "mgda" -> new MgdaUb(true);
+            case "mgda-params" -> new MgdaUb(false);
+            case "cagrad" -> new CaGrad();
+            case "imtl" -> new ImtlG();
+            case "upgrad" -> new UpGrad();
+            default -> throw new IllegalArgumentException("unknown method " + method);
+        };
+    }
+
+    /** Gaussian features, each task a different random linear target. */
+    static MultiDataSet wideData(int tasks, int rows) {
+        Random random = new Random(7);
+        INDArray x = Nd4j.randn(DataType.FLOAT, rows, 100);
+        INDArray[] labels = new INDArray[tasks];
+        for (int t = 0; t < tasks; t++) {
+            double[] w = new double[100];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = random.nextGaussian() / 10;
+            }
+            labels[t] = x.mmul(Nd4j.create(w, new long[] {100, 1}, 'c').castTo(DataType.FLOAT));
+        }
+        return new MultiDataSet(new INDArray[] {x}, labels);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCHES)
+    public Object trainingStep() {
+        return trainer.fit(data);
+    }
+}
