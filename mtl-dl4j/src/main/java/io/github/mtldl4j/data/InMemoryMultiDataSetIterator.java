@@ -8,6 +8,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.SpecifiedIndex;
 
 /**
  * Minibatches of a {@code MultiDataSet} held in memory, resettable, optionally reshuffled every epoch with a seeded
@@ -67,9 +71,22 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
         }
         INDArray[] out = new INDArray[arrays.length];
         for (int i = 0; i < arrays.length; i++) {
-            out[i] = arrays[i] == null ? null : arrays[i].getRows(picked);
+            out[i] = arrays[i] == null ? null : rows(arrays[i], picked);
         }
         return out;
+    }
+
+    /** The picked rows of an array in one native gather (INDArray.getRows copies row by row: ~70x slower). */
+    private static INDArray rows(INDArray array, int[] picked) {
+        if (array.rank() == 2) {
+            return Nd4j.pullRows(array, 1, picked);
+        }
+        INDArrayIndex[] index = new INDArrayIndex[array.rank()];
+        index[0] = new SpecifiedIndex(picked);
+        for (int d = 1; d < index.length; d++) {
+            index[d] = NDArrayIndex.all();
+        }
+        return array.get(index);
     }
 
     @Override

@@ -46,17 +46,20 @@ public final class GradNormToyExample implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs per method (default ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--rows", defaultValue = "4000", description = "Training rows (default ${DEFAULT-VALUE}); 1000 test rows.")
+    @Option(names = "--rows", defaultValue = "2000", description = "Training rows (default ${DEFAULT-VALUE}); 1000 test rows.")
     int rows;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate, also for learned weights (default ${DEFAULT-VALUE}).")
+    double learningRate;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of data and initialization (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() {
-        if (tasks < 2 || epochs < 1 || rows < 10) {
-            throw new IllegalArgumentException("need --tasks >= 2, --epochs >= 1 and --rows >= 10; received tasks=" + tasks
-                    + ", epochs=" + epochs + ", rows=" + rows + ".");
+        if (tasks < 2 || epochs < 1 || rows < 10 || !(learningRate > 0)) {
+            throw new IllegalArgumentException("need --tasks >= 2, --epochs >= 1, --rows >= 10 and --lr > 0; received tasks="
+                    + tasks + ", epochs=" + epochs + ", rows=" + rows + ", lr=" + learningRate + ".");
         }
         MtlCommand.announceBackend(spec.commandLine().getErr());
         run(spec.commandLine().getOut());
@@ -73,8 +76,8 @@ public final class GradNormToyExample implements Callable<Integer> {
         methods.put("gradnorm", GradNorm::new);
         methods.put("dwa", DynamicWeightAverage::new);
 
-        out.printf(Locale.ROOT, "GradNorm toy: %d tasks, sigma 1..100, %d training rows, %d epochs, batch 100, Adam(1e-3), seed %d%n",
-                tasks, rows, epochs, seed);
+        out.printf(Locale.ROOT, "GradNorm toy: %d tasks, sigma 1..100, %d training rows, %d epochs, batch 100, Adam(%s), seed %d%n",
+                tasks, rows, epochs, learningRate, seed);
         out.println("test loss / sigma_i^2 per task (lower is better); spread = worst / best task");
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s", "method"));
         for (int i = 0; i < tasks; i++) {
@@ -84,7 +87,7 @@ public final class GradNormToyExample implements Callable<Integer> {
         for (Map.Entry<String, Supplier<LossWeighting>> method : methods.entrySet()) {
             MultiTaskModel model = model(data);
             long start = System.nanoTime();
-            MultiTaskTrainer.builder(model).epochs(epochs).weighting(method.getValue().get()).seed(seed).build()
+            MultiTaskTrainer.builder(model).epochs(epochs).weighting(method.getValue().get()).seed(seed).metrics(false).build()
                     .fit(new InMemoryMultiDataSetIterator(train, 100, seed));
             double seconds = (System.nanoTime() - start) / 1e9;
             TaskLosses losses = model.losses(test);
@@ -105,7 +108,7 @@ public final class GradNormToyExample implements Callable<Integer> {
 
     private MultiTaskModel model(GradNormToyData data) {
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(250).sharedLayers(100, 100, 100, 100)
-                .activation(Activation.RELU).updater(new Adam(1e-3)).seed(seed);
+                .activation(Activation.RELU).updater(new Adam(learningRate)).seed(seed);
         for (int i = 0; i < data.tasks(); i++) {
             builder.task(Task.regression("t" + i, data.outputs()));
         }
