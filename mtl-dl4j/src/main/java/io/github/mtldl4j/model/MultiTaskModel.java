@@ -31,10 +31,12 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * {@code ComputationGraph} is not safe for concurrent use, so concurrent callers are served one at a time.
  */
 public final class MultiTaskModel {
+    private static final String ATTACHMENTS = "mtl-dl4j/attachments/";
     private final MultiTaskComputationGraph graph;
     private final List<Task> tasks;
     private final List<String> taskNames;
     private final GraphLayout layout;
+    private final Map<String, String> attachments = new java.util.TreeMap<>();
 
     /**
      * Wraps a graph built by {@code MultiTaskGraphBuilder} (or restored from its save).
@@ -83,6 +85,23 @@ public final class MultiTaskModel {
     /** Which vertex belongs to which task, the sharing mode and the cascades. */
     public GraphLayout layout() {
         return layout;
+    }
+
+    /**
+     * Attaches a text document saved inside the model zip (e.g. the fitted preprocessing), replacing one of the same
+     * name. Names: letters, digits, '.', '_', '-'.
+     */
+    public synchronized MultiTaskModel attach(String name, String text) {
+        if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("Attachment name must be letters, digits, '.', '_' or '-', received '" + name + "'.");
+        }
+        attachments.put(name, java.util.Objects.requireNonNull(text, "text"));
+        return this;
+    }
+
+    /** An attached document, if there is one of that name. */
+    public synchronized java.util.Optional<String> attachment(String name) {
+        return java.util.Optional.ofNullable(attachments.get(name));
     }
 
     /** The live loss weights, by task name. */
@@ -169,6 +188,11 @@ public final class MultiTaskModel {
                     zip.putNextEntry(new ZipEntry(ModelMetadata.ENTRY));
                     zip.write(ModelMetadata.write(tasks(), layout).getBytes(StandardCharsets.UTF_8));
                     zip.closeEntry();
+                    for (Map.Entry<String, String> attachment : attachments.entrySet()) {
+                        zip.putNextEntry(new ZipEntry(ATTACHMENTS + attachment.getKey()));
+                        zip.write(attachment.getValue().getBytes(StandardCharsets.UTF_8));
+                        zip.closeEntry();
+                    }
                 }
             } finally {
                 Files.deleteIfExists(dl4jPart);
@@ -187,7 +211,16 @@ public final class MultiTaskModel {
                     + "; expected a model.zip written by MultiTaskModel.save.");
         }
         String json;
+        Map<String, String> attached = new java.util.TreeMap<>();
         try (ZipFile zip = new ZipFile(path.toFile())) {
+            for (var entries = zip.entries(); entries.hasMoreElements(); ) {
+                ZipEntry entry = entries.nextElement();
+                if (entry.getName().startsWith(ATTACHMENTS)) {
+                    try (InputStream in = zip.getInputStream(entry)) {
+                        attached.put(entry.getName().substring(ATTACHMENTS.length()), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
             ZipEntry entry = zip.getEntry(ModelMetadata.ENTRY);
             if (entry == null) {
                 throw new IOException(path + ": a zip without " + ModelMetadata.ENTRY + ", so not a model saved by mtl-dl4j "
@@ -213,6 +246,8 @@ public final class MultiTaskModel {
             tasks.add(new Task(stored.name(), stored.type(), stored.width(), loss.getInner(), stored.activation(),
                     loss.getWeight(), stored.headWidths()));
         }
-        return new MultiTaskModel(graph, tasks, metadata.layout());
+        MultiTaskModel model = new MultiTaskModel(graph, tasks, metadata.layout());
+        attached.forEach(model::attach);
+        return model;
     }
 }

@@ -1,0 +1,515 @@
+package io.github.mtldl4j.data;
+
+import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.task.TaskType;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+
+/**
+ * Turns table rows into a multi-task {@code MultiDataSet}, with everything learned from the training rows only:
+ * numeric features standardized (missing values imputed with the training mean), other features one-hot encoded
+ * with an extra "unknown" slot (missing and unseen levels go there), classification labels mapped to the classes
+ * seen in training (sorted: numerically when all are numbers, else alphabetically; for a binary task the second
+ * class is the positive one), regression targets standardized (predictions are reported back in the label's own
+ * units by {@link #toLabelUnits}). A missing label (empty or {@code NA}) gets label mask 0 for that task only, and
+ * its value is filled with 0, never NaN. The fitted state round-trips through JSON and is saved inside the model.
+ */
+public final class TabularPreprocessor {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int FORMAT = 1;
+
+    /** How one feature column is encoded. */
+    public record Feature(String column, boolean numeric, double mean, double std, List<String> levels) {
+        /** Copies the levels. */
+        public Feature {
+            levels = List.copyOf(levels);
+        }
+
+        /** Number of input columns this feature takes: 1, or levels + 1 (unknown). */
+        public int width() {
+            return numeric ? 1 : levels.size() + 1;
+        }
+    }
+
+    /**
+     * How one task's labels are read.
+     *
+     * @param spec name, type and label columns
+     * @param levels per label column its classes (classification; one list per column for multilabel); empty lists
+     *     for regression
+     * @param means per label column its training mean (regression), else 0
+     * @param stds per label column its training standard deviation (regression; 1 when constant), else 1
+     */
+    public record TaskLabels(TaskSpec spec, List<List<String>> levels, double[] means, double[] stds) {
+        /** Copies the lists. */
+        public TaskLabels {
+            levels = levels.stream().map(List::copyOf).toList();
+            means = means.clone();
+            stds = stds.clone();
+        }
+
+        /** The output width of the task. */
+        public int width() {
+            return switch (spec.type()) {
+                case BINARY -> 1;
+                case MULTICLASS -> levels.get(0).size();
+                case REGRESSION, MULTILABEL -> spec.columns().size();
+            };
+        }
+
+        /** The classes of a binary or multiclass task (empty for others). */
+        public List<String> classes() {
+            return spec.type() == TaskType.BINARY || spec.type() == TaskType.MULTICLASS ? levels.get(0) : List.of();
+        }
+    }
+
+    /**
+     * Encoded rows with what had to be filled in.
+     *
+     * @param data features (one input) and one label array and label mask per task
+     * @param imputedFeatures per feature column, the rows whose missing value was imputed (mean or unknown level)
+     * @param unknownLevels per categorical feature column, the rows with a level not seen in training
+     * @param missingLabels per task, the rows without a label
+     */
+    public record Encoded(MultiDataSet data, Map<String, Long> imputedFeatures, Map<String, Long> unknownLevels,
+                          Map<String, Long> missingLabels) {
+    }
+
+    private final List<Feature> features;
+    private final List<TaskLabels> tasks;
+
+    private TabularPreprocessor(List<Feature> features, List<TaskLabels> tasks) {
+        this.features = List.copyOf(features);
+        this.tasks = List.copyOf(tasks);
+    }
+
+    /** The feature encodings, in input order. */
+    public List<Feature> features() {
+        return features;
+    }
+
+    /** The task label readers, in task order. */
+    public List<TaskLabels> taskLabels() {
+        return tasks;
+    }
+
+    /** Width of the encoded feature vector. */
+    public int inputWidth() {
+        return features.stream().mapToInt(Feature::width).sum();
+    }
+
+    /** The tasks with their output widths, ready for the graph builder (default losses and activations). */
+    public List<Task> tasks() {
+        return tasks.stream().map(t -> new Task(t.spec().name(), t.spec().type(), t.width(), null, null, 1.0, List.of())).toList();
+    }
+
+    /**
+     * Learns the encodings from training rows.
+     *
+     * @param featureColumns the feature columns, or null for every column that is not a label
+     * @param categorical columns to treat as categorical even if their values are numbers
+     * @throws InvalidDataException for unknown columns, a label used as feature, a task without labels or with too
+     *     few classes, a regression label that is not a number, duplicate task names
+     */
+    public static TabularPreprocessor fit(CsvTable train, List<TaskSpec> specs, List<String> featureColumns, Set<String> categorical) {
+        if (specs.isEmpty()) {
+            throw new InvalidDataException("no tasks; give at least one as NAME:TYPE:COLUMN, e.g. species:multiclass:species.");
+        }
+        Set<String> names = new LinkedHashSet<>();
+        Set<String> labelColumns = new LinkedHashSet<>();
+        for (TaskSpec spec : specs) {
+            if (!names.add(spec.name())) {
+                throw new InvalidDataException("task name '" + spec.name() + "' is given twice; task names must be unique.");
+            }
+            for (String column : spec.columns()) {
+                train.column(column, "label column of task '" + spec.name() + "'");
+                labelColumns.add(column);
+            }
+        }
+        List<String> featureNames = new ArrayList<>();
+        if (featureColumns == null) {
+            train.header().stream().filter(c -> !labelColumns.contains(c)).forEach(featureNames::add);
+        } else {
+            for (String column : featureColumns) {
+                train.column(column, "feature column");
+                if (labelColumns.contains(column)) {
+                    throw new InvalidDataException(train.source() + ": column '" + column + "' is both a feature and a label; "
+                            + "a model must not see its labels: remove it from --features.");
+                }
+                featureNames.add(column);
+            }
+        }
+        if (featureNames.isEmpty()) {
+            throw new InvalidDataException(train.source() + ": no feature columns left; the columns " + train.header()
+                    + " are all labels. Add columns to learn from.");
+        }
+        for (String column : categorical) {
+            train.column(column, "column named as categorical");
+        }
+        List<Feature> features = new ArrayList<>();
+        for (String column : featureNames) {
+            features.add(fitFeature(train, column, categorical.contains(column)));
+        }
+        List<TaskLabels> tasks = new ArrayList<>();
+        for (TaskSpec spec : specs) {
+            tasks.add(fitLabels(train, spec));
+        }
+        return new TabularPreprocessor(features, tasks);
+    }
+
+    private static Feature fitFeature(CsvTable table, String column, boolean forceCategorical) {
+        int c = table.column(column, "feature column");
+        boolean numeric = !forceCategorical;
+        double sum = 0;
+        double sumSquares = 0;
+        long n = 0;
+        Set<String> levels = new TreeSet<>();
+        for (int r = 0; r < table.rowCount(); r++) {
+            String value = table.value(r, c);
+            if (CsvTable.isMissing(value)) {
+                continue;
+            }
+            levels.add(value.trim());
+            if (numeric) {
+                Double number = parse(value);
+                if (number == null) {
+                    numeric = false;
+                } else {
+                    if (!Double.isFinite(number)) {
+                        throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': '"
+                                + value + "' is not a finite number; leave the field empty for a missing value.");
+                    }
+                    sum += number;
+                    sumSquares += number * number;
+                    n++;
+                }
+            }
+        }
+        if (numeric && n > 0) {
+            double mean = sum / n;
+            double variance = Math.max(0, sumSquares / n - mean * mean);
+            double std = variance > 1e-24 ? Math.sqrt(variance) : 1.0;
+            return new Feature(column, true, mean, std, List.of());
+        }
+        if (numeric) {
+            // Every training value missing: nothing to learn; keep the column as a constant.
+            return new Feature(column, true, 0.0, 1.0, List.of());
+        }
+        return new Feature(column, false, 0, 1, sortLevels(levels));
+    }
+
+    private static TaskLabels fitLabels(CsvTable table, TaskSpec spec) {
+        int width = spec.columns().size();
+        List<List<String>> levels = new ArrayList<>();
+        double[] means = new double[width];
+        double[] stds = new double[width];
+        java.util.Arrays.fill(stds, 1.0);
+        for (int k = 0; k < width; k++) {
+            String column = spec.columns().get(k);
+            int c = table.column(column, "label column of task '" + spec.name() + "'");
+            Set<String> seen = new TreeSet<>();
+            double sum = 0;
+            double sumSquares = 0;
+            long n = 0;
+            for (int r = 0; r < table.rowCount(); r++) {
+                String value = table.value(r, c);
+                if (CsvTable.isMissing(value)) {
+                    continue;
+                }
+                if (spec.type() == TaskType.REGRESSION) {
+                    double number = regressionValue(table, r, column, spec, value);
+                    sum += number;
+                    sumSquares += number * number;
+                } else {
+                    seen.add(value.trim());
+                }
+                n++;
+            }
+            if (n == 0) {
+                throw new InvalidDataException(table.source() + ": task '" + spec.name() + "': every training row lacks its label "
+                        + "in column '" + column + "'; a task needs labelled rows.");
+            }
+            if (spec.type() == TaskType.REGRESSION) {
+                means[k] = sum / n;
+                double variance = Math.max(0, sumSquares / n - means[k] * means[k]);
+                stds[k] = variance > 1e-24 ? Math.sqrt(variance) : 1.0;
+                levels.add(List.of());
+                continue;
+            }
+            List<String> classes = sortLevels(seen);
+            int expectedMax = spec.type() == TaskType.MULTICLASS ? Integer.MAX_VALUE : 2;
+            if (classes.size() < 2) {
+                throw new InvalidDataException(table.source() + ": task '" + spec.name() + "' (" + type(spec) + "): column '" + column
+                        + "' has only one class " + classes + " in the training rows; a classification task needs at least two.");
+            }
+            if (classes.size() > expectedMax) {
+                throw new InvalidDataException(table.source() + ": task '" + spec.name() + "' (" + type(spec) + "): column '" + column
+                        + "' has " + classes.size() + " classes " + abbreviate(classes) + "; a " + type(spec)
+                        + " label has two. Use multiclass for more.");
+            }
+            levels.add(classes);
+        }
+        return new TaskLabels(spec, levels, means, stds);
+    }
+
+    private static String type(TaskSpec spec) {
+        return spec.type().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String abbreviate(List<String> values) {
+        return values.size() <= 8 ? values.toString() : values.subList(0, 8) + "...";
+    }
+
+    private static double regressionValue(CsvTable table, int r, String column, TaskSpec spec, String value) {
+        Double number = parse(value);
+        if (number == null || !Double.isFinite(number)) {
+            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': task '"
+                    + spec.name() + "' is a regression and needs a finite number, found '" + value
+                    + "'; leave the field empty (or NA) for a missing label.");
+        }
+        return number;
+    }
+
+    /** Numbers in numeric order when all levels are numbers, else alphabetical. */
+    private static List<String> sortLevels(Set<String> levels) {
+        List<String> sorted = new ArrayList<>(levels);
+        boolean allNumbers = sorted.stream().allMatch(v -> parse(v) != null);
+        sorted.sort(allNumbers ? Comparator.comparingDouble(v -> parse(v)) : Comparator.naturalOrder());
+        return Collections.unmodifiableList(sorted);
+    }
+
+    private static Double parse(String value) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Encodes rows.
+     *
+     * @param labelsRequired true for training and evaluation (label columns must exist); false for prediction
+     *     (labels absent or ignored: zero labels with mask 0)
+     * @throws InvalidDataException for a missing column, a non-number in a numeric column, an unseen class
+     */
+    public Encoded encode(CsvTable table, boolean labelsRequired) {
+        int rows = table.rowCount();
+        INDArray x = Nd4j.zeros(DataType.FLOAT, rows, inputWidth());
+        Map<String, Long> imputed = new LinkedHashMap<>();
+        Map<String, Long> unknown = new LinkedHashMap<>();
+        int offset = 0;
+        for (Feature feature : features) {
+            int c = table.column(feature.column(), "feature column the model was trained with");
+            long imputedRows = 0;
+            long unknownRows = 0;
+            for (int r = 0; r < rows; r++) {
+                String value = table.value(r, c);
+                if (feature.numeric()) {
+                    double number;
+                    if (CsvTable.isMissing(value)) {
+                        number = feature.mean();
+                        imputedRows++;
+                    } else {
+                        Double parsed = parse(value);
+                        if (parsed == null || !Double.isFinite(parsed)) {
+                            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + feature.column()
+                                    + "': expected a finite number (the column is numeric in the training data), found '" + value + "'.");
+                        }
+                        number = parsed;
+                    }
+                    x.putScalar(r, offset, (number - feature.mean()) / feature.std());
+                } else {
+                    int level = CsvTable.isMissing(value) ? -1 : feature.levels().indexOf(value.trim());
+                    if (CsvTable.isMissing(value)) {
+                        imputedRows++;
+                    } else if (level < 0) {
+                        unknownRows++;
+                    }
+                    x.putScalar(r, offset + (level < 0 ? feature.levels().size() : level), 1.0);
+                }
+            }
+            imputed.put(feature.column(), imputedRows);
+            if (!feature.numeric()) {
+                unknown.put(feature.column(), unknownRows);
+            }
+            offset += feature.width();
+        }
+        INDArray[] labels = new INDArray[tasks.size()];
+        INDArray[] masks = new INDArray[tasks.size()];
+        Map<String, Long> missingLabels = new LinkedHashMap<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            TaskLabels task = tasks.get(t);
+            labels[t] = Nd4j.zeros(DataType.FLOAT, rows, task.width());
+            boolean perOutput = task.spec().type() == TaskType.MULTILABEL || task.spec().type() == TaskType.REGRESSION && task.width() > 1;
+            masks[t] = Nd4j.zeros(DataType.FLOAT, rows, perOutput ? task.width() : 1);
+            boolean present = task.spec().columns().stream().allMatch(col -> table.header().contains(col));
+            if (!present && labelsRequired) {
+                for (String column : task.spec().columns()) {
+                    table.column(column, "label column of task '" + task.spec().name() + "'");
+                }
+            }
+            long missing = 0;
+            if (present && labelsRequired) {
+                missing = fillLabels(table, task, labels[t], masks[t]);
+            } else {
+                missing = rows;
+            }
+            missingLabels.put(task.spec().name(), missing);
+        }
+        return new Encoded(new MultiDataSet(new INDArray[] {x}, labels, null, masks), imputed, unknown, missingLabels);
+    }
+
+    private long fillLabels(CsvTable table, TaskLabels task, INDArray y, INDArray mask) {
+        TaskSpec spec = task.spec();
+        long missingRows = 0;
+        int[] columns = spec.columns().stream().mapToInt(c -> table.column(c, "label column of task '" + spec.name() + "'")).toArray();
+        for (int r = 0; r < table.rowCount(); r++) {
+            boolean anyMissing = false;
+            for (int k = 0; k < columns.length; k++) {
+                String value = table.value(r, columns[k]);
+                if (CsvTable.isMissing(value)) {
+                    anyMissing = true;
+                    continue;
+                }
+                String column = spec.columns().get(k);
+                switch (spec.type()) {
+                    case REGRESSION -> {
+                        double number = regressionValue(table, r, column, spec, value);
+                        y.putScalar(r, k, (number - task.means()[k]) / task.stds()[k]);
+                        mask.putScalar(r, mask.columns() == 1 ? 0 : k, 1.0);
+                    }
+                    case BINARY, MULTILABEL -> {
+                        int level = classIndex(table, r, column, task, k, value);
+                        y.putScalar(r, k, level);
+                        mask.putScalar(r, mask.columns() == 1 ? 0 : k, 1.0);
+                    }
+                    case MULTICLASS -> {
+                        y.putScalar(r, classIndex(table, r, column, task, 0, value), 1.0);
+                        mask.putScalar(r, 0, 1.0);
+                    }
+                }
+            }
+            if (anyMissing) {
+                missingRows++;
+            }
+        }
+        return missingRows;
+    }
+
+    private static int classIndex(CsvTable table, int r, String column, TaskLabels task, int k, String value) {
+        int index = task.levels().get(k).indexOf(value.trim());
+        if (index < 0) {
+            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': class '" + value
+                    + "' of task '" + task.spec().name() + "' was not among the training classes " + abbreviate(task.levels().get(k)) + ".");
+        }
+        return index;
+    }
+
+    /** Regression outputs (standardized, as the model predicts them) in the label's own units. */
+    public INDArray toLabelUnits(String task, INDArray standardized) {
+        TaskLabels labels = tasks.stream().filter(t -> t.spec().name().equals(task)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("unknown task '" + task + "'"));
+        if (labels.spec().type() != TaskType.REGRESSION) {
+            return standardized;
+        }
+        INDArray out = standardized.castTo(DataType.DOUBLE).dup();
+        for (int k = 0; k < labels.width(); k++) {
+            out.getColumn(k).muli(labels.stds()[k]).addi(labels.means()[k]);
+        }
+        return out;
+    }
+
+    /** The fitted state as JSON (stored in the model zip). */
+    public String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT);
+        ArrayNode fs = root.putArray("features");
+        for (Feature f : features) {
+            ObjectNode n = fs.addObject();
+            n.put("column", f.column());
+            n.put("numeric", f.numeric());
+            n.put("mean", f.mean());
+            n.put("std", f.std());
+            f.levels().forEach(n.putArray("levels")::add);
+        }
+        ArrayNode ts = root.putArray("tasks");
+        for (TaskLabels t : tasks) {
+            ObjectNode n = ts.addObject();
+            n.put("spec", t.spec().toString());
+            ArrayNode levels = n.putArray("levels");
+            t.levels().forEach(l -> l.forEach(levels.addArray()::add));
+            for (double m : t.means()) {
+                n.withArray("means").add(m);
+            }
+            for (double s : t.stds()) {
+                n.withArray("stds").add(s);
+            }
+        }
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not write preprocessing JSON", e);
+        }
+    }
+
+    /** Reads {@link #toJson()}'s output. */
+    public static TabularPreprocessor fromJson(String json) {
+        try {
+            JsonNode root = JSON.readTree(json);
+            if (root.path("format").asInt(-1) != FORMAT) {
+                throw new InvalidDataException("preprocessing format " + root.path("format") + " is not supported (expected " + FORMAT + ").");
+            }
+            List<Feature> features = new ArrayList<>();
+            for (JsonNode n : root.withArray("features")) {
+                List<String> levels = new ArrayList<>();
+                n.withArray("levels").forEach(l -> levels.add(l.asText()));
+                features.add(new Feature(n.get("column").asText(), n.get("numeric").asBoolean(), n.get("mean").asDouble(),
+                        n.get("std").asDouble(), levels));
+            }
+            List<TaskLabels> tasks = new ArrayList<>();
+            for (JsonNode n : root.withArray("tasks")) {
+                List<List<String>> levels = new ArrayList<>();
+                for (JsonNode l : n.withArray("levels")) {
+                    List<String> values = new ArrayList<>();
+                    l.forEach(v -> values.add(v.asText()));
+                    levels.add(values);
+                }
+                double[] means = toDoubles(n.withArray("means"));
+                double[] stds = toDoubles(n.withArray("stds"));
+                tasks.add(new TaskLabels(TaskSpec.parse(n.get("spec").asText()), levels, means, stds));
+            }
+            return new TabularPreprocessor(features, tasks);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidDataException invalid) {
+                throw invalid;
+            }
+            throw new InvalidDataException("the model's preprocessing is unreadable (" + e.getMessage() + ").", e);
+        }
+    }
+
+    private static double[] toDoubles(JsonNode array) {
+        double[] values = new double[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = array.get(i).asDouble();
+        }
+        return values;
+    }
+}
