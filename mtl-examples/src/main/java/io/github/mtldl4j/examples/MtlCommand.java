@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, version = "mtl-dl4j 0.1.0-SNAPSHOT",
         description = "Multi-task learning on Deeplearning4j.",
-        subcommands = {SeedExample.class, GradNormToyExample.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+                SeedExample.class, GradNormToyExample.class, CommandLine.HelpCommand.class})
 public final class MtlCommand implements Runnable {
 
     @CommandLine.Spec

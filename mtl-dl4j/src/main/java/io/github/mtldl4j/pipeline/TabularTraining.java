@@ -1,0 +1,196 @@
+package io.github.mtldl4j.pipeline;
+
+import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.DataSplit;
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.data.InvalidDataException;
+import io.github.mtldl4j.data.TabularPreprocessor;
+import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.eval.TaskEvaluator;
+import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.task.TaskType;
+import io.github.mtldl4j.train.EpochListener;
+import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.train.TrainingHistory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * From a table to a trained, evaluated multi-task model: split (stratified on the first classification task),
+ * preprocessing fitted on the training rows, graph built, trained with the chosen method, metrics on the validation
+ * rows in the labels' own units. The command line's {@code train} and {@code demo} run exactly this.
+ */
+public final class TabularTraining {
+    /** Name of the model attachment holding the fitted preprocessing. */
+    public static final String PREPROCESSING = "preprocessing.json";
+
+    private TabularTraining() {
+    }
+
+    /**
+     * What to train.
+     *
+     * @param tasks the tasks with their label columns
+     * @param features feature columns, or null for all non-label columns
+     * @param categorical columns to one-hot encode even if numeric
+     * @param architecture {@code hard}, {@code independent} or {@code cascade}
+     * @param cascades for {@code cascade}: target task to the tasks whose predictions it reads
+     * @param shared trunk widths
+     * @param head hidden head widths for every task
+     * @param method a name of {@link Methods#NAMES}
+     * @param weights fixed weights by task name (tasks not named: 1)
+     * @param epochs maximum epochs
+     * @param batch minibatch rows
+     * @param learningRate Adam's learning rate
+     * @param validFraction fraction of rows held out for validation
+     * @param seed seed of split, initialization, shuffling and random methods
+     * @param patience early-stopping patience in epochs, or null for none
+     */
+    public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
+                           Map<String, List<String>> cascades, List<Integer> shared, List<Integer> head, String method,
+                           Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
+                           long seed, Integer patience) {
+
+        /** Validates what can be checked without data. */
+        public Settings {
+            if (!List.of("hard", "independent", "cascade").contains(architecture)) {
+                throw new IllegalArgumentException("unknown architecture '" + architecture + "'; expected hard, independent or cascade.");
+            }
+            if ("cascade".equals(architecture) && cascades.isEmpty()) {
+                throw new IllegalArgumentException("architecture 'cascade' needs at least one --cascade TARGET=SOURCE.");
+            }
+            if (epochs < 1) {
+                throw new IllegalArgumentException("--epochs must be >= 1, received " + epochs + ".");
+            }
+            if (batch < 1) {
+                throw new IllegalArgumentException("--batch must be >= 1, received " + batch + ".");
+            }
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("--lr must be a finite number > 0, received " + learningRate + ".");
+            }
+            if (!(validFraction > 0 && validFraction < 1)) {
+                throw new IllegalArgumentException("--valid must be a fraction in (0, 1), e.g. 0.2; received " + validFraction + ".");
+            }
+            Methods.weighting(method, Map.of());
+            tasks = List.copyOf(tasks);
+            categorical = Set.copyOf(categorical);
+            shared = List.copyOf(shared);
+            head = List.copyOf(head);
+            weights = Map.copyOf(weights);
+        }
+    }
+
+    /**
+     * A trained model with everything the command line writes.
+     *
+     * @param model the model, with the fitted preprocessing attached
+     * @param preprocessor the fitted preprocessing
+     * @param history every epoch
+     * @param metrics per task its validation metrics in label units, with {@code loss} (validation, unweighted, in
+     *     training units) first
+     * @param trainSeconds wall time of training
+     * @param encodedValidation the validation rows as encoded
+     */
+    public record Result(MultiTaskModel model, TabularPreprocessor preprocessor, TrainingHistory history,
+                         Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation) {
+    }
+
+    /** Splits, fits, trains and evaluates. */
+    public static Result train(CsvTable table, Settings settings, EpochListener listener) {
+        for (TaskSpec spec : settings.tasks()) {
+            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
+        }
+        String stratify = settings.tasks().stream()
+                .filter(t -> t.type() == TaskType.BINARY || t.type() == TaskType.MULTICLASS)
+                .map(t -> t.columns().get(0)).findFirst().orElse(null);
+        DataSplit split = DataSplit.of(table, settings.validFraction(), settings.seed(), stratify);
+        CsvTable train = table.rows(split.train());
+        CsvTable valid = table.rows(split.validation());
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(train, settings.tasks(), settings.features(), settings.categorical());
+        MultiDataSet trainData = preprocessor.encode(train, true).data();
+        MultiDataSet validData = preprocessor.encode(valid, true).data();
+
+        MultiTaskModel model = build(preprocessor, settings);
+        model.attach(PREPROCESSING, preprocessor.toJson());
+        MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(model).epochs(settings.epochs()).seed(settings.seed())
+                .weighting(Methods.weighting(settings.method(), settings.weights()))
+                .aggregator(Methods.aggregator(settings.method()));
+        if (settings.patience() != null) {
+            trainer.earlyStopping(settings.patience());
+        }
+        if (listener != null) {
+            trainer.listener(listener);
+        }
+        long start = System.nanoTime();
+        TrainingHistory history = trainer.build().fit(new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed()),
+                new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), 256)));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
+        Map<String, TaskMetrics> withLoss = new LinkedHashMap<>();
+        metrics.forEach((task, m) -> {
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("loss", history.bestEpoch().task(task).validLoss());
+            values.putAll(m.metrics());
+            withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
+        });
+        return new Result(model, preprocessor, history, withLoss, seconds, validData);
+    }
+
+    /** The graph for the settings. */
+    static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings) {
+        Map<String, Double> weights = settings.weights();
+        for (String task : weights.keySet()) {
+            if (settings.tasks().stream().noneMatch(t -> t.name().equals(task))) {
+                throw new InvalidDataException("--weights names unknown task '" + task + "'; the tasks are "
+                        + settings.tasks().stream().map(TaskSpec::name).toList() + ".");
+            }
+        }
+        MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(preprocessor.inputWidth())
+                .sharedLayers(settings.shared().stream().mapToInt(Integer::intValue).toArray())
+                .updater(new Adam(settings.learningRate())).seed(settings.seed());
+        int[] head = settings.head().stream().mapToInt(Integer::intValue).toArray();
+        for (Task task : preprocessor.tasks()) {
+            builder.task(task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0)));
+        }
+        if ("independent".equals(settings.architecture())) {
+            builder.independentTowers();
+        }
+        settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
+        if (Methods.needsRepresentationTap(settings.method())) {
+            builder.representationTap();
+        }
+        return builder.build();
+    }
+
+    /**
+     * Per-task metrics of a model on encoded rows, in the labels' own units (regression de-standardized).
+     */
+    public static Map<String, TaskMetrics> evaluate(MultiTaskModel model, TabularPreprocessor preprocessor, MultiDataSet data) {
+        Map<String, INDArray> predictions = model.predict(data.getFeatures(0));
+        Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
+        for (int t = 0; t < model.tasks().size(); t++) {
+            Task task = model.tasks().get(t);
+            TaskEvaluator evaluator = new TaskEvaluator(task.type(), task.width());
+            INDArray labels = preprocessor.toLabelUnits(task.name(), data.getLabels(t));
+            INDArray predicted = preprocessor.toLabelUnits(task.name(), predictions.get(task.name()));
+            evaluator.add(labels.castTo(predicted.dataType()), predicted, data.getLabelsMaskArray(t));
+            metrics.put(task.name(), new TaskMetrics(task.type(), evaluator.count(), evaluator.metrics()));
+        }
+        return metrics;
+    }
+
+    /** The preprocessing stored with a model trained by this pipeline. */
+    public static TabularPreprocessor preprocessorOf(MultiTaskModel model, String modelSource) {
+        String json = model.attachment(PREPROCESSING).orElseThrow(() -> new InvalidDataException(modelSource
+                + ": the model has no tabular preprocessing; it was not trained from a table by 'mtl train'."));
+        return TabularPreprocessor.fromJson(json);
+    }
+}

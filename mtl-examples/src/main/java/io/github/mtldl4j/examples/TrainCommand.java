@@ -1,0 +1,138 @@
+package io.github.mtldl4j.examples;
+
+import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.model.AtomicFile;
+import io.github.mtldl4j.pipeline.MetricsJson;
+import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.train.EpochReport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mtl train}: a multi-task model from a CSV file (DESIGN.md, "The command line"). */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a multi-task model on a CSV file; writes DIR/model.zip, metrics.json, history.csv.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE.csv", description = "Training data with a header line.")
+    Path data;
+
+    @Option(names = "--task", required = true, paramLabel = "NAME:TYPE:COLUMN",
+            description = "A task (repeat): TYPE regression, binary, multiclass or multilabel (NAME:multilabel:C1,C2,...).")
+    List<String> tasks;
+
+    @Option(names = "--features", split = ",", paramLabel = "C1,C2", description = "Feature columns (default: every non-label column).")
+    List<String> features;
+
+    @Option(names = "--categorical", split = ",", paramLabel = "C1,C2", description = "Columns to one-hot encode even if numeric.")
+    List<String> categorical = List.of();
+
+    @Option(names = "--arch", defaultValue = "hard", description = "hard, independent or cascade (default ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--cascade", paramLabel = "B=A", description = "With --arch cascade: task B's head reads task A's prediction (repeat).")
+    List<String> cascades = List.of();
+
+    @Option(names = "--shared", split = ",", defaultValue = "64,64", paramLabel = "W1,W2", description = "Trunk widths (default ${DEFAULT-VALUE}).")
+    List<Integer> shared;
+
+    @Option(names = "--head", split = ",", paramLabel = "W", description = "Hidden head widths per task (default none).")
+    List<Integer> head = List.of();
+
+    @Option(names = "--weighting", defaultValue = "fixed", description = "fixed, uncertainty, dwa, rlw, gradnorm, sum, pcgrad, mgda, "
+            + "cagrad, imtl or upgrad (default ${DEFAULT-VALUE}).")
+    String weighting;
+
+    @Option(names = "--weights", split = ",", paramLabel = "NAME=W", description = "Fixed task weights (default 1 each).")
+    Map<String, Double> weights = new LinkedHashMap<>();
+
+    @Option(names = "--epochs", defaultValue = "50", description = "Maximum epochs (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Minibatch rows (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction, stratified on the first classification task (default ${DEFAULT-VALUE}).")
+    double valid;
+
+    @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
+    Integer patience;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of split, initialization and shuffling (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        TabularTraining.Settings settings = settings();
+        OutputDirectory.check(out);
+        CsvTable table = CsvTable.read(data);
+        MtlCommand.announceBackend(spec.commandLine().getErr());
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", data, table.rowCount(),
+                settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
+        TabularTraining.Result result = TabularTraining.train(table, settings, report -> stdout.println(epochLine(report, epochs)));
+        write(result, settings, out, data.toString());
+        stdout.println(MetricsTable.render(result.metrics()));
+        stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv)%n", out);
+        return 0;
+    }
+
+    TabularTraining.Settings settings() {
+        Map<String, List<String>> cascadeMap = new LinkedHashMap<>();
+        for (String cascade : cascades) {
+            String[] parts = cascade.split("=", -1);
+            if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+                throw new IllegalArgumentException("--cascade '" + cascade + "': expected TARGET=SOURCE, e.g. sex=species.");
+            }
+            cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
+        }
+        List<TaskSpec> specs = tasks.stream().map(TaskSpec::parse).toList();
+        return new TabularTraining.Settings(specs, features, Set.copyOf(categorical), architecture, cascadeMap, shared, head,
+                weighting, weights, epochs, batch, learningRate, valid, seed, patience);
+    }
+
+    static String epochLine(EpochReport report, int epochs) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d", report.epoch(), epochs));
+        report.tasks().forEach((task, stats) -> line.append(String.format(Locale.ROOT, "  %s %.4f/%.4f", task,
+                stats.trainLoss(), stats.validLoss())));
+        return line.append(String.format(Locale.ROOT, "  (%.1f s)%s", report.seconds(), report.best() ? " *" : "")).toString();
+    }
+
+    /** Writes model.zip, metrics.json and history.csv, each atomically. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource) throws IOException {
+        OutputDirectory.create(out);
+        result.model().save(out.resolve("model.zip"));
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("architecture", settings.architecture());
+        run.put("weighting", settings.method());
+        run.put("parameters", result.model().parameterCounts().total());
+        run.put("epochs", result.history().epochs().size());
+        run.put("best_epoch", result.history().bestEpoch().epoch());
+        run.put("train_seconds", result.trainSeconds());
+        run.put("seed", settings.seed());
+        run.put("data", dataSource);
+        AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run));
+        result.history().writeCsv(out.resolve("history.csv"));
+    }
+}

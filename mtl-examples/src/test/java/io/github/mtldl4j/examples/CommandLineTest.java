@@ -1,0 +1,139 @@
+package io.github.mtldl4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train, evaluate and predict end to end on the penguins, and every bad input of the CLI issue: exit 2, one line, nothing written. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+    Path penguins;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = MtlCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void copyPenguins() throws Exception {
+        try (InputStream in = getClass().getResourceAsStream("/data/penguins.csv")) {
+            penguins = dir.resolve("penguins.csv");
+            Files.copy(in, penguins);
+        }
+    }
+
+    private String[] train(Path data, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--task", "species:multiclass:species",
+                "--task", "sex:binary:sex", "--task", "mass:regression:body_mass_g", "--out", out.toString()));
+        if (!Arrays.asList(extra).contains("--epochs")) {
+            args.addAll(List.of("--epochs", "3"));
+        }
+        args.addAll(Arrays.asList(extra));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void trainEvaluatePredict() throws Exception {
+        Path out = dir.resolve("run");
+        Run trained = run(train(penguins, out));
+        assertEquals(0, trained.code(), trained.err());
+        assertEquals(3, trained.out().lines().filter(l -> l.startsWith("epoch ")).count(), trained.out());
+        for (String file : List.of("model.zip", "metrics.json", "history.csv")) {
+            assertTrue(Files.isRegularFile(out.resolve(file)), file);
+        }
+        String metrics = Files.readString(out.resolve("metrics.json"));
+        assertTrue(metrics.contains("\"species\"") && metrics.contains("\"macro_f1\"") && metrics.contains("\"rmse\"")
+                && metrics.contains("\"architecture\" : \"hard\""), metrics);
+
+        Run evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
+        assertEquals(0, evaluated.code(), evaluated.err());
+        assertTrue(evaluated.out().contains("\"n\" : 344") || evaluated.out().contains("\"n\" : 342"), evaluated.out());
+
+        Path predictions = dir.resolve("pred.csv");
+        Run predicted = run("predict", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(),
+                "--out", predictions.toString());
+        assertEquals(0, predicted.code(), predicted.err());
+        List<String> lines = Files.readAllLines(predictions);
+        assertEquals("species,species_p_Adelie,species_p_Chinstrap,species_p_Gentoo,sex,sex_p_female,sex_p_male,mass", lines.get(0));
+        assertEquals(345, lines.size());
+        double mass = Double.parseDouble(lines.get(1).split(",")[7]);
+        assertTrue(mass > 2000 && mass < 7000, "mass is reported in grams: " + mass);
+    }
+
+    private void refused(String[] args, Path out, String... fragments) {
+        Run run = run(args);
+        assertEquals(2, run.code(), String.join(" ", args) + "\n" + run.err());
+        List<String> lines = run.err().lines().filter(l -> !l.startsWith("ND4J backend")).toList();
+        assertEquals(1, lines.size(), run.err());
+        for (String fragment : fragments) {
+            assertTrue(lines.get(0).contains(fragment), "'" + fragment + "' missing in: " + lines.get(0));
+        }
+        if (out != null) {
+            assertFalse(Files.exists(out), "nothing written for a refused run: " + out);
+        }
+    }
+
+    private Path csv(String name, String text) throws Exception {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void badInputsExitTwoWithOneLineAndWriteNothing() throws Exception {
+        Path out = dir.resolve("never");
+        refused(train(dir.resolve("missing.csv"), out), out, "missing.csv", "no such file");
+        refused(train(csv("empty.csv", ""), out), out, "empty.csv", "empty file");
+        refused(train(csv("header.csv", "species,sex,body_mass_g\n"), out), out, "header.csv", "no data rows");
+        refused(train(csv("ragged.csv", "species,sex,body_mass_g,x\nAdelie,male,3000,1\nGentoo,male\n"), out), out,
+                "ragged.csv", "line 3", "2 fields");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:binary:nope", "--out", out.toString()}, out,
+                "no column 'nope'", "task 'x'");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:ordinal:sex", "--out", out.toString()}, out,
+                "unknown type 'ordinal'");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:binary", "--out", out.toString()}, out,
+                "expected NAME:TYPE:COLUMN");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:binary:sex", "--task", "x:multiclass:species",
+                "--out", out.toString()}, out, "'x' is given twice");
+        refused(train(penguins, out, "--features", "island,sex"), out, "'sex' is both a feature and a label");
+        refused(new String[] {"train", "--data", csv("one.csv", "y,x\na,1\na,2\na,3\na,4\na,5\n").toString(), "--task", "y:binary:y",
+                "--out", out.toString()}, out, "task 'y'", "only one class");
+        refused(new String[] {"train", "--data", csv("text.csv", "y,x\n1,1\nheavy,2\n3,3\n4,4\n5,5\n").toString(), "--task",
+                "y:regression:y", "--out", out.toString()}, out, "text.csv", "line 3", "column 'y'", "'heavy'");
+        refused(new String[] {"train", "--data", csv("nolabels.csv", "y,x\n,1\nNA,2\n,3\n,4\n,5\n").toString(), "--task",
+                "y:regression:y", "--out", out.toString()}, out, "task 'y'", "every training row lacks");
+        refused(train(penguins, out, "--valid", "1.5"), out, "--valid", "(0, 1)");
+        refused(train(penguins, out, "--epochs", "0"), out, "--epochs must be >= 1");
+        Path notModel = csv("model.zip", "not a model");
+        refused(new String[] {"evaluate", "--model", notModel.toString(), "--data", penguins.toString()}, null, "model.zip", "not a");
+        Run trained = run(train(penguins, dir.resolve("ok")));
+        assertEquals(0, trained.code(), trained.err());
+        Path withoutBill = csv("nobill.csv", "species,island,sex,body_mass_g,bill_depth_mm,flipper_length_mm\n"
+                + "Adelie,Dream,male,3000,18,190\n");
+        refused(new String[] {"evaluate", "--model", dir.resolve("ok/model.zip").toString(), "--data", withoutBill.toString()}, null,
+                "nobill.csv", "no column 'bill_length_mm'");
+        Path predictions = dir.resolve("p.csv");
+        refused(new String[] {"predict", "--model", dir.resolve("ok/model.zip").toString(), "--data", withoutBill.toString(),
+                "--out", predictions.toString()}, predictions, "no column 'bill_length_mm'");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
+        }
+    }
+}
