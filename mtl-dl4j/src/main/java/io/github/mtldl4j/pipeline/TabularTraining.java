@@ -14,6 +14,7 @@ import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.task.TaskType;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.train.StepListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,6 +106,14 @@ public final class TabularTraining {
 
     /** Splits, fits, trains and evaluates. */
     public static Result train(CsvTable table, Settings settings, EpochListener listener) {
+        return train(table, settings, listener, null);
+    }
+
+    /**
+     * As {@link #train(CsvTable, Settings, EpochListener)}, with a step listener too; {@code stepListener} is told
+     * the number of training batches per epoch through {@code batchesPerEpoch} before training starts.
+     */
+    public static Result train(CsvTable table, Settings settings, EpochListener listener, ProgressListener stepListener) {
         for (TaskSpec spec : settings.tasks()) {
             spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
         }
@@ -129,6 +138,10 @@ public final class TabularTraining {
         if (listener != null) {
             trainer.listener(listener);
         }
+        if (stepListener != null) {
+            stepListener.batchesPerEpoch((trainData.getFeatures(0).size(0) + settings.batch() - 1) / settings.batch());
+            trainer.stepListener(stepListener);
+        }
         long start = System.nanoTime();
         TrainingHistory history = trainer.build().fit(new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed()),
                 new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), 256)));
@@ -142,6 +155,12 @@ public final class TabularTraining {
             withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
         });
         return new Result(model, preprocessor, history, withLoss, seconds, validData);
+    }
+
+    /** A step listener that also learns how many batches an epoch has. */
+    public interface ProgressListener extends StepListener {
+        /** Called once before training. */
+        void batchesPerEpoch(long batches);
     }
 
     /** The graph for the settings. */

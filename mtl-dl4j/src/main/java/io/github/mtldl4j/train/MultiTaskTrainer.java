@@ -63,6 +63,7 @@ public final class MultiTaskTrainer {
     private final double minImprovement;
     private final StoppingCriterion criterion;
     private final List<EpochListener> listeners;
+    private final List<StepListener> stepListeners;
     private final long seed;
     private final boolean metrics;
 
@@ -75,6 +76,7 @@ public final class MultiTaskTrainer {
         this.minImprovement = b.minImprovement;
         this.criterion = b.criterion;
         this.listeners = List.copyOf(b.listeners);
+        this.stepListeners = List.copyOf(b.stepListeners);
         this.seed = b.seed;
         this.metrics = b.metrics;
     }
@@ -94,6 +96,7 @@ public final class MultiTaskTrainer {
         private double minImprovement;
         private StoppingCriterion criterion = StoppingCriterion.meanRelativeLoss();
         private final List<EpochListener> listeners = new ArrayList<>();
+        private final List<StepListener> stepListeners = new ArrayList<>();
         private long seed = 42;
         private boolean metrics = true;
 
@@ -146,6 +149,12 @@ public final class MultiTaskTrainer {
         /** Adds an epoch listener. */
         public Builder listener(EpochListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Adds a listener that hears of every training step (for progress displays). */
+        public Builder stepListener(StepListener listener) {
+            stepListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
@@ -345,6 +354,9 @@ public final class MultiTaskTrainer {
         }
         accumulator.add(losses, weights, coverage, tasks);
         weighting.afterStep(new StepObservation(losses, weights, norms));
+        for (StepListener listener : stepListeners) {
+            listener.stepDone(epoch, losses);
+        }
     }
 
     /** K x K Gram matrix of the weighted mean-loss task gradients (on the shared parameters if masked): one GEMM. */

@@ -65,6 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
                 {"hard+uncertainty", "hard", "uncertainty"}}) {
             TabularTraining.Settings settings = new TabularTraining.Settings(TASKS, FEATURES, Set.of(), run[1], Map.of(),
                     List.of(32, 32), List.of(), run[2], Map.of(), epochs, 32, 0.01, 0.2, seed, null);
+            stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights)...%n", run[0], run[1], run[2]);
             TabularTraining.Result result = TabularTraining.train(table, settings, null);
             Path dir = out.resolve(run[0].replace('+', '-'));
             TrainCommand.write(result, settings, dir, "penguins.csv (bundled)");

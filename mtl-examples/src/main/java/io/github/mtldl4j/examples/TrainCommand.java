@@ -91,7 +91,8 @@ public final class TrainCommand implements Callable<Integer> {
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
-        TabularTraining.Result result = TabularTraining.train(table, settings, report -> stdout.println(epochLine(report, epochs)));
+        TrainingProgress progress = new TrainingProgress(stdout, epochs);
+        TabularTraining.Result result = TabularTraining.train(table, settings, progress, progress);
         write(result, settings, out, data.toString());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv)%n", out);
