@@ -188,6 +188,29 @@ public final class CsvTable {
         return new CsvTable(source, header, subset, subsetLines);
     }
 
+    /**
+     * This table with one more column at the end, e.g. a feature derived from another column.
+     *
+     * @param values one per row
+     */
+    public CsvTable withColumn(String name, List<String> values) {
+        if (header.contains(name)) {
+            throw new InvalidDataException(source + ": column '" + name + "' exists already.");
+        }
+        if (values.size() != rows.size()) {
+            throw new IllegalArgumentException("expected " + rows.size() + " values for column '" + name + "', received " + values.size() + ".");
+        }
+        List<String> newHeader = new ArrayList<>(header);
+        newHeader.add(name);
+        List<String[]> newRows = new ArrayList<>(rows.size());
+        for (int r = 0; r < rows.size(); r++) {
+            String[] row = java.util.Arrays.copyOf(rows.get(r), header.size() + 1);
+            row[header.size()] = values.get(r);
+            newRows.add(row);
+        }
+        return new CsvTable(source, newHeader, newRows, lines);
+    }
+
     /** An empty field or {@code NA} (any case) is a missing value. */
     public static boolean isMissing(String value) {
         return value == null || value.isBlank() || value.trim().equalsIgnoreCase("NA");

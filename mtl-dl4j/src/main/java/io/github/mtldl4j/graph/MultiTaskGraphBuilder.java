@@ -287,13 +287,13 @@ public final class MultiTaskGraphBuilder {
 
     private void validateTasks() {
         if (tasks.isEmpty()) {
-            throw new IllegalStateException("No tasks: a multi-task graph needs at least one task. Add one with "
+            throw new IllegalArgumentException("No tasks: a multi-task graph needs at least one task. Add one with "
                     + "task(Task.regression(\"price\")), task(Task.binary(\"churn\")) or task(Task.multiclass(\"species\", 3)).");
         }
         Set<String> seen = new HashSet<>();
         for (Task task : tasks) {
             if (!seen.add(task.name())) {
-                throw new IllegalStateException("Duplicate task name '" + task.name() + "': task names must be unique, since "
+                throw new IllegalArgumentException("Duplicate task name '" + task.name() + "': task names must be unique, since "
                         + "weights, losses and outputs are addressed by name. Received tasks "
                         + tasks.stream().map(Task::name).toList() + "; rename one of them.");
             }
@@ -305,12 +305,12 @@ public final class MultiTaskGraphBuilder {
         cascades.forEach((target, sources) -> {
             for (String name : concat(target, sources)) {
                 if (!names.contains(name)) {
-                    throw new IllegalStateException("Cascade " + target + " <- " + sources + " names unknown task '" + name
+                    throw new IllegalArgumentException("Cascade " + target + " <- " + sources + " names unknown task '" + name
                             + "'; known tasks: " + tasks.stream().map(Task::name).toList() + ".");
                 }
             }
             if (sources.contains(target)) {
-                throw new IllegalStateException("Cascade " + target + " <- " + target + " feeds a task its own output; "
+                throw new IllegalArgumentException("Cascade " + target + " <- " + target + " feeds a task its own output; "
                         + "a cascade must connect two different tasks.");
             }
         });
@@ -330,7 +330,7 @@ public final class MultiTaskGraphBuilder {
         if (s != null && s == 1) {
             List<String> cycle = new ArrayList<>(path);
             cycle = cycle.subList(cycle.indexOf(task), cycle.size());
-            throw new IllegalStateException("Cascades form a cycle: " + String.join(" <- ", cycle) + " <- " + task
+            throw new IllegalArgumentException("Cascades form a cycle: " + String.join(" <- ", cycle) + " <- " + task
                     + ". A task cannot depend on its own prediction; remove one cascade of the cycle.");
         }
         state.put(task, 1);

@@ -93,6 +93,7 @@ public class MultiTaskComputationGraph extends ComputationGraph {
             for (GraphVertex vertex : getVertices()) {
                 vertex.clear();
             }
+            clearLayerMaskArrays();
         }
         return scores;
     }

@@ -145,6 +145,7 @@ public final class MultiTaskModel {
     /** Per-task losses on {@code data} in inference mode (no dropout, no parameter change). */
     public synchronized TaskLosses losses(MultiDataSet data) {
         graph.score(data, false);
+        graph.clearLayerMaskArrays();
         return lastLosses();
     }
 
@@ -159,6 +160,8 @@ public final class MultiTaskModel {
             throw new IllegalArgumentException("Features must be a matrix [examples, " + layout.inputWidth() + "], received shape "
                     + java.util.Arrays.toString(features.shape()) + ": the model was built for " + layout.inputWidth() + " input columns.");
         }
+        // Label masks of an earlier scoring pass stay on the output layers in DL4J and would be applied to these rows.
+        graph.clearLayerMaskArrays();
         INDArray[] outputs = graph.output(false, features);
         Map<String, INDArray> byTask = new LinkedHashMap<>();
         for (int i = 0; i < taskNames.size(); i++) {

@@ -200,12 +200,12 @@ public final class MultiTaskTrainer {
         boolean perTaskGradients = aggregator != null || weighting.needsSharedGradientNorms();
         TaskGradientEngine engine = perTaskGradients ? new TaskGradientEngine(model) : null;
         if (aggregator != null && aggregator.usesRepresentationGradients() && !engine.hasRepresentationTap()) {
-            throw new IllegalStateException("Aggregator '" + aggregator.name() + "' works on gradients with respect to the "
+            throw new IllegalArgumentException("Aggregator '" + aggregator.name() + "' works on gradients with respect to the "
                     + "shared representation, but the graph has no representation tap: build it with hard sharing and "
                     + "MultiTaskGraphBuilder.representationTap(), or use the aggregator's parameter-gradient variant.");
         }
         if (weighting.needsSharedGradientNorms() && !engine.ranges().hasShared()) {
-            throw new IllegalStateException("Weighting '" + weighting.name() + "' balances gradient norms on the last shared "
+            throw new IllegalArgumentException("Weighting '" + weighting.name() + "' balances gradient norms on the last shared "
                     + "layer, but sharing mode '" + model.layout().sharing() + "' has no shared layer: use hard sharing, "
                     + "or a weighting that sees losses only (fixed, uncertainty, dwa, rlw).");
         }
@@ -388,6 +388,7 @@ public final class MultiTaskTrainer {
                     model.weights().set(tasks.get(t), coverage.factor(t));
                 }
                 model.graph().score(batch, false);
+                model.graph().clearLayerMaskArrays();
                 double regularization = model.graph().calcRegularizationScore(true);
                 for (int t = 0; t < tasks.size(); t++) {
                     if (coverage.labelled(t) > 0) {

@@ -117,6 +117,19 @@ class MultiTaskModelTest {
     }
 
     @Test
+    void predictAfterScoringAMaskedBatchOfAnotherSize() {
+        // DL4J keeps label masks on the output layers after scoring; predict must not apply them to other rows.
+        MultiTaskModel model = model();
+        MultiDataSet masked = TestData.batch(TASKS, 4, 8, 2);
+        masked.setLabelsMaskArray(new INDArray[] {Nd4j.ones(DataType.DOUBLE, 8, 1), Nd4j.ones(DataType.DOUBLE, 8, 1),
+                Nd4j.ones(DataType.DOUBLE, 8, 1)});
+        model.losses(masked);
+        INDArray rows = Nd4j.rand(DataType.DOUBLE, 5, 4);
+        assertEquals(MultiTaskGraphBuilder.forInputs(4).sharedLayers(5).activation(Activation.TANH).l2(L2).updater(new NoOp())
+                .dataType(DataType.DOUBLE).tasks(TASKS.toArray(Task[]::new)).build().predict(rows), model.predict(rows));
+    }
+
+    @Test
     void parameterCountsSplitSharedAndTaskParameters() {
         // trunk 4->5 with bias: 25. price: 5*2+2 = 12. churn: head 5*3+3 = 18, output 3+1 = 4. segment: 5*3+3 = 18.
         ParameterCounts hard = model().parameterCounts();

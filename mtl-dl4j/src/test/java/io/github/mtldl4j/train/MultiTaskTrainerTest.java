@@ -247,7 +247,7 @@ class MultiTaskTrainerTest {
     @Test
     void gradNormNeedsASharedLayer() {
         MultiTaskModel towers = builder().independentTowers().build();
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MultiTaskTrainer.builder(towers).weighting(new GradNorm()).build().fit(fiveBatches()));
         assertTrue(e.getMessage().contains("no shared layer"), e.getMessage());
     }

@@ -108,7 +108,7 @@ class RepresentationGradientTest {
     @Test
     void representationAggregatorWithoutTapIsRefusedClearly() {
         MultiTaskModel model = builder().build();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MultiTaskTrainer.builder(model)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MultiTaskTrainer.builder(model)
                 .aggregator(new Recording()).build().fit(new InMemoryMultiDataSetIterator(TestData.batch(TASKS, 4, ROWS, 3), ROWS)));
         assertTrue(e.getMessage().contains("representationTap()"), e.getMessage());
     }

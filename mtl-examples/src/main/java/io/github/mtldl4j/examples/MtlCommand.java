@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, version = "mtl-dl4j 0.1.0-SNAPSHOT",
         description = "Multi-task learning on Deeplearning4j.",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SeattleWeatherCommand.class,
                 SeedExample.class, GradNormToyExample.class, CommandLine.HelpCommand.class})
 public final class MtlCommand implements Runnable {
 
@@ -39,8 +39,11 @@ public final class MtlCommand implements Runnable {
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            if (e instanceof IllegalArgumentException) {
                 err.println("mtl: " + e.getMessage());
+                if (System.getenv("MTL_DEBUG") != null) {
+                    e.printStackTrace(err);
+                }
                 return 2;
             }
             err.println("mtl: internal failure: " + e);
