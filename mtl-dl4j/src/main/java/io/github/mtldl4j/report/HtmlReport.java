@@ -37,7 +37,7 @@ public final class HtmlReport {
     /** Tableau 10: distinct hues that stay apart in print and for most colour-vision deficiencies. */
     private static final List<String> PALETTE = List.of("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
             "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac");
-    private static final int SMALL_WIDTH = 380;
+    private static final int SMALL_WIDTH = 360;
     private static final int SMALL_HEIGHT = 230;
     private static final int WIDE_WIDTH = 780;
     private static final int WIDE_HEIGHT = 280;
@@ -234,9 +234,11 @@ public final class HtmlReport {
                 .append("<thead><tr><th scope=\"col\">part</th><th scope=\"col\">parameters</th><th scope=\"col\">share</th></tr></thead>\n<tbody>\n");
         long total = counts.total();
         parameterRow(out, "shared", "#555", counts.shared(), total);
-        for (Map.Entry<String, Long> entry : counts.perTask().entrySet()) {
-            int index = summary.tasks().indexOf(entry.getKey());
-            parameterRow(out, "task " + entry.getKey(), taskColor(index), entry.getValue(), total);
+        for (int t = 0; t < summary.tasks().size(); t++) {
+            Long count = counts.perTask().get(summary.tasks().get(t));
+            if (count != null) {
+                parameterRow(out, "task " + summary.tasks().get(t), taskColor(t), count, total);
+            }
         }
         out.append("</tbody>\n<tfoot><tr><th scope=\"row\">total</th><td class=\"num\">")
                 .append(String.format(Locale.ROOT, "%,d", total)).append("</td><td></td></tr></tfoot>\n</table>\n</section>\n");
@@ -385,7 +387,7 @@ public final class HtmlReport {
             :root { color-scheme: light; }
             * { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
             body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", "DejaVu Sans", sans-serif;
-                   color: #222; background: #fff; margin: 0 auto; padding: 24px 32px 40px; max-width: 1240px; line-height: 1.4; font-size: 15px; }
+                   color: #222; background: #fff; margin: 0 auto; padding: 24px 32px 40px; max-width: 1280px; line-height: 1.4; font-size: 15px; }
             h1 { font-size: 1.6em; margin: 0 0 4px; }
             h2 { font-size: 1.2em; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 1px solid #ddd; }
             .lede { color: #555; margin: 0; }
@@ -399,7 +401,7 @@ public final class HtmlReport {
             figure.card { margin: 0; padding: 8px 10px 4px; border: 1px solid #e3e3e3; border-radius: 6px; background: #fff;
                           break-inside: avoid; page-break-inside: avoid; }
             figure.card.wide { display: inline-block; }
-            figcaption { font-weight: 600; margin-bottom: 2px; overflow-wrap: anywhere; max-width: 380px; }
+            figcaption { font-weight: 600; margin-bottom: 2px; overflow-wrap: anywhere; max-width: 360px; }
             svg.chart { display: block; max-width: 100%; height: auto; font-size: 11px; fill: #444; }
             svg.chart .grid { stroke: #ececec; stroke-width: 1; }
             svg.chart .axis-line, svg.chart .tick { stroke: #888; stroke-width: 1; }

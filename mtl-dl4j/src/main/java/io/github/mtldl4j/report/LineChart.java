@@ -247,7 +247,7 @@ final class LineChart {
         }
         double step = Math.max(1, Math.round(niceStep((last - first) / 6)));
         for (double t = Math.ceil(first / step) * step; t <= last; t += step) {
-            if (t > first + step * 0.45) {
+            if (t > first + step * 0.75) {
                 ticks.add(t);
             }
         }

@@ -171,6 +171,18 @@ class HtmlReportTest {
         assertTrue(html.contains("<td class=\"num delta up\">+1.48\u00a0%</td>"));
         assertTrue(html.contains("<td class=\"num delta down\">-0.52\u00a0%</td>"));
         assertTrue(html.contains("<td class=\"num best\">301.2</td>"), "lowest rmse in bold");
+        int mass = html.indexOf("</span>task mass</th>");
+        int species = html.indexOf("</span>task species</th>");
+        int awkward = html.indexOf("</span>task a&lt;b&amp;&quot;c</th>");
+        assertTrue(0 < mass && mass < species && species < awkward, "parameter rows in task order, not the map's");
+    }
+
+    @Test
+    void epochTicksStartAtTheFirstEpochAndStayApart() {
+        assertEquals(List.of(1.0, 4.0, 6.0, 8.0, 10.0, 12.0), LineChart.xTicks(1, 12));
+        assertEquals(List.of(1.0, 2.0, 3.0), LineChart.xTicks(1, 3));
+        assertEquals(List.of(1.0, 20.0, 40.0, 60.0, 80.0, 100.0), LineChart.xTicks(1, 100));
+        assertEquals(List.of(1.0), LineChart.xTicks(1, 1));
     }
 
     @Test
