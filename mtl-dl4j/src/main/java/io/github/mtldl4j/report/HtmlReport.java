@@ -178,7 +178,7 @@ public final class HtmlReport {
             chart.add(new LineChart.Series("weight", taskColor(t), false, weights));
         }
         out.append("<figure class=\"card wide\">\n").append(chart.svg()).append("\n</figure>\n");
-        if (lines.size() > 1 && lines.stream().allMatch(l -> java.util.Arrays.equals(l, lines.get(0)))) {
+        if (lines.size() > 1 && !history.epochs().isEmpty() && lines.stream().allMatch(l -> java.util.Arrays.equals(l, lines.get(0)))) {
             out.append("<p class=\"note\">Every task used the same weights, so the lines lie on top of each other.</p>\n");
         }
         out.append("</section>\n");

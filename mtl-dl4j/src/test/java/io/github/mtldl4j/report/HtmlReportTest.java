@@ -161,6 +161,20 @@ class HtmlReportTest {
     }
 
     @Test
+    void oneEpochAndNoEpochStillRender() {
+        EpochReport only = new EpochReport(1, Map.of("t", new TaskEpochStats(0.5, 0.6, 1.0, Map.of())), 0.5, 0.1, true);
+        String one = HtmlReport.render(RunSummary.builder("one epoch", TrainingHistory.of(List.of(only), null)).build());
+        assertEquals(List.of(1), polylinePoints(lossChart(one, "t"), "train"));
+        assertTrue(lossChart(one, "t").contains("<circle"), "a single point is drawn as a dot");
+        String none = HtmlReport.render(RunSummary.builder("no epoch", TrainingHistory.of(List.of(), null)).tasks(List.of("t")).build());
+        assertTrue(lossChart(none, "t").contains("no finite values"));
+        assertTrue(none.contains("no epochs recorded"));
+        for (String html : List.of(one, none)) {
+            assertFalse(html.contains("NaN") || html.contains("Infinity"), html);
+        }
+    }
+
+    @Test
     void tablesHoldMetricsParametersGatesAndComparison() {
         String html = HtmlReport.render(ReportFixtures.full());
         assertTrue(html.contains("<td class=\"name\">rmse</td><td class=\"num main\">301.2</td>"), "main metric of mass");
