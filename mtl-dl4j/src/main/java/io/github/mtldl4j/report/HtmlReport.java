@@ -45,12 +45,22 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
-    /** The colour of the task at {@code index} in task order (the palette repeats after ten tasks). */
+    /**
+     * The colour of the task at {@code index} in task order (the palette repeats after ten tasks).
+     *
+     * @param index the task's position in {@link RunSummary#tasks()}
+     * @return a CSS colour {@code #rrggbb}
+     */
     public static String taskColor(int index) {
         return PALETTE.get(Math.floorMod(index, PALETTE.size()));
     }
 
-    /** The report as one HTML5 document. */
+    /**
+     * The report as one HTML5 document.
+     *
+     * @param summary the run to report
+     * @return the complete document, UTF-8 text starting with {@code <!DOCTYPE html>}
+     */
     public static String render(RunSummary summary) {
         Objects.requireNonNull(summary, "summary is null; expected the RunSummary to report.");
         StringBuilder out = new StringBuilder(32_768);
@@ -71,7 +81,14 @@ public final class HtmlReport {
         return out.toString();
     }
 
-    /** Writes {@link #render(RunSummary)} to {@code path} in UTF-8, atomically (see {@link AtomicFile}). */
+    /**
+     * Writes {@link #render(RunSummary)} to {@code path} in UTF-8, atomically (see {@link AtomicFile}): readers see
+     * the old file or the complete new one. Parent directories are created.
+     *
+     * @param path where to write, usually {@code DIR/report.html}
+     * @param summary the run to report
+     * @throws IOException if the file cannot be written; the previous file, if any, is then left as it was
+     */
     public static void write(Path path, RunSummary summary) throws IOException {
         Objects.requireNonNull(path, "path is null; expected where to write report.html.");
         AtomicFile.writeString(path, render(summary));
