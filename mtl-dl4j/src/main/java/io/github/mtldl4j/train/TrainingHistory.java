@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Function;
 
 /** Every epoch of a training run, with the best epoch, writable as CSV. */
@@ -19,6 +20,23 @@ public final class TrainingHistory {
      */
     TrainingHistory(Function<String, String> mainMetricOfTask) {
         this.mainMetricOfTask = mainMetricOfTask;
+    }
+
+    /**
+     * A history holding {@code epochs} as they are, for reports and tests built from recorded figures (for
+     * example a {@code history.csv} read back) rather than from a training run.
+     *
+     * @param epochs the epochs, first first; copied
+     * @param mainMetricOfTask the metric name written in the CSV for a task (e.g. "rmse"), or a function returning
+     *     null for none; null for none at all
+     */
+    public static TrainingHistory of(List<EpochReport> epochs, Function<String, String> mainMetricOfTask) {
+        Objects.requireNonNull(epochs, "epochs is null; expected a list of EpochReport (may be empty).");
+        TrainingHistory history = new TrainingHistory(mainMetricOfTask == null ? task -> null : mainMetricOfTask);
+        for (EpochReport report : epochs) {
+            history.add(Objects.requireNonNull(report, "An epoch report is null; expected one EpochReport per epoch."));
+        }
+        return history;
     }
 
     void add(EpochReport report) {
