@@ -41,18 +41,29 @@ final class Comparison {
         Map<String, Map<String, TaskMetrics>> results = new LinkedHashMap<>();
         Map<String, Long> parameters = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
+        Map<String, TabularTraining.Result> trained = new LinkedHashMap<>();
+        Map<String, TabularTraining.Settings> used = new LinkedHashMap<>();
         for (RunConfig run : runs) {
             stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights)...%n", run.name(), run.architecture(), run.method());
             TabularTraining.Settings settings = new TabularTraining.Settings(tasks, features, categorical, run.architecture(),
                     Map.of(), List.of(32, 32), List.of(), run.method(), Map.of(), epochs, 32, 0.01, 0.2, seed, null);
             TabularTraining.Result result = TabularTraining.train(table, settings, null);
-            TrainCommand.write(result, settings, out.resolve(run.name()), table.source());
+            trained.put(run.name(), result);
+            used.put(run.name(), settings);
             results.put(run.name(), result.metrics());
             parameters.put(run.name(), result.model().parameterCounts().total());
             seconds.put(run.name(), result.trainSeconds());
         }
         stdout.println(table(results, parameters, seconds, compared));
-        stdout.printf(Locale.ROOT, "wrote %s/%s/ (model.zip, metrics.json, history.csv)%n", out,
+        Map<String, Map<String, Map<String, Double>>> comparison = new LinkedHashMap<>();
+        results.forEach((run, metrics) -> comparison.put(run, metricMaps(metrics)));
+        Map<String, Double> deltaM = new LinkedHashMap<>();
+        results.forEach((run, metrics) -> deltaM.put(run,
+                RelativeImprovement.deltaMOverMetrics(metricMaps(metrics), comparison.get(runs.get(0).name()), compared)));
+        for (RunConfig run : runs) {
+            TrainCommand.write(trained.get(run.name()), used.get(run.name()), out.resolve(run.name()), table.source(), comparison, deltaM);
+        }
+        stdout.printf(Locale.ROOT, "wrote %s/%s/ (model.zip, metrics.json, history.csv, report.html)%n", out,
                 runs.stream().map(RunConfig::name).toList());
     }
 

@@ -4,6 +4,8 @@ import io.github.mtldl4j.data.CsvTable;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.pipeline.MetricsJson;
+import io.github.mtldl4j.report.HtmlReport;
+import io.github.mtldl4j.report.RunSummary;
 import io.github.mtldl4j.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochReport;
 import java.io.IOException;
@@ -95,7 +97,7 @@ public final class TrainCommand implements Callable<Integer> {
         TabularTraining.Result result = TabularTraining.train(table, settings, progress, progress);
         write(result, settings, out, data.toString());
         stdout.println(MetricsTable.render(result.metrics()));
-        stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv)%n", out);
+        stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
     }
 
@@ -120,8 +122,14 @@ public final class TrainCommand implements Callable<Integer> {
         return line.append(String.format(Locale.ROOT, "  (%.1f s)%s", report.seconds(), report.best() ? " *" : "")).toString();
     }
 
-    /** Writes model.zip, metrics.json and history.csv, each atomically. */
+    /** Writes model.zip, metrics.json, history.csv and report.html, each atomically. */
     static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource) throws IOException {
+        write(result, settings, out, dataSource, Map.of(), Map.of());
+    }
+
+    /** As {@link #write(TabularTraining.Result, TabularTraining.Settings, Path, String)}, the report with a comparison of runs. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
+                      Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM) throws IOException {
         OutputDirectory.create(out);
         result.model().save(out.resolve("model.zip"));
         Map<String, Object> run = new LinkedHashMap<>();
@@ -135,5 +143,16 @@ public final class TrainCommand implements Callable<Integer> {
         run.put("data", dataSource);
         AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run));
         result.history().writeCsv(out.resolve("history.csv"));
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        result.metrics().forEach((task, m) -> metrics.put(task, m.metrics()));
+        RunSummary.Builder summary = RunSummary.builder("mtl train: " + dataSource, result.history())
+                .metrics(metrics).parameters(result.model().parameterCounts()).comparison(comparison).deltaM(deltaM);
+        run.forEach(summary::setting);
+        summary.setting("tasks", settings.tasks().stream().map(TaskSpec::toString).toList());
+        summary.setting("features", settings.features() == null ? "all non-label columns" : settings.features());
+        summary.setting("trunk", settings.shared());
+        summary.setting("batch", settings.batch());
+        summary.setting("learning rate", settings.learningRate());
+        HtmlReport.write(out.resolve("report.html"), summary.build());
     }
 }
