@@ -57,7 +57,7 @@ class CommandLineTest {
         Run trained = run(train(penguins, out));
         assertEquals(0, trained.code(), trained.err());
         assertEquals(3, trained.out().lines().filter(l -> l.startsWith("epoch ")).count(), trained.out());
-        for (String file : List.of("model.zip", "metrics.json", "history.csv")) {
+        for (String file : List.of("model.zip", "metrics.json", "history.csv", "report.html")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }
         String metrics = Files.readString(out.resolve("metrics.json"));
