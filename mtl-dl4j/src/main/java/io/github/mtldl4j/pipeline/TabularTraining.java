@@ -106,23 +106,29 @@ public final class TabularTraining {
 
     /** Splits, fits, trains and evaluates. */
     public static Result train(CsvTable table, Settings settings, EpochListener listener) {
-        return train(table, settings, listener, null);
+        return train(table, null, settings, listener, null);
     }
 
     /**
-     * As {@link #train(CsvTable, Settings, EpochListener)}, with a step listener too; {@code stepListener} is told
-     * the number of training batches per epoch through {@code batchesPerEpoch} before training starts.
+     * As {@link #train(CsvTable, Settings, EpochListener)}, with a separate validation table (null: split off
+     * {@code validFraction} of {@code table}) and a step listener ({@code stepListener} is told the number of training
+     * batches per epoch through {@code batchesPerEpoch} before training starts).
      */
-    public static Result train(CsvTable table, Settings settings, EpochListener listener, ProgressListener stepListener) {
+    public static Result train(CsvTable table, CsvTable validation, Settings settings, EpochListener listener,
+                               ProgressListener stepListener) {
         for (TaskSpec spec : settings.tasks()) {
             spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
         }
         String stratify = settings.tasks().stream()
                 .filter(t -> t.type() == TaskType.BINARY || t.type() == TaskType.MULTICLASS)
                 .map(t -> t.columns().get(0)).findFirst().orElse(null);
-        DataSplit split = DataSplit.of(table, settings.validFraction(), settings.seed(), stratify);
-        CsvTable train = table.rows(split.train());
-        CsvTable valid = table.rows(split.validation());
+        CsvTable train = table;
+        CsvTable valid = validation;
+        if (validation == null) {
+            DataSplit split = DataSplit.of(table, settings.validFraction(), settings.seed(), stratify);
+            train = table.rows(split.train());
+            valid = table.rows(split.validation());
+        }
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(train, settings.tasks(), settings.features(), settings.categorical());
         MultiDataSet trainData = preprocessor.encode(train, true).data();
         MultiDataSet validData = preprocessor.encode(valid, true).data();

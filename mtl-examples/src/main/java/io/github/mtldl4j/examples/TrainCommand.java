@@ -75,6 +75,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction, stratified on the first classification task (default ${DEFAULT-VALUE}).")
     double valid;
 
+    @Option(names = "--valid-data", paramLabel = "FILE.csv", description = "A separate validation file (instead of --valid).")
+    Path validData;
+
     @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
     Integer patience;
 
@@ -90,11 +93,12 @@ public final class TrainCommand implements Callable<Integer> {
         TabularTraining.Settings settings = settings();
         OutputDirectory.check(out);
         CsvTable table = CsvTable.read(data);
+        CsvTable validation = validData == null ? null : CsvTable.read(validData);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
-        TabularTraining.Result result = TabularTraining.train(table, settings, progress, progress);
+        TabularTraining.Result result = TabularTraining.train(table, validation, settings, progress, progress);
         write(result, settings, out, data.toString());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);

@@ -79,6 +79,23 @@ class CommandLineTest {
         assertTrue(mass > 2000 && mass < 7000, "mass is reported in grams: " + mass);
     }
 
+    @Test
+    void separateValidationFile() throws Exception {
+        List<String> lines = Files.readAllLines(penguins);
+        List<String> training = new ArrayList<>(List.of(lines.get(0)));
+        List<String> validation = new ArrayList<>(List.of(lines.get(0)));
+        for (int i = 1; i < lines.size(); i++) {
+            (i % 4 == 0 ? validation : training).add(lines.get(i));
+        }
+        Path train = Files.write(dir.resolve("train.csv"), training);
+        Path valid = Files.write(dir.resolve("valid.csv"), validation);
+        Path out = dir.resolve("sep");
+        Run run = run(train(train, out, "--valid-data", valid.toString()));
+        assertEquals(0, run.code(), run.err());
+        String metrics = Files.readString(out.resolve("metrics.json"));
+        assertTrue(metrics.contains("\"n\" : 86"), "every 4th of 344 rows validates: " + metrics);
+    }
+
     private void refused(String[] args, Path out, String... fragments) {
         Run run = run(args);
         assertEquals(2, run.code(), String.join(" ", args) + "\n" + run.err());
