@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,14 +21,8 @@ class CommandLineTest {
     Path dir;
     Path penguins;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = MtlCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @BeforeEach
@@ -54,7 +46,7 @@ class CommandLineTest {
     @Test
     void trainEvaluatePredict() throws Exception {
         Path out = dir.resolve("run");
-        Run trained = run(train(penguins, out));
+        CliRun trained = run(train(penguins, out));
         assertEquals(0, trained.code(), trained.err());
         assertEquals(3, trained.out().lines().filter(l -> l.startsWith("epoch ")).count(), trained.out());
         for (String file : List.of("model.zip", "metrics.json", "history.csv", "report.html")) {
@@ -64,12 +56,12 @@ class CommandLineTest {
         assertTrue(metrics.contains("\"species\"") && metrics.contains("\"macro_f1\"") && metrics.contains("\"rmse\"")
                 && metrics.contains("\"architecture\" : \"hard\""), metrics);
 
-        Run evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
+        CliRun evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
         assertEquals(0, evaluated.code(), evaluated.err());
         assertTrue(evaluated.out().contains("\"n\" : 344") || evaluated.out().contains("\"n\" : 342"), evaluated.out());
 
         Path predictions = dir.resolve("pred.csv");
-        Run predicted = run("predict", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(),
+        CliRun predicted = run("predict", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(),
                 "--out", predictions.toString());
         assertEquals(0, predicted.code(), predicted.err());
         List<String> lines = Files.readAllLines(predictions);
@@ -90,14 +82,14 @@ class CommandLineTest {
         Path train = Files.write(dir.resolve("train.csv"), training);
         Path valid = Files.write(dir.resolve("valid.csv"), validation);
         Path out = dir.resolve("sep");
-        Run run = run(train(train, out, "--valid-data", valid.toString()));
+        CliRun run = run(train(train, out, "--valid-data", valid.toString()));
         assertEquals(0, run.code(), run.err());
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"n\" : 86"), "every 4th of 344 rows validates: " + metrics);
     }
 
     private void refused(String[] args, Path out, String... fragments) {
-        Run run = run(args);
+        CliRun run = run(args);
         assertEquals(2, run.code(), String.join(" ", args) + "\n" + run.err());
         List<String> lines = run.err().lines().filter(l -> !l.startsWith("ND4J backend")).toList();
         assertEquals(1, lines.size(), run.err());
@@ -140,7 +132,7 @@ class CommandLineTest {
         refused(train(penguins, out, "--epochs", "0"), out, "--epochs must be >= 1");
         Path notModel = csv("model.zip", "not a model");
         refused(new String[] {"evaluate", "--model", notModel.toString(), "--data", penguins.toString()}, null, "model.zip", "not a");
-        Run trained = run(train(penguins, dir.resolve("ok")));
+        CliRun trained = run(train(penguins, dir.resolve("ok")));
         assertEquals(0, trained.code(), trained.err());
         Path withoutBill = csv("nobill.csv", "species,island,sex,body_mass_g,bill_depth_mm,flipper_length_mm\n"
                 + "Adelie,Dream,male,3000,18,190\n");

@@ -3,27 +3,19 @@ package io.github.mtldl4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class MtlCommandTest {
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = MtlCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void seedPrintsTheArticlesEpochLinesThenParameterCounts() {
-        Run run = run("seed", "--epochs", "5");
+        CliRun run = run("seed", "--epochs", "5");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.err().startsWith("ND4J backend: CPU") || run.err().startsWith("ND4J backend: CUDA"), run.err());
         List<String> epochLines = run.out().lines().filter(l -> l.startsWith("Epoch ")).toList();
@@ -44,7 +36,7 @@ class MtlCommandTest {
 
     @Test
     void cascadeVariantCountsTheWiderHead() {
-        Run run = run("seed", "--epochs", "2", "--cascade");
+        CliRun run = run("seed", "--epochs", "2", "--cascade");
         assertEquals(0, run.code(), run.err());
         // task2's head reads trunk (2) + task1's prediction (2): 4x2 = 8 parameters.
         assertTrue(run.out().contains("task task2                        8"), run.out());
@@ -54,7 +46,7 @@ class MtlCommandTest {
     void usageErrorsExitTwoWithOneLine() {
         for (String[] args : List.of(new String[] {}, new String[] {"bogus"}, new String[] {"seed", "--epochs", "x"},
                 new String[] {"seed", "--epochs", "0"})) {
-            Run run = run(args);
+            CliRun run = run(args);
             assertEquals(2, run.code(), String.join(" ", args));
             List<String> lines = run.err().lines().toList();
             assertEquals(1, lines.size(), run.err());
