@@ -104,18 +104,32 @@ public final class TabularTraining {
                          Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation) {
     }
 
+    /**
+     * What the caller wants to hear of, or add, during training.
+     *
+     * @param epochs told of every epoch, or null
+     * @param steps told of every step (and first of the batches per epoch), or null
+     * @param beforeTraining called with the built model before the first step (e.g. to add DL4J listeners), or null
+     */
+    public record Hooks(EpochListener epochs, ProgressListener steps, java.util.function.Consumer<MultiTaskModel> beforeTraining) {
+        /** No hooks. */
+        public static Hooks none() {
+            return new Hooks(null, null, null);
+        }
+    }
+
     /** Splits, fits, trains and evaluates. */
     public static Result train(CsvTable table, Settings settings, EpochListener listener) {
-        return train(table, null, settings, listener, null);
+        return train(table, null, settings, new Hooks(listener, null, null));
     }
 
     /**
      * As {@link #train(CsvTable, Settings, EpochListener)}, with a separate validation table (null: split off
-     * {@code validFraction} of {@code table}) and a step listener ({@code stepListener} is told the number of training
-     * batches per epoch through {@code batchesPerEpoch} before training starts).
+     * {@code validFraction} of {@code table}) and hooks.
      */
-    public static Result train(CsvTable table, CsvTable validation, Settings settings, EpochListener listener,
-                               ProgressListener stepListener) {
+    public static Result train(CsvTable table, CsvTable validation, Settings settings, Hooks hooks) {
+        EpochListener listener = hooks.epochs();
+        ProgressListener stepListener = hooks.steps();
         for (TaskSpec spec : settings.tasks()) {
             spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
         }
@@ -147,6 +161,9 @@ public final class TabularTraining {
         if (stepListener != null) {
             stepListener.batchesPerEpoch((trainData.getFeatures(0).size(0) + settings.batch() - 1) / settings.batch());
             trainer.stepListener(stepListener);
+        }
+        if (hooks.beforeTraining() != null) {
+            hooks.beforeTraining().accept(model);
         }
         long start = System.nanoTime();
         TrainingHistory history = trainer.build().fit(new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed()),

@@ -84,6 +84,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of split, initialization and shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--ui", description = "Also show DL4J's training UI (http://localhost:9000); needs the build with "
+            + "MTL_MAVEN_ARGS=-Pui (DL4J's UI is an optional dependency).")
+    boolean ui;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
@@ -91,6 +95,9 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         TabularTraining.Settings settings = settings();
+        if (ui) {
+            TrainingUi.checkAvailable();
+        }
         OutputDirectory.check(out);
         CsvTable table = CsvTable.read(data);
         CsvTable validation = validData == null ? null : CsvTable.read(validData);
@@ -98,7 +105,8 @@ public final class TrainCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
-        TabularTraining.Result result = TabularTraining.train(table, validation, settings, progress, progress);
+        TabularTraining.Result result = TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
+                ui ? model -> TrainingUi.attach(model, stdout) : null));
         write(result, settings, out, data.toString());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);

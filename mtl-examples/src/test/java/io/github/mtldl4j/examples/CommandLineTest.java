@@ -130,6 +130,7 @@ class CommandLineTest {
                 "y:regression:y", "--out", out.toString()}, out, "task 'y'", "every training row lacks");
         refused(train(penguins, out, "--valid", "1.5"), out, "--valid", "(0, 1)");
         refused(train(penguins, out, "--epochs", "0"), out, "--epochs must be >= 1");
+        refused(train(penguins, out, "--ui"), out, "-Pui");
         Path notModel = csv("model.zip", "not a model");
         refused(new String[] {"evaluate", "--model", notModel.toString(), "--data", penguins.toString()}, null, "model.zip", "not a");
         CliRun trained = run(train(penguins, dir.resolve("ok")));
