@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -109,6 +110,19 @@ public final class GraphWiring {
         record(name, owner);
         graph.addLayer(name, layer, inputs);
         return new Representation(name, width);
+    }
+
+    /** Adds a layer exactly as configured behind an input preprocessor (e.g. flat input reshaped into images). */
+    public Representation addPrepared(String name, String owner, int width, Layer layer, InputPreProcessor preProcessor,
+                                      String... inputs) {
+        record(name, owner);
+        graph.addLayer(name, layer, preProcessor, inputs);
+        return new Representation(name, width);
+    }
+
+    /** Marks a vertex as trunk output: layers reading it get the trunk's dropout. */
+    public void markTrunk(Representation vertex) {
+        trunkVertices.add(vertex.vertex());
     }
 
     /** Adds a parameter-free or custom vertex. */
