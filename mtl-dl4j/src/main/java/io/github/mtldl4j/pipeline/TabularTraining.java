@@ -99,9 +99,26 @@ public final class TabularTraining {
      *     training units) first
      * @param trainSeconds wall time of training
      * @param encodedValidation the validation rows as encoded
+     * @param trainingEncoding the training rows as encoded, with what was imputed or masked
      */
     public record Result(MultiTaskModel model, TabularPreprocessor preprocessor, TrainingHistory history,
-                         Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation) {
+                         Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation,
+                         TabularPreprocessor.Encoded trainingEncoding) {
+
+        /** One line on what had to be filled in: imputed features, unseen levels, missing labels (training rows). */
+        public String fillSummary() {
+            StringBuilder line = new StringBuilder("training rows filled in:");
+            trainingEncoding.imputedFeatures().forEach((c, n) -> append(line, n, c + " imputed"));
+            trainingEncoding.unknownLevels().forEach((c, n) -> append(line, n, c + " unknown level"));
+            trainingEncoding.missingLabels().forEach((t, n) -> append(line, n, t + " label missing (masked)"));
+            return line.toString().endsWith(":") ? line + " nothing" : line.toString();
+        }
+
+        private static void append(StringBuilder line, long rows, String what) {
+            if (rows > 0) {
+                line.append(line.toString().endsWith(":") ? " " : ", ").append(what).append(' ').append(rows);
+            }
+        }
     }
 
     /**
@@ -144,7 +161,8 @@ public final class TabularTraining {
             valid = table.rows(split.validation());
         }
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(train, settings.tasks(), settings.features(), settings.categorical());
-        MultiDataSet trainData = preprocessor.encode(train, true).data();
+        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(train, true);
+        MultiDataSet trainData = trainEncoding.data();
         MultiDataSet validData = preprocessor.encode(valid, true).data();
 
         MultiTaskModel model = build(preprocessor, settings);
@@ -177,7 +195,7 @@ public final class TabularTraining {
             values.putAll(m.metrics());
             withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
         });
-        return new Result(model, preprocessor, history, withLoss, seconds, validData);
+        return new Result(model, preprocessor, history, withLoss, seconds, validData, trainEncoding);
     }
 
     /** A step listener that also learns how many batches an epoch has. */

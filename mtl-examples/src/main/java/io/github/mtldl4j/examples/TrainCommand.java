@@ -108,6 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
         TabularTraining.Result result = TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
                 ui ? model -> TrainingUi.attach(model, stdout) : null));
         write(result, settings, out, data.toString());
+        stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;

@@ -49,6 +49,9 @@ class CommandLineTest {
         CliRun trained = run(train(penguins, out));
         assertEquals(0, trained.code(), trained.err());
         assertEquals(3, trained.out().lines().filter(l -> l.startsWith("epoch ")).count(), trained.out());
+        // 2 penguins without measurements and 11 without sex; which of them fall into the training rows depends on the split.
+        assertTrue(trained.out().contains("training rows filled in: bill_length_mm imputed"), trained.out());
+        assertTrue(trained.out().contains("sex label missing (masked)"), trained.out());
         for (String file : List.of("model.zip", "metrics.json", "history.csv", "report.html")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }
