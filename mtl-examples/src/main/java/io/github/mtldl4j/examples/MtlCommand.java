@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, version = "mtl-dl4j 0.1.0-SNAPSHOT",
         description = "Multi-task learning on Deeplearning4j.",
-        subcommands = {SeedExample.class, GradNormToyExample.class, CommandLine.HelpCommand.class})
+        subcommands = {SeedExample.class, GradNormToyExample.class, MmoeSyntheticExample.class, CommandLine.HelpCommand.class})
 public final class MtlCommand implements Runnable {
 
     @CommandLine.Spec
