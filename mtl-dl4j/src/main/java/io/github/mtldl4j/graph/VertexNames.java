@@ -13,6 +13,9 @@ package io.github.mtldl4j.graph;
  *       {@code <task>_expert_<e>_<i>} layer i of the task's own expert e (CGC, PLE); {@code <task>_gate}
  *       the task's softmax gate and {@code <task>_mix} its gated sum of experts; {@code gate} and {@code mix} the
  *       shared gate (OMoE; in PLE the gate feeding the next level's shared experts);</li>
+ *   <li>cross-stitch ({@link CrossStitch}): {@code <task>_tower_<i>} the task's layer i, {@code cross_stitch_<i>_in} the
+ *       merge of all towers' layer i, {@code cross_stitch_<i>} the {@link CrossStitchLayer} mixing them,
+ *       {@code <task>_stitch_<i>} the task's slice of its output;</li>
  *   <li>{@code <task>_cascade}: merge of the task's representation with the outputs of the tasks it reads;</li>
  *   <li>{@code <task>_head_<i>}: hidden head layer i of the task;</li>
  *   <li>{@code <task>_pred}: the activated prediction of a task that other tasks read (cascade source);</li>
@@ -51,6 +54,21 @@ public final class VertexNames {
     /** The gated sum of experts ({@link GatedSumVertex}) of {@code task} ({@code null}: shared) at {@code level}. */
     public static String mix(String task, int level) {
         return ownerPrefix(task) + "mix" + levelSuffix(level);
+    }
+
+    /** The merge of all towers' layer {@code depth} in front of a cross-stitch unit. */
+    public static String crossStitchInput(int depth) {
+        return "cross_stitch_" + depth + "_in";
+    }
+
+    /** The cross-stitch unit after the towers' layer {@code depth}. */
+    public static String crossStitch(int depth) {
+        return "cross_stitch_" + depth;
+    }
+
+    /** The task's slice of the cross-stitch unit after layer {@code depth}. */
+    public static String stitchSlice(String task, int depth) {
+        return task + "_stitch_" + depth;
     }
 
     private static String ownerPrefix(String task) {
