@@ -42,17 +42,10 @@ public record GateUtilization(Map<String, Map<String, Double>> byTask) {
     public static GateUtilization of(MultiTaskModel model, MultiDataSetIterator data) {
         ComputationGraph graph = model.graph();
         ComputationGraphConfiguration conf = graph.getConfiguration();
-        Map<String, String> gates = new LinkedHashMap<>();
+        Map<String, String> gates = gatesOf(model);
         Map<String, List<String>> experts = new LinkedHashMap<>();
         for (String task : model.taskNames()) {
-            String mix = mixOf(conf, task);
-            if (mix == null) {
-                throw new IllegalArgumentException("Task '" + task + "' reads no gated mixture of experts (sharing mode '"
-                        + model.layout().sharing() + "'); gate utilization needs a model built with MixtureOfExperts, "
-                        + "e.g. .sharing(MixtureOfExperts.mmoe(4, 16)).");
-            }
-            List<String> inputs = conf.getVertexInputs().get(mix);
-            gates.put(task, inputs.get(0));
+            List<String> inputs = conf.getVertexInputs().get(mixOf(conf, task));
             List<String> names = new ArrayList<>();
             for (String expertOutput : inputs.subList(1, inputs.size())) {
                 names.add(expertName(expertOutput));
@@ -91,6 +84,26 @@ public record GateUtilization(Map<String, Map<String, Double>> byTask) {
             byTask.put(task, weights);
         }
         return new GateUtilization(byTask);
+    }
+
+    /**
+     * The gate vertex whose weights mix the experts each task's head reads, by task name.
+     *
+     * @throws IllegalArgumentException when the model has no gated mixture in front of some task
+     */
+    public static Map<String, String> gatesOf(MultiTaskModel model) {
+        ComputationGraphConfiguration conf = model.graph().getConfiguration();
+        Map<String, String> gates = new LinkedHashMap<>();
+        for (String task : model.taskNames()) {
+            String mix = mixOf(conf, task);
+            if (mix == null) {
+                throw new IllegalArgumentException("Task '" + task + "' reads no gated mixture of experts (sharing mode '"
+                        + model.layout().sharing() + "'); gate utilization needs a model built with MixtureOfExperts, "
+                        + "e.g. .sharing(MixtureOfExperts.mmoe(4, 16)).");
+            }
+            gates.put(task, conf.getVertexInputs().get(mix).get(0));
+        }
+        return gates;
     }
 
     /** The mean gate weight task {@code task} gives expert {@code expert}, 0 when the task's gate does not see it. */

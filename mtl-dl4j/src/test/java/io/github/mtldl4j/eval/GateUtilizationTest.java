@@ -1,6 +1,7 @@
 package io.github.mtldl4j.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,9 @@ import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.graph.SharingMode;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.train.EpochReport;
+import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.train.TrainingHistory;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,6 +79,30 @@ class GateUtilizationTest {
 
         GateUtilization ple = GateUtilization.of(model(MixtureOfExperts.ple(2, 1, 1, 4)), new InMemoryMultiDataSetIterator(data(), 5));
         assertEquals(List.of("price_expert_l1_0", "expert_l1_0"), List.copyOf(ple.byTask().get("price").keySet()));
+    }
+
+    @Test
+    void trainerPutsTheTableIntoEveryEpochReportWhenAsked() {
+        MultiTaskModel model = model(MixtureOfExperts.mmoe(2, 4));
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(2).metrics(false).gateUtilization(true).build()
+                .fit(new InMemoryMultiDataSetIterator(data(), 4), new InMemoryMultiDataSetIterator(data(), 5));
+        assertEquals(2, history.epochs().size());
+        EpochReport last = history.epochs().get(1);
+        assertEquals(GateUtilization.of(model, new InMemoryMultiDataSetIterator(data(), 11)).byTask().get("churn").get("expert_1"),
+                last.gates().weight("churn", "expert_1"), TIGHT);
+        assertTrue(!history.epochs().get(0).gates().equals(last.gates()), "gates move with training");
+
+        TrainingHistory plain = MultiTaskTrainer.builder(model).epochs(1).metrics(false).build()
+                .fit(new InMemoryMultiDataSetIterator(data(), 4));
+        assertNull(plain.epochs().get(0).gates());
+
+        MultiTaskModel hard = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(4).dataType(DataType.DOUBLE)
+                .tasks(TestData.mixedTasks().toArray(Task[]::new)).build();
+        INDArray before = hard.graph().params().dup();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MultiTaskTrainer.builder(hard)
+                .epochs(1).gateUtilization(true).build().fit(new InMemoryMultiDataSetIterator(data(), 4)));
+        assertTrue(e.getMessage().contains("reads no gated mixture"), e.getMessage());
+        assertEquals(before, hard.graph().params(), "refused before training");
     }
 
     @Test
