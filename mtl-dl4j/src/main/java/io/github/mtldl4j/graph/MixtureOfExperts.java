@@ -66,7 +66,7 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
             }
         });
         boolean someTaskExperts = expertsPerTask > 0 || taskExperts.values().stream().anyMatch(n -> n > 0);
-        if (sharedExperts + expertsPerTask < 1 && !someTaskExperts) {
+        if (sharedExperts == 0 && !someTaskExperts) {
             throw new IllegalArgumentException("A mixture of experts needs at least one expert, received " + sharedExperts
                     + " shared and " + expertsPerTask + " per task; use e.g. MixtureOfExperts.mmoe(4, 16).");
         }
