@@ -9,6 +9,7 @@
  * {@code MultiDataSetIterator} with one evaluator per task and returns one
  * {@link io.github.mtldl4j.eval.TaskMetrics} per task. {@link io.github.mtldl4j.eval.RelativeImprovement} computes
  * delta-m, the mean relative gain of a multi-task model over a baseline (Maninis et al., CVPR 2019;
- * Vandenhende et al., TPAMI 2021).
+ * Vandenhende et al., TPAMI 2021). {@link io.github.mtldl4j.eval.GateUtilization} tells which experts each task of a
+ * mixture of experts uses: the mean gate weight per expert over a data set (Ma et al., KDD 2018).
  */
 package io.github.mtldl4j.eval;

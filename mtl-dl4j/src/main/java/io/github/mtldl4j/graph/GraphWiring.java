@@ -71,12 +71,33 @@ public final class GraphWiring {
      * @return the last trunk layer, or the input when the trunk has no layers
      */
     public Representation addTrunk(String prefix, String owner) {
-        Representation current = input;
-        for (int i = 0; i < trunk.widths().size(); i++) {
-            current = addDense(prefix + i, owner, current, trunk.widths().get(i), trunk.activation());
+        return addTrunk(prefix, owner, input, trunk.widths());
+    }
+
+    /**
+     * Adds a trunk of the given widths (the trunk's activation, l2, bias and dropout settings) reading {@code from}:
+     * dense layers {@code prefix0, prefix1, ...}. Mixture-of-experts modes build their experts with it.
+     *
+     * @param owner the task that owns the trunk, or {@code null} for a shared one
+     * @return the last layer, or {@code from} when {@code widths} is empty
+     */
+    public Representation addTrunk(String prefix, String owner, Representation from, List<Integer> widths) {
+        Representation current = from;
+        for (int i = 0; i < widths.size(); i++) {
+            current = addDense(prefix + i, owner, current, widths.get(i), trunk.activation());
             trunkVertices.add(current.vertex());
         }
         return current;
+    }
+
+    /**
+     * Adds a parameter-free vertex whose output counts as trunk output: layers reading it get the trunk's dropout
+     * (e.g. the gated sum of expert outputs, which plays the part of the trunk's last layer).
+     */
+    public Representation addTrunkVertex(String name, String owner, int width, GraphVertex vertex, String... inputs) {
+        Representation added = addVertex(name, owner, width, vertex, inputs);
+        trunkVertices.add(name);
+        return added;
     }
 
     /** Adds a dense layer with the trunk's l2 and bias settings, reading {@code from}. */

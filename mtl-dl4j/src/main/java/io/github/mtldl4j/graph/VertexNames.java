@@ -8,6 +8,14 @@ package io.github.mtldl4j.graph;
  *   <li>{@code trunk_<i>}: layer i of the shared trunk (hard sharing);</li>
  *   <li>{@code shared}: the shared representation tap after the trunk, when asked for (MGDA-UB);</li>
  *   <li>{@code <task>_tower_<i>}: layer i of the task's own trunk (independent towers);</li>
+ *   <li>mixtures of experts ({@link MixtureOfExperts}; {@code <k>} is the level, PLE only, {@code _l<k>} left out
+ *       for level 0): {@code expert_<e>_<i>} / {@code expert_l<k>_<e>_<i>} layer i of shared expert e,
+ *       {@code <task>_expert_<e>_<i>} layer i of the task's own expert e (CGC, PLE); {@code <task>_gate}
+ *       the task's softmax gate and {@code <task>_mix} its gated sum of experts; {@code gate} and {@code mix} the
+ *       shared gate (OMoE; in PLE the gate feeding the next level's shared experts);</li>
+ *   <li>cross-stitch ({@link CrossStitch}): {@code <task>_tower_<i>} the task's layer i, {@code cross_stitch_<i>_in} the
+ *       merge of all towers' layer i, {@code cross_stitch_<i>} the {@link CrossStitchLayer} mixing them,
+ *       {@code <task>_stitch_<i>} the task's slice of its output;</li>
  *   <li>{@code <task>_cascade}: merge of the task's representation with the outputs of the tasks it reads;</li>
  *   <li>{@code <task>_head_<i>}: hidden head layer i of the task;</li>
  *   <li>{@code <task>_pred}: the activated prediction of a task that other tasks read (cascade source);</li>
@@ -28,6 +36,51 @@ public final class VertexNames {
     /** Prefix of a task's own trunk layers. */
     public static String towerPrefix(String task) {
         return task + "_tower_";
+    }
+
+    /**
+     * Prefix of the layers of expert {@code expert} at level {@code level}, owned by {@code task} ({@code null}: a
+     * shared expert): {@code [<task>_]expert_[l<level>_]<expert>_}.
+     */
+    public static String expertPrefix(String task, int level, int expert) {
+        return ownerPrefix(task) + "expert_" + levelInfix(level) + expert + "_";
+    }
+
+    /** The softmax gate of {@code task} ({@code null}: the shared gate) at {@code level}. */
+    public static String gate(String task, int level) {
+        return ownerPrefix(task) + "gate" + levelSuffix(level);
+    }
+
+    /** The gated sum of experts ({@link GatedSumVertex}) of {@code task} ({@code null}: shared) at {@code level}. */
+    public static String mix(String task, int level) {
+        return ownerPrefix(task) + "mix" + levelSuffix(level);
+    }
+
+    /** The merge of all towers' layer {@code depth} in front of a cross-stitch unit. */
+    public static String crossStitchInput(int depth) {
+        return "cross_stitch_" + depth + "_in";
+    }
+
+    /** The cross-stitch unit after the towers' layer {@code depth}. */
+    public static String crossStitch(int depth) {
+        return "cross_stitch_" + depth;
+    }
+
+    /** The task's slice of the cross-stitch unit after layer {@code depth}. */
+    public static String stitchSlice(String task, int depth) {
+        return task + "_stitch_" + depth;
+    }
+
+    private static String ownerPrefix(String task) {
+        return task == null ? "" : task + "_";
+    }
+
+    private static String levelInfix(int level) {
+        return level == 0 ? "" : "l" + level + "_";
+    }
+
+    private static String levelSuffix(int level) {
+        return level == 0 ? "" : "_l" + level;
     }
 
     /** The merge vertex in front of a cascaded task's head. */

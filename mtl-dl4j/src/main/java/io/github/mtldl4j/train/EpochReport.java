@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.eval.GateUtilization;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,12 +14,20 @@ import java.util.Map;
  * @param criterion the early-stopping criterion's value after this epoch
  * @param seconds wall time of the epoch (training plus evaluation)
  * @param best whether this epoch's parameters are the best so far by the criterion
+ * @param gates per task the mean gate weight of each expert on the validation data (or, without it, the training
+ *              data) after this epoch, when the trainer was asked for it ({@code gateUtilization(true)}); else null
  */
-public record EpochReport(int epoch, Map<String, TaskEpochStats> tasks, double criterion, double seconds, boolean best) {
+public record EpochReport(int epoch, Map<String, TaskEpochStats> tasks, double criterion, double seconds, boolean best,
+                          GateUtilization gates) {
 
     /** Copies the map, keeping task order. */
     public EpochReport {
         tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
+    }
+
+    /** A report without gate utilization. */
+    public EpochReport(int epoch, Map<String, TaskEpochStats> tasks, double criterion, double seconds, boolean best) {
+        this(epoch, tasks, criterion, seconds, best, null);
     }
 
     /** The figures of one task. */

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.eval.MultiTaskEvaluation;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.gradient.GradientAggregator;
@@ -66,6 +67,7 @@ public final class MultiTaskTrainer {
     private final List<StepListener> stepListeners;
     private final long seed;
     private final boolean metrics;
+    private final boolean gateUtilization;
 
     private MultiTaskTrainer(Builder b) {
         this.model = b.model;
@@ -79,6 +81,7 @@ public final class MultiTaskTrainer {
         this.stepListeners = List.copyOf(b.stepListeners);
         this.seed = b.seed;
         this.metrics = b.metrics;
+        this.gateUtilization = b.gateUtilization;
     }
 
     /** A trainer for {@code model}. */
@@ -99,6 +102,7 @@ public final class MultiTaskTrainer {
         private final List<StepListener> stepListeners = new ArrayList<>();
         private long seed = 42;
         private boolean metrics = true;
+        private boolean gateUtilization;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -173,6 +177,16 @@ public final class MultiTaskTrainer {
             return this;
         }
 
+        /**
+         * Whether to put each task's mean gate weight per expert ({@link GateUtilization}) into every epoch's report,
+         * on the validation data or, without it, the training data (default false; costs one inference pass; needs a
+         * mixture-of-experts model).
+         */
+        public Builder gateUtilization(boolean compute) {
+            this.gateUtilization = compute;
+            return this;
+        }
+
         /** The trainer. */
         public MultiTaskTrainer build() {
             return new MultiTaskTrainer(this);
@@ -208,6 +222,9 @@ public final class MultiTaskTrainer {
             throw new IllegalArgumentException("Weighting '" + weighting.name() + "' balances gradient norms on the last shared "
                     + "layer, but sharing mode '" + model.layout().sharing() + "' has no shared layer: use hard sharing, "
                     + "or a weighting that sees losses only (fixed, uncertainty, dwa, rlw).");
+        }
+        if (gateUtilization) {
+            GateUtilization.gatesOf(model);
         }
         TrainingHistory history = new TrainingHistory(metrics
                 ? task -> TaskEvaluator.mainMetric(model.task(task).type()) : task -> null);
@@ -252,7 +269,8 @@ public final class MultiTaskTrainer {
                         bestSaver.saveBestModel(graph, value);
                     }
                 }
-                EpochReport report = new EpochReport(epoch, stats, value, seconds, best);
+                GateUtilization gates = gateUtilization ? GateUtilization.of(model, valid != null ? valid : train) : null;
+                EpochReport report = new EpochReport(epoch, stats, value, seconds, best, gates);
                 reports.set(reports.size() - 1, report);
                 history.add(report);
                 for (EpochListener listener : listeners) {

@@ -1,0 +1,213 @@
+package io.github.mtldl4j.graph;
+
+import io.github.mtldl4j.task.Task;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.nd4j.linalg.activations.Activation;
+
+/**
+ * Mixtures of experts as a {@link SharingMode}: experts are dense trunks, a gate is a dense layer with a softmax over
+ * the experts it mixes, and a {@link GatedSumVertex} gives each task the gate-weighted sum of expert outputs, which
+ * its head reads.
+ * <ul>
+ *   <li>{@link #mmoe MMoE} (Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate
+ *       Mixture-of-Experts", KDD 2018): E shared experts, one gate per task.</li>
+ *   <li>{@link #omoe OMoE} (the same paper's one-gate ablation): E shared experts, one gate shared by all tasks.</li>
+ *   <li>{@link #cgc CGC} (Tang et al., "Progressive Layered Extraction (PLE): A Novel Multi-Task Learning (MTL) Model
+ *       for Personalized Recommendations", RecSys 2020): shared experts plus experts of each task; a task's gate
+ *       mixes its own and the shared experts.</li>
+ *   <li>{@link #ple PLE} (same paper): CGC levels stacked; below the last level a shared gate over all experts feeds
+ *       the next level's shared experts, and each task's mix feeds its own experts of the next level.</li>
+ * </ul>
+ * Vertex names follow {@link VertexNames}; shared experts and shared gates are shared (owner {@code null}), a task's
+ * experts and gates belong to the task, so {@code parameterCounts()} attributes them. Tower layers are the tasks'
+ * head layers ({@link Task#withHead}). Expert layers use the builder's activation, l2, bias and dropout; with no
+ * expert widths given, the experts take the builder's {@code sharedLayers} widths.
+ *
+ * @param name the stored name: {@code mmoe}, {@code omoe}, {@code cgc} or {@code ple}
+ * @param sharedExperts experts shared by all tasks (per level)
+ * @param expertsPerTask experts of each task (per level), unless {@code taskExperts} names the task
+ * @param taskExperts task name to its own number of experts, overriding {@code expertsPerTask}
+ * @param expertWidths dense layer widths of every expert, input side first; empty: the builder's shared layer widths
+ * @param levels number of stacked extraction levels (1 except in PLE)
+ * @param singleGate one gate shared by all tasks (OMoE)
+ * @param gateInput what the gates read
+ */
+public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTask, Map<String, Integer> taskExperts,
+                               List<Integer> expertWidths, int levels, boolean singleGate, GateInput gateInput)
+        implements SharingMode {
+
+    /** What a gate reads. */
+    public enum GateInput {
+        /** The network input, at every level (the default, and MMoE's choice). */
+        RAW_INPUT,
+        /** What the level's experts read: the input at level 0, in PLE the previous level's mix (PLE's choice). */
+        LEVEL_INPUT
+    }
+
+    /** Validates the settings; see the factory methods for the usual combinations. */
+    public MixtureOfExperts {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("A mixture of experts needs a name (mmoe, omoe, cgc, ple), received '" + name + "'.");
+        }
+        if (sharedExperts < 0 || expertsPerTask < 0) {
+            throw new IllegalArgumentException("Numbers of experts must be >= 0, received " + sharedExperts + " shared and "
+                    + expertsPerTask + " per task.");
+        }
+        taskExperts = Collections.unmodifiableMap(new LinkedHashMap<>(taskExperts == null ? Map.of() : taskExperts));
+        taskExperts.forEach((task, n) -> {
+            if (n == null || n < 0) {
+                throw new IllegalArgumentException("Task '" + task + "' is given " + n + " experts; expected a number >= 0.");
+            }
+        });
+        boolean someTaskExperts = expertsPerTask > 0 || taskExperts.values().stream().anyMatch(n -> n > 0);
+        if (sharedExperts == 0 && !someTaskExperts) {
+            throw new IllegalArgumentException("A mixture of experts needs at least one expert, received " + sharedExperts
+                    + " shared and " + expertsPerTask + " per task; use e.g. MixtureOfExperts.mmoe(4, 16).");
+        }
+        expertWidths = List.copyOf(expertWidths);
+        for (int w : expertWidths) {
+            if (w < 1) {
+                throw new IllegalArgumentException("Expert layer widths must be >= 1, received " + expertWidths + ".");
+            }
+        }
+        if (levels < 1) {
+            throw new IllegalArgumentException("A mixture of experts needs at least one level, received " + levels + ".");
+        }
+        if (singleGate && (expertsPerTask > 0 || !taskExperts.isEmpty() || levels > 1)) {
+            throw new IllegalArgumentException("One gate shared by all tasks (OMoE) mixes shared experts only on one level, "
+                    + "received " + expertsPerTask + " experts per task, task experts " + taskExperts + " and " + levels
+                    + " levels; use cgc(...) or ple(...) for task experts and levels.");
+        }
+        if (gateInput == null) {
+            throw new IllegalArgumentException("Gate input is null; expected GateInput.RAW_INPUT or GateInput.LEVEL_INPUT.");
+        }
+    }
+
+    /** MMoE: {@code experts} shared experts of the given layer widths and one softmax gate per task. */
+    public static MixtureOfExperts mmoe(int experts, int... expertWidths) {
+        requireExperts("MMoE", experts);
+        return new MixtureOfExperts("mmoe", experts, 0, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
+    }
+
+    /** OMoE: {@code experts} shared experts of the given layer widths and one softmax gate for all tasks. */
+    public static MixtureOfExperts omoe(int experts, int... expertWidths) {
+        requireExperts("OMoE", experts);
+        return new MixtureOfExperts("omoe", experts, 0, Map.of(), widths(expertWidths), 1, true, GateInput.RAW_INPUT);
+    }
+
+    /** CGC: {@code shared} shared experts, {@code perTask} experts per task, each task gating its own and the shared ones. */
+    public static MixtureOfExperts cgc(int shared, int perTask, int... expertWidths) {
+        return new MixtureOfExperts("cgc", shared, perTask, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
+    }
+
+    /** PLE: {@code levels} stacked CGC levels of {@code shared} shared and {@code perTask} per-task experts each. */
+    public static MixtureOfExperts ple(int levels, int shared, int perTask, int... expertWidths) {
+        return new MixtureOfExperts("ple", shared, perTask, Map.of(), widths(expertWidths), levels, false, GateInput.RAW_INPUT);
+    }
+
+    /** A copy in which task {@code task} has {@code experts} experts of its own (CGC, PLE). */
+    public MixtureOfExperts withExpertsFor(String task, int experts) {
+        Map<String, Integer> copy = new LinkedHashMap<>(taskExperts);
+        copy.put(task, experts);
+        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, copy, expertWidths, levels, singleGate, gateInput);
+    }
+
+    /** A copy whose gates read {@code input}. */
+    public MixtureOfExperts withGateInput(GateInput input) {
+        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, taskExperts, expertWidths, levels, singleGate, input);
+    }
+
+    /** The number of experts of {@code task} itself (not counting shared experts), per level. */
+    public int expertsOf(String task) {
+        return taskExperts.getOrDefault(task, expertsPerTask);
+    }
+
+    private static void requireExperts(String kind, int experts) {
+        if (experts < 1) {
+            throw new IllegalArgumentException(kind + " needs at least one expert, received " + experts
+                    + "; with one expert it is hard sharing.");
+        }
+    }
+
+    private static List<Integer> widths(int[] expertWidths) {
+        return Arrays.stream(expertWidths).boxed().toList();
+    }
+
+    @Override
+    public Map<String, Representation> wire(GraphWiring wiring) {
+        List<String> taskNames = wiring.tasks().stream().map(Task::name).toList();
+        for (String task : taskExperts.keySet()) {
+            if (!taskNames.contains(task)) {
+                throw new IllegalArgumentException("Mixture of experts '" + name + "' gives experts to unknown task '" + task
+                        + "'; known tasks: " + taskNames + ". Fix the name in withExpertsFor(...) or add the task.");
+            }
+        }
+        for (String task : taskNames) {
+            if (sharedExperts + expertsOf(task) < 1) {
+                throw new IllegalArgumentException("Task '" + task + "' would have no expert to gate: 0 shared experts and 0 of "
+                        + "its own. Give it experts with withExpertsFor(\"" + task + "\", n) or add shared experts.");
+            }
+        }
+        List<Integer> widths = expertWidths.isEmpty() ? wiring.trunk().widths() : expertWidths;
+        if (widths.isEmpty()) {
+            throw new IllegalArgumentException("Mixture of experts '" + name + "' has no expert layer widths: give them to the "
+                    + "factory (e.g. MixtureOfExperts.mmoe(4, 16)) or set sharedLayers(...) on the builder.");
+        }
+        int width = widths.get(widths.size() - 1);
+
+        Representation input = wiring.input();
+        Representation sharedIn = input;
+        Map<String, Representation> taskIn = new LinkedHashMap<>();
+        taskNames.forEach(t -> taskIn.put(t, input));
+        for (int level = 0; level < levels; level++) {
+            boolean last = level == levels - 1;
+            List<Representation> shared = new ArrayList<>();
+            for (int e = 0; e < sharedExperts; e++) {
+                shared.add(wiring.addTrunk(VertexNames.expertPrefix(null, level, e), null, sharedIn, widths));
+            }
+            if (singleGate) {
+                Representation mixed = addMixture(wiring, null, level, gateInput == GateInput.RAW_INPUT ? input : sharedIn,
+                        shared, width);
+                taskNames.forEach(t -> taskIn.put(t, mixed));
+                continue;
+            }
+            Map<String, Representation> next = new LinkedHashMap<>();
+            List<Representation> all = new ArrayList<>();
+            for (String task : taskNames) {
+                List<Representation> own = new ArrayList<>();
+                for (int e = 0; e < expertsOf(task); e++) {
+                    own.add(wiring.addTrunk(VertexNames.expertPrefix(task, level, e), task, taskIn.get(task), widths));
+                }
+                all.addAll(own);
+                own.addAll(shared);
+                Representation gateFrom = gateInput == GateInput.RAW_INPUT ? input : taskIn.get(task);
+                next.put(task, addMixture(wiring, task, level, gateFrom, own, width));
+            }
+            if (!last && sharedExperts > 0) {
+                all.addAll(shared);
+                sharedIn = addMixture(wiring, null, level, gateInput == GateInput.RAW_INPUT ? input : sharedIn, all, width);
+            }
+            taskIn.putAll(next);
+        }
+        return taskIn;
+    }
+
+    private static Representation addMixture(GraphWiring wiring, String owner, int level, Representation gateFrom,
+                                             List<Representation> experts, int width) {
+        Representation gate = wiring.addLayer(VertexNames.gate(owner, level), owner, gateFrom, experts.size(),
+                new DenseLayer.Builder().nIn(gateFrom.width()).nOut(experts.size()).activation(Activation.SOFTMAX)
+                        .hasBias(wiring.trunk().bias()));
+        String[] inputs = new String[experts.size() + 1];
+        inputs[0] = gate.vertex();
+        for (int e = 0; e < experts.size(); e++) {
+            inputs[e + 1] = experts.get(e).vertex();
+        }
+        return wiring.addTrunkVertex(VertexNames.mix(owner, level), owner, width, new GatedSumVertex(), inputs);
+    }
+}
