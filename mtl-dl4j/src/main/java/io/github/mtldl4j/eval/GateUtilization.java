@@ -86,6 +86,12 @@ public record GateUtilization(Map<String, Map<String, Double>> byTask) {
         return new GateUtilization(byTask);
     }
 
+    /** Whether every task of the model reads a gated mixture of experts (so {@link #of} applies). */
+    public static boolean hasGates(MultiTaskModel model) {
+        ComputationGraphConfiguration conf = model.graph().getConfiguration();
+        return model.taskNames().stream().allMatch(task -> mixOf(conf, task) != null);
+    }
+
     /**
      * The gate vertex whose weights mix the experts each task's head reads, by task name.
      *

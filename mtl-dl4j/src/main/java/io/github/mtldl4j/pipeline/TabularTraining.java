@@ -8,6 +8,8 @@ import io.github.mtldl4j.data.TabularPreprocessor;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.graph.CrossStitch;
+import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
@@ -30,6 +32,10 @@ import org.nd4j.linalg.learning.config.Adam;
  * rows in the labels' own units. The command line's {@code train} and {@code demo} run exactly this.
  */
 public final class TabularTraining {
+    /** The architectures by command-line name. */
+    public static final List<String> ARCHITECTURES = List.of("hard", "independent", "cascade", "mmoe", "omoe", "cgc", "ple",
+            "cross-stitch");
+
     /** Name of the model attachment holding the fitted preprocessing. */
     public static final String PREPROCESSING = "preprocessing.json";
 
@@ -42,9 +48,12 @@ public final class TabularTraining {
      * @param tasks the tasks with their label columns
      * @param features feature columns, or null for all non-label columns
      * @param categorical columns to one-hot encode even if numeric
-     * @param architecture {@code hard}, {@code independent} or {@code cascade}
+     * @param architecture {@code hard}, {@code independent}, {@code cascade} (hard sharing plus cascades),
+     *     {@code mmoe}, {@code omoe}, {@code cgc}, {@code ple} or {@code cross-stitch}
      * @param cascades for {@code cascade}: target task to the tasks whose predictions it reads
-     * @param shared trunk widths
+     * @param experts number of (shared) experts for the mixture-of-experts architectures
+     * @param taskExperts task-specific experts per task for {@code cgc} and {@code ple}
+     * @param shared trunk widths (each expert's and each cross-stitch tower's widths too)
      * @param head hidden head widths for every task
      * @param method a name of {@link Methods#NAMES}
      * @param weights fixed weights by task name (tasks not named: 1)
@@ -56,14 +65,18 @@ public final class TabularTraining {
      * @param patience early-stopping patience in epochs, or null for none
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
-                           Map<String, List<String>> cascades, List<Integer> shared, List<Integer> head, String method,
+                           Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience) {
 
         /** Validates what can be checked without data. */
         public Settings {
-            if (!List.of("hard", "independent", "cascade").contains(architecture)) {
-                throw new IllegalArgumentException("unknown architecture '" + architecture + "'; expected hard, independent or cascade.");
+            if (!ARCHITECTURES.contains(architecture)) {
+                throw new IllegalArgumentException("unknown architecture '" + architecture + "'; expected one of " + ARCHITECTURES + ".");
+            }
+            if (experts < 1 || taskExperts < 0) {
+                throw new IllegalArgumentException("--experts must be >= 1 and --task-experts >= 0, received " + experts + " and "
+                        + taskExperts + ".");
             }
             if ("cascade".equals(architecture) && cascades.isEmpty()) {
                 throw new IllegalArgumentException("architecture 'cascade' needs at least one --cascade TARGET=SOURCE.");
@@ -220,8 +233,14 @@ public final class TabularTraining {
         for (Task task : preprocessor.tasks()) {
             builder.task(task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0)));
         }
-        if ("independent".equals(settings.architecture())) {
-            builder.independentTowers();
+        switch (settings.architecture()) {
+            case "independent" -> builder.independentTowers();
+            case "mmoe" -> builder.sharing(MixtureOfExperts.mmoe(settings.experts()));
+            case "omoe" -> builder.sharing(MixtureOfExperts.omoe(settings.experts()));
+            case "cgc" -> builder.sharing(MixtureOfExperts.cgc(settings.experts(), settings.taskExperts()));
+            case "ple" -> builder.sharing(MixtureOfExperts.ple(2, settings.experts(), settings.taskExperts()));
+            case "cross-stitch" -> builder.sharing(new CrossStitch());
+            default -> builder.hardSharing();
         }
         settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
         if (Methods.needsRepresentationTap(settings.method())) {

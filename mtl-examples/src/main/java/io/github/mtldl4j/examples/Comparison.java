@@ -46,7 +46,7 @@ final class Comparison {
         for (RunConfig run : runs) {
             stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights)...%n", run.name(), run.architecture(), run.method());
             TabularTraining.Settings settings = new TabularTraining.Settings(tasks, features, categorical, run.architecture(),
-                    Map.of(), List.of(32, 32), List.of(), run.method(), Map.of(), epochs, 32, 0.01, 0.2, seed, null);
+                    Map.of(), 4, 1, List.of(32, 32), List.of(), run.method(), Map.of(), epochs, 32, 0.01, 0.2, seed, null);
             TabularTraining.Result result = TabularTraining.train(table, settings, null);
             trained.put(run.name(), result);
             used.put(run.name(), settings);

@@ -1,7 +1,9 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.pipeline.MetricsJson;
 import io.github.mtldl4j.report.HtmlReport;
@@ -44,8 +46,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--categorical", split = ",", paramLabel = "C1,C2", description = "Columns to one-hot encode even if numeric.")
     List<String> categorical = List.of();
 
-    @Option(names = "--arch", defaultValue = "hard", description = "hard, independent or cascade (default ${DEFAULT-VALUE}).")
+    @Option(names = "--arch", defaultValue = "hard", description = "hard, independent, cascade, mmoe, omoe, cgc, ple or cross-stitch "
+            + "(default ${DEFAULT-VALUE}).")
     String architecture;
+
+    @Option(names = "--experts", defaultValue = "4", description = "Experts (shared experts for cgc/ple) of the mixture-of-experts "
+            + "architectures (default ${DEFAULT-VALUE}); each has the --shared widths.")
+    int experts;
+
+    @Option(names = "--task-experts", defaultValue = "1", description = "Task-specific experts per task for cgc and ple (default ${DEFAULT-VALUE}).")
+    int taskExperts;
 
     @Option(names = "--cascade", paramLabel = "B=A", description = "With --arch cascade: task B's head reads task A's prediction (repeat).")
     List<String> cascades = List.of();
@@ -124,7 +134,8 @@ public final class TrainCommand implements Callable<Integer> {
             cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
         }
         List<TaskSpec> specs = tasks.stream().map(TaskSpec::parse).toList();
-        return new TabularTraining.Settings(specs, features, Set.copyOf(categorical), architecture, cascadeMap, shared, head,
+        return new TabularTraining.Settings(specs, features, Set.copyOf(categorical), architecture, cascadeMap, experts, taskExperts,
+                shared, head,
                 weighting, weights, epochs, batch, learningRate, valid, seed, patience);
     }
 
@@ -160,6 +171,10 @@ public final class TrainCommand implements Callable<Integer> {
         result.metrics().forEach((task, m) -> metrics.put(task, m.metrics()));
         RunSummary.Builder summary = RunSummary.builder("mtl train: " + dataSource, result.history())
                 .metrics(metrics).parameters(result.model().parameterCounts()).comparison(comparison).deltaM(deltaM);
+        if (GateUtilization.hasGates(result.model())) {
+            summary.gateUtilization(GateUtilization.of(result.model(),
+                    new InMemoryMultiDataSetIterator(result.encodedValidation(), 256)).byTask());
+        }
         run.forEach(summary::setting);
         summary.setting("tasks", settings.tasks().stream().map(TaskSpec::toString).toList());
         summary.setting("features", settings.features() == null ? "all non-label columns" : settings.features());

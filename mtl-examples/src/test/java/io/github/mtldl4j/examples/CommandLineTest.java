@@ -75,6 +75,23 @@ class CommandLineTest {
     }
 
     @Test
+    void everyArchitectureTrainsFromTheCommandLine() throws Exception {
+        for (String arch : List.of("independent", "mmoe", "omoe", "cgc", "ple", "cross-stitch")) {
+            Path out = dir.resolve(arch);
+            CliRun run = run(train(penguins, out, "--arch", arch, "--epochs", "1", "--shared", "8", "--experts", "2"));
+            assertEquals(0, run.code(), arch + ": " + run.err());
+            String report = Files.readString(out.resolve("report.html"));
+            boolean gated = List.of("mmoe", "omoe", "cgc", "ple").contains(arch);
+            assertEquals(gated, report.contains("Gate utilization"), arch + " report gate section");
+        }
+        CliRun cascade = run(train(penguins, dir.resolve("cascade"), "--arch", "cascade", "--cascade", "sex=species", "--epochs", "1"));
+        assertEquals(0, cascade.code(), cascade.err());
+        CliRun noEdge = run(train(penguins, dir.resolve("c2"), "--arch", "cascade", "--epochs", "1"));
+        assertEquals(2, noEdge.code());
+        assertTrue(noEdge.err().contains("--cascade TARGET=SOURCE"), noEdge.err());
+    }
+
+    @Test
     void separateValidationFile() throws Exception {
         List<String> lines = Files.readAllLines(penguins);
         List<String> training = new ArrayList<>(List.of(lines.get(0)));
