@@ -21,29 +21,34 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
  * @param width image width
  * @param channels image channels
  * @param shared one trunk for all tasks, or one per task
+ * @param filters1 filters of the first convolution (LeNet-sized: 10)
+ * @param filters2 filters of the second convolution (20)
+ * @param dense width of the dense layer that ends the trunk (50)
  */
-public record ConvolutionalTrunk(int height, int width, int channels, boolean shared) implements SharingMode {
+public record ConvolutionalTrunk(int height, int width, int channels, boolean shared, int filters1, int filters2, int dense)
+        implements SharingMode {
     private static final int KERNEL = 5;
-    private static final int FILTERS_1 = 10;
-    private static final int FILTERS_2 = 20;
-    private static final int DENSE = 50;
 
-    /** Validates the image shape (two 5x5 convolutions and two 2x2 poolings must fit). */
+    /** Validates the image shape (two 5x5 convolutions and two 2x2 poolings must fit) and the sizes. */
     public ConvolutionalTrunk {
         if (height < 16 || width < 16 || channels < 1) {
             throw new IllegalArgumentException("Convolutional trunk needs images of at least 16 x 16 and >= 1 channel, received "
                     + height + " x " + width + " x " + channels + ".");
         }
+        if (filters1 < 1 || filters2 < 1 || dense < 1) {
+            throw new IllegalArgumentException("Convolutional trunk sizes must be >= 1, received filters " + filters1 + ", " + filters2
+                    + " and dense " + dense + ".");
+        }
     }
 
-    /** One trunk shared by all tasks. */
+    /** One LeNet-sized trunk shared by all tasks. */
     public static ConvolutionalTrunk hard(int height, int width, int channels) {
-        return new ConvolutionalTrunk(height, width, channels, true);
+        return new ConvolutionalTrunk(height, width, channels, true, 10, 20, 50);
     }
 
-    /** One trunk per task. */
+    /** One LeNet-sized trunk per task. */
     public static ConvolutionalTrunk independent(int height, int width, int channels) {
-        return new ConvolutionalTrunk(height, width, channels, false);
+        return new ConvolutionalTrunk(height, width, channels, false, 10, 20, 50);
     }
 
     @Override
@@ -81,18 +86,18 @@ public record ConvolutionalTrunk(int height, int width, int channels, boolean sh
         int h2 = (h1 - KERNEL + 1) / 2;
         int w2 = (w1 - KERNEL + 1) / 2;
         Representation conv0 = wiring.addPrepared(prefix + "conv_0", owner, 0, new ConvolutionLayer.Builder(KERNEL, KERNEL)
-                .nIn(channels).nOut(FILTERS_1).activation(wiring.trunk().activation()).build(),
+                .nIn(channels).nOut(filters1).activation(wiring.trunk().activation()).build(),
                 new FeedForwardToCnnPreProcessor(height, width, channels), wiring.input().vertex());
         Representation pool0 = wiring.addPrepared(prefix + "pool_0", owner, 0, new SubsamplingLayer.Builder(
                 SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), conv0.vertex());
         Representation conv1 = wiring.addPrepared(prefix + "conv_1", owner, 0, new ConvolutionLayer.Builder(KERNEL, KERNEL)
-                .nIn(FILTERS_1).nOut(FILTERS_2).activation(wiring.trunk().activation()).build(), pool0.vertex());
+                .nIn(filters1).nOut(filters2).activation(wiring.trunk().activation()).build(), pool0.vertex());
         Representation pool1 = wiring.addPrepared(prefix + "pool_1", owner, 0, new SubsamplingLayer.Builder(
                 SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), conv1.vertex());
-        Representation dense = wiring.addPrepared(prefix + "conv_dense", owner, DENSE, new DenseLayer.Builder()
-                .nIn((long) h2 * w2 * FILTERS_2).nOut(DENSE).activation(wiring.trunk().activation()).build(),
-                new CnnToFeedForwardPreProcessor(h2, w2, FILTERS_2), pool1.vertex());
-        wiring.markTrunk(dense);
-        return dense;
+        Representation last = wiring.addPrepared(prefix + "conv_dense", owner, dense, new DenseLayer.Builder()
+                .nIn((long) h2 * w2 * filters2).nOut(dense).activation(wiring.trunk().activation()).build(),
+                new CnnToFeedForwardPreProcessor(h2, w2, filters2), pool1.vertex());
+        wiring.markTrunk(last);
+        return last;
     }
 }

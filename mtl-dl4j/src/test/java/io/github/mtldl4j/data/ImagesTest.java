@@ -93,17 +93,19 @@ class ImagesTest {
     @Test
     void convolutionalTrunkPassesAGradientCheckSharedAndIndependent() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        for (ConvolutionalTrunk trunk : new ConvolutionalTrunk[] {ConvolutionalTrunk.hard(16, 16, 1), ConvolutionalTrunk.independent(16, 16, 1)}) {
+        // DL4J M2.1's graph gradient check ignores subset/maxPerParam and checks every parameter: a small trunk keeps it fast.
+        for (ConvolutionalTrunk trunk : new ConvolutionalTrunk[] {new ConvolutionalTrunk(16, 16, 1, true, 2, 3, 8),
+                new ConvolutionalTrunk(16, 16, 1, false, 2, 3, 8)}) {
             MultiTaskModel model = MultiTaskGraphBuilder.forInputs(256).sharing(trunk).activation(Activation.TANH).updater(new NoOp())
                     .dataType(DataType.DOUBLE).seed(3).tasks(Task.multiclass("left", 3), Task.regression("right")).build();
-            INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 256);
-            INDArray left = Nd4j.zeros(DataType.DOUBLE, 3, 3);
-            for (int r = 0; r < 3; r++) {
+            INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 256);
+            INDArray left = Nd4j.zeros(DataType.DOUBLE, 2, 3);
+            for (int r = 0; r < 2; r++) {
                 left.putScalar(r, r, 1);
             }
             boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(model.graph())
-                    .inputs(new INDArray[] {x}).labels(new INDArray[] {left, Nd4j.rand(DataType.DOUBLE, 3, 1)})
-                    .epsilon(1e-6).maxRelError(1e-4).minAbsoluteError(1e-8).subset(true).maxPerParam(25)
+                    .inputs(new INDArray[] {x}).labels(new INDArray[] {left, Nd4j.rand(DataType.DOUBLE, 2, 1)})
+                    .epsilon(1e-6).maxRelError(1e-4).minAbsoluteError(1e-8)
                     .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
             assertTrue(ok, trunk.name());
             assertEquals(trunk.shared() ? 2 : 0, trunk.shared() ? model.parameterCounts().perTask().size() : model.parameterCounts().shared());
