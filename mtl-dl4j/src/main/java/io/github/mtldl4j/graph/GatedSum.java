@@ -1,11 +1,8 @@
 package io.github.mtldl4j.graph;
 
 import java.util.Arrays;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -17,21 +14,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Runtime side of {@link GatedSumVertex}: forward {@code out = sum_e g[:, e] * h_e}; backward, for the incoming
  * gradient {@code d}, {@code dL/dh_e = g[:, e] * d} and {@code dL/dg[:, e] = rowSum(d * h_e)}.
  */
-public final class GatedSum extends BaseGraphVertex {
+public final class GatedSum extends ParameterFreeVertex {
 
     GatedSum(ComputationGraph graph, String name, int vertexIndex, DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType);
     }
 
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
 
-    @Override
-    public Layer getLayer() {
-        return null;
-    }
 
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
@@ -74,23 +63,6 @@ public final class GatedSum extends BaseGraphVertex {
         return new Pair<>(null, grads);
     }
 
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("GatedSum has no parameters");
-        }
-    }
 
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-        if (maskArrays == null || maskArrays.length == 0) {
-            return null;
-        }
-        return new Pair<>(maskArrays[0], currentMaskState);
-    }
 
-    @Override
-    public String toString() {
-        return "GatedSum(name=\"" + vertexName + "\")";
-    }
 }

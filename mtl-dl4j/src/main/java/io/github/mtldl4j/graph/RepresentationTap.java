@@ -1,10 +1,7 @@
 package io.github.mtldl4j.graph;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -17,12 +14,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * Runtime side of {@link RepresentationTapVertex}: passes activations and gradients through unchanged and, while
  * {@link #capture(boolean) capturing}, keeps a copy (outside any workspace) of the last gradient that reached it.
  */
-public final class RepresentationTap extends BaseGraphVertex {
+public final class RepresentationTap extends ParameterFreeVertex {
     private boolean capturing;
     private INDArray captured;
 
     RepresentationTap(ComputationGraph graph, String name, int vertexIndex, DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType);
     }
 
     /** Starts or stops recording the gradient of each backward pass. */
@@ -38,15 +35,7 @@ public final class RepresentationTap extends BaseGraphVertex {
         return captured;
     }
 
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
 
-    @Override
-    public Layer getLayer() {
-        return null;
-    }
 
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
@@ -73,23 +62,6 @@ public final class RepresentationTap extends BaseGraphVertex {
         }
     }
 
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("RepresentationTap has no parameters");
-        }
-    }
 
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-        if (maskArrays == null || maskArrays.length == 0) {
-            return null;
-        }
-        return new Pair<>(maskArrays[0], currentMaskState);
-    }
 
-    @Override
-    public String toString() {
-        return "RepresentationTap(name=\"" + vertexName + "\")";
-    }
 }
