@@ -94,6 +94,11 @@ public final class TabularTraining {
                 throw new IllegalArgumentException("--valid must be a fraction in (0, 1), e.g. 0.2; received " + validFraction + ".");
             }
             Methods.weighting(method, Map.of());
+            if (Methods.needsRepresentationTap(method) && !List.of("hard", "cascade").contains(architecture)) {
+                throw new IllegalArgumentException("--weighting mgda (MGDA-UB) needs --arch hard or cascade: it works on the gradient "
+                        + "at the one shared representation, which --arch " + architecture + " does not have; use pcgrad, cagrad, "
+                        + "imtl or upgrad there.");
+            }
             tasks = List.copyOf(tasks);
             categorical = Set.copyOf(categorical);
             shared = List.copyOf(shared);

@@ -151,6 +151,8 @@ class CommandLineTest {
         refused(train(penguins, out, "--valid", "1.5"), out, "--valid", "(0, 1)");
         refused(train(penguins, out, "--epochs", "0"), out, "--epochs must be >= 1");
         refused(train(penguins, out, "--ui"), out, "-Pui");
+        refused(train(penguins, out, "--arch", "mmoe", "--weighting", "mgda"), out, "--weighting mgda", "--arch hard");
+        refused(train(penguins, out, "--arch", "cross-stitch", "--weighting", "gradnorm"), out, "gradnorm", "no shared layer");
         Path notModel = csv("model.zip", "not a model");
         refused(new String[] {"evaluate", "--model", notModel.toString(), "--data", penguins.toString()}, null, "model.zip", "not a");
         CliRun trained = run(train(penguins, dir.resolve("ok")));
