@@ -1,5 +1,6 @@
 package io.github.mtldl4j.benchmarks;
 
+import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.GradientAggregator;
@@ -70,6 +71,7 @@ public class AggregatorBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        System.out.println(BackendInfo.describe());
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(100).sharedLayers(256, 256).activation(Activation.RELU)
                 .updater(new Adam(1e-3)).seed(1);
         List<Task> list = new ArrayList<>();

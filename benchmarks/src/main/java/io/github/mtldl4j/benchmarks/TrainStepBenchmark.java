@@ -1,5 +1,6 @@
 package io.github.mtldl4j.benchmarks;
 
+import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.SeedArticleData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
@@ -50,6 +51,7 @@ public class TrainStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        System.out.println(BackendInfo.describe());
         batch = SeedArticleData.generate(42, DataType.FLOAT);
         graph = "mtl".equals(impl) ? seedModel() : plainSeedModel();
     }
