@@ -365,8 +365,8 @@ public final class MultiTaskTrainer {
                     coefficientRow.putScalar(0, t, c[t] * w[t]);
                 }
                 INDArray shared = coefficientRow.mmul(gradients);
-                INDArray mask = engine.ranges().sharedMask();
-                combined = shared.muli(mask).addi(heads.muli(mask.rsub(1.0)));
+                combined = shared.muliRowVector(engine.ranges().sharedMask())
+                        .addi(heads.muliRowVector(engine.ranges().headMask()));
             }
             engine.apply(combined, n, total);
         }

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -18,6 +17,7 @@ final class ParameterRanges {
     private final Map<String, long[]> ranges = new LinkedHashMap<>();
     private final long total;
     private final INDArray sharedMask;
+    private final INDArray headMask;
     private final long[] lastSharedWeights;
 
     ParameterRanges(ComputationGraph graph, GraphLayout layout) {
@@ -45,11 +45,7 @@ final class ParameterRanges {
             }
         }
         lastSharedWeights = last;
-    }
-
-    /** [start, end) of a vertex's parameters, or null if it has none. */
-    long[] range(String vertex) {
-        return ranges.get(vertex);
+        headMask = sharedMask.rsub(1.0);
     }
 
     /** Number of parameters. */
@@ -67,12 +63,13 @@ final class ParameterRanges {
         return sharedMask;
     }
 
+    /** Row vector with 1 at task-owned parameters, 0 at shared ones (the complement of {@link #sharedMask()}). */
+    INDArray headMask() {
+        return headMask;
+    }
+
     /** [start, end) of the last shared layer's weight matrix ("W"), or null without shared layers. */
     long[] lastSharedWeights() {
         return lastSharedWeights;
-    }
-
-    static DataType dataTypeOf(ComputationGraph graph) {
-        return graph.params().dataType();
     }
 }
