@@ -128,6 +128,22 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
         cursor = 0;
     }
 
+    /**
+     * How many epochs' shuffles have been drawn (resets so far, counting the one at construction): the position a
+     * training checkpoint records so that a resumed run shuffles its next epoch as the interrupted run would have.
+     */
+    public int shuffleEpoch() {
+        return epoch;
+    }
+
+    /** Continues from a position recorded by {@link #shuffleEpoch()}; the next {@link #reset()} draws shuffle {@code position}. */
+    public void continueFromShuffleEpoch(int position) {
+        if (position < 0) {
+            throw new IllegalArgumentException("shuffle epoch must be >= 0, received " + position + ".");
+        }
+        this.epoch = position;
+    }
+
     @Override
     public boolean hasNext() {
         return cursor < rows;

@@ -196,6 +196,7 @@ public final class TabularPreprocessor {
                         throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': '"
                                 + value + "' is not a finite number; leave the field empty for a missing value.");
                     }
+                    checkMagnitude(table, r, column, value, number);
                     sum += number;
                     sumSquares += number * number;
                     n++;
@@ -284,6 +285,7 @@ public final class TabularPreprocessor {
                     + spec.name() + "' is a regression and needs a finite number, found '" + value
                     + "'; leave the field empty (or NA) for a missing label.");
         }
+        checkMagnitude(table, r, column, value, number);
         return number;
     }
 
@@ -293,6 +295,19 @@ public final class TabularPreprocessor {
         boolean allNumbers = sorted.stream().allMatch(v -> parse(v) != null);
         sorted.sort(allNumbers ? Comparator.comparingDouble(v -> parse(v)) : Comparator.naturalOrder());
         return Collections.unmodifiableList(sorted);
+    }
+
+    /**
+     * Largest magnitude accepted for a number: beyond it, sums of squares for standardization lose all precision (and
+     * overflow past 1e154), and float32 training cannot resolve the other values of the column.
+     */
+    public static final double MAX_MAGNITUDE = 1e15;
+
+    private static void checkMagnitude(CsvTable table, int r, String column, String value, double number) {
+        if (Math.abs(number) > MAX_MAGNITUDE) {
+            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': " + value.trim()
+                    + " is beyond the supported magnitude 1e15; rescale the column (e.g. a log or a unit change) before training.");
+        }
     }
 
     private static Double parse(String value) {
@@ -333,6 +348,7 @@ public final class TabularPreprocessor {
                             throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + feature.column()
                                     + "': expected a finite number (the column is numeric in the training data), found '" + value + "'.");
                         }
+                        checkMagnitude(table, r, feature.column(), value, parsed);
                         number = parsed;
                     }
                     x.putScalar(r, offset, (number - feature.mean()) / feature.std());

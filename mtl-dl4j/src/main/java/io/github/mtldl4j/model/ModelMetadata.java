@@ -24,6 +24,8 @@ final class ModelMetadata {
     static final String ENTRY = "mtl-dl4j/model.json";
     /** Version of the metadata format; bumped on incompatible change. */
     static final int FORMAT = 1;
+    /** Version of mtl-dl4j recorded in saved models, for messages about models from other versions. */
+    static final String LIBRARY_VERSION = "0.1.0";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,6 +43,7 @@ final class ModelMetadata {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("library", "mtl-dl4j");
+        root.put("library_version", LIBRARY_VERSION);
         ArrayNode taskArray = root.putArray("tasks");
         for (Task task : tasks) {
             ObjectNode t = taskArray.addObject();
@@ -87,8 +90,10 @@ final class ModelMetadata {
         }
         int format = root.path("format").asInt(-1);
         if (format != FORMAT) {
-            throw new IOException(source + ": model metadata format " + format + " is not supported; this version of mtl-dl4j "
-                    + "reads format " + FORMAT + ". Load it with the mtl-dl4j version that saved it, or retrain.");
+            String savedBy = root.path("library_version").asText("");
+            throw new IOException(source + ": model metadata format " + format + (savedBy.isEmpty() ? "" : " (saved by mtl-dl4j "
+                    + savedBy + ")") + " is not supported; this version of mtl-dl4j (" + LIBRARY_VERSION + ") reads format " + FORMAT
+                    + ". Load it with the mtl-dl4j version that saved it, or retrain.");
         }
         try {
             List<StoredTask> tasks = new ArrayList<>();

@@ -27,8 +27,13 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * addressed by task name, and {@link #save(Path)} keeps the task metadata inside the ModelSerializer zip.
  *
  * <p>Graph outputs are in task order. The graph itself is available ({@link #graph()}) for everything DL4J
- * offers (listeners, evaluation, early stopping). Methods that run the graph are synchronized: a
- * {@code ComputationGraph} is not safe for concurrent use, so concurrent callers are served one at a time.
+ * offers (listeners, evaluation, early stopping).
+ *
+ * <p><b>Threads.</b> A {@code ComputationGraph} is not safe for concurrent use (its layers keep their inputs and
+ * masks). {@link #predict} may be called from many threads at once: each call borrows a copy of the graph from a pool
+ * (one copy per concurrent caller, made on demand) whose layers read the model's own parameter array, so the copies
+ * cost only their layer state and always see the current parameters. The other methods that run the graph (fit,
+ * losses) are synchronized. Predictions made while another thread trains see parameters in the middle of an update.
  */
 public final class MultiTaskModel {
     private static final String ATTACHMENTS = "mtl-dl4j/attachments/";
@@ -37,6 +42,7 @@ public final class MultiTaskModel {
     private final List<String> taskNames;
     private final GraphLayout layout;
     private final Map<String, String> attachments = new java.util.TreeMap<>();
+    private final java.util.concurrent.ConcurrentLinkedDeque<ComputationGraph> inferenceCopies = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     /**
      * Wraps a graph built by {@code MultiTaskGraphBuilder} (or restored from its save).
@@ -155,19 +161,39 @@ public final class MultiTaskModel {
      *
      * @param features {@code [examples, inputWidth]}
      */
-    public synchronized Map<String, INDArray> predict(INDArray features) {
+    public Map<String, INDArray> predict(INDArray features) {
         if (features.rank() != 2 || features.columns() != layout.inputWidth()) {
             throw new IllegalArgumentException("Features must be a matrix [examples, " + layout.inputWidth() + "], received shape "
                     + java.util.Arrays.toString(features.shape()) + ": the model was built for " + layout.inputWidth() + " input columns.");
         }
-        // Label masks of an earlier scoring pass stay on the output layers in DL4J and would be applied to these rows.
-        graph.clearLayerMaskArrays();
-        INDArray[] outputs = graph.output(false, features);
-        Map<String, INDArray> byTask = new LinkedHashMap<>();
-        for (int i = 0; i < taskNames.size(); i++) {
-            byTask.put(taskNames.get(i), outputs[i]);
+        ComputationGraph copy = borrowInferenceCopy();
+        try {
+            INDArray[] outputs = copy.output(false, features);
+            Map<String, INDArray> byTask = new LinkedHashMap<>();
+            for (int i = 0; i < taskNames.size(); i++) {
+                byTask.put(taskNames.get(i), outputs[i]);
+            }
+            return byTask;
+        } finally {
+            inferenceCopies.push(copy);
         }
-        return byTask;
+    }
+
+    /**
+     * A graph for one caller's inference: same configuration, layers reading this model's parameter array (not a copy
+     * of it), own layer state. Copies are kept for reuse; one is made when all are in use.
+     */
+    private ComputationGraph borrowInferenceCopy() {
+        ComputationGraph copy = inferenceCopies.poll();
+        if (copy != null && copy.params() == graph.params()) {
+            return copy;
+        }
+        synchronized (this) {
+            // The configuration's clone shares nothing mutable with the training graph; the parameters are the same view.
+            ComputationGraph fresh = new ComputationGraph(graph.getConfiguration().clone());
+            fresh.init(graph.params(), false);
+            return fresh;
+        }
     }
 
     /**

@@ -153,6 +153,22 @@ public final class TabularTraining {
         }
     }
 
+    /**
+     * Checkpoints, resume and gradient clipping of a run ({@link MultiTaskTrainer.Builder#checkpoints},
+     * {@link MultiTaskTrainer.Builder#resumeFrom}, {@link MultiTaskTrainer.Builder#clipGradientNorm}).
+     *
+     * @param checkpointDir where checkpoints go, or null for none
+     * @param checkpointEvery epochs between checkpoints (used with {@code checkpointDir})
+     * @param resumeFrom checkpoint directory to continue from, or null to start afresh
+     * @param clipNorm per-layer gradient L2 norm limit, or null for none
+     */
+    public record Safeguards(java.nio.file.Path checkpointDir, int checkpointEvery, java.nio.file.Path resumeFrom, Double clipNorm) {
+        /** No checkpoints, no resume, no clipping. */
+        public static Safeguards none() {
+            return new Safeguards(null, 1, null, null);
+        }
+    }
+
     /** Splits, fits, trains and evaluates. */
     public static Result train(CsvTable table, Settings settings, EpochListener listener) {
         return train(table, null, settings, new Hooks(listener, null, null));
@@ -163,6 +179,11 @@ public final class TabularTraining {
      * {@code validFraction} of {@code table}) and hooks.
      */
     public static Result train(CsvTable table, CsvTable validation, Settings settings, Hooks hooks) {
+        return train(table, validation, settings, hooks, Safeguards.none());
+    }
+
+    /** As {@link #train(CsvTable, CsvTable, Settings, Hooks)}, with checkpoints, resume or gradient clipping. */
+    public static Result train(CsvTable table, CsvTable validation, Settings settings, Hooks hooks, Safeguards safeguards) {
         EpochListener listener = hooks.epochs();
         ProgressListener stepListener = hooks.steps();
         for (TaskSpec spec : settings.tasks()) {
@@ -190,6 +211,15 @@ public final class TabularTraining {
                 .aggregator(Methods.aggregator(settings.method()));
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
+        }
+        if (safeguards.checkpointDir() != null) {
+            trainer.checkpoints(safeguards.checkpointDir(), safeguards.checkpointEvery());
+        }
+        if (safeguards.resumeFrom() != null) {
+            trainer.resumeFrom(safeguards.resumeFrom());
+        }
+        if (safeguards.clipNorm() != null) {
+            trainer.clipGradientNorm(safeguards.clipNorm());
         }
         if (listener != null) {
             trainer.listener(listener);

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.eval.MultiTaskEvaluation;
 import io.github.mtldl4j.eval.TaskEvaluator;
@@ -52,6 +53,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The model's weights are restored to their values at the start of training when training ends; the weights a
  * dynamic method used are in the history.
+ *
+ * <p><b>Reliability.</b> {@link Builder#checkpoints} writes checksummed checkpoints atomically, and
+ * {@link Builder#resumeFrom} continues from the newest valid one exactly as the interrupted run would have gone on
+ * (optimizer state, counters, random generators, loss-weighting state, history, early-stopping state). A NaN or
+ * infinite task loss throws {@link TrainingDivergedException} naming task and epoch, after putting back the
+ * parameters and optimizer state of the last complete epoch. {@link Builder#clipGradientNorm} clips gradients.
  */
 public final class MultiTaskTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(MultiTaskTrainer.class);
@@ -68,6 +75,10 @@ public final class MultiTaskTrainer {
     private final long seed;
     private final boolean metrics;
     private final boolean gateUtilization;
+    private final CheckpointDirectory checkpoints;
+    private final int checkpointEvery;
+    private final CheckpointDirectory resumeFrom;
+    private final Double clipNorm;
 
     private MultiTaskTrainer(Builder b) {
         this.model = b.model;
@@ -82,6 +93,10 @@ public final class MultiTaskTrainer {
         this.seed = b.seed;
         this.metrics = b.metrics;
         this.gateUtilization = b.gateUtilization;
+        this.checkpoints = b.checkpointDir == null ? null : new CheckpointDirectory(b.checkpointDir);
+        this.checkpointEvery = b.checkpointEvery;
+        this.resumeFrom = b.resumeDir == null ? null : new CheckpointDirectory(b.resumeDir);
+        this.clipNorm = b.clipNorm;
     }
 
     /** A trainer for {@code model}. */
@@ -103,6 +118,10 @@ public final class MultiTaskTrainer {
         private long seed = 42;
         private boolean metrics = true;
         private boolean gateUtilization;
+        private java.nio.file.Path checkpointDir;
+        private int checkpointEvery;
+        private java.nio.file.Path resumeDir;
+        private Double clipNorm;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -187,6 +206,45 @@ public final class MultiTaskTrainer {
             return this;
         }
 
+        /**
+         * Writes a checkpoint ({@link CheckpointDirectory}) into {@code dir} after every {@code everyEpochs} epochs and
+         * after the last one, keeping the newest {@value CheckpointDirectory#KEEP}, and {@code best.zip} whenever an
+         * epoch is the best so far by the criterion.
+         */
+        public Builder checkpoints(java.nio.file.Path dir, int everyEpochs) {
+            if (everyEpochs < 1) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 1 epoch, received " + everyEpochs + ".");
+            }
+            this.checkpointDir = Objects.requireNonNull(dir, "dir");
+            this.checkpointEvery = everyEpochs;
+            return this;
+        }
+
+        /**
+         * Continues from the newest valid checkpoint in {@code dir} (a corrupt or truncated one is skipped for the one
+         * before, with a warning): the model given to {@link #builder} gets the checkpoint's parameters, optimizer state
+         * and counters, and training goes on from the next epoch with the checkpoint's random generators, loss-weighting
+         * state and history, up to {@link #epochs}. The model must have the same architecture; the weighting and the
+         * other settings should be the ones of the interrupted run. On CPU the result equals an uninterrupted run.
+         */
+        public Builder resumeFrom(java.nio.file.Path dir) {
+            this.resumeDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * Clips each layer's gradient to L2 norm {@code maxNorm} before the optimizer step (DL4J's
+         * {@code GradientNormalization.ClipL2PerLayer}, set on every layer of the graph, so it applies to plain steps
+         * and to aggregated gradients alike, and is saved with the model).
+         */
+        public Builder clipGradientNorm(double maxNorm) {
+            if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
+                throw new IllegalArgumentException("gradient clipping norm must be finite and > 0, received " + maxNorm + ".");
+            }
+            this.clipNorm = maxNorm;
+            return this;
+        }
+
         /** The trainer. */
         public MultiTaskTrainer build() {
             return new MultiTaskTrainer(this);
@@ -208,9 +266,26 @@ public final class MultiTaskTrainer {
     public TrainingHistory fit(MultiDataSetIterator train, MultiDataSetIterator valid) {
         ComputationGraph graph = model.graph();
         List<String> tasks = model.taskNames();
-        Map<String, Double> userWeights = model.weights().asMap();
-        Random random = new Random(seed);
+        TrainingCheckpoint resumed = resumeFrom == null ? null : resume();
+        Map<String, Double> userWeights = resumed != null ? resumed.userWeights() : model.weights().asMap();
+        Random random = resumed != null ? resumed.random() : new Random(seed);
+        if (clipNorm != null) {
+            clipGradients(graph, clipNorm);
+        }
         weighting.start(new WeightingContext(tasks, userWeights, updaterOf(graph), random));
+        if (resumed != null) {
+            if (!resumed.weighting().equals(weighting.name())) {
+                throw new IllegalArgumentException("The checkpoint in " + resumeFrom.dir() + " was trained with weighting '"
+                        + resumed.weighting() + "', this run uses '" + weighting.name() + "': resume with the same method.");
+            }
+            weighting.restoreState(resumed.weightingState());
+            if (resumed.shuffleEpoch() != null && train instanceof InMemoryMultiDataSetIterator shuffled) {
+                shuffled.continueFromShuffleEpoch(resumed.shuffleEpoch());
+            }
+            if (resumed.validShuffleEpoch() != null && valid instanceof InMemoryMultiDataSetIterator shuffled) {
+                shuffled.continueFromShuffleEpoch(resumed.validShuffleEpoch());
+            }
+        }
         boolean perTaskGradients = aggregator != null || weighting.needsSharedGradientNorms();
         TaskGradientEngine engine = perTaskGradients ? new TaskGradientEngine(model) : null;
         if (aggregator != null && aggregator.usesRepresentationGradients() && !engine.hasRepresentationTap()) {
@@ -236,14 +311,50 @@ public final class MultiTaskTrainer {
         InMemoryModelSaver<ComputationGraph> bestSaver = new InMemoryModelSaver<>();
         double bestCriterion = Double.NaN;
         List<EpochReport> reports = new ArrayList<>();
+        int firstEpoch = 1;
+        boolean stopped = false;
+        if (resumed != null) {
+            // The history is replayed into the early-stopping state exactly as the interrupted run built it.
+            for (EpochReport report : resumed.history()) {
+                reports.add(report);
+                history.add(report);
+                if (report.best()) {
+                    bestCriterion = report.criterion();
+                }
+                stopped = stopper != null && stopper.terminate(report.epoch() - 1, comparable(report.criterion()), criterion.minimize());
+            }
+            if (stopper != null && resumed.bestParameters() != null) {
+                ComputationGraph best = graph.clone();
+                best.setParams(resumed.bestParameters());
+                try {
+                    bestSaver.saveBestModel(best, bestCriterion);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            firstEpoch = resumed.epoch() + 1;
+            // Last, after every clone and load above (DL4J may reseed its generator when it initializes a graph).
+            Nd4j.getRandom().setStates(resumed.nd4jRandomStates()[0], resumed.nd4jRandomStates()[1]);
+            LOG.info("Resuming after epoch {} from {}", resumed.epoch(), resumeFrom.dir());
+        }
+        if (checkpoints != null) {
+            checkpoints.removeInterruptedWrites();
+        }
+        GoodState lastGood = new GoodState(graph);
         try {
-            for (int epoch = 1; epoch <= epochs; epoch++) {
+            for (int epoch = firstEpoch; epoch <= epochs && !stopped; epoch++) {
                 long start = System.nanoTime();
+                lastGood.keep(graph);
                 EpochAccumulator accumulator = new EpochAccumulator(tasks);
                 train.reset();
-                while (train.hasNext()) {
-                    MultiDataSet batch = train.next();
-                    step(batch, engine, random, accumulator, epoch);
+                try {
+                    while (train.hasNext()) {
+                        MultiDataSet batch = train.next();
+                        step(batch, engine, random, accumulator, epoch);
+                    }
+                } catch (TrainingDivergedException e) {
+                    lastGood.restore(graph);
+                    throw new TrainingDivergedException(e.task(), epoch, e.loss(), history);
                 }
                 Map<String, Double> trainLosses = accumulator.meanLosses();
                 weighting.afterEpoch(epoch, trainLosses);
@@ -273,15 +384,24 @@ public final class MultiTaskTrainer {
                 EpochReport report = new EpochReport(epoch, stats, value, seconds, best, gates);
                 reports.set(reports.size() - 1, report);
                 history.add(report);
+                stopped = stopper != null && stopper.terminate(epoch - 1, comparable(value), criterion.minimize());
+                if (checkpoints != null) {
+                    Map<String, byte[]> entries = null;
+                    if (epoch % checkpointEvery == 0 || epoch == epochs || stopped) {
+                        entries = checkpoint(epoch, userWeights, random, train, valid, reports, stopper != null ? bestSaver : null).entries();
+                        checkpoints.write(epoch, entries);
+                    }
+                    if (best) {
+                        checkpoints.writeBest(entries != null ? entries
+                                : checkpoint(epoch, userWeights, random, train, valid, reports, stopper != null ? bestSaver : null).entries());
+                    }
+                }
                 for (EpochListener listener : listeners) {
                     listener.epochDone(report);
                 }
-                double comparable = !Double.isNaN(value) ? value
-                        : criterion.minimize() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
-                if (stopper != null && stopper.terminate(epoch - 1, comparable, criterion.minimize())) {
+                if (stopped) {
                     LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs (best {})",
                             epoch, criterion.describe(), patience, bestCriterion);
-                    break;
                 }
             }
             if (stopper != null) {
@@ -291,11 +411,126 @@ public final class MultiTaskTrainer {
                 }
             }
         } catch (java.io.IOException e) {
-            throw new IllegalStateException("Could not keep the best parameters in memory", e);
+            throw new java.io.UncheckedIOException("Could not write a checkpoint or keep the best parameters: " + e.getMessage(), e);
         } finally {
             model.weights().setAll(userWeights);
         }
         return history;
+    }
+
+    private double comparable(double value) {
+        return !Double.isNaN(value) ? value : criterion.minimize() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+    }
+
+    /** Reads the newest valid checkpoint and puts its parameters, optimizer state and counters into the model. */
+    private TrainingCheckpoint resume() {
+        Map<String, byte[]> entries = resumeFrom.newestValid();
+        TrainingCheckpoint checkpoint;
+        MultiTaskModel saved;
+        try {
+            checkpoint = TrainingCheckpoint.of(entries, resumeFrom.dir().toString());
+            saved = checkpoint.loadModel();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("Checkpoint in " + resumeFrom.dir() + " could not be read: " + e.getMessage(), e);
+        }
+        ComputationGraph from = saved.graph();
+        ComputationGraph to = model.graph();
+        Map<String, String> expected = shapes(to);
+        Map<String, String> found = shapes(from);
+        if (!saved.taskNames().equals(model.taskNames()) || !expected.equals(found)) {
+            throw new IllegalArgumentException("The checkpoint in " + resumeFrom.dir() + " is of another model (tasks "
+                    + saved.taskNames() + ", " + from.numParams() + " parameters) than the one being trained (tasks "
+                    + model.taskNames() + ", " + to.numParams() + " parameters): resume with the same settings.");
+        }
+        to.setParams(from.params());
+        if (from.getUpdater() != null && from.getUpdater().getStateViewArray() != null) {
+            to.getUpdater(true).getStateViewArray().assign(from.getUpdater().getStateViewArray());
+        }
+        to.getConfiguration().setIterationCount(from.getConfiguration().getIterationCount());
+        to.getConfiguration().setEpochCount(from.getConfiguration().getEpochCount());
+        saved.attachment("preprocessing.json").ifPresent(json -> model.attachment("preprocessing.json").ifPresent(own -> {
+            if (!own.equals(json)) {
+                throw new IllegalArgumentException("The checkpoint in " + resumeFrom.dir() + " was trained on other data or "
+                        + "preprocessing than this run (the fitted preprocessing differs): resume with the same data and settings.");
+            }
+        }));
+        return checkpoint;
+    }
+
+    private static Map<String, String> shapes(ComputationGraph graph) {
+        Map<String, String> shapes = new java.util.TreeMap<>();
+        graph.paramTable().forEach((name, array) -> shapes.put(name, java.util.Arrays.toString(array.shape())));
+        return shapes;
+    }
+
+    private TrainingCheckpoint checkpoint(int epoch, Map<String, Double> userWeights, Random random, MultiDataSetIterator train,
+                                          MultiDataSetIterator valid,
+                                          List<EpochReport> reports, InMemoryModelSaver<ComputationGraph> bestSaver) throws java.io.IOException {
+        Map<String, Double> stepWeights = model.weights().asMap();
+        byte[] modelBytes;
+        try {
+            model.weights().setAll(userWeights);
+            modelBytes = TrainingCheckpoint.modelBytes(model);
+        } finally {
+            model.weights().setAll(stepWeights);
+        }
+        ComputationGraph best = bestSaver == null ? null : bestSaver.getBestModel();
+        Random copy = copyOf(random);
+        return new TrainingCheckpoint(epoch, modelBytes, userWeights, copy,
+                new long[] {Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()},
+                train instanceof InMemoryMultiDataSetIterator shuffled ? shuffled.shuffleEpoch() : null,
+                valid instanceof InMemoryMultiDataSetIterator shuffledValid ? shuffledValid.shuffleEpoch() : null,
+                weighting.name(), weighting.state(), List.copyOf(reports), best == null ? null : best.params().dup());
+    }
+
+    private static Random copyOf(Random random) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(random);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            return (Random) in.readObject();
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void clipGradients(ComputationGraph graph, double maxNorm) {
+        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+            if (layer.conf().getLayer() instanceof BaseLayer base) {
+                base.setGradientNormalization(org.deeplearning4j.nn.conf.GradientNormalization.ClipL2PerLayer);
+                base.setGradientNormalizationThreshold(maxNorm);
+            }
+        }
+    }
+
+    /** Parameters and optimizer state at the end of the last complete epoch, put back when training diverges. */
+    private static final class GoodState {
+        private final INDArray parameters;
+        private final INDArray optimizer;
+        private int iterations;
+
+        GoodState(ComputationGraph graph) {
+            parameters = graph.params().dup();
+            INDArray state = graph.getUpdater(true) == null ? null : graph.getUpdater().getStateViewArray();
+            optimizer = state == null ? null : state.dup();
+        }
+
+        void keep(ComputationGraph graph) {
+            parameters.assign(graph.params());
+            if (optimizer != null) {
+                optimizer.assign(graph.getUpdater().getStateViewArray());
+            }
+            iterations = graph.getConfiguration().getIterationCount();
+        }
+
+        void restore(ComputationGraph graph) {
+            graph.params().assign(parameters);
+            if (optimizer != null) {
+                graph.getUpdater().getStateViewArray().assign(optimizer);
+            }
+            graph.getConfiguration().setIterationCount(iterations);
+        }
     }
 
     private void step(MultiDataSet batch, TaskGradientEngine engine, Random random, EpochAccumulator accumulator, int epoch) {
@@ -325,6 +560,7 @@ public final class MultiTaskTrainer {
                     losses.put(tasks.get(t), score / weights.get(tasks.get(t)));
                 }
             }
+            checkFinite(losses, epoch);
         } else {
             boolean representation = aggregator != null && aggregator.usesRepresentationGradients();
             TaskGradientEngine.Result result = engine.compute(batch, coverage, representation);
@@ -339,6 +575,7 @@ public final class MultiTaskTrainer {
                     total += w[t] * result.losses()[t];
                 }
             }
+            checkFinite(losses, epoch);
             if (weighting.needsSharedGradientNorms()) {
                 norms = new LinkedHashMap<>();
                 long[] range = engine.ranges().lastSharedWeights();
@@ -374,6 +611,15 @@ public final class MultiTaskTrainer {
         weighting.afterStep(new StepObservation(losses, weights, norms));
         for (StepListener listener : stepListeners) {
             listener.stepDone(epoch, losses);
+        }
+    }
+
+    /** The divergence guard: a NaN or infinite task loss stops training (the caller puts back the last good state). */
+    private static void checkFinite(Map<String, Double> losses, int epoch) {
+        for (Map.Entry<String, Double> loss : losses.entrySet()) {
+            if (!Double.isFinite(loss.getValue())) {
+                throw new TrainingDivergedException(loss.getKey(), epoch, loss.getValue(), null);
+            }
         }
     }
 

@@ -64,6 +64,30 @@ public final class DynamicWeightAverage implements LossWeighting {
         weights = beforePrevious == null ? equalWeights() : weightsFrom(previous, beforePrevious);
     }
 
+    /** The mean training losses of the last two epochs (absent before they exist) and the current weights. */
+    @Override
+    public Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
+        if (previous != null) {
+            state.put("previous_losses", LossWeightingState.inTaskOrder(tasks, previous));
+        }
+        if (beforePrevious != null) {
+            state.put("before_previous_losses", LossWeightingState.inTaskOrder(tasks, beforePrevious));
+        }
+        state.put("weights", LossWeightingState.inTaskOrder(tasks, weights));
+        return state;
+    }
+
+    @Override
+    public void restoreState(Map<String, double[]> state) {
+        double[] w = LossWeightingState.require(state, "weights", tasks.size(), name());
+        previous = state.containsKey("previous_losses") ? Map.copyOf(LossWeightingState.byTask(tasks,
+                LossWeightingState.require(state, "previous_losses", tasks.size(), name()))) : null;
+        beforePrevious = state.containsKey("before_previous_losses") ? Map.copyOf(LossWeightingState.byTask(tasks,
+                LossWeightingState.require(state, "before_previous_losses", tasks.size(), name()))) : null;
+        weights = Collections.unmodifiableMap(new LinkedHashMap<>(LossWeightingState.byTask(tasks, w)));
+    }
+
     /** The DWA weights for losses of epochs e−1 ({@code last}) and e−2 ({@code beforeLast}). */
     Map<String, Double> weightsFrom(Map<String, Double> last, Map<String, Double> beforeLast) {
         double[] r = new double[tasks.size()];

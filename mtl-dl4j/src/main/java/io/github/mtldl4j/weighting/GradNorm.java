@@ -122,6 +122,26 @@ public final class GradNorm implements LossWeighting {
         return out;
     }
 
+    /** The weights, their optimizer state and step counter, the first step's losses (once seen) and the epoch counter. */
+    @Override
+    public Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
+        weights.saveTo(state, "weight_");
+        if (initialLosses != null) {
+            state.put("initial_losses", initialLosses.clone());
+        }
+        state.put("epoch", new double[] {epoch});
+        return state;
+    }
+
+    @Override
+    public void restoreState(Map<String, double[]> state) {
+        weights.restoreFrom(state, "weight_", name());
+        initialLosses = state.containsKey("initial_losses")
+                ? LossWeightingState.require(state, "initial_losses", tasks.size(), name()).clone() : null;
+        epoch = (int) LossWeightingState.require(state, "epoch", 1, name())[0];
+    }
+
     @Override
     public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
         epoch = finishedEpoch;

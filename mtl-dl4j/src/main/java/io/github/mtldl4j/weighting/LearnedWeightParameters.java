@@ -14,6 +14,7 @@ final class LearnedWeightParameters {
     private final double[] values;
     private final INDArray gradient;
     private final GradientUpdater<?> updater;
+    private final INDArray updaterState;
     private int iteration;
 
     LearnedWeightParameters(double[] initial, IUpdater config) {
@@ -21,8 +22,8 @@ final class LearnedWeightParameters {
         this.gradient = Nd4j.create(DataType.DOUBLE, 1, initial.length);
         IUpdater own = config.clone();
         long stateSize = own.stateSize(initial.length);
-        INDArray state = stateSize == 0 ? null : Nd4j.zeros(DataType.DOUBLE, 1, stateSize);
-        this.updater = own.instantiate(state, true);
+        this.updaterState = stateSize == 0 ? null : Nd4j.zeros(DataType.DOUBLE, 1, stateSize);
+        this.updater = own.instantiate(updaterState, true);
     }
 
     /** The current values (a copy). */
@@ -43,6 +44,26 @@ final class LearnedWeightParameters {
         updater.applyUpdater(gradient, iteration++, epoch);
         for (int i = 0; i < values.length; i++) {
             values[i] -= gradient.getDouble(0, i);
+        }
+    }
+
+    /** Values, optimizer state and step counter, under names starting with {@code prefix}, for a checkpoint. */
+    void saveTo(java.util.Map<String, double[]> state, String prefix) {
+        state.put(prefix + "values", values.clone());
+        state.put(prefix + "iteration", new double[] {iteration});
+        state.put(prefix + "optimizer", updaterState == null ? new double[0] : updaterState.toDoubleVector());
+    }
+
+    /** Restores what {@link #saveTo} wrote. */
+    void restoreFrom(java.util.Map<String, double[]> state, String prefix, String method) {
+        double[] newValues = LossWeightingState.require(state, prefix + "values", values.length, method);
+        double[] newIteration = LossWeightingState.require(state, prefix + "iteration", 1, method);
+        double[] optimizer = LossWeightingState.require(state, prefix + "optimizer",
+                updaterState == null ? 0 : (int) updaterState.length(), method);
+        System.arraycopy(newValues, 0, values, 0, values.length);
+        iteration = (int) newIteration[0];
+        if (updaterState != null) {
+            updaterState.assign(Nd4j.createFromArray(optimizer).reshape(1, optimizer.length));
         }
     }
 }

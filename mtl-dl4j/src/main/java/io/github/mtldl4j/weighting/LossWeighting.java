@@ -35,6 +35,27 @@ public interface LossWeighting {
     default void afterEpoch(int epoch, Map<String, Double> meanTrainLosses) {
     }
 
+    /**
+     * The method's state after {@link #start} and any number of steps, for a training checkpoint: named arrays of
+     * doubles (e.g. DWA's loss history, uncertainty weighting's log-variances and their optimizer state). Empty for a
+     * method without state. {@link #restoreState} on a freshly started instance must make it behave exactly as this one.
+     */
+    default Map<String, double[]> state() {
+        return Map.of();
+    }
+
+    /**
+     * Restores what {@link #state()} returned; called after {@link #start} when a training run resumes.
+     *
+     * @throws IllegalArgumentException if the state is not this method's (names or sizes differ)
+     */
+    default void restoreState(Map<String, double[]> state) {
+        if (!state.isEmpty()) {
+            throw new IllegalArgumentException("Weighting '" + name() + "' has no state, but the checkpoint holds " + state.keySet()
+                    + ": it was written by another weighting method.");
+        }
+    }
+
     /** True if the method needs, after each step, the per-task gradient norms on the last shared layer. */
     default boolean needsSharedGradientNorms() {
         return false;

@@ -58,6 +58,21 @@ public final class UncertaintyWeighting implements LossWeighting {
         logVariances.step(gradient, epoch);
     }
 
+    /** The log-variances, their optimizer state and step counter, and the epoch counter. */
+    @Override
+    public Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
+        logVariances.saveTo(state, "log_variance_");
+        state.put("epoch", new double[] {epoch});
+        return state;
+    }
+
+    @Override
+    public void restoreState(Map<String, double[]> state) {
+        logVariances.restoreFrom(state, "log_variance_", name());
+        epoch = (int) LossWeightingState.require(state, "epoch", 1, name())[0];
+    }
+
     @Override
     public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
         epoch = finishedEpoch;

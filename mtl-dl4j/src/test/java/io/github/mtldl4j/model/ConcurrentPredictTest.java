@@ -1,0 +1,81 @@
+package io.github.mtldl4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.mtldl4j.TestData;
+import io.github.mtldl4j.graph.MixtureOfExperts;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.task.Task;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** predict from 8 threads at once gives exactly the serial results, and follows parameter changes made by training. */
+class ConcurrentPredictTest {
+    private static final int THREADS = 8;
+    private static final int CALLS_PER_THREAD = 40;
+    private static final List<Task> TASKS = List.of(Task.regression("price"), Task.binary("churn"), Task.multiclass("segment", 3));
+
+    @Test
+    void eightThreadsGiveTheSerialResults() throws Exception {
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(5).sharedLayers(16, 8).dropout(0.3).seed(2)
+                .dataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                .sharing(MixtureOfExperts.mmoe(2)).tasks(TASKS.toArray(Task[]::new)).build();
+        MultiDataSet data = TestData.batch(TASKS, 5, 64, 9);
+        INDArray all = data.getFeatures(0);
+        model.fit(data.copy()); // parameters away from their initial values, and masks left on the training graph
+        // Inputs of different sizes, so that concurrent calls would visibly mix if layer state were shared.
+        List<INDArray> inputs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            inputs.add(all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1 + (i * 7) % 64),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup());
+        }
+        // Serial reference through a plain copy of the graph, not through predict.
+        List<INDArray[]> serial = new ArrayList<>();
+        for (INDArray x : inputs) {
+            serial.add(model.graph().clone().output(false, x));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    for (int call = 0; call < CALLS_PER_THREAD; call++) {
+                        int i = (thread * 5 + call) % inputs.size();
+                        Map<String, INDArray> predicted = model.predict(inputs.get(i));
+                        for (int task = 0; task < TASKS.size(); task++) {
+                            assertArrayEquals(serial.get(i)[task].dup('c').data().asDouble(), predicted.get(TASKS.get(task).name()).dup('c').data().asDouble(),
+                                    0.0, "thread " + thread + " call " + call + " task " + TASKS.get(task).name());
+                        }
+                    }
+                    return CALLS_PER_THREAD;
+                }));
+            }
+            start.countDown();
+            int calls = 0;
+            for (Future<Integer> result : results) {
+                calls += result.get();
+            }
+            assertEquals(THREADS * CALLS_PER_THREAD, calls);
+        } finally {
+            pool.shutdownNow();
+        }
+        // The pooled copies read the model's parameters: a training step is visible to the next prediction.
+        model.fit(data.copy());
+        assertArrayEquals(model.graph().clone().output(false, inputs.get(3))[0].dup('c').data().asDouble(),
+                model.predict(inputs.get(3)).get("price").dup('c').data().asDouble(), 0.0);
+        Nd4j.getExecutioner().commit();
+    }
+}
