@@ -43,8 +43,11 @@ public final class CheckpointDirectory {
     /** File of the best epoch's checkpoint. */
     public static final String BEST = "best.zip";
     static final String MANIFEST = "SHA256SUMS";
-    /** System property (milliseconds): a pause inside every checkpoint write, before the rename; for kill tests only. */
-    public static final String TEST_PAUSE_PROPERTY = "mtl.checkpoint.testPauseMillis";
+    /**
+     * System property, for kill tests only: the epoch whose regular checkpoint write pauses for a minute after the
+     * content is written and before the rename, so that a test can kill the process in the middle of the write.
+     */
+    public static final String TEST_PAUSE_PROPERTY = "mtl.checkpoint.testPauseAtEpoch";
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointDirectory.class);
     private static final Pattern REGULAR = Pattern.compile("checkpoint-epoch-(\\d+)\\.zip");
@@ -81,7 +84,8 @@ public final class CheckpointDirectory {
 
     /** Writes the checkpoint of {@code epoch} and deletes regular checkpoints beyond the newest {@value #KEEP}. */
     void write(int epoch, Map<String, byte[]> entries) throws IOException {
-        writeFile(dir.resolve(String.format(java.util.Locale.ROOT, "checkpoint-epoch-%06d.zip", epoch)), entries);
+        writeFile(dir.resolve(String.format(java.util.Locale.ROOT, "checkpoint-epoch-%06d.zip", epoch)), entries,
+                Integer.getInteger(TEST_PAUSE_PROPERTY, -1) == epoch);
         List<Path> all = checkpoints();
         for (int i = KEEP; i < all.size(); i++) {
             Files.deleteIfExists(all.get(i));
@@ -90,10 +94,10 @@ public final class CheckpointDirectory {
 
     /** Writes the best epoch's checkpoint. */
     void writeBest(Map<String, byte[]> entries) throws IOException {
-        writeFile(dir.resolve(BEST), entries);
+        writeFile(dir.resolve(BEST), entries, false);
     }
 
-    private static void writeFile(Path file, Map<String, byte[]> entries) throws IOException {
+    private static void writeFile(Path file, Map<String, byte[]> entries, boolean pauseForKillTest) throws IOException {
         AtomicFile.write(file, tmp -> {
             StringBuilder manifest = new StringBuilder();
             try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmp))) {
@@ -107,18 +111,17 @@ public final class CheckpointDirectory {
                 zip.write(manifest.toString().getBytes(StandardCharsets.UTF_8));
                 zip.closeEntry();
             }
-            pauseForKillTest();
+            if (pauseForKillTest) {
+                pauseForKillTest();
+            }
         });
     }
 
     private static void pauseForKillTest() {
-        long millis = Long.getLong(TEST_PAUSE_PROPERTY, 0L);
-        if (millis > 0) {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,13 +1,15 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.train.TrainingDivergedException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code mtl} command line: {@code ./mtl <command> [options]}. Exit codes: 0 success, 2 bad input or
- * usage (one line on stderr saying what was expected), 1 internal failure.
+ * usage (one line on stderr saying what was expected) or training that diverged (a NaN or infinite loss: the inputs or
+ * settings need changing), 1 internal failure.
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, version = "mtl-dl4j 0.1.0-SNAPSHOT",
         description = "Multi-task learning on Deeplearning4j.",
@@ -40,7 +42,7 @@ public final class MtlCommand implements Runnable {
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
-            if (e instanceof IllegalArgumentException) {
+            if (e instanceof IllegalArgumentException || e instanceof TrainingDivergedException) {
                 err.println("mtl: " + e.getMessage());
                 if (System.getenv("MTL_DEBUG") != null) {
                     e.printStackTrace(err);

@@ -12,6 +12,8 @@ import io.github.mtldl4j.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochReport;
 import java.io.IOException;
 import java.io.PrintWriter;
+import io.github.mtldl4j.train.CheckpointDirectory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,6 +96,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of split, initialization and shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write a checkpoint to DIR/checkpoints every N epochs "
+            + "(and after the last; the newest two kept, plus best.zip of the best epoch).")
+    Integer checkpointEvery;
+
+    @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "DIR", description = "Continue from the newest "
+            + "valid checkpoint in DIR (a checkpoints directory or an --out directory; default: --out's), with the same other options.")
+    String resume;
+
+    @Option(names = "--clip-norm", paramLabel = "X", description = "Clip each layer's gradient to L2 norm X before the update.")
+    Double clipNorm;
+
     @Option(names = "--ui", description = "Also show DL4J's training UI (http://localhost:9000); needs the build with "
             + "MTL_MAVEN_ARGS=-Pui (DL4J's UI is an optional dependency).")
     boolean ui;
@@ -105,6 +118,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         TabularTraining.Settings settings = settings();
+        safeguards();
         if (ui) {
             TrainingUi.checkAvailable();
         }
@@ -116,12 +130,33 @@ public final class TrainCommand implements Callable<Integer> {
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
         TabularTraining.Result result = TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
-                ui ? model -> TrainingUi.attach(model, stdout) : null));
+                ui ? model -> TrainingUi.attach(model, stdout) : null), safeguards());
         write(result, settings, out, data.toString());
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
+    }
+
+    /** Checkpoints, resume and clipping from the options; checked before any work starts. */
+    TabularTraining.Safeguards safeguards() {
+        if (checkpointEvery != null && checkpointEvery < 1) {
+            throw new IllegalArgumentException("--checkpoint-every must be >= 1 epoch, received " + checkpointEvery + ".");
+        }
+        if (clipNorm != null && (!(clipNorm > 0) || clipNorm.isInfinite())) {
+            throw new IllegalArgumentException("--clip-norm must be a finite number > 0, received " + clipNorm + ".");
+        }
+        Path resumeFrom = null;
+        if (resume != null) {
+            Path given = resume.isEmpty() ? out : Path.of(resume);
+            resumeFrom = Files.isDirectory(given.resolve("checkpoints")) ? given.resolve("checkpoints") : given;
+            if (new CheckpointDirectory(resumeFrom).checkpoints().isEmpty()) {
+                throw new IllegalArgumentException("--resume " + given + ": no checkpoint there (expected checkpoint-epoch-*.zip in "
+                        + resumeFrom + ", written by a run with --checkpoint-every N).");
+            }
+        }
+        return new TabularTraining.Safeguards(checkpointEvery == null ? null : out.resolve("checkpoints"),
+                checkpointEvery == null ? 1 : checkpointEvery, resumeFrom, clipNorm);
     }
 
     TabularTraining.Settings settings() {
