@@ -91,6 +91,19 @@ class CheckpointCommandLineTest {
         assertEquals(Files.readString(full.resolve("history.csv")), Files.readString(out.resolve("history.csv")));
         assertEquals(withoutTiming(Files.readString(full.resolve("metrics.json"))),
                 withoutTiming(Files.readString(out.resolve("metrics.json"))));
+
+        // The same command on other rows cannot continue these checkpoints: the fitted preprocessing differs.
+        List<String> lines = Files.readAllLines(penguins);
+        Path fewer = Files.write(dir.resolve("fewer.csv"), lines.subList(0, 300));
+        String[] other = train(out, "--checkpoint-every", "1", "--resume", "--epochs", "6");
+        for (int i = 0; i < other.length; i++) {
+            if (other[i].equals(penguins.toString())) {
+                other[i] = fewer.toString();
+            }
+        }
+        CliRun refused = CliRun.of(other);
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("other data or preprocessing"), refused.err());
     }
 
     @Test
