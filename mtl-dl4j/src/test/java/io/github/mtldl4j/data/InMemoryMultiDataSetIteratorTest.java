@@ -63,4 +63,25 @@ class InMemoryMultiDataSetIteratorTest {
         assertNotEquals(first, rowOrder(new InMemoryMultiDataSetIterator(numbered(20), 6, 4L)));
         assertThrows(IllegalArgumentException.class, () -> new InMemoryMultiDataSetIterator(numbered(2), 0));
     }
+
+    @Test
+    void aFreshIteratorContinuedFromARecordedPositionShufflesAsTheOriginalWouldHave() {
+        InMemoryMultiDataSetIterator original = new InMemoryMultiDataSetIterator(numbered(20), 6, 7L);
+        for (int epoch = 0; epoch < 3; epoch++) {
+            original.reset();
+            rowOrder(original);
+        }
+        int position = original.shuffleEpoch();
+        InMemoryMultiDataSetIterator continued = new InMemoryMultiDataSetIterator(numbered(20), 6, 7L);
+        continued.continueFromShuffleEpoch(position);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            original.reset();
+            continued.reset();
+            assertEquals(rowOrder(original), rowOrder(continued), "epoch " + (position + epoch));
+        }
+        InMemoryMultiDataSetIterator fresh = new InMemoryMultiDataSetIterator(numbered(20), 6, 7L);
+        fresh.reset();
+        original.reset();
+        assertNotEquals(rowOrder(fresh), rowOrder(original), "without continuing, a fresh iterator repeats the first shuffle");
+    }
 }

@@ -122,4 +122,34 @@ class LossWeightingTest {
         assertThrows(IllegalArgumentException.class, () -> new DynamicWeightAverage(0));
         assertThrows(IllegalArgumentException.class, () -> new GradNorm(-1));
     }
+
+    /** A fresh instance restored from a checkpointed state continues exactly as the original does. */
+    @Test
+    void restoredStateContinuesLikeTheOriginal() {
+        for (java.util.function.Supplier<LossWeighting> make : List.<java.util.function.Supplier<LossWeighting>>of(
+                DynamicWeightAverage::new, UncertaintyWeighting::new)) {
+            LossWeighting original = make.get();
+            original.start(context(0.1));
+            original.nextStepWeights();
+            original.afterStep(new StepObservation(losses(1.0, 2.0, 0.5), original.nextStepWeights(), null));
+            original.afterEpoch(1, losses(1.0, 2.0, 0.5));
+            original.afterEpoch(2, losses(0.8, 2.2, 0.25));
+            LossWeighting restored = make.get();
+            restored.start(context(0.1));
+            restored.restoreState(original.state());
+            for (LossWeighting w : List.of(original, restored)) {
+                w.afterStep(new StepObservation(losses(0.7, 2.1, 0.2), w.nextStepWeights(), null));
+                w.afterEpoch(3, losses(0.6, 2.3, 0.2));
+            }
+            assertEquals(original.nextStepWeights(), restored.nextStepWeights(), original.name());
+            assertEquals(original.state().keySet(), restored.state().keySet());
+            original.state().forEach((k, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(v, restored.state().get(k), 0.0, k));
+        }
+        LossWeighting uncertainty = new UncertaintyWeighting();
+        uncertainty.start(context(0.1));
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> uncertainty.restoreState(Map.of("log_variance_values", new double[2])));
+        assertTrue(wrong.getMessage().contains("'log_variance_values' with 3 values"), wrong.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new FixedWeighting().restoreState(Map.of("x", new double[1])));
+    }
 }
