@@ -226,6 +226,8 @@ public final class MultiTaskTrainer {
          * and counters, and training goes on from the next epoch with the checkpoint's random generators, loss-weighting
          * state and history, up to {@link #epochs}. The model must have the same architecture; the weighting and the
          * other settings should be the ones of the interrupted run. On CPU the result equals an uninterrupted run.
+         * The shuffle position is restored for {@link InMemoryMultiDataSetIterator}s; another iterator starts its
+         * shuffling afresh, so the resumed run is then valid but not identical.
          */
         public Builder resumeFrom(java.nio.file.Path dir) {
             this.resumeDir = Objects.requireNonNull(dir, "dir");
