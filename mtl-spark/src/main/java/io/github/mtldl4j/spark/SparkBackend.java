@@ -1,0 +1,135 @@
+package io.github.mtldl4j.spark;
+
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.scaleout.DataParallelBackend;
+import io.github.mtldl4j.scaleout.TaskFigures;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Epochs on Spark with dl4j-spark's {@link SparkComputationGraph} and {@link ParameterAveragingTrainingMaster}
+ * (parameter averaging, the iterative parameter mixing of McDonald, Hall &amp; Mann, NAACL 2010): every executor fits its partitions' minibatches on a replica, parameters and
+ * Adam state are averaged every {@code averagingFrequency} minibatches per worker. The training master ships the
+ * driver's configuration with every averaging round, so task weights changed on the driver between epochs reach the
+ * workers. Per-task losses and predictions for metrics are computed on the executors ({@link TaskFigures}).
+ *
+ * <p>Cache the RDDs ({@code persist}) before training: each epoch reads the training data twice (fit, losses).
+ */
+public final class SparkBackend implements DataParallelBackend {
+    private final JavaSparkContext spark;
+    private final JavaRDD<MultiDataSet> train;
+    private final JavaRDD<MultiDataSet> validation;
+    private final int rowsPerElement;
+    private final int batchPerWorker;
+    private final int averagingFrequency;
+    private SparkComputationGraph sparkGraph;
+
+    /**
+     * @param spark the Spark context
+     * @param train training minibatches (label masks for missing labels), each of {@code rowsPerElement} rows (the last
+     *     of a partition may be smaller)
+     * @param validation validation minibatches, or null
+     * @param rowsPerElement rows in each element of {@code train}
+     * @param batchPerWorker minibatch rows of each worker's fit step
+     * @param averagingFrequency minibatches each worker fits between parameter averagings (>= 1)
+     */
+    public SparkBackend(JavaSparkContext spark, JavaRDD<MultiDataSet> train, JavaRDD<MultiDataSet> validation, int rowsPerElement,
+                        int batchPerWorker, int averagingFrequency) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.train = Objects.requireNonNull(train, "train");
+        this.validation = validation;
+        if (rowsPerElement < 1 || batchPerWorker < 1 || averagingFrequency < 1) {
+            throw new IllegalArgumentException("rows per element, batch per worker and averaging frequency must be >= 1, received "
+                    + rowsPerElement + ", " + batchPerWorker + " and " + averagingFrequency + ".");
+        }
+        this.rowsPerElement = rowsPerElement;
+        this.batchPerWorker = batchPerWorker;
+        this.averagingFrequency = averagingFrequency;
+    }
+
+    @Override
+    public void fitEpoch(MultiTaskModel model, int epoch) {
+        if (sparkGraph == null) {
+            ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(rowsPerElement)
+                    .batchSizePerWorker(batchPerWorker)
+                    .averagingFrequency(averagingFrequency)
+                    .workerPrefetchNumBatches(0)
+                    .saveUpdater(true)
+                    .build();
+            sparkGraph = new SparkComputationGraph(spark, model.graph(), master);
+        }
+        sparkGraph.fitMultiDataSet(train);
+    }
+
+    @Override
+    public TaskFigures trainingFigures(MultiTaskModel model) {
+        return figures(spark, model, train, false);
+    }
+
+    @Override
+    public TaskFigures validationFigures(MultiTaskModel model) {
+        return validation == null ? null : figures(spark, model, validation, true);
+    }
+
+    @Override
+    public String describe() {
+        return "Spark " + spark.master();
+    }
+
+    /**
+     * The model's per-task figures on {@code data}, computed on the executors (each partition loads the model once from a
+     * broadcast copy) and merged on the driver.
+     *
+     * @param keepPredictions whether to bring back labels and predictions for metrics (rows x task width numbers)
+     */
+    public static TaskFigures figures(JavaSparkContext spark, MultiTaskModel model, JavaRDD<MultiDataSet> data, boolean keepPredictions) {
+        Broadcast<byte[]> modelBytes = spark.broadcast(bytesOf(model));
+        try {
+            int tasks = model.tasks().size();
+            return data.mapPartitions(batches -> List.of(TaskFigures.of(modelOf(modelBytes.value()), batches, keepPredictions)).iterator())
+                    .fold(TaskFigures.empty(tasks), TaskFigures::merge);
+        } finally {
+            modelBytes.destroy();
+        }
+    }
+
+    /** The model as the bytes of its model.zip. */
+    static byte[] bytesOf(MultiTaskModel model) {
+        try {
+            Path file = Files.createTempFile("mtl-spark-model", ".zip");
+            try {
+                model.save(file);
+                return Files.readAllBytes(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not serialize the model for the executors", e);
+        }
+    }
+
+    /** A model from the bytes of its model.zip. */
+    static MultiTaskModel modelOf(byte[] bytes) {
+        try {
+            Path file = Files.createTempFile("mtl-spark-model", ".zip");
+            try {
+                Files.write(file, bytes);
+                return MultiTaskModel.load(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not load the broadcast model on an executor", e);
+        }
+    }
+}
