@@ -141,9 +141,11 @@ public final class EpochwiseTrainer {
                     model.weights().set(tasks.get(t), weights.get(tasks.get(t)) * scale);
                 }
                 backend.fitEpoch(model, epoch);
+                long fitted = System.nanoTime();
                 model.graph().incrementEpochCount();
                 model.weights().setAll(userWeights);
                 coverage = backend.trainingFigures(model);
+                long measured = System.nanoTime();
                 Map<String, Double> trainLosses = coverage.meanLosses(tasks);
                 Map<String, Double> present = new LinkedHashMap<>();
                 trainLosses.forEach((task, loss) -> {
@@ -162,6 +164,8 @@ public final class EpochwiseTrainer {
                             weights.get(task), m == null ? Map.of() : m.metrics()));
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
+                LOG.debug("Epoch {} on {}: fit {} s, training losses {} s, validation {} s", epoch, backend.describe(),
+                        (fitted - start) / 1e9, (measured - fitted) / 1e9, seconds - (measured - start) / 1e9);
                 reports.add(new EpochReport(epoch, stats, Double.NaN, seconds, false));
                 double value = criterion.value(reports);
                 boolean best = !Double.isNaN(value) && (Double.isNaN(bestCriterion) || value < bestCriterion);

@@ -118,18 +118,51 @@ public final class DistributedTabularTraining {
         }
         OnSpark onSpark = (OnSpark) mode;
         try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
-            int partitions = spark.defaultParallelism();
-            JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> train = SparkTabularData.encode(
-                    SparkTabularData.parallelize(spark, split[0], partitions), preprocessor, settings.batch()).persist(StorageLevel.MEMORY_ONLY());
-            JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> valid = SparkTabularData.encode(
-                    SparkTabularData.parallelize(spark, split[1], partitions), preprocessor, Math.max(settings.batch(), 256))
-                    .persist(StorageLevel.MEMORY_ONLY());
-            SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), onSpark.averagingFrequency());
+            return trainOnSpark(spark, model, preprocessor, split, trainEncoding, validData, settings, weighting,
+                    onSpark.averagingFrequency(), listener);
+        }
+    }
+
+    /**
+     * As {@link #train(CsvTable, CsvTable, TabularTraining.Settings, Mode, EpochListener)} on Spark, in a context the
+     * caller owns (and stops).
+     */
+    public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
+                                               TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
+        checkFrequency(averagingFrequency);
+        LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), "--spark");
+        for (TaskSpec spec : settings.tasks()) {
+            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
+        }
+        CsvTable[] split = TabularTraining.split(table, validation, settings);
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
+        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0], true);
+        MultiDataSet validData = preprocessor.encode(split[1], true).data();
+        MultiTaskModel model = TabularTraining.build(preprocessor, settings);
+        model.attach(TabularTraining.PREPROCESSING, preprocessor.toJson());
+        return trainOnSpark(spark, model, preprocessor, split, trainEncoding, validData, settings, weighting, averagingFrequency, listener);
+    }
+
+    private static TabularTraining.Result trainOnSpark(JavaSparkContext spark, MultiTaskModel model, TabularPreprocessor preprocessor,
+                                                       CsvTable[] split, TabularPreprocessor.Encoded trainEncoding, MultiDataSet validData,
+                                                       TabularTraining.Settings settings, LossWeighting weighting, int averagingFrequency,
+                                                       EpochListener listener) {
+        int partitions = spark.defaultParallelism();
+        JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> train = SparkTabularData.encode(
+                SparkTabularData.parallelize(spark, split[0], partitions), preprocessor, settings.batch()).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> valid = SparkTabularData.encode(
+                SparkTabularData.parallelize(spark, split[1], partitions), preprocessor, Math.max(settings.batch(), 256))
+                .persist(StorageLevel.MEMORY_ONLY());
+        try {
+            SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
             long start = System.nanoTime();
             TrainingHistory history = trainer(model, backend, weighting, settings, listener).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = SparkBackend.figures(spark, model, valid, true).metrics(model.tasks(), preprocessor::toLabelUnits);
             return new TabularTraining.Result(model, preprocessor, history, withLoss(metrics, history), seconds, validData, trainEncoding);
+        } finally {
+            train.unpersist();
+            valid.unpersist();
         }
     }
 

@@ -65,6 +65,8 @@ public final class SparkBackend implements DataParallelBackend {
                     .averagingFrequency(averagingFrequency)
                     .workerPrefetchNumBatches(0)
                     .saveUpdater(true)
+                    .rddTrainingApproach(org.deeplearning4j.spark.api.RDDTrainingApproach.Direct)
+                    .storageLevel(org.apache.spark.storage.StorageLevel.MEMORY_ONLY())
                     .build();
             sparkGraph = new SparkComputationGraph(spark, model.graph(), master);
         }
