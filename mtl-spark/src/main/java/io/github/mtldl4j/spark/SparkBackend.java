@@ -12,6 +12,9 @@ import java.util.Objects;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -29,9 +32,7 @@ public final class SparkBackend implements DataParallelBackend {
     private final JavaSparkContext spark;
     private final JavaRDD<MultiDataSet> train;
     private final JavaRDD<MultiDataSet> validation;
-    private final int rowsPerElement;
-    private final int batchPerWorker;
-    private final int averagingFrequency;
+    private final TrainingMaster<?, ?> master;
     private SparkComputationGraph sparkGraph;
 
     /**
@@ -52,22 +53,35 @@ public final class SparkBackend implements DataParallelBackend {
             throw new IllegalArgumentException("rows per element, batch per worker and averaging frequency must be >= 1, received "
                     + rowsPerElement + ", " + batchPerWorker + " and " + averagingFrequency + ".");
         }
-        this.rowsPerElement = rowsPerElement;
-        this.batchPerWorker = batchPerWorker;
-        this.averagingFrequency = averagingFrequency;
+        // Direct: the (persisted) RDD is split in memory for each averaging round; DL4J's default Export approach
+        // first writes it to a directory every node can read, which a local run does not need.
+        this.master = new ParameterAveragingTrainingMaster.Builder(rowsPerElement)
+                .batchSizePerWorker(batchPerWorker)
+                .averagingFrequency(averagingFrequency)
+                .workerPrefetchNumBatches(0)
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .storageLevel(StorageLevel.MEMORY_ONLY())
+                .build();
+    }
+
+    /**
+     * With a training master of the caller's (e.g. parameter averaging with the Export approach for RDDs larger than the
+     * cluster's memory; dl4j-spark's gradient-sharing {@code SharedTrainingMaster} was not tried with this library). The
+     * master must ship the driver's configuration to the workers for every fit, as the parameter-averaging one does,
+     * or task weights changed between epochs do not reach them.
+     */
+    public SparkBackend(JavaSparkContext spark, JavaRDD<MultiDataSet> train, JavaRDD<MultiDataSet> validation,
+                        TrainingMaster<?, ?> master) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.train = Objects.requireNonNull(train, "train");
+        this.validation = validation;
+        this.master = Objects.requireNonNull(master, "master");
     }
 
     @Override
     public void fitEpoch(MultiTaskModel model, int epoch) {
         if (sparkGraph == null) {
-            ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(rowsPerElement)
-                    .batchSizePerWorker(batchPerWorker)
-                    .averagingFrequency(averagingFrequency)
-                    .workerPrefetchNumBatches(0)
-                    .saveUpdater(true)
-                    .rddTrainingApproach(org.deeplearning4j.spark.api.RDDTrainingApproach.Direct)
-                    .storageLevel(org.apache.spark.storage.StorageLevel.MEMORY_ONLY())
-                    .build();
             sparkGraph = new SparkComputationGraph(spark, model.graph(), master);
         }
         sparkGraph.fitMultiDataSet(train);
