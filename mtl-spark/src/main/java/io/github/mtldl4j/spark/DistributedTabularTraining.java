@@ -97,29 +97,21 @@ public final class DistributedTabularTraining {
      */
     public static TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Mode mode,
                                                EpochListener listener) {
-        LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), mode.flag());
-        for (TaskSpec spec : settings.tasks()) {
-            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
-        }
-        CsvTable[] split = TabularTraining.split(table, validation, settings);
-        TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
-        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0], true);
-        MultiDataSet validData = preprocessor.encode(split[1], true).data();
-        MultiTaskModel model = TabularTraining.build(preprocessor, settings);
-        model.attach(TabularTraining.PREPROCESSING, preprocessor.toJson());
+        Prepared prepared = prepare(table, validation, settings, mode.flag());
         if (mode instanceof OnWorkers workers) {
-            DataParallelBackend backend = new ParallelWrapperBackend(trainEncoding.data(), validData, workers.workers(), settings.batch(),
-                    workers.averagingFrequency(), settings.seed());
+            MultiTaskModel model = prepared.model();
+            DataParallelBackend backend = new ParallelWrapperBackend(prepared.trainEncoding().data(), prepared.validData(), workers.workers(),
+                    settings.batch(), workers.averagingFrequency(), settings.seed());
             long start = System.nanoTime();
-            TrainingHistory history = trainer(model, backend, weighting, settings, listener).fit();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, preprocessor, validData);
-            return new TabularTraining.Result(model, preprocessor, history, withLoss(metrics, history), seconds, validData, trainEncoding);
+            Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.preprocessor(), prepared.validData());
+            return new TabularTraining.Result(model, prepared.preprocessor(), history, withLoss(metrics, history), seconds,
+                    prepared.validData(), prepared.trainEncoding());
         }
         OnSpark onSpark = (OnSpark) mode;
         try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
-            return trainOnSpark(spark, model, preprocessor, split, trainEncoding, validData, settings, weighting,
-                    onSpark.averagingFrequency(), listener);
+            return trainOnSpark(spark, prepared, settings, onSpark.averagingFrequency(), listener);
         }
     }
 
@@ -130,36 +122,48 @@ public final class DistributedTabularTraining {
     public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
                                                TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
         checkFrequency(averagingFrequency);
-        LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), "--spark");
+        return trainOnSpark(spark, prepare(table, validation, settings, "--spark"), settings, averagingFrequency, listener);
+    }
+
+    /** What the driver prepares before training, as {@link TabularTraining} does. */
+    private record Prepared(LossWeighting weighting, CsvTable train, TabularPreprocessor preprocessor,
+                            TabularPreprocessor.Encoded trainEncoding, CsvTable validation, MultiDataSet validData, MultiTaskModel model) {
+    }
+
+    /** Method check (before anything else), split, preprocessing fitted on the training rows, the graph. */
+    private static Prepared prepare(CsvTable table, CsvTable validation, TabularTraining.Settings settings, String flag) {
+        LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), flag);
         for (TaskSpec spec : settings.tasks()) {
             spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
         }
         CsvTable[] split = TabularTraining.split(table, validation, settings);
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
+        // Encoded on the driver too, for the summary of what was imputed or masked (the command line prints it).
         TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0], true);
         MultiDataSet validData = preprocessor.encode(split[1], true).data();
         MultiTaskModel model = TabularTraining.build(preprocessor, settings);
         model.attach(TabularTraining.PREPROCESSING, preprocessor.toJson());
-        return trainOnSpark(spark, model, preprocessor, split, trainEncoding, validData, settings, weighting, averagingFrequency, listener);
+        return new Prepared(weighting, split[0], preprocessor, trainEncoding, split[1], validData, model);
     }
 
-    private static TabularTraining.Result trainOnSpark(JavaSparkContext spark, MultiTaskModel model, TabularPreprocessor preprocessor,
-                                                       CsvTable[] split, TabularPreprocessor.Encoded trainEncoding, MultiDataSet validData,
-                                                       TabularTraining.Settings settings, LossWeighting weighting, int averagingFrequency,
-                                                       EpochListener listener) {
+    private static TabularTraining.Result trainOnSpark(JavaSparkContext spark, Prepared prepared, TabularTraining.Settings settings,
+                                                       int averagingFrequency, EpochListener listener) {
+        TabularPreprocessor preprocessor = prepared.preprocessor();
+        MultiTaskModel model = prepared.model();
         int partitions = spark.defaultParallelism();
         JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> train = SparkTabularData.encode(
-                SparkTabularData.parallelize(spark, split[0], partitions), preprocessor, settings.batch()).persist(StorageLevel.MEMORY_ONLY());
+                SparkTabularData.parallelize(spark, prepared.train(), partitions), preprocessor, settings.batch()).persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> valid = SparkTabularData.encode(
-                SparkTabularData.parallelize(spark, split[1], partitions), preprocessor, Math.max(settings.batch(), 256))
+                SparkTabularData.parallelize(spark, prepared.validation(), partitions), preprocessor, Math.max(settings.batch(), 256))
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
             SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
             long start = System.nanoTime();
-            TrainingHistory history = trainer(model, backend, weighting, settings, listener).fit();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = SparkBackend.figures(spark, model, valid, true).metrics(model.tasks(), preprocessor::toLabelUnits);
-            return new TabularTraining.Result(model, preprocessor, history, withLoss(metrics, history), seconds, validData, trainEncoding);
+            return new TabularTraining.Result(model, preprocessor, history, withLoss(metrics, history), seconds, prepared.validData(),
+                    prepared.trainEncoding());
         } finally {
             train.unpersist();
             valid.unpersist();
