@@ -134,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
                 ? DistributedTabularTraining.train(table, validation, settings, scaleOut, progress)
                 : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
                         ui ? model -> TrainingUi.attach(model, stdout) : null));
-        write(result, settings, out, data.toString());
+        write(result, settings, out, data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
@@ -190,6 +190,20 @@ public final class TrainCommand implements Callable<Integer> {
     /** As {@link #write(TabularTraining.Result, TabularTraining.Settings, Path, String)}, the report with a comparison of runs. */
     static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
                       Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM) throws IOException {
+        write(result, settings, out, dataSource, comparison, deltaM, Map.of());
+    }
+
+    /** How a data-parallel run was trained, for metrics.json and the report. */
+    private static String describe(DistributedTabularTraining.Mode mode) {
+        String where = mode instanceof DistributedTabularTraining.OnSpark spark ? "spark " + spark.master()
+                : ((DistributedTabularTraining.OnWorkers) mode).workers() + " ParallelWrapper workers";
+        return where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker";
+    }
+
+    /** As above, with further run settings (e.g. how a data-parallel run was trained) in metrics.json and the report. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
+                      Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM,
+                      Map<String, Object> extraSettings) throws IOException {
         OutputDirectory.create(out);
         result.model().save(out.resolve("model.zip"));
         Map<String, Object> run = new LinkedHashMap<>();
@@ -201,6 +215,7 @@ public final class TrainCommand implements Callable<Integer> {
         run.put("train_seconds", result.trainSeconds());
         run.put("seed", settings.seed());
         run.put("data", dataSource);
+        run.putAll(extraSettings);
         AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run));
         result.history().writeCsv(out.resolve("history.csv"));
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
