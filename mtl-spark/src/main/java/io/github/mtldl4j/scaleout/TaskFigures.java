@@ -84,7 +84,7 @@ public final class TaskFigures implements Serializable {
                         figures.batches.get(t).add(new double[][][] {
                             batch.getLabels(t).castTo(DataType.DOUBLE).toDoubleMatrix(),
                             predictions.get(tasks.get(t)).castTo(DataType.DOUBLE).toDoubleMatrix(),
-                            mask == null ? null : mask.castTo(DataType.DOUBLE).reshape(n, mask.size(1)).toDoubleMatrix()});
+                            mask == null ? null : mask.castTo(DataType.DOUBLE).reshape(n, mask.rank() == 1 ? 1 : mask.size(1)).toDoubleMatrix()});
                     }
                 }
             }
