@@ -189,16 +189,9 @@ public final class TabularTraining {
         for (TaskSpec spec : settings.tasks()) {
             spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
         }
-        String stratify = settings.tasks().stream()
-                .filter(t -> t.type() == TaskType.BINARY || t.type() == TaskType.MULTICLASS)
-                .map(t -> t.columns().get(0)).findFirst().orElse(null);
-        CsvTable train = table;
-        CsvTable valid = validation;
-        if (validation == null) {
-            DataSplit split = DataSplit.of(table, settings.validFraction(), settings.seed(), stratify);
-            train = table.rows(split.train());
-            valid = table.rows(split.validation());
-        }
+        CsvTable[] split = split(table, validation, settings);
+        CsvTable train = split[0];
+        CsvTable valid = split[1];
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(train, settings.tasks(), settings.features(), settings.categorical());
         TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(train, true);
         MultiDataSet trainData = trainEncoding.data();
@@ -246,14 +239,31 @@ public final class TabularTraining {
         return new Result(model, preprocessor, history, withLoss, seconds, validData, trainEncoding);
     }
 
+    /**
+     * The training and validation rows: {@code validation} if given, else {@code validFraction} of {@code table} split
+     * off, stratified on the first classification task and seeded.
+     *
+     * @return the training table, then the validation table
+     */
+    public static CsvTable[] split(CsvTable table, CsvTable validation, Settings settings) {
+        if (validation != null) {
+            return new CsvTable[] {table, validation};
+        }
+        String stratify = settings.tasks().stream()
+                .filter(t -> t.type() == TaskType.BINARY || t.type() == TaskType.MULTICLASS)
+                .map(t -> t.columns().get(0)).findFirst().orElse(null);
+        DataSplit split = DataSplit.of(table, settings.validFraction(), settings.seed(), stratify);
+        return new CsvTable[] {table.rows(split.train()), table.rows(split.validation())};
+    }
+
     /** A step listener that also learns how many batches an epoch has. */
     public interface ProgressListener extends StepListener {
         /** Called once before training. */
         void batchesPerEpoch(long batches);
     }
 
-    /** The graph for the settings. */
-    static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings) {
+    /** The graph for the settings (also used by the data-parallel pipeline of mtl-spark). */
+    public static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings) {
         Map<String, Double> weights = settings.weights();
         for (String task : weights.keySet()) {
             if (settings.tasks().stream().noneMatch(t -> t.name().equals(task))) {

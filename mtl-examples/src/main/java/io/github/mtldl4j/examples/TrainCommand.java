@@ -8,6 +8,8 @@ import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.pipeline.MetricsJson;
 import io.github.mtldl4j.report.HtmlReport;
 import io.github.mtldl4j.report.RunSummary;
+import io.github.mtldl4j.scaleout.ScaleOutMethods;
+import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochReport;
 import java.io.IOException;
@@ -111,6 +113,18 @@ public final class TrainCommand implements Callable<Integer> {
             + "MTL_MAVEN_ARGS=-Pui (DL4J's UI is an optional dependency).")
     boolean ui;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Train on Spark with parameter averaging (dl4j-spark): a master "
+            + "URL such as local[2], spark://host:7077 or yarn. Weightings fixed and dwa only (README, Scaling out).")
+    String sparkMaster;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Train N model replicas in parallel on this machine (DL4J's "
+            + "ParallelWrapper: one per GPU or CPU socket), parameters averaged. Weightings fixed and dwa only.")
+    Integer workers;
+
+    @Option(names = "--averaging-frequency", defaultValue = "5", paramLabel = "N", description = "With --spark or --workers: "
+            + "minibatches each worker fits between parameter averagings (default ${DEFAULT-VALUE}).")
+    int averagingFrequency;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
@@ -118,7 +132,12 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         TabularTraining.Settings settings = settings();
-        safeguards();
+        TabularTraining.Safeguards safeguards = safeguards();
+        DistributedTabularTraining.Mode scaleOut = scaleOutMode(settings);
+        if (scaleOut != null && (checkpointEvery != null || resume != null || clipNorm != null)) {
+            throw new IllegalArgumentException("--checkpoint-every, --resume and --clip-norm work for training on one machine; "
+                    + "leave them out with " + (sparkMaster != null ? "--spark" : "--workers") + ".");
+        }
         if (ui) {
             TrainingUi.checkAvailable();
         }
@@ -129,9 +148,11 @@ public final class TrainCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
-        TabularTraining.Result result = TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
-                ui ? model -> TrainingUi.attach(model, stdout) : null), safeguards());
-        write(result, settings, out, data.toString());
+        TabularTraining.Result result = scaleOut != null
+                ? DistributedTabularTraining.train(table, validation, settings, scaleOut, progress)
+                : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
+                        ui ? model -> TrainingUi.attach(model, stdout) : null), safeguards);
+        write(result, settings, out, data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
@@ -157,6 +178,25 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return new TabularTraining.Safeguards(checkpointEvery == null ? null : out.resolve("checkpoints"),
                 checkpointEvery == null ? 1 : checkpointEvery, resumeFrom, clipNorm);
+    }
+
+    /** {@code --spark} or {@code --workers} checked against the other options, or null to train on one machine. */
+    private DistributedTabularTraining.Mode scaleOutMode(TabularTraining.Settings settings) {
+        if (sparkMaster == null && workers == null) {
+            return null;
+        }
+        if (sparkMaster != null && workers != null) {
+            throw new IllegalArgumentException("--spark and --workers exclude each other: --spark trains on a Spark cluster, --workers on "
+                    + "several devices of this machine; choose one.");
+        }
+        String flag = sparkMaster != null ? "--spark" : "--workers";
+        if (ui) {
+            throw new IllegalArgumentException("--ui shows a model trained in this process; with " + flag + " the workers train "
+                    + "replicas: leave out --ui (history.csv and report.html have every epoch).");
+        }
+        ScaleOutMethods.weighting(settings.method(), settings.weights(), flag);
+        return sparkMaster != null ? new DistributedTabularTraining.OnSpark(sparkMaster, averagingFrequency)
+                : new DistributedTabularTraining.OnWorkers(workers, averagingFrequency);
     }
 
     TabularTraining.Settings settings() {
@@ -189,6 +229,20 @@ public final class TrainCommand implements Callable<Integer> {
     /** As {@link #write(TabularTraining.Result, TabularTraining.Settings, Path, String)}, the report with a comparison of runs. */
     static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
                       Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM) throws IOException {
+        write(result, settings, out, dataSource, comparison, deltaM, Map.of());
+    }
+
+    /** How a data-parallel run was trained, for metrics.json and the report. */
+    private static String describe(DistributedTabularTraining.Mode mode) {
+        String where = mode instanceof DistributedTabularTraining.OnSpark spark ? "spark " + spark.master()
+                : ((DistributedTabularTraining.OnWorkers) mode).workers() + " ParallelWrapper workers";
+        return where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker";
+    }
+
+    /** As above, with further run settings (e.g. how a data-parallel run was trained) in metrics.json and the report. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
+                      Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM,
+                      Map<String, Object> extraSettings) throws IOException {
         OutputDirectory.create(out);
         result.model().save(out.resolve("model.zip"));
         Map<String, Object> run = new LinkedHashMap<>();
@@ -200,6 +254,7 @@ public final class TrainCommand implements Callable<Integer> {
         run.put("train_seconds", result.trainSeconds());
         run.put("seed", settings.seed());
         run.put("data", dataSource);
+        run.putAll(extraSettings);
         AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run));
         result.history().writeCsv(out.resolve("history.csv"));
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();

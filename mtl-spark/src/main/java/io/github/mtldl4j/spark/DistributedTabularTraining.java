@@ -1,0 +1,206 @@
+package io.github.mtldl4j.spark;
+
+import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.TabularPreprocessor;
+import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.scaleout.DataParallelBackend;
+import io.github.mtldl4j.scaleout.EpochwiseTrainer;
+import io.github.mtldl4j.scaleout.ParallelWrapperBackend;
+import io.github.mtldl4j.scaleout.ScaleOutMethods;
+import io.github.mtldl4j.train.EpochListener;
+import io.github.mtldl4j.train.TrainingHistory;
+import io.github.mtldl4j.weighting.LossWeighting;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.dataset.MultiDataSet;
+
+/**
+ * The command line's {@code train} with {@code --spark MASTER} or {@code --workers N}: the same split, preprocessing
+ * (fitted on the training rows on the driver), graph and outputs as {@link TabularTraining}, the epochs run
+ * data-parallel by an {@link EpochwiseTrainer} on Spark ({@link SparkBackend}; rows encoded on the executors) or on
+ * several local workers ({@link ParallelWrapperBackend}). Supported methods: {@link ScaleOutMethods}.
+ */
+public final class DistributedTabularTraining {
+
+    private DistributedTabularTraining() {
+    }
+
+    /** Where the epochs run. */
+    public sealed interface Mode permits OnSpark, OnWorkers {
+        /** The command-line flag, for messages. */
+        String flag();
+
+        /** Minibatches each worker fits between parameter averagings. */
+        int averagingFrequency();
+    }
+
+    /**
+     * On Spark.
+     *
+     * @param master a Spark master URL ({@code local[2]}, {@code spark://host:7077}, {@code yarn}, ...)
+     * @param averagingFrequency minibatches each worker fits between averagings
+     */
+    public record OnSpark(String master, int averagingFrequency) implements Mode {
+        /** Validates. */
+        public OnSpark {
+            if (master == null || master.isBlank()) {
+                throw new IllegalArgumentException("--spark needs a master URL, e.g. local[2], spark://host:7077 or yarn.");
+            }
+            checkFrequency(averagingFrequency);
+        }
+
+        @Override
+        public String flag() {
+            return "--spark";
+        }
+    }
+
+    /**
+     * On several devices of this machine.
+     *
+     * @param workers model replicas trained in parallel
+     * @param averagingFrequency minibatches each worker fits between averagings
+     */
+    public record OnWorkers(int workers, int averagingFrequency) implements Mode {
+        /** Validates. */
+        public OnWorkers {
+            if (workers < 1) {
+                throw new IllegalArgumentException("--workers must be >= 1, received " + workers + ".");
+            }
+            checkFrequency(averagingFrequency);
+        }
+
+        @Override
+        public String flag() {
+            return "--workers";
+        }
+    }
+
+    private static void checkFrequency(int averagingFrequency) {
+        if (averagingFrequency < 1) {
+            throw new IllegalArgumentException("--averaging-frequency must be >= 1, received " + averagingFrequency + ".");
+        }
+    }
+
+    /**
+     * Splits, fits the preprocessing, trains data-parallel and evaluates (per-task metrics in label units on the
+     * validation rows, computed on the executors with Spark).
+     *
+     * @param validation a separate validation table, or null to split off {@code settings.validFraction()}
+     */
+    public static TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Mode mode,
+                                               EpochListener listener) {
+        Prepared prepared = prepare(table, validation, settings, mode.flag());
+        if (mode instanceof OnWorkers workers) {
+            MultiTaskModel model = prepared.model();
+            DataParallelBackend backend = new ParallelWrapperBackend(prepared.trainEncoding().data(), prepared.validData(), workers.workers(),
+                    settings.batch(), workers.averagingFrequency(), settings.seed());
+            long start = System.nanoTime();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.preprocessor(), prepared.validData());
+            return new TabularTraining.Result(model, prepared.preprocessor(), history, withLoss(metrics, history), seconds,
+                    prepared.validData(), prepared.trainEncoding());
+        }
+        OnSpark onSpark = (OnSpark) mode;
+        try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
+            return trainOnSpark(spark, prepared, settings, onSpark.averagingFrequency(), listener);
+        }
+    }
+
+    /**
+     * As {@link #train(CsvTable, CsvTable, TabularTraining.Settings, Mode, EpochListener)} on Spark, in a context the
+     * caller owns (and stops).
+     */
+    public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
+                                               TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
+        checkFrequency(averagingFrequency);
+        return trainOnSpark(spark, prepare(table, validation, settings, "--spark"), settings, averagingFrequency, listener);
+    }
+
+    /** What the driver prepares before training, as {@link TabularTraining} does. */
+    private record Prepared(LossWeighting weighting, CsvTable train, TabularPreprocessor preprocessor,
+                            TabularPreprocessor.Encoded trainEncoding, CsvTable validation, MultiDataSet validData, MultiTaskModel model) {
+    }
+
+    /** Method check (before anything else), split, preprocessing fitted on the training rows, the graph. */
+    private static Prepared prepare(CsvTable table, CsvTable validation, TabularTraining.Settings settings, String flag) {
+        LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), flag);
+        for (TaskSpec spec : settings.tasks()) {
+            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
+        }
+        CsvTable[] split = TabularTraining.split(table, validation, settings);
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
+        // Encoded on the driver too, for the summary of what was imputed or masked (the command line prints it).
+        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0], true);
+        MultiDataSet validData = preprocessor.encode(split[1], true).data();
+        MultiTaskModel model = TabularTraining.build(preprocessor, settings);
+        model.attach(TabularTraining.PREPROCESSING, preprocessor.toJson());
+        return new Prepared(weighting, split[0], preprocessor, trainEncoding, split[1], validData, model);
+    }
+
+    private static TabularTraining.Result trainOnSpark(JavaSparkContext spark, Prepared prepared, TabularTraining.Settings settings,
+                                                       int averagingFrequency, EpochListener listener) {
+        TabularPreprocessor preprocessor = prepared.preprocessor();
+        MultiTaskModel model = prepared.model();
+        int partitions = spark.defaultParallelism();
+        JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> train = SparkTabularData.encode(
+                SparkTabularData.parallelize(spark, prepared.train(), partitions), preprocessor, settings.batch()).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> valid = SparkTabularData.encode(
+                SparkTabularData.parallelize(spark, prepared.validation(), partitions), preprocessor, Math.max(settings.batch(), 256))
+                .persist(StorageLevel.MEMORY_ONLY());
+        try {
+            SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
+            long start = System.nanoTime();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, TaskMetrics> metrics = SparkBackend.figures(spark, model, valid, true).metrics(model.tasks(), preprocessor::toLabelUnits);
+            return new TabularTraining.Result(model, preprocessor, history, withLoss(metrics, history), seconds, prepared.validData(),
+                    prepared.trainEncoding());
+        } finally {
+            train.unpersist();
+            valid.unpersist();
+        }
+    }
+
+    /** A Spark configuration for {@code master}; local masters bind to localhost and run without the web UI. */
+    public static SparkConf conf(String master) {
+        SparkConf conf = new SparkConf().setAppName("mtl train").setMaster(master);
+        conf.setIfMissing("spark.ui.enabled", "false");
+        if (master.startsWith("local")) {
+            conf.setIfMissing("spark.driver.host", "localhost");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        return conf;
+    }
+
+    private static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,
+                                            TabularTraining.Settings settings, EpochListener listener) {
+        EpochwiseTrainer.Builder trainer = EpochwiseTrainer.builder(model, backend).epochs(settings.epochs()).weighting(weighting);
+        if (settings.patience() != null) {
+            trainer.earlyStopping(settings.patience());
+        }
+        if (listener != null) {
+            trainer.listener(listener);
+        }
+        return trainer.build();
+    }
+
+    private static Map<String, TaskMetrics> withLoss(Map<String, TaskMetrics> metrics, TrainingHistory history) {
+        Map<String, TaskMetrics> withLoss = new LinkedHashMap<>();
+        metrics.forEach((task, m) -> {
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("loss", history.bestEpoch().task(task).validLoss());
+            values.putAll(m.metrics());
+            withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
+        });
+        return withLoss;
+    }
+}

@@ -1,0 +1,151 @@
+package io.github.mtldl4j.spark;
+
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.scaleout.DataParallelBackend;
+import io.github.mtldl4j.scaleout.TaskFigures;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Epochs on Spark with dl4j-spark's {@link SparkComputationGraph} and {@link ParameterAveragingTrainingMaster}
+ * (parameter averaging, the iterative parameter mixing of McDonald, Hall &amp; Mann, NAACL 2010): every executor fits its partitions' minibatches on a replica, parameters and
+ * Adam state are averaged every {@code averagingFrequency} minibatches per worker. The training master ships the
+ * driver's configuration with every averaging round, so task weights changed on the driver between epochs reach the
+ * workers. Per-task losses and predictions for metrics are computed on the executors ({@link TaskFigures}).
+ *
+ * <p>Cache the RDDs ({@code persist}) before training: each epoch reads the training data twice (fit, losses).
+ */
+public final class SparkBackend implements DataParallelBackend {
+    private final JavaSparkContext spark;
+    private final JavaRDD<MultiDataSet> train;
+    private final JavaRDD<MultiDataSet> validation;
+    private final TrainingMaster<?, ?> master;
+    private SparkComputationGraph sparkGraph;
+
+    /**
+     * @param spark the Spark context
+     * @param train training minibatches (label masks for missing labels), each of {@code rowsPerElement} rows (the last
+     *     of a partition may be smaller)
+     * @param validation validation minibatches, or null
+     * @param rowsPerElement rows in each element of {@code train}
+     * @param batchPerWorker minibatch rows of each worker's fit step
+     * @param averagingFrequency minibatches each worker fits between parameter averagings (>= 1)
+     */
+    public SparkBackend(JavaSparkContext spark, JavaRDD<MultiDataSet> train, JavaRDD<MultiDataSet> validation, int rowsPerElement,
+                        int batchPerWorker, int averagingFrequency) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.train = Objects.requireNonNull(train, "train");
+        this.validation = validation;
+        if (rowsPerElement < 1 || batchPerWorker < 1 || averagingFrequency < 1) {
+            throw new IllegalArgumentException("rows per element, batch per worker and averaging frequency must be >= 1, received "
+                    + rowsPerElement + ", " + batchPerWorker + " and " + averagingFrequency + ".");
+        }
+        // Direct: the (persisted) RDD is split in memory for each averaging round; DL4J's default Export approach
+        // first writes it to a directory every node can read, which a local run does not need.
+        this.master = new ParameterAveragingTrainingMaster.Builder(rowsPerElement)
+                .batchSizePerWorker(batchPerWorker)
+                .averagingFrequency(averagingFrequency)
+                .workerPrefetchNumBatches(0)
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .storageLevel(StorageLevel.MEMORY_ONLY())
+                .build();
+    }
+
+    /**
+     * With a training master of the caller's (e.g. parameter averaging with the Export approach for RDDs larger than the
+     * cluster's memory; dl4j-spark's gradient-sharing {@code SharedTrainingMaster} was not tried with this library). The
+     * master must ship the driver's configuration to the workers for every fit, as the parameter-averaging one does,
+     * or task weights changed between epochs do not reach them.
+     */
+    public SparkBackend(JavaSparkContext spark, JavaRDD<MultiDataSet> train, JavaRDD<MultiDataSet> validation,
+                        TrainingMaster<?, ?> master) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.train = Objects.requireNonNull(train, "train");
+        this.validation = validation;
+        this.master = Objects.requireNonNull(master, "master");
+    }
+
+    @Override
+    public void fitEpoch(MultiTaskModel model, int epoch) {
+        if (sparkGraph == null) {
+            sparkGraph = new SparkComputationGraph(spark, model.graph(), master);
+        }
+        sparkGraph.fitMultiDataSet(train);
+    }
+
+    @Override
+    public TaskFigures trainingFigures(MultiTaskModel model) {
+        return figures(spark, model, train, false);
+    }
+
+    @Override
+    public TaskFigures validationFigures(MultiTaskModel model) {
+        return validation == null ? null : figures(spark, model, validation, true);
+    }
+
+    @Override
+    public String describe() {
+        return "Spark " + spark.master();
+    }
+
+    /**
+     * The model's per-task figures on {@code data}, computed on the executors (each partition loads the model once from a
+     * broadcast copy) and merged on the driver.
+     *
+     * @param keepPredictions whether to bring back labels and predictions for metrics (rows x task width numbers)
+     */
+    public static TaskFigures figures(JavaSparkContext spark, MultiTaskModel model, JavaRDD<MultiDataSet> data, boolean keepPredictions) {
+        Broadcast<byte[]> modelBytes = spark.broadcast(bytesOf(model));
+        try {
+            int tasks = model.tasks().size();
+            return data.mapPartitions(batches -> List.of(TaskFigures.of(modelOf(modelBytes.value()), batches, keepPredictions)).iterator())
+                    .fold(TaskFigures.empty(tasks), TaskFigures::merge);
+        } finally {
+            modelBytes.destroy();
+        }
+    }
+
+    /** The model as the bytes of its model.zip. */
+    static byte[] bytesOf(MultiTaskModel model) {
+        try {
+            Path file = Files.createTempFile("mtl-spark-model", ".zip");
+            try {
+                model.save(file);
+                return Files.readAllBytes(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not serialize the model for the executors", e);
+        }
+    }
+
+    /** A model from the bytes of its model.zip. */
+    static MultiTaskModel modelOf(byte[] bytes) {
+        try {
+            Path file = Files.createTempFile("mtl-spark-model", ".zip");
+            try {
+                Files.write(file, bytes);
+                return MultiTaskModel.load(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not load the broadcast model on an executor", e);
+        }
+    }
+}

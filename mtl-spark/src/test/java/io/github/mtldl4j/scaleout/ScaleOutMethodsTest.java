@@ -1,0 +1,65 @@
+package io.github.mtldl4j.scaleout;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mtldl4j.data.TabularPreprocessor;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.spark.DistributedTabularTraining;
+import io.github.mtldl4j.spark.Penguins;
+import io.github.mtldl4j.weighting.DynamicWeightAverage;
+import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.GradNorm;
+import io.github.mtldl4j.weighting.UncertaintyWeighting;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ScaleOutMethodsTest {
+
+    @Test
+    void perStepGradientMethodsAreRefusedNamingTheAlternatives() {
+        for (String method : List.of("pcgrad", "mgda", "cagrad", "imtl", "upgrad", "sum", "gradnorm")) {
+            for (String mode : List.of("--spark", "--workers")) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> ScaleOutMethods.weighting(method, Map.of(), mode), method);
+                assertTrue(e.getMessage().startsWith("--weighting " + method + " needs every task's gradient at every step"), e.getMessage());
+                assertTrue(e.getMessage().contains("use --weighting fixed or dwa with " + mode), e.getMessage());
+                assertTrue(e.getMessage().contains("on one machine without " + mode), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void perStepLossWeightingsAreRefused() {
+        for (String method : List.of("uncertainty", "rlw")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), "--spark"));
+            assertTrue(e.getMessage().contains("updates its weights after every step") && e.getMessage().contains("fixed or dwa"), e.getMessage());
+        }
+    }
+
+    @Test
+    void fixedAndDwaAreAccepted() {
+        assertInstanceOf(FixedWeighting.class, ScaleOutMethods.weighting("fixed", Map.of("mass", 2.0), "--spark"));
+        assertInstanceOf(DynamicWeightAverage.class, ScaleOutMethods.weighting("dwa", Map.of(), "--workers"));
+    }
+
+    @Test
+    void trainerAndPipelineRefuseBeforeTraining() {
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(Penguins.table(), Penguins.tasks(), null, Set.of());
+        MultiTaskModel model = TabularTraining.build(preprocessor, Penguins.settings("fixed", Map.of(), 1));
+        ParallelWrapperBackend backend = new ParallelWrapperBackend(preprocessor.encode(Penguins.table(), true).data(), null, 2, 32, 1, 1);
+        for (var weighting : List.of(new UncertaintyWeighting(), new GradNorm())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> EpochwiseTrainer.builder(model, backend).weighting(weighting));
+            assertTrue(e.getMessage().contains("cannot run data-parallel"), e.getMessage());
+        }
+        // Refused before a Spark context is started.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistributedTabularTraining.train(Penguins.table(),
+                null, Penguins.settings("pcgrad", Map.of(), 1), new DistributedTabularTraining.OnSpark("local[2]", 5), null));
+        assertTrue(e.getMessage().contains("--spark"), e.getMessage());
+    }
+}

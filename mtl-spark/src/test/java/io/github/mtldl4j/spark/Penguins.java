@@ -1,0 +1,44 @@
+package io.github.mtldl4j.spark;
+
+import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.pipeline.TabularTraining;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The bundled penguins and the settings the scale-out tests share. */
+public final class Penguins {
+    private Penguins() {
+    }
+
+    /** The penguins CSV text. */
+    public static String text() {
+        try (InputStream in = Penguins.class.getResourceAsStream("/data/penguins.csv")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The penguins table. */
+    public static CsvTable table() {
+        return CsvTable.parse(text(), "penguins.csv");
+    }
+
+    /** Species (multi-class), sex (binary, some missing), body mass (regression); hard sharing 32,32. */
+    public static List<TaskSpec> tasks() {
+        return List.of(TaskSpec.parse("species:multiclass:species"), TaskSpec.parse("sex:binary:sex"),
+                TaskSpec.parse("mass:regression:body_mass_g"));
+    }
+
+    /** Settings with {@code method}, {@code weights} and {@code epochs}; batch 32, Adam 0.01, 20 % validation, seed 7. */
+    public static TabularTraining.Settings settings(String method, Map<String, Double> weights, int epochs) {
+        return new TabularTraining.Settings(tasks(), null, Set.of(), "hard", Map.of(), 4, 1, List.of(32, 32), List.of(), method, weights,
+                epochs, 32, 0.01, 0.2, 7, null);
+    }
+}
