@@ -68,6 +68,7 @@ public final class MultiTaskTrainer {
     private final long seed;
     private final boolean metrics;
     private final boolean gateUtilization;
+    private final int affinityEvery;
 
     private MultiTaskTrainer(Builder b) {
         this.model = b.model;
@@ -82,6 +83,7 @@ public final class MultiTaskTrainer {
         this.seed = b.seed;
         this.metrics = b.metrics;
         this.gateUtilization = b.gateUtilization;
+        this.affinityEvery = b.affinityEvery;
     }
 
     /** A trainer for {@code model}. */
@@ -103,6 +105,7 @@ public final class MultiTaskTrainer {
         private long seed = 42;
         private boolean metrics = true;
         private boolean gateUtilization;
+        private int affinityEvery;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -187,6 +190,21 @@ public final class MultiTaskTrainer {
             return this;
         }
 
+        /**
+         * Measures task affinity ({@link io.github.mtldl4j.affinity.TaskAffinity}: gradient cosine and the lookahead
+         * affinity of Fifty et al. 2021) on the training batch of every {@code steps}-th step (steps 1, 1 + steps, ...),
+         * into each epoch's report and {@link TrainingHistory#affinity()}; 0 (default) measures nothing. A measurement
+         * costs about 2K + 2 passes of the batch for K tasks and leaves parameters and optimizer state unchanged; its
+         * time is reported as overhead. Needs shared parameters (not independent towers).
+         */
+        public Builder affinityEvery(int steps) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("affinity interval must be >= 0 steps (0 = off), received " + steps + ".");
+            }
+            this.affinityEvery = steps;
+            return this;
+        }
+
         /** The trainer. */
         public MultiTaskTrainer build() {
             return new MultiTaskTrainer(this);
@@ -226,6 +244,7 @@ public final class MultiTaskTrainer {
         if (gateUtilization) {
             GateUtilization.gatesOf(model);
         }
+        AffinityProbe probe = affinityEvery > 0 ? new AffinityProbe(model, affinityEvery) : null;
         TrainingHistory history = new TrainingHistory(metrics
                 ? task -> TaskEvaluator.mainMetric(model.task(task).type()) : task -> null);
         ScoreImprovementEpochTerminationCondition stopper = patience == null ? null
@@ -240,10 +259,13 @@ public final class MultiTaskTrainer {
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long start = System.nanoTime();
                 EpochAccumulator accumulator = new EpochAccumulator(tasks);
+                if (probe != null) {
+                    probe.startEpoch();
+                }
                 train.reset();
                 while (train.hasNext()) {
                     MultiDataSet batch = train.next();
-                    step(batch, engine, random, accumulator, epoch);
+                    step(batch, engine, probe, random, accumulator, epoch);
                 }
                 Map<String, Double> trainLosses = accumulator.meanLosses();
                 weighting.afterEpoch(epoch, trainLosses);
@@ -270,7 +292,8 @@ public final class MultiTaskTrainer {
                     }
                 }
                 GateUtilization gates = gateUtilization ? GateUtilization.of(model, valid != null ? valid : train) : null;
-                EpochReport report = new EpochReport(epoch, stats, value, seconds, best, gates);
+                EpochReport report = new EpochReport(epoch, stats, value, seconds, best, gates,
+                        probe == null ? null : probe.endEpoch());
                 reports.set(reports.size() - 1, report);
                 history.add(report);
                 for (EpochListener listener : listeners) {
@@ -298,7 +321,8 @@ public final class MultiTaskTrainer {
         return history;
     }
 
-    private void step(MultiDataSet batch, TaskGradientEngine engine, Random random, EpochAccumulator accumulator, int epoch) {
+    private void step(MultiDataSet batch, TaskGradientEngine engine, AffinityProbe probe, Random random, EpochAccumulator accumulator,
+                      int epoch) {
         List<String> tasks = model.taskNames();
         int k = tasks.size();
         LabelCoverage coverage = LabelCoverage.of(batch);
@@ -309,6 +333,9 @@ public final class MultiTaskTrainer {
         }
         if (!anyLabel) {
             return;
+        }
+        if (probe != null) {
+            probe.maybeMeasure(batch, coverage);
         }
         Map<String, Double> losses = new LinkedHashMap<>();
         Map<String, Double> norms = null;
