@@ -71,7 +71,7 @@ public record TaskAffinity(List<String> tasks, double[][] gradientCosine, double
             out.append(String.format(java.util.Locale.ROOT, "%-" + width + "s", tasks.get(i)));
             for (int j = 0; j < tasks.size(); j++) {
                 out.append(String.format(java.util.Locale.ROOT, "%" + width + "s",
-                        Double.isNaN(m[i][j]) ? "-" : String.format(java.util.Locale.ROOT, "%+.4f", m[i][j])));
+                        Double.isNaN(m[i][j]) ? "-" : String.format(java.util.Locale.ROOT, "%+.3e", m[i][j])));
             }
             out.append('\n');
         }
