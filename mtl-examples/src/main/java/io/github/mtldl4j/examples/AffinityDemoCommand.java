@@ -51,6 +51,9 @@ public final class AffinityDemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", description = "Epochs per synthetic run (default ${DEFAULT-VALUE}).")
     int epochs;
 
+    @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate of the synthetic runs (default ${DEFAULT-VALUE}).")
+    double lr;
+
     @Option(names = "--penguin-epochs", defaultValue = "10", description = "Epochs of the penguin run (default ${DEFAULT-VALUE}).")
     int penguinEpochs;
 
@@ -70,8 +73,8 @@ public final class AffinityDemoCommand implements Callable<Integer> {
     }
 
     private void synthetic(PrintWriter out) {
-        out.printf(Locale.ROOT, "(1) MMoE synthetic data (d=100, c=0.3, m=5, noise sd 0.1), hard sharing 100-64-ReLU, heads 8, Adam(0.002), "
-                + "%d rows, batch 128, %d epochs, measured every %d steps; mean ± sd over %d seeds%n", rows, epochs, every, seeds);
+        out.printf(Locale.ROOT, "(1) MMoE synthetic data (d=100, c=0.3, m=5, noise sd 0.1), hard sharing 100-64-ReLU, heads 8, Adam(%s), "
+                + "%d rows, batch 128, %d epochs, measured every %d steps; mean ± sd over %d seeds%n", lr, rows, epochs, every, seeds);
         out.printf(Locale.ROOT, "%-5s %20s %22s %22s%n", "p", "gradient cosine", "lookahead Z(y1->y2)", "lookahead Z(y2->y1)");
         for (double p : correlations) {
             List<double[]> values = new ArrayList<>();
@@ -79,7 +82,7 @@ public final class AffinityDemoCommand implements Callable<Integer> {
                 long runSeed = seed + s;
                 MmoeSyntheticData data = MmoeSyntheticData.paper(p, runSeed);
                 MultiTaskModel model = MultiTaskGraphBuilder.forInputs(data.inputs()).activation(Activation.RELU).sharedLayers(64)
-                        .updater(new Adam(0.002)).seed(runSeed)
+                        .updater(new Adam(lr)).seed(runSeed)
                         .task(Task.regression("y1").withHead(8)).task(Task.regression("y2").withHead(8)).build();
                 TaskAffinity affinity = MultiTaskTrainer.builder(model).epochs(epochs).seed(runSeed).metrics(false).affinityEvery(every)
                         .build().fit(new InMemoryMultiDataSetIterator(data.sample(rows, runSeed * 1000 + 1), 128, runSeed)).affinity();
