@@ -10,7 +10,7 @@ import java.util.Locale;
  * are grey with a dash. Self-contained (no scripts, no fonts loaded).
  */
 public final class Heatmap {
-    private static final int CELL = 58;
+    private static final int CELL = 64;
     private static final int CHAR_WIDTH = 7;
 
     private Heatmap() {
@@ -58,10 +58,18 @@ public final class Heatmap {
                 boolean dark = Double.isFinite(v) && scale > 0 && Math.abs(v) / scale > 0.55;
                 svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#fff\"/>"
                         + "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" style=\"fill:%s\">%s</text>\n", x, y, CELL, CELL, fill,
-                        x + CELL / 2, y + CELL / 2 + 4, dark ? "#fff" : "#222", Html.escape(Html.number(v))));
+                        x + CELL / 2, y + CELL / 2 + 4, dark ? "#fff" : "#222", Html.escape(compact(v))));
             }
         }
         return svg.append("</svg>").toString();
+    }
+
+    /** Two significant digits, short enough for a cell: 0.11, -0.0085, 2.5e-05; a dash for NaN. */
+    static String compact(double v) {
+        if (Double.isNaN(v)) {
+            return "\u2013";
+        }
+        return v == 0 ? "0" : String.format(Locale.ROOT, "%.2g", v).replace("e-0", "e-");
     }
 
     /** White at 0 to #2166ac (positive) or #b2182b (negative) at |v| = scale; grey for NaN. */

@@ -48,7 +48,7 @@ public final class AffinityDemoCommand implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "2000", description = "Synthetic training rows (default ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs per synthetic run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs per synthetic run (default ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate of the synthetic runs (default ${DEFAULT-VALUE}).")
@@ -57,7 +57,7 @@ public final class AffinityDemoCommand implements Callable<Integer> {
     @Option(names = "--penguin-epochs", defaultValue = "10", description = "Epochs of the penguin run (default ${DEFAULT-VALUE}).")
     int penguinEpochs;
 
-    @Option(names = "--every", defaultValue = "2", description = "Measure on every N-th step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--every", defaultValue = "4", description = "Measure on every N-th step (default ${DEFAULT-VALUE}).")
     int every;
 
     @Option(names = "--seed", defaultValue = "42", description = "First seed (default ${DEFAULT-VALUE}).")
