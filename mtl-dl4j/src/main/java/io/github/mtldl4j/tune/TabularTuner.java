@@ -181,6 +181,8 @@ public final class TabularTuner {
      * @param best the winner's trained model and outputs
      * @param bestEntry the winner's row
      * @param defaultEntry the default configuration's row at its highest rung
+     * @param defaultAtWinnerEpochs the default configuration trained for the winner's epochs (its own row if it reached
+     *     them; else one extra training after the race, outside the leaderboard), for a like-for-like comparison
      * @param baseline the single-task baselines' validation metrics
      * @param baselineSeconds their training time
      * @param planned trainings the schedule planned
@@ -188,7 +190,7 @@ public final class TabularTuner {
      * @param budgetExhausted whether the budget ended the race early
      */
     public record Outcome(List<Entry> leaderboard, TabularTraining.Result best, Entry bestEntry, Entry defaultEntry,
-                          Map<String, Map<String, Double>> baseline, double baselineSeconds, int planned, int trained,
+                          Entry defaultAtWinnerEpochs, Map<String, Map<String, Double>> baseline, double baselineSeconds, int planned, int trained,
                           boolean budgetExhausted) {
 
         /** The leaderboard as CSV: rank, id, configuration, rung, epochs, delta_m, seconds, then every task metric. */
@@ -284,7 +286,15 @@ public final class TabularTuner {
             // the model kept is not the winner's (e.g. a tie resolved differently): retrain the winner once
             bestResult[0] = TabularTraining.train(table, settings(problem, winner.candidate(), winner.epochs()), null);
         }
-        return new Outcome(board, bestResult[0], winner, defaultEntry, baselineMetrics, baselineSeconds, race.planned(),
+        Entry defaultAtWinner = defaultEntry;
+        if (defaultEntry == null || defaultEntry.epochs() != winner.epochs()) {
+            long t0 = System.nanoTime();
+            Map<String, Map<String, Double>> metrics = metricMaps(TabularTraining.train(table,
+                    settings(problem, DEFAULT, winner.epochs()), null).metrics());
+            defaultAtWinner = new Entry(DEFAULT, -1, winner.epochs(), deltaM(metrics, baselineMetrics, compared),
+                    (System.nanoTime() - t0) / 1e9, metrics);
+        }
+        return new Outcome(board, bestResult[0], winner, defaultEntry, defaultAtWinner, baselineMetrics, baselineSeconds, race.planned(),
                 race.trials().size(), race.budgetExhausted());
     }
 

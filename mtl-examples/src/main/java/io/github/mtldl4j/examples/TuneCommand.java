@@ -141,10 +141,11 @@ public final class TuneCommand implements Callable<Integer> {
                     e.epochs(), percent(e.deltaM()), e.seconds());
         }
         TabularTuner.Entry best = outcome.bestEntry();
-        TabularTuner.Entry base = outcome.defaultEntry();
-        stdout.printf(Locale.ROOT, "%nwinner #%d %s (%d epochs): delta-m %s; default %s (%d epochs): delta-m %s%n", best.candidate().id(),
-                best.candidate().describe(), best.epochs(), percent(best.deltaM()), TabularTuner.DEFAULT.describe(),
-                base == null ? 0 : base.epochs(), base == null ? "-" : percent(base.deltaM()));
+        TabularTuner.Entry base = outcome.defaultAtWinnerEpochs();
+        stdout.printf(Locale.ROOT, "%nwinner #%d %s (%d epochs): delta-m %s; default %s at the same epochs: delta-m %s%n",
+                best.candidate().id(), best.candidate().describe(), best.epochs(), percent(best.deltaM()), TabularTuner.DEFAULT.describe(),
+                percent(base.deltaM()));
+        stdout.println(sideBySide(best, base));
         stdout.printf(Locale.ROOT, "%d of %d planned trainings%s; %.1f s of baselines%n", outcome.trained(), outcome.planned(),
                 outcome.budgetExhausted() ? " (budget spent)" : "", outcome.baselineSeconds());
         OutputDirectory.create(out);
@@ -152,6 +153,15 @@ public final class TuneCommand implements Callable<Integer> {
         TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), out, data.toString());
         stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the winner's model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
+    }
+
+    /** Per task the winner's and the default's validation metrics. */
+    private static String sideBySide(TabularTuner.Entry best, TabularTuner.Entry base) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-24s %12s %12s", "task / metric", "winner", "default"));
+        best.metrics().forEach((task, metrics) -> metrics.forEach((metric, value) -> out.append(String.format(Locale.ROOT,
+                "%n%-24s %12.4f %12.4f", task + " " + metric, value,
+                base.metrics().getOrDefault(task, java.util.Map.of()).getOrDefault(metric, Double.NaN)))));
+        return out.toString();
     }
 
     private static List<List<Integer>> parseWidths(List<String> trunks) {
