@@ -8,8 +8,8 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code affinity.json} of DESIGN.md: {@code {"tasks": [...], "gradient_cosine": [[...]], "lookahead": [[...]],
- * "groups": [[...], ...]}}, row i, column j = effect of task i on task j, then {@code measurements} and
- * {@code overhead_seconds}. Undefined values (NaN) are written as {@code null}.
+ * "groups": [[...], ...]}}, row i, column j = effect of task i on task j; exactly these keys (the measuring overhead
+ * is printed and in the report). Undefined values (NaN) are written as {@code null}.
  */
 public final class AffinityJson {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,8 +33,6 @@ public final class AffinityJson {
             ArrayNode g = groupArray.addArray();
             group.forEach(g::add);
         }
-        root.put("measurements", affinity.measurements());
-        root.put("overhead_seconds", affinity.overheadSeconds());
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
         } catch (IOException e) {

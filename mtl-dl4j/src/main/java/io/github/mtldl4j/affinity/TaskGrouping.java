@@ -11,8 +11,8 @@ import java.util.Locale;
  * "Efficiently Identifying Task Groupings for Multi-Task Learning", NeurIPS 2021.
  *
  * <p><b>Score.</b> A task j in group G receives the mean of the affinities onto it from the other members,
- * {@code (1/(|G|-1)) sum_{i in G, i != j} Z[i][j]} (as in TAG, the mean over group mates, so a group is not rewarded
- * merely for being large); a partition scores the sum over tasks. A task alone receives 0: the affinities are relative
+ * {@code (1/(|G|-1)) sum_{i in G, i != j} Z[i][j]} (TAG combines the pairwise affinities onto a task within a group;
+ * we take their mean, so a group is not rewarded merely for being large); a partition scores the sum over tasks. A task alone receives 0: the affinities are relative
  * loss changes, and training alone changes nothing by definition. So a task whose group mates would on average raise
  * its loss (negative affinity) scores better alone. Undefined (NaN) affinities count as 0.
  *

@@ -124,6 +124,26 @@ public final class AffinityCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "(row i, column j: effect of task i on task j; mean of %d measured steps; measuring took %.1f s, "
                 + "%.0f %% of %.1f s of training)%n%n", affinity.measurements(), affinity.overheadSeconds(),
                 100 * affinity.overheadSeconds() / trainingSeconds, trainingSeconds);
+        stdout.println("per task, mean over the other tasks: lookahead affinity given (row) and received (column), gradient cosine");
+        double[][] z = affinity.lookahead();
+        double[][] cosine = affinity.gradientCosine();
+        int k = z.length;
+        for (int t = 0; t < k; t++) {
+            double given = 0;
+            double received = 0;
+            double cos = 0;
+            for (int o = 0; o < k; o++) {
+                if (o != t) {
+                    given += z[t][o];
+                    received += z[o][t];
+                    cos += cosine[t][o];
+                }
+            }
+            int others = Math.max(1, k - 1);
+            stdout.printf(Locale.ROOT, "  %-12s given %+.3e  received %+.3e  cosine %+.4f%n", affinity.tasks().get(t), given / others,
+                    received / others, cos / others);
+        }
+        stdout.println();
         TaskGrouping grouping = new TaskGrouping(affinity.tasks(), affinity.lookahead());
         stdout.println("best partition by number of groups (score: sum over tasks of the mean lookahead affinity received from "
                 + "group mates; a task alone receives 0; " + (grouping.taskCount() <= TaskGrouping.EXHAUSTIVE_LIMIT ? "exhaustive" : "greedy")

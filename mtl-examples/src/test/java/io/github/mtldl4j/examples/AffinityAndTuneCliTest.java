@@ -49,6 +49,9 @@ class AffinityAndTuneCliTest {
         assertEquals(3, json.get("lookahead").get(2).size());
         assertEquals(1.0, json.get("gradient_cosine").get(1).get(1).asDouble(), 1e-6);
         assertEquals(2, json.get("groups").size(), "--groups 2");
+        List<String> keys = new java.util.ArrayList<>();
+        json.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("tasks", "gradient_cosine", "lookahead", "groups"), keys, "DESIGN.md's schema exactly");
         assertTrue(run.out().contains("B=3"), run.out());
         assertTrue(run.out().contains("groups for --groups 2"), run.out());
         assertTrue(Files.readString(out.resolve("report.html")).contains("Lookahead affinity"));
