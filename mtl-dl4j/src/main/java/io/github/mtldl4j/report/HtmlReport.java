@@ -320,7 +320,7 @@ public final class HtmlReport {
                 + "/ L<sub>j</sub> before, same batch (Fifty et al., NeurIPS 2021); positive = task i helps task j. Blue positive, "
                 + "red negative. Measuring took ").append(String.format(Locale.ROOT, "%.1f s", affinity.overheadSeconds()));
         if (training > 0) {
-            out.append(String.format(Locale.ROOT, " (%.0f %% of training time)", 100 * affinity.overheadSeconds() / training));
+            out.append(String.format(Locale.ROOT, " (%.0f %% of the training time, measuring included)", 100 * affinity.overheadSeconds() / training));
         }
         out.append(".</p>\n<div class=\"charts\">\n<figure class=\"card\"><figcaption>Gradient cosine</figcaption>\n")
                 .append(Heatmap.render("Gradient cosine between tasks", affinity.tasks(), affinity.gradientCosine()))

@@ -50,7 +50,7 @@ class HeatmapTest {
         String with = HtmlReport.render(RunSummary.builder("x", history(affinity)).build());
         assertTrue(with.contains("id=\"affinity\""));
         assertTrue(with.contains("10 measured steps"));
-        assertTrue(with.contains("(25 % of training time)"), "0.5 s of 2.0 s");
+        assertTrue(with.contains("(25 % of the training time, measuring included)"), "0.5 s of 2.0 s");
         String without = HtmlReport.render(RunSummary.builder("x", history(null)).build());
         assertFalse(without.contains("id=\"affinity\""));
     }

@@ -122,7 +122,7 @@ public final class AffinityCommand implements Callable<Integer> {
         stdout.println();
         stdout.print(affinity.toText());
         stdout.printf(Locale.ROOT, "(row i, column j: effect of task i on task j; mean of %d measured steps; measuring took %.1f s, "
-                + "%.0f %% of %.1f s of training)%n%n", affinity.measurements(), affinity.overheadSeconds(),
+                + "%.0f %% of the %.1f s training run it is part of)%n%n", affinity.measurements(), affinity.overheadSeconds(),
                 100 * affinity.overheadSeconds() / trainingSeconds, trainingSeconds);
         stdout.println("per task, mean over the other tasks: lookahead affinity given (row) and received (column), gradient cosine");
         double[][] z = affinity.lookahead();

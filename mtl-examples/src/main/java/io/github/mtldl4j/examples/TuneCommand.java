@@ -102,7 +102,7 @@ public final class TuneCommand implements Callable<Integer> {
         SuccessiveHalving.Schedule schedule = new SuccessiveHalving.Schedule(minEpochs, maxEpochs, eta);
         List<TabularTuner.Candidate> sampled = TabularTuner.sample(space, candidates, seed);
         TabularTuner.Problem problem = new TabularTuner.Problem(specs, features, Set.copyOf(categorical), batch, valid, seed);
-        TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs);
+        TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs); // refuses bad --batch/--valid before any data is read
         OutputDirectory.check(out);
         CsvTable table = CsvTable.read(data);
         MtlCommand.announceBackend(spec.commandLine().getErr());
@@ -125,7 +125,7 @@ public final class TuneCommand implements Callable<Integer> {
                 stdout.flush();
                 if (bar != null) {
                     bar.step();
-                    bar.setExtraMessage(" best so far at rung " + entry.rung());
+                    bar.setExtraMessage(String.format(Locale.ROOT, " rung %d, last delta-m %s", entry.rung(), percent(entry.deltaM())));
                 }
             });
         } finally {
