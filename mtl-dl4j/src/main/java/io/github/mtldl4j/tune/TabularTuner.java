@@ -181,8 +181,9 @@ public final class TabularTuner {
      * @param best the winner's trained model and outputs
      * @param bestEntry the winner's row
      * @param defaultEntry the default configuration's row at its highest rung
-     * @param defaultAtWinnerEpochs the default configuration trained for the winner's epochs (its own row if it reached
-     *     them; else one extra training after the race, outside the leaderboard), for a like-for-like comparison
+     * @param defaultAtWinnerEpochs the default configuration trained for the winner's epochs, for a like-for-like
+     *     comparison: its own row if it reached them, else one extra training after the race (outside the leaderboard)
+     *     if budget is left, else its row at its highest rung (check {@link Entry#epochs()})
      * @param baseline the single-task baselines' validation metrics
      * @param baselineSeconds their training time
      * @param planned trainings the schedule planned
@@ -287,7 +288,8 @@ public final class TabularTuner {
             bestResult[0] = TabularTraining.train(table, settings(problem, winner.candidate(), winner.epochs()), null);
         }
         Entry defaultAtWinner = defaultEntry;
-        if (defaultEntry == null || defaultEntry.epochs() != winner.epochs()) {
+        boolean budgetLeft = (System.nanoTime() - start) / 1e9 < budgetSeconds;
+        if (defaultEntry == null || defaultEntry.epochs() != winner.epochs() && budgetLeft) {
             long t0 = System.nanoTime();
             Map<String, Map<String, Double>> metrics = metricMaps(TabularTraining.train(table,
                     settings(problem, DEFAULT, winner.epochs()), null).metrics());

@@ -142,9 +142,9 @@ public final class TuneCommand implements Callable<Integer> {
         }
         TabularTuner.Entry best = outcome.bestEntry();
         TabularTuner.Entry base = outcome.defaultAtWinnerEpochs();
-        stdout.printf(Locale.ROOT, "%nwinner #%d %s (%d epochs): delta-m %s; default %s at the same epochs: delta-m %s%n",
+        stdout.printf(Locale.ROOT, "%nwinner #%d %s (%d epochs): delta-m %s; default %s (%d epochs%s): delta-m %s%n",
                 best.candidate().id(), best.candidate().describe(), best.epochs(), percent(best.deltaM()), TabularTuner.DEFAULT.describe(),
-                percent(base.deltaM()));
+                base.epochs(), base.epochs() == best.epochs() ? "" : ", not retrained: budget spent", percent(base.deltaM()));
         stdout.println(sideBySide(best, base));
         stdout.printf(Locale.ROOT, "%d of %d planned trainings%s; %.1f s of baselines%n", outcome.trained(), outcome.planned(),
                 outcome.budgetExhausted() ? " (budget spent)" : "", outcome.baselineSeconds());
