@@ -94,6 +94,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of split, initialization and shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--affinity-every", paramLabel = "N", description = "Also measure task affinity every N steps (report heatmaps; "
+            + "see mtl affinity). Default: off.")
+    Integer affinityEvery;
+
     @Option(names = "--ui", description = "Also show DL4J's training UI (http://localhost:9000); needs the build with "
             + "MTL_MAVEN_ARGS=-Pui (DL4J's UI is an optional dependency).")
     boolean ui;
@@ -116,7 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
         TabularTraining.Result result = TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
-                ui ? model -> TrainingUi.attach(model, stdout) : null));
+                ui ? model -> TrainingUi.attach(model, stdout) : null, affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)));
         write(result, settings, out, data.toString());
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));

@@ -59,6 +59,17 @@ class AffinityAndTuneCliTest {
     }
 
     @Test
+    void trainCanMeasureAffinityIntoItsReport() throws IOException {
+        Path out = dir.resolve("train");
+        CliRun run = CliRun.of(tasks("train", "--epochs", "1", "--shared", "8", "--affinity-every", "4", "--out", out.toString()));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("id=\"affinity\""));
+        Path off = dir.resolve("off");
+        assertEquals(0, CliRun.of(tasks("train", "--epochs", "1", "--shared", "8", "--out", off.toString())).code());
+        assertFalse(Files.readString(off.resolve("report.html")).contains("id=\"affinity\""));
+    }
+
+    @Test
     void affinityRefusesAnImpossibleGroupCount() {
         Path out = dir.resolve("bad");
         CliRun run = CliRun.of(tasks("affinity", "--groups", "4", "--out", out.toString()));
