@@ -75,7 +75,9 @@ public final class AffinityDemoCommand implements Callable<Integer> {
     private void synthetic(PrintWriter out) {
         out.printf(Locale.ROOT, "(1) MMoE synthetic data (d=100, c=0.3, m=5, noise sd 0.1), hard sharing 100-64-ReLU, heads 8, Adam(%s), "
                 + "%d rows, batch 128, %d epochs, measured every %d steps; mean ± sd over %d seeds%n", lr, rows, epochs, every, seeds);
-        out.printf(Locale.ROOT, "%-5s %20s %22s %22s%n", "p", "gradient cosine", "lookahead Z(y1->y2)", "lookahead Z(y2->y1)");
+        out.println("(a seed draws the task directions u1, u2 once; p only mixes them, so one seed's rows are paired across p)");
+        out.printf(Locale.ROOT, "%-5s %20s %22s %22s   %s%n", "p", "gradient cosine", "lookahead Z(y1->y2)", "lookahead Z(y2->y1)",
+                "gradient cosine per seed");
         for (double p : correlations) {
             List<double[]> values = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
@@ -88,8 +90,10 @@ public final class AffinityDemoCommand implements Callable<Integer> {
                         .build().fit(new InMemoryMultiDataSetIterator(data.sample(rows, runSeed * 1000 + 1), 128, runSeed)).affinity();
                 values.add(new double[] {affinity.gradientCosine("y1", "y2"), affinity.lookahead("y1", "y2"), affinity.lookahead("y2", "y1")});
             }
-            out.printf(Locale.ROOT, "%-5.2f %20s %22s %22s%n", p, meanSd(values, 0, "%+.3f"), meanSd(values, 1, "%+.2e"),
-                    meanSd(values, 2, "%+.2e"));
+            StringBuilder perSeed = new StringBuilder();
+            values.forEach(v -> perSeed.append(String.format(Locale.ROOT, " %+.3f", v[0])));
+            out.printf(Locale.ROOT, "%-5.2f %20s %22s %22s  %s%n", p, meanSd(values, 0, "%+.3f"), meanSd(values, 1, "%+.2e"),
+                    meanSd(values, 2, "%+.2e"), perSeed);
         }
         out.println();
     }
