@@ -145,8 +145,16 @@ public final class TabularTraining {
      * @param epochs told of every epoch, or null
      * @param steps told of every step (and first of the batches per epoch), or null
      * @param beforeTraining called with the built model before the first step (e.g. to add DL4J listeners), or null
+     * @param trainer called with the trainer's builder after the settings are applied (e.g. to measure task affinity),
+     *     or null
      */
-    public record Hooks(EpochListener epochs, ProgressListener steps, java.util.function.Consumer<MultiTaskModel> beforeTraining) {
+    public record Hooks(EpochListener epochs, ProgressListener steps, java.util.function.Consumer<MultiTaskModel> beforeTraining,
+                        java.util.function.Consumer<MultiTaskTrainer.Builder> trainer) {
+        /** Hooks that leave the trainer as the settings make it. */
+        public Hooks(EpochListener epochs, ProgressListener steps, java.util.function.Consumer<MultiTaskModel> beforeTraining) {
+            this(epochs, steps, beforeTraining, null);
+        }
+
         /** No hooks. */
         public static Hooks none() {
             return new Hooks(null, null, null);
@@ -220,6 +228,9 @@ public final class TabularTraining {
         if (stepListener != null) {
             stepListener.batchesPerEpoch((trainData.getFeatures(0).size(0) + settings.batch() - 1) / settings.batch());
             trainer.stepListener(stepListener);
+        }
+        if (hooks.trainer() != null) {
+            hooks.trainer().accept(trainer);
         }
         if (hooks.beforeTraining() != null) {
             hooks.beforeTraining().accept(model);

@@ -76,6 +76,7 @@ public final class HtmlReport {
         metrics(out, summary);
         parameters(out, summary);
         gates(out, summary);
+        affinity(out, summary);
         comparison(out, summary);
         out.append("<footer>Written by mtl-dl4j. Self-contained: no scripts, no external resources.</footer>\n</body>\n</html>\n");
         return out.toString();
@@ -305,6 +306,27 @@ public final class HtmlReport {
             out.append("</tr>\n");
         }
         out.append("</tbody>\n</table>\n</section>\n");
+    }
+
+    private static void affinity(StringBuilder out, RunSummary summary) {
+        io.github.mtldl4j.affinity.TaskAffinity affinity = summary.history().affinity();
+        if (affinity == null) {
+            return;
+        }
+        double training = summary.history().epochs().stream().mapToDouble(EpochReport::seconds).sum();
+        out.append("<section id=\"affinity\">\n<h2>Task affinity</h2>\n<p class=\"note\">Row i, column j: the effect of task i "
+                + "on task j, averaged over ").append(affinity.measurements()).append(" measured steps. Gradient cosine: cosine of the "
+                + "two tasks' gradients on the shared parameters. Lookahead: 1 \u2212 L<sub>j</sub> after a step on task i alone "
+                + "/ L<sub>j</sub> before, same batch (Fifty et al., NeurIPS 2021); positive = task i helps task j. Blue positive, "
+                + "red negative. Measuring took ").append(String.format(Locale.ROOT, "%.1f s", affinity.overheadSeconds()));
+        if (training > 0) {
+            out.append(String.format(Locale.ROOT, " (%.0f %% of the training time, measuring included)", 100 * affinity.overheadSeconds() / training));
+        }
+        out.append(".</p>\n<div class=\"charts\">\n<figure class=\"card\"><figcaption>Gradient cosine</figcaption>\n")
+                .append(Heatmap.render("Gradient cosine between tasks", affinity.tasks(), affinity.gradientCosine()))
+                .append("\n</figure>\n<figure class=\"card\"><figcaption>Lookahead affinity Z<sub>i\u2192j</sub></figcaption>\n")
+                .append(Heatmap.render("Lookahead affinity from row task to column task", affinity.tasks(), affinity.lookahead()))
+                .append("\n</figure>\n</div>\n</section>\n");
     }
 
     private static void comparison(StringBuilder out, RunSummary summary) {

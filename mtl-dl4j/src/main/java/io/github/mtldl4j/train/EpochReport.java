@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.affinity.TaskAffinity;
 import io.github.mtldl4j.eval.GateUtilization;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,18 +17,26 @@ import java.util.Map;
  * @param best whether this epoch's parameters are the best so far by the criterion
  * @param gates per task the mean gate weight of each expert on the validation data (or, without it, the training
  *              data) after this epoch, when the trainer was asked for it ({@code gateUtilization(true)}); else null
+ * @param affinity task affinity averaged over this epoch's measured steps, when the trainer was asked for it
+ *                 ({@code affinityEvery(n)}); else null
  */
 public record EpochReport(int epoch, Map<String, TaskEpochStats> tasks, double criterion, double seconds, boolean best,
-                          GateUtilization gates) {
+                          GateUtilization gates, TaskAffinity affinity) {
 
     /** Copies the map, keeping task order. */
     public EpochReport {
         tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
     }
 
+    /** A report without task affinity. */
+    public EpochReport(int epoch, Map<String, TaskEpochStats> tasks, double criterion, double seconds, boolean best,
+                       GateUtilization gates) {
+        this(epoch, tasks, criterion, seconds, best, gates, null);
+    }
+
     /** A report without gate utilization. */
     public EpochReport(int epoch, Map<String, TaskEpochStats> tasks, double criterion, double seconds, boolean best) {
-        this(epoch, tasks, criterion, seconds, best, null);
+        this(epoch, tasks, criterion, seconds, best, null, null);
     }
 
     /** The figures of one task. */

@@ -79,6 +79,7 @@ public final class MultiTaskTrainer {
     private final int checkpointEvery;
     private final CheckpointDirectory resumeFrom;
     private final Double clipNorm;
+    private final int affinityEvery;
 
     private MultiTaskTrainer(Builder b) {
         this.model = b.model;
@@ -97,6 +98,7 @@ public final class MultiTaskTrainer {
         this.checkpointEvery = b.checkpointEvery;
         this.resumeFrom = b.resumeDir == null ? null : new CheckpointDirectory(b.resumeDir);
         this.clipNorm = b.clipNorm;
+        this.affinityEvery = b.affinityEvery;
     }
 
     /** A trainer for {@code model}. */
@@ -122,6 +124,7 @@ public final class MultiTaskTrainer {
         private int checkpointEvery;
         private java.nio.file.Path resumeDir;
         private Double clipNorm;
+        private int affinityEvery;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -247,6 +250,21 @@ public final class MultiTaskTrainer {
             return this;
         }
 
+        /**
+         * Measures task affinity ({@link io.github.mtldl4j.affinity.TaskAffinity}: gradient cosine and the lookahead
+         * affinity of Fifty et al. 2021) on the training batch of every {@code steps}-th step (steps 1, 1 + steps, ...),
+         * into each epoch's report and {@link TrainingHistory#affinity()}; 0 (default) measures nothing. A measurement
+         * costs about 2K + 2 passes of the batch for K tasks and leaves parameters and optimizer state unchanged; its
+         * time is reported as overhead. Needs shared parameters (not independent towers).
+         */
+        public Builder affinityEvery(int steps) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("affinity interval must be >= 0 steps (0 = off), received " + steps + ".");
+            }
+            this.affinityEvery = steps;
+            return this;
+        }
+
         /** The trainer. */
         public MultiTaskTrainer build() {
             return new MultiTaskTrainer(this);
@@ -303,6 +321,7 @@ public final class MultiTaskTrainer {
         if (gateUtilization) {
             GateUtilization.gatesOf(model);
         }
+        AffinityProbe probe = affinityEvery > 0 ? new AffinityProbe(model, affinityEvery) : null;
         TrainingHistory history = new TrainingHistory(metrics
                 ? task -> TaskEvaluator.mainMetric(model.task(task).type()) : task -> null);
         ScoreImprovementEpochTerminationCondition stopper = patience == null ? null
@@ -348,11 +367,14 @@ public final class MultiTaskTrainer {
                 long start = System.nanoTime();
                 lastGood.keep(graph);
                 EpochAccumulator accumulator = new EpochAccumulator(tasks);
+                if (probe != null) {
+                    probe.startEpoch();
+                }
                 train.reset();
                 try {
                     while (train.hasNext()) {
                         MultiDataSet batch = train.next();
-                        step(batch, engine, random, accumulator, epoch);
+                        step(batch, engine, probe, random, accumulator, epoch);
                     }
                 } catch (TrainingDivergedException e) {
                     lastGood.restore(graph);
@@ -383,7 +405,8 @@ public final class MultiTaskTrainer {
                     }
                 }
                 GateUtilization gates = gateUtilization ? GateUtilization.of(model, valid != null ? valid : train) : null;
-                EpochReport report = new EpochReport(epoch, stats, value, seconds, best, gates);
+                EpochReport report = new EpochReport(epoch, stats, value, seconds, best, gates,
+                        probe == null ? null : probe.endEpoch());
                 reports.set(reports.size() - 1, report);
                 history.add(report);
                 stopped = stopper != null && stopper.terminate(epoch - 1, comparable(value), criterion.minimize());
@@ -535,7 +558,8 @@ public final class MultiTaskTrainer {
         }
     }
 
-    private void step(MultiDataSet batch, TaskGradientEngine engine, Random random, EpochAccumulator accumulator, int epoch) {
+    private void step(MultiDataSet batch, TaskGradientEngine engine, AffinityProbe probe, Random random, EpochAccumulator accumulator,
+                      int epoch) {
         List<String> tasks = model.taskNames();
         int k = tasks.size();
         LabelCoverage coverage = LabelCoverage.of(batch);
@@ -546,6 +570,9 @@ public final class MultiTaskTrainer {
         }
         if (!anyLabel) {
             return;
+        }
+        if (probe != null) {
+            probe.maybeMeasure(batch, coverage);
         }
         Map<String, Double> losses = new LinkedHashMap<>();
         Map<String, Double> norms = null;

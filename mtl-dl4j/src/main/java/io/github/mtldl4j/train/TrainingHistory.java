@@ -1,5 +1,7 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.affinity.AffinityAccumulator;
+import io.github.mtldl4j.affinity.TaskAffinity;
 import io.github.mtldl4j.model.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -56,6 +58,23 @@ public final class TrainingHistory {
             }
         }
         return epochs.get(epochs.size() - 1);
+    }
+
+    /**
+     * Task affinity over the whole run: the mean over every measured step of every epoch (see
+     * {@link MultiTaskTrainer.Builder#affinityEvery}), with the total measuring overhead; null if none was measured.
+     */
+    public TaskAffinity affinity() {
+        AffinityAccumulator total = null;
+        for (EpochReport report : epochs) {
+            if (report.affinity() != null) {
+                if (total == null) {
+                    total = new AffinityAccumulator(report.affinity().tasks());
+                }
+                total.add(report.affinity());
+            }
+        }
+        return total == null ? null : total.mean();
     }
 
     /**

@@ -109,6 +109,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clip-norm", paramLabel = "X", description = "Clip each layer's gradient to L2 norm X before the update.")
     Double clipNorm;
 
+    @Option(names = "--affinity-every", paramLabel = "N", description = "Also measure task affinity every N steps (report heatmaps; "
+            + "see mtl affinity). Default: off.")
+    Integer affinityEvery;
+
     @Option(names = "--ui", description = "Also show DL4J's training UI (http://localhost:9000); needs the build with "
             + "MTL_MAVEN_ARGS=-Pui (DL4J's UI is an optional dependency).")
     boolean ui;
@@ -134,8 +138,8 @@ public final class TrainCommand implements Callable<Integer> {
         TabularTraining.Settings settings = settings();
         TabularTraining.Safeguards safeguards = safeguards();
         DistributedTabularTraining.Mode scaleOut = scaleOutMode(settings);
-        if (scaleOut != null && (checkpointEvery != null || resume != null || clipNorm != null)) {
-            throw new IllegalArgumentException("--checkpoint-every, --resume and --clip-norm work for training on one machine; "
+        if (scaleOut != null && (checkpointEvery != null || resume != null || clipNorm != null || affinityEvery != null)) {
+            throw new IllegalArgumentException("--checkpoint-every, --resume, --clip-norm and --affinity-every work for training on one machine; "
                     + "leave them out with " + (sparkMaster != null ? "--spark" : "--workers") + ".");
         }
         if (ui) {
@@ -151,7 +155,8 @@ public final class TrainCommand implements Callable<Integer> {
         TabularTraining.Result result = scaleOut != null
                 ? DistributedTabularTraining.train(table, validation, settings, scaleOut, progress)
                 : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
-                        ui ? model -> TrainingUi.attach(model, stdout) : null), safeguards);
+                        ui ? model -> TrainingUi.attach(model, stdout) : null,
+                        affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
         write(result, settings, out, data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));

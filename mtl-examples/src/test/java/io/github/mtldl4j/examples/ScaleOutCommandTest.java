@@ -62,7 +62,8 @@ class ScaleOutCommandTest {
         refused(train(out, "--spark", "local[2]", "--workers", "2"), out, "exclude each other");
         refused(train(out, "--workers", "0"), out, "--workers must be >= 1");
         refused(train(out, "--spark", "local[2]", "--averaging-frequency", "0"), out, "--averaging-frequency must be >= 1");
-        refused(train(out, "--spark", "local[2]", "--checkpoint-every", "1"), out, "--checkpoint-every, --resume and --clip-norm", "--spark");
+        refused(train(out, "--spark", "local[2]", "--checkpoint-every", "1"), out, "--checkpoint-every, --resume, --clip-norm and --affinity-every", "--spark");
+        refused(train(out, "--spark", "local[2]", "--affinity-every", "2"), out, "one machine", "--spark");
         refused(train(out, "--workers", "2", "--clip-norm", "1"), out, "one machine", "--workers");
     }
 

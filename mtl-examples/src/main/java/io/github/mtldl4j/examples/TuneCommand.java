@@ -1,0 +1,195 @@
+package io.github.mtldl4j.examples;
+
+import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.model.AtomicFile;
+import io.github.mtldl4j.tune.SuccessiveHalving;
+import io.github.mtldl4j.tune.TabularTuner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mtl tune}: searches architectures x weightings x trunk widths x learning rates by successive halving within a
+ * time budget ({@link TabularTuner}), ranks by delta-m against single-task baselines on the validation split, prints
+ * the leaderboard, writes {@code DIR/leaderboard.csv} and the winner's {@code model.zip}, {@code metrics.json},
+ * {@code history.csv} and {@code report.html}.
+ */
+@Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Search architectures, weightings, trunk widths and learning rates (successive halving) within a time budget; "
+                + "writes DIR/leaderboard.csv and the best model.zip and metrics.json.")
+public final class TuneCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE.csv", description = "Training data with a header line.")
+    Path data;
+
+    @Option(names = "--task", required = true, paramLabel = "NAME:TYPE:COLUMN",
+            description = "A task (repeat): TYPE regression, binary, multiclass or multilabel (NAME:multilabel:C1,C2,...).")
+    List<String> tasks;
+
+    @Option(names = "--features", split = ",", paramLabel = "C1,C2", description = "Feature columns (default: every non-label column).")
+    List<String> features;
+
+    @Option(names = "--categorical", split = ",", paramLabel = "C1,C2", description = "Columns to one-hot encode even if numeric.")
+    List<String> categorical = List.of();
+
+    @Option(names = "--budget-minutes", required = true, paramLabel = "M",
+            description = "Wall-clock budget; no training starts after it is spent (baselines and the default always train).")
+    double budgetMinutes;
+
+    @Option(names = "--candidates", defaultValue = "27", description = "Configurations raced, the default included (default ${DEFAULT-VALUE}).")
+    int candidates;
+
+    @Option(names = "--eta", defaultValue = "3", description = "Keep the best 1/eta per rung, eta times the epochs (default ${DEFAULT-VALUE}).")
+    int eta;
+
+    @Option(names = "--min-epochs", defaultValue = "3", description = "Epochs of the first rung (default ${DEFAULT-VALUE}).")
+    int minEpochs;
+
+    @Option(names = "--max-epochs", defaultValue = "27", description = "Epochs of the last rung and of the baselines (default ${DEFAULT-VALUE}).")
+    int maxEpochs;
+
+    @Option(names = "--archs", split = ",", defaultValue = "hard,mmoe,cgc", description = "Architectures searched (default ${DEFAULT-VALUE}).")
+    List<String> architectures;
+
+    @Option(names = "--weightings", split = ",", defaultValue = "fixed,uncertainty,dwa,pcgrad",
+            description = "Weightings searched (default ${DEFAULT-VALUE}).")
+    List<String> weightings;
+
+    @Option(names = "--widths", split = ";", defaultValue = "32;64,64;128,64", paramLabel = "W1,W2;...",
+            description = "Trunk widths searched, ';' between trunks (default ${DEFAULT-VALUE}).")
+    List<String> widths;
+
+    @Option(names = "--lrs", split = ",", defaultValue = "0.003,0.01,0.03", description = "Adam learning rates searched (default ${DEFAULT-VALUE}).")
+    List<Double> learningRates;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Minibatch rows (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction (default ${DEFAULT-VALUE}).")
+    double valid;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample, split and every training (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (!(budgetMinutes > 0) || Double.isInfinite(budgetMinutes)) {
+            throw new IllegalArgumentException("--budget-minutes must be a finite number > 0, received " + budgetMinutes + ".");
+        }
+        List<TaskSpec> specs = tasks.stream().map(TaskSpec::parse).toList();
+        TabularTuner.SearchSpace space = new TabularTuner.SearchSpace(architectures, weightings, parseWidths(widths), learningRates);
+        SuccessiveHalving.Schedule schedule = new SuccessiveHalving.Schedule(minEpochs, maxEpochs, eta);
+        List<TabularTuner.Candidate> sampled = TabularTuner.sample(space, candidates, seed);
+        TabularTuner.Problem problem = new TabularTuner.Problem(specs, features, Set.copyOf(categorical), batch, valid, seed);
+        TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs); // refuses bad --batch/--valid before any data is read
+        OutputDirectory.check(out);
+        CsvTable table = CsvTable.read(data);
+        MtlCommand.announceBackend(spec.commandLine().getErr());
+        List<Integer> plan = schedule.plan(sampled.size());
+        int planned = plan.stream().mapToInt(Integer::intValue).sum();
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s, "
+                + "epochs %s; budget %.1f min, seed %d%n", data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
+                sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, seed);
+        stdout.printf(Locale.ROOT, "training single-task baselines (independent towers, %d epochs)...%n", maxEpochs);
+        stdout.flush();
+        ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("tune").setInitialMax(planned)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        int[] done = {0};
+        TabularTuner.Outcome outcome;
+        try {
+            outcome = TabularTuner.tune(table, problem, sampled, schedule, budgetMinutes * 60, entry -> {
+                done[0]++;
+                stdout.printf(Locale.ROOT, "[%2d/%d] rung %d (%2d epochs) #%-3d %-34s delta-m %s  (%.1f s)%n", done[0], planned, entry.rung(),
+                        entry.epochs(), entry.candidate().id(), entry.candidate().describe(), percent(entry.deltaM()), entry.seconds());
+                stdout.flush();
+                if (bar != null) {
+                    bar.step();
+                    bar.setExtraMessage(String.format(Locale.ROOT, " rung %d, last delta-m %s", entry.rung(), percent(entry.deltaM())));
+                }
+            });
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+        stdout.printf(Locale.ROOT, "%nleaderboard (delta-m vs single-task baselines on the validation split; higher rung first):%n");
+        stdout.printf(Locale.ROOT, "%4s %4s %-34s %5s %7s %10s %8s%n", "rank", "id", "configuration", "rung", "epochs", "delta-m", "seconds");
+        int rank = 1;
+        for (TabularTuner.Entry e : outcome.leaderboard()) {
+            stdout.printf(Locale.ROOT, "%4d %4d %-34s %5d %7d %10s %8.1f%n", rank++, e.candidate().id(), e.candidate().describe(), e.rung(),
+                    e.epochs(), percent(e.deltaM()), e.seconds());
+        }
+        TabularTuner.Entry best = outcome.bestEntry();
+        TabularTuner.Entry base = outcome.defaultAtWinnerEpochs();
+        stdout.printf(Locale.ROOT, "%nwinner #%d %s (%d epochs): delta-m %s; default %s (%d epochs%s): delta-m %s%n",
+                best.candidate().id(), best.candidate().describe(), best.epochs(), percent(best.deltaM()), TabularTuner.DEFAULT.describe(),
+                base.epochs(), base.epochs() == best.epochs() ? "" : ", not retrained: budget spent", percent(base.deltaM()));
+        stdout.println(sideBySide(best, base));
+        stdout.printf(Locale.ROOT, "%d of %d planned trainings%s; %.1f s of baselines%n", outcome.trained(), outcome.planned(),
+                outcome.budgetExhausted() ? " (budget spent)" : "", outcome.baselineSeconds());
+        OutputDirectory.create(out);
+        AtomicFile.writeString(out.resolve("leaderboard.csv"), outcome.leaderboardCsv());
+        TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), out, data.toString());
+        stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the winner's model.zip, metrics.json, history.csv, report.html)%n", out);
+        return 0;
+    }
+
+    /** Per task the winner's and the default's validation metrics. */
+    private static String sideBySide(TabularTuner.Entry best, TabularTuner.Entry base) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-24s %12s %12s", "task / metric", "winner", "default"));
+        best.metrics().forEach((task, metrics) -> metrics.forEach((metric, value) -> out.append(String.format(Locale.ROOT,
+                "%n%-24s %12.4f %12.4f", task + " " + metric, value,
+                base.metrics().getOrDefault(task, java.util.Map.of()).getOrDefault(metric, Double.NaN)))));
+        return out.toString();
+    }
+
+    private static List<List<Integer>> parseWidths(List<String> trunks) {
+        List<List<Integer>> out = new ArrayList<>();
+        for (String trunk : trunks) {
+            List<Integer> w = new ArrayList<>();
+            for (String part : trunk.split(",")) {
+                try {
+                    w.add(Integer.parseInt(part.trim()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--widths '" + trunk + "': expected comma-separated integers per trunk, ';' between "
+                            + "trunks, e.g. 32;64,64.");
+                }
+            }
+            out.add(w);
+        }
+        return out;
+    }
+
+    private static List<Integer> epochsPerRung(SuccessiveHalving.Schedule schedule, int rungs) {
+        List<Integer> epochs = new ArrayList<>();
+        for (int r = 0; r < rungs; r++) {
+            epochs.add(schedule.epochs(r));
+        }
+        return epochs;
+    }
+
+    private static String percent(double fraction) {
+        return Double.isFinite(fraction) ? String.format(Locale.ROOT, "%+.2f %%", 100 * fraction) : "failed";
+    }
+}

@@ -1,0 +1,123 @@
+package io.github.mtldl4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/** {@code mtl affinity} and {@code mtl tune} end to end on the penguins: outputs, refusals, budget and seed. */
+class AffinityAndTuneCliTest {
+    @TempDir
+    Path dir;
+    Path penguins;
+
+    @BeforeEach
+    void copyPenguins() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/data/penguins.csv")) {
+            penguins = dir.resolve("penguins.csv");
+            Files.copy(in, penguins);
+        }
+    }
+
+    private String[] tasks(String command, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of(command, "--data", penguins.toString(), "--task", "species:multiclass:species",
+                "--task", "sex:binary:sex", "--task", "body_mass:regression:body_mass_g",
+                "--features", "bill_length_mm,bill_depth_mm,flipper_length_mm,island"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void affinityWritesTheDesignSchema() throws IOException {
+        Path out = dir.resolve("aff");
+        CliRun run = CliRun.of(tasks("affinity", "--epochs", "1", "--every", "3", "--shared", "8", "--groups", "2", "--out", out.toString()));
+        assertEquals(0, run.code(), run.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("affinity.json").toFile());
+        assertEquals(List.of("species", "sex", "body_mass"), List.of(json.get("tasks").get(0).asText(), json.get("tasks").get(1).asText(),
+                json.get("tasks").get(2).asText()));
+        assertEquals(3, json.get("gradient_cosine").size());
+        assertEquals(3, json.get("lookahead").get(2).size());
+        assertEquals(1.0, json.get("gradient_cosine").get(1).get(1).asDouble(), 1e-6);
+        assertEquals(2, json.get("groups").size(), "--groups 2");
+        List<String> keys = new java.util.ArrayList<>();
+        json.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("tasks", "gradient_cosine", "lookahead", "groups"), keys, "DESIGN.md's schema exactly");
+        assertTrue(run.out().contains("B=3"), run.out());
+        assertTrue(run.out().contains("groups for --groups 2"), run.out());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("Lookahead affinity"));
+        assertTrue(Files.exists(out.resolve("model.zip")));
+    }
+
+    @Test
+    void trainCanMeasureAffinityIntoItsReport() throws IOException {
+        Path out = dir.resolve("train");
+        CliRun run = CliRun.of(tasks("train", "--epochs", "1", "--shared", "8", "--affinity-every", "4", "--out", out.toString()));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("id=\"affinity\""));
+        Path off = dir.resolve("off");
+        assertEquals(0, CliRun.of(tasks("train", "--epochs", "1", "--shared", "8", "--out", off.toString())).code());
+        assertFalse(Files.readString(off.resolve("report.html")).contains("id=\"affinity\""));
+    }
+
+    @Test
+    void affinityRefusesAnImpossibleGroupCount() {
+        Path out = dir.resolve("bad");
+        CliRun run = CliRun.of(tasks("affinity", "--groups", "4", "--out", out.toString()));
+        assertEquals(2, run.code());
+        assertTrue(run.err().contains("--groups must be between 1 and the number of tasks (3)"), run.err());
+        assertFalse(Files.exists(out));
+    }
+
+    private String[] tiny(Path out, String budgetMinutes) {
+        return tasks("tune", "--budget-minutes", budgetMinutes, "--candidates", "4", "--eta", "2", "--min-epochs", "1", "--max-epochs", "2",
+                "--widths", "8;16", "--archs", "hard,mmoe", "--weightings", "fixed,uncertainty", "--out", out.toString());
+    }
+
+    /** The leaderboard without its seconds column (wall time differs between runs). */
+    private static String withoutSeconds(Path csv) throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (String line : Files.readAllLines(csv)) {
+            List<String> cells = new java.util.ArrayList<>(List.of(line.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1)));
+            cells.remove(9);
+            out.append(String.join(",", cells)).append('\n');
+        }
+        return out.toString();
+    }
+
+    @Test
+    void tuneIsReproducibleForASeedAndWritesItsOutputs() throws IOException {
+        Path first = dir.resolve("t1");
+        Path second = dir.resolve("t2");
+        CliRun a = CliRun.of(tiny(first, "10"));
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, CliRun.of(tiny(second, "10")).code());
+        String board = withoutSeconds(first.resolve("leaderboard.csv"));
+        assertEquals(board, withoutSeconds(second.resolve("leaderboard.csv")));
+        assertTrue(board.startsWith("rank,id,architecture,weighting,shared,learning_rate,rung,epochs,delta_m,species_loss"), board);
+        assertEquals(5, board.lines().count(), "header and 4 candidates: " + board);
+        assertTrue(Files.exists(first.resolve("model.zip")) && Files.exists(first.resolve("metrics.json")));
+        assertTrue(a.out().contains("winner #"), a.out());
+        assertTrue(a.out().contains("6 of 6 planned trainings"), a.out());
+    }
+
+    @Test
+    void tuneStartsNothingAfterItsBudget() throws IOException {
+        Path out = dir.resolve("budget");
+        CliRun run = CliRun.of(tiny(out, "0.0001"));
+        assertEquals(0, run.code(), run.err());
+        // the baselines alone exceed 6 ms: only the first candidate (the default) trains after them
+        assertTrue(run.out().contains("1 of 6 planned trainings (budget spent)"), run.out());
+        assertEquals(2, Files.readAllLines(out.resolve("leaderboard.csv")).size());
+        assertTrue(Files.exists(out.resolve("model.zip")));
+    }
+}
