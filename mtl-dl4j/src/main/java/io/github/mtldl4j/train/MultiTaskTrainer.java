@@ -68,6 +68,7 @@ public final class MultiTaskTrainer {
     private final long seed;
     private final boolean metrics;
     private final boolean gateUtilization;
+    private final boolean representationShortcut;
 
     private MultiTaskTrainer(Builder b) {
         this.model = b.model;
@@ -82,6 +83,7 @@ public final class MultiTaskTrainer {
         this.seed = b.seed;
         this.metrics = b.metrics;
         this.gateUtilization = b.gateUtilization;
+        this.representationShortcut = b.representationShortcut;
     }
 
     /** A trainer for {@code model}. */
@@ -103,6 +105,7 @@ public final class MultiTaskTrainer {
         private long seed = 42;
         private boolean metrics = true;
         private boolean gateUtilization;
+        private boolean representationShortcut = true;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -184,6 +187,16 @@ public final class MultiTaskTrainer {
          */
         public Builder gateUtilization(boolean compute) {
             this.gateUtilization = compute;
+            return this;
+        }
+
+        /**
+         * Whether a representation-gradient aggregator (MGDA-UB) takes the short way when the graph allows it: head
+         * passes to the representation, then one trunk pass (default true). Off: K full backward passes, the same
+         * result at K times the trunk's cost; tests compare the two.
+         */
+        Builder representationShortcut(boolean on) {
+            this.representationShortcut = on;
             return this;
         }
 
@@ -327,14 +340,28 @@ public final class MultiTaskTrainer {
             }
         } else {
             boolean representation = aggregator != null && aggregator.usesRepresentationGradients();
+            double[] w = new double[k];
+            for (int t = 0; t < k; t++) {
+                w[t] = coverage.labelled(t) > 0 ? weights.get(tasks.get(t)) : 0.0;
+            }
+            if (representation && representationShortcut && engine.splitsAtRepresentation()) {
+                double[] taskLosses = engine.combineAtRepresentation(batch, coverage, w, aggregator, random);
+                double total = 0;
+                for (int t = 0; t < k; t++) {
+                    if (coverage.labelled(t) > 0) {
+                        losses.put(tasks.get(t), taskLosses[t]);
+                        total += w[t] * taskLosses[t];
+                    }
+                }
+                engine.apply(engine.gradientView(), (int) coverage.rows(), total);
+                finishStep(losses, weights, null, coverage, accumulator, epoch);
+                return;
+            }
             TaskGradientEngine.Result result = engine.compute(batch, coverage, representation);
             INDArray gradients = result.gradients();
-            double[] w = new double[k];
             double total = 0;
             for (int t = 0; t < k; t++) {
-                boolean labelled = coverage.labelled(t) > 0;
-                w[t] = labelled ? weights.get(tasks.get(t)) : 0.0;
-                if (labelled) {
+                if (coverage.labelled(t) > 0) {
                     losses.put(tasks.get(t), result.losses()[t]);
                     total += w[t] * result.losses()[t];
                 }
@@ -370,7 +397,12 @@ public final class MultiTaskTrainer {
             }
             engine.apply(combined, n, total);
         }
-        accumulator.add(losses, weights, coverage, tasks);
+        finishStep(losses, weights, norms, coverage, accumulator, epoch);
+    }
+
+    private void finishStep(Map<String, Double> losses, Map<String, Double> weights, Map<String, Double> norms,
+                            LabelCoverage coverage, EpochAccumulator accumulator, int epoch) {
+        accumulator.add(losses, weights, coverage, model.taskNames());
         weighting.afterStep(new StepObservation(losses, weights, norms));
         for (StepListener listener : stepListeners) {
             listener.stepDone(epoch, losses);
