@@ -1,6 +1,7 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.graph.GraphLayout;
+import io.github.mtldl4j.graph.VertexNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -35,7 +36,9 @@ final class ParameterRanges {
         sharedMask = Nd4j.zeros(graph.params().dataType(), 1, Math.max(1, total));
         long[] last = null;
         for (Map.Entry<String, long[]> entry : ranges.entrySet()) {
-            boolean shared = layout.owners().containsKey(entry.getKey()) && layout.owners().get(entry.getKey()) == null;
+            // Fused heads sit in the shared part of the layout, but each of their weights belongs to one task's head.
+            boolean shared = layout.owners().containsKey(entry.getKey()) && layout.owners().get(entry.getKey()) == null
+                    && !VertexNames.FUSED_HEADS.equals(entry.getKey());
             if (shared) {
                 long[] r = entry.getValue();
                 sharedMask.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
