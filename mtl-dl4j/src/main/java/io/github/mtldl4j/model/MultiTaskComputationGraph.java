@@ -79,7 +79,8 @@ public class MultiTaskComputationGraph extends ComputationGraph {
      *
      * <p>Task t's backward pass visits only the vertices its output depends on (its own head and what feeds it):
      * the other heads would add exact zeros. The gradient view is zeroed before each pass, so parameters task t does
-     * not reach read 0, as in a full backward pass with the other tasks' loss weights at 0.
+     * not reach read 0, as in a full backward pass with the other tasks' loss weights at 0. The callbacks run inside
+     * the training workspace: copy what they keep into arrays made outside workspaces.
      *
      * @return the output scores, in output order
      */

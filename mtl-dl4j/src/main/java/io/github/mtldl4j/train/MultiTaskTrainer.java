@@ -23,6 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -384,16 +385,27 @@ public final class MultiTaskTrainer {
             if (aggregator == null) {
                 combined = heads;
             } else {
-                double[][] gram = representation ? gram(result.representationGradients(), w, n, null)
-                        : gram(gradients, w, n, engine.ranges().sharedMask());
+                long[] block = engine.ranges().sharedBlock();
+                INDArray sharedColumns = representation ? result.representationGradients()
+                        : block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]))
+                        : gradients.mulRowVector(engine.ranges().sharedMask());
+                double[][] gram = gram(sharedColumns, w, n);
                 double[] c = aggregator.coefficients(gram, random);
                 INDArray coefficientRow = Nd4j.create(gradients.dataType(), 1, k);
                 for (int t = 0; t < k; t++) {
                     coefficientRow.putScalar(0, t, c[t] * w[t]);
                 }
-                INDArray shared = coefficientRow.mmul(gradients);
-                combined = shared.muliRowVector(engine.ranges().sharedMask())
-                        .addi(heads.muliRowVector(engine.ranges().headMask()));
+                if (block != null) {
+                    // Heads keep their own task's gradient; only the shared block takes the aggregator's combination.
+                    INDArray sharedRows = gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]));
+                    heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1]))
+                            .assign(coefficientRow.mmul(sharedRows));
+                    combined = heads;
+                } else {
+                    INDArray shared = coefficientRow.mmul(gradients);
+                    combined = shared.muliRowVector(engine.ranges().sharedMask())
+                            .addi(heads.muliRowVector(engine.ranges().headMask()));
+                }
             }
             engine.apply(combined, n, total);
         }
@@ -409,9 +421,8 @@ public final class MultiTaskTrainer {
         }
     }
 
-    /** K x K Gram matrix of the weighted mean-loss task gradients (on the shared parameters if masked): one GEMM. */
-    private static double[][] gram(INDArray gradients, double[] w, int rows, INDArray sharedMask) {
-        INDArray shared = sharedMask == null ? gradients : gradients.mulRowVector(sharedMask);
+    /** K x K Gram matrix of the weighted mean-loss task gradients (rows: the tasks' gradients on the shared part): one GEMM. */
+    private static double[][] gram(INDArray shared, double[] w, int rows) {
         INDArray gram = shared.mmul(shared.transpose());
         int k = w.length;
         double[][] out = new double[k][k];
