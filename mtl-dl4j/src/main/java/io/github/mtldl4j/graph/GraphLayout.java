@@ -11,7 +11,9 @@ import java.util.Map;
  *
  * @param sharing the sharing mode's name, e.g. {@code hard}
  * @param inputWidth the number of features per example
- * @param owners vertex name to owning task name, {@code null} values for shared vertices, in wiring order
+ * @param owners vertex name to owning task name, {@code null} values for shared vertices, in wiring order (also for
+ *               {@link VertexNames#FUSED_HEADS}, whose weights are per-task blocks: parameter counts and aggregators
+ *               give each task its block)
  * @param cascades task name to the tasks whose outputs its head reads, only for cascaded tasks
  */
 public record GraphLayout(String sharing, int inputWidth, Map<String, String> owners, Map<String, List<String>> cascades) {

@@ -17,7 +17,8 @@ package io.github.mtldl4j.graph;
  *       merge of all towers' layer i, {@code cross_stitch_<i>} the {@link CrossStitchLayer} mixing them,
  *       {@code <task>_stitch_<i>} the task's slice of its output;</li>
  *   <li>{@code <task>_cascade}: merge of the task's representation with the outputs of the tasks it reads;</li>
- *   <li>{@code <task>_head_<i>}: hidden head layer i of the task;</li>
+ *   <li>{@code <task>_head_<i>}: hidden head layer i of the task; with fused heads, {@code <task>_head_0} is the
+ *       task's slice of {@code fused_heads}, the one layer computing every task's first hidden head layer;</li>
  *   <li>{@code <task>_pred}: the activated prediction of a task that other tasks read (cascade source);</li>
  *   <li>{@code <task>}: the task's output (an output layer, or a loss layer after {@code <task>_pred}).</li>
  * </ul>
@@ -27,6 +28,8 @@ public final class VertexNames {
     public static final String INPUT = "input";
     /** The identity vertex that records the gradient at the shared representation ({@link RepresentationTapVertex}). */
     public static final String SHARED_REPRESENTATION = "shared";
+    /** The dense layer computing the first hidden layer of all heads at once ({@link MultiTaskGraphBuilder#fusedHeads()}). */
+    public static final String FUSED_HEADS = "fused_heads";
     /** Prefix of the shared trunk layers. */
     public static final String SHARED_TRUNK_PREFIX = "trunk_";
 

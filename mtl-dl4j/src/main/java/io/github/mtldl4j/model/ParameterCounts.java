@@ -1,12 +1,15 @@
 package io.github.mtldl4j.model;
 
 import io.github.mtldl4j.graph.GraphLayout;
+import io.github.mtldl4j.graph.VertexNames;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.graph.SubsetVertex;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -36,13 +39,29 @@ public record ParameterCounts(long shared, Map<String, Long> perTask) {
         for (Map.Entry<String, String> vertex : layout.owners().entrySet()) {
             Layer layer = graph.getLayer(vertex.getKey());
             long n = layer == null ? 0 : layer.numParams();
-            if (vertex.getValue() == null) {
+            if (VertexNames.FUSED_HEADS.equals(vertex.getKey()) && vertex.getValue() == null) {
+                fusedHeadCounts(graph, layer, taskNames).forEach((task, count) -> perTask.merge(task, count, Long::sum));
+            } else if (vertex.getValue() == null) {
                 shared += n;
             } else {
                 perTask.merge(vertex.getValue(), n, Long::sum);
             }
         }
         return new ParameterCounts(shared, perTask);
+    }
+
+    /** Each task's block of the fused head layer: its slice's width times (inputs + bias). */
+    private static Map<String, Long> fusedHeadCounts(ComputationGraph graph, Layer layer, List<String> taskNames) {
+        DenseLayer conf = (DenseLayer) layer.conf().getLayer();
+        long perUnit = conf.getNIn() + (conf.hasBias() ? 1 : 0);
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String task : taskNames) {
+            if (graph.getConfiguration().getVertices().get(VertexNames.head(task, 0)) instanceof SubsetVertex slice
+                    && graph.getConfiguration().getVertexInputs().get(VertexNames.head(task, 0)).contains(VertexNames.FUSED_HEADS)) {
+                counts.put(task, (slice.getTo() - slice.getFrom() + 1) * perUnit);
+            }
+        }
+        return counts;
     }
 
     /** A side-by-side table of two graphs over the same tasks, e.g. hard sharing against independent towers. */

@@ -24,6 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +81,7 @@ public final class MultiTaskTrainer {
     private final CheckpointDirectory resumeFrom;
     private final Double clipNorm;
     private final int affinityEvery;
+    private final boolean representationShortcut;
 
     private MultiTaskTrainer(Builder b) {
         this.model = b.model;
@@ -99,6 +101,7 @@ public final class MultiTaskTrainer {
         this.resumeFrom = b.resumeDir == null ? null : new CheckpointDirectory(b.resumeDir);
         this.clipNorm = b.clipNorm;
         this.affinityEvery = b.affinityEvery;
+        this.representationShortcut = b.representationShortcut;
     }
 
     /** A trainer for {@code model}. */
@@ -125,6 +128,7 @@ public final class MultiTaskTrainer {
         private java.nio.file.Path resumeDir;
         private Double clipNorm;
         private int affinityEvery;
+        private boolean representationShortcut = true;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -262,6 +266,16 @@ public final class MultiTaskTrainer {
                 throw new IllegalArgumentException("affinity interval must be >= 0 steps (0 = off), received " + steps + ".");
             }
             this.affinityEvery = steps;
+            return this;
+        }
+
+        /**
+         * Whether a representation-gradient aggregator (MGDA-UB) takes the short way when the graph allows it: head
+         * passes to the representation, then one trunk pass (default true). Off: K full backward passes, the same
+         * result at K times the trunk's cost; tests compare the two.
+         */
+        Builder representationShortcut(boolean on) {
+            this.representationShortcut = on;
             return this;
         }
 
@@ -592,14 +606,36 @@ public final class MultiTaskTrainer {
             checkFinite(losses, epoch);
         } else {
             boolean representation = aggregator != null && aggregator.usesRepresentationGradients();
+            double[] w = new double[k];
+            for (int t = 0; t < k; t++) {
+                w[t] = coverage.labelled(t) > 0 ? weights.get(tasks.get(t)) : 0.0;
+            }
+            if (representation && representationShortcut && engine.splitsAtRepresentation()) {
+                double[] taskLosses = null;
+                try {
+                    taskLosses = engine.combineAtRepresentation(batch, coverage, w, aggregator, random);
+                } catch (TaskGradientEngine.NonFiniteGradients e) {
+                    // Nothing applied yet: the per-task route below finds and names the diverging task.
+                }
+                if (taskLosses != null) {
+                    double total = 0;
+                    for (int t = 0; t < k; t++) {
+                        if (coverage.labelled(t) > 0) {
+                            losses.put(tasks.get(t), taskLosses[t]);
+                            total += w[t] * taskLosses[t];
+                        }
+                    }
+                    checkFinite(losses, epoch);
+                    engine.apply(engine.gradientView(), (int) coverage.rows(), total);
+                    finishStep(losses, weights, null, coverage, accumulator, epoch);
+                    return;
+                }
+            }
             TaskGradientEngine.Result result = engine.compute(batch, coverage, representation);
             INDArray gradients = result.gradients();
-            double[] w = new double[k];
             double total = 0;
             for (int t = 0; t < k; t++) {
-                boolean labelled = coverage.labelled(t) > 0;
-                w[t] = labelled ? weights.get(tasks.get(t)) : 0.0;
-                if (labelled) {
+                if (coverage.labelled(t) > 0) {
                     losses.put(tasks.get(t), result.losses()[t]);
                     total += w[t] * result.losses()[t];
                 }
@@ -623,20 +659,36 @@ public final class MultiTaskTrainer {
             if (aggregator == null) {
                 combined = heads;
             } else {
-                double[][] gram = representation ? gram(result.representationGradients(), w, n, null)
-                        : gram(gradients, w, n, engine.ranges().sharedMask());
+                long[] block = engine.ranges().sharedBlock();
+                INDArray sharedColumns = representation ? result.representationGradients()
+                        : block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]))
+                        : gradients.mulRowVector(engine.ranges().sharedMask());
+                double[][] gram = gram(sharedColumns, w, n);
                 double[] c = aggregator.coefficients(gram, random);
                 INDArray coefficientRow = Nd4j.create(gradients.dataType(), 1, k);
                 for (int t = 0; t < k; t++) {
                     coefficientRow.putScalar(0, t, c[t] * w[t]);
                 }
-                INDArray shared = coefficientRow.mmul(gradients);
-                combined = shared.muliRowVector(engine.ranges().sharedMask())
-                        .addi(heads.muliRowVector(engine.ranges().headMask()));
+                if (block != null) {
+                    // Heads keep their own task's gradient; only the shared block takes the aggregator's combination.
+                    INDArray sharedRows = gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]));
+                    heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1]))
+                            .assign(coefficientRow.mmul(sharedRows));
+                    combined = heads;
+                } else {
+                    INDArray shared = coefficientRow.mmul(gradients);
+                    combined = shared.muliRowVector(engine.ranges().sharedMask())
+                            .addi(heads.muliRowVector(engine.ranges().headMask()));
+                }
             }
             engine.apply(combined, n, total);
         }
-        accumulator.add(losses, weights, coverage, tasks);
+        finishStep(losses, weights, norms, coverage, accumulator, epoch);
+    }
+
+    private void finishStep(Map<String, Double> losses, Map<String, Double> weights, Map<String, Double> norms,
+                            LabelCoverage coverage, EpochAccumulator accumulator, int epoch) {
+        accumulator.add(losses, weights, coverage, model.taskNames());
         weighting.afterStep(new StepObservation(losses, weights, norms));
         for (StepListener listener : stepListeners) {
             listener.stepDone(epoch, losses);
@@ -652,9 +704,8 @@ public final class MultiTaskTrainer {
         }
     }
 
-    /** K x K Gram matrix of the weighted mean-loss task gradients (on the shared parameters if masked): one GEMM. */
-    private static double[][] gram(INDArray gradients, double[] w, int rows, INDArray sharedMask) {
-        INDArray shared = sharedMask == null ? gradients : gradients.mulRowVector(sharedMask);
+    /** K x K Gram matrix of the weighted mean-loss task gradients (rows: the tasks' gradients on the shared part): one GEMM. */
+    private static double[][] gram(INDArray shared, double[] w, int rows) {
         INDArray gram = shared.mmul(shared.transpose());
         int k = w.length;
         double[][] out = new double[k][k];

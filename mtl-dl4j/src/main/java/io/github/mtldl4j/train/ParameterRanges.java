@@ -1,6 +1,7 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.graph.GraphLayout;
+import io.github.mtldl4j.graph.VertexNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -19,6 +20,7 @@ final class ParameterRanges {
     private final INDArray sharedMask;
     private final INDArray headMask;
     private final long[] lastSharedWeights;
+    private final long[] sharedBlock;
 
     ParameterRanges(ComputationGraph graph, GraphLayout layout) {
         GraphVertex[] vertices = graph.getVertices();
@@ -34,10 +36,21 @@ final class ParameterRanges {
         total = offset;
         sharedMask = Nd4j.zeros(graph.params().dataType(), 1, Math.max(1, total));
         long[] last = null;
+        long[] block = null;
+        boolean contiguous = true;
         for (Map.Entry<String, long[]> entry : ranges.entrySet()) {
-            boolean shared = layout.owners().containsKey(entry.getKey()) && layout.owners().get(entry.getKey()) == null;
+            // Fused heads sit in the shared part of the layout, but each of their weights belongs to one task's head.
+            boolean shared = layout.owners().containsKey(entry.getKey()) && layout.owners().get(entry.getKey()) == null
+                    && !VertexNames.FUSED_HEADS.equals(entry.getKey());
             if (shared) {
                 long[] r = entry.getValue();
+                if (block == null) {
+                    block = r.clone();
+                } else if (block[1] == r[0]) {
+                    block[1] = r[1];
+                } else {
+                    contiguous = false;
+                }
                 sharedMask.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(r[0], r[1])).assign(1);
                 INDArray weights = graph.getLayer(entry.getKey()).getParam("W");
@@ -45,6 +58,7 @@ final class ParameterRanges {
             }
         }
         lastSharedWeights = last;
+        sharedBlock = contiguous ? block : null;
         headMask = sharedMask.rsub(1.0);
     }
 
@@ -66,6 +80,14 @@ final class ParameterRanges {
     /** Row vector with 1 at task-owned parameters, 0 at shared ones (the complement of {@link #sharedMask()}). */
     INDArray headMask() {
         return headMask;
+    }
+
+    /**
+     * [start, end) of the shared parameters when they form one contiguous block (hard sharing: the trunk comes first),
+     * else null (then use {@link #sharedMask()}).
+     */
+    long[] sharedBlock() {
+        return sharedBlock;
     }
 
     /** [start, end) of the last shared layer's weight matrix ("W"), or null without shared layers. */

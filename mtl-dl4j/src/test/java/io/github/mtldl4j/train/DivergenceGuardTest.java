@@ -125,6 +125,18 @@ class DivergenceGuardTest {
     }
 
     @Test
+    void divergenceOnMgdasShortRouteThroughTheRepresentationNamesTheTask() {
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(3).sharedLayers(4).representationTap().updater(new Adam(0.01))
+                .dataType(DataType.DOUBLE).seed(1).tasks(TASKS.toArray(Task[]::new)).build();
+        double[] before = model.graph().params().toDoubleVector();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> MultiTaskTrainer.builder(model).epochs(2)
+                .metrics(false).aggregator(new io.github.mtldl4j.gradient.MgdaUb(true)).build().fit(new PoisonedIterator(1)));
+        assertEquals("price", e.task());
+        assertEquals(1, e.epoch());
+        assertArrayEquals(before, model.graph().params().toDoubleVector(), 0.0);
+    }
+
+    @Test
     void clippingSetsDl4jPerLayerClipping() {
         MultiTaskModel model = model();
         MultiTaskTrainer.builder(model).epochs(1).metrics(false).clipGradientNorm(0.5).build().fit(new PoisonedIterator(99));
