@@ -18,12 +18,18 @@ for t in "${threads[@]}"; do
   export OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" MKL_NUM_THREADS="$t"
   out="$(mktemp --suffix=.json)"
   java -jar "$jar" TrainStepBenchmark -rf json -rff "$out" ${JMH_ARGS:-} > "$out.log"
-  grep -m1 -i 'backend' "$out.log" || true
+  grep -m1 -o 'ND4J backend.*' "$out.log" || true
   torch_out="$("$python" benchmarks/reference/mtl_step.py)"
   python3 - "$out" "$t" "$torch_out" <<'PY'
 import json, sys
 rows, threads, torch_lines = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3].splitlines()
-dl4j = {(r["params"]["model"], r["params"]["impl"]): r["primaryMetric"] for r in rows}
+def number(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+dl4j = {(r["params"]["model"], r["params"]["impl"]): {k: number(r["primaryMetric"][k]) for k in ("score", "scoreError")}
+        for r in rows}
 torch = {}
 for line in torch_lines:
     f = line.split()
