@@ -16,7 +16,7 @@ dir=benchmarks/target/nd4j-builds
 mkdir -p "$dir"
 for c in "${builds[@]}"; do
   if [ ! -f "$dir/benchmarks-$c.jar" ]; then
-    mvn -B -q -Pbenchmarks -pl benchmarks -am package -DskipTests -Dnd4j.classifier="$c"
+    mvn -B -q -Pbenchmarks -pl benchmarks -am package -Dmaven.test.skip=true -Dnd4j.classifier="$c"
     cp benchmarks/target/benchmarks.jar "$dir/benchmarks-$c.jar"
   fi
 done
