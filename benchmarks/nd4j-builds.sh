@@ -23,6 +23,10 @@ done
 rm -f benchmarks/target/benchmarks.jar   # built with the last classifier: side-by-side.sh rebuilds the default
 results=()
 for c in "${builds[@]}"; do
+  # Which native library does this jar really load? (JavaCPP picks the build's own; checked in a short run.)
+  loaded="$(java -jar "$dir/benchmarks-$c.jar" TrainStepBenchmark -p model=seed -p impl=mtl -wi 0 -i 1 -r 1 \
+      -jvmArgsAppend -Dorg.bytedeco.javacpp.logger.debug=true 2>&1 | grep -o 'bindings/[^/]*/libnd4jcpu.so' | head -1)"
+  echo "$c loads ${loaded:-?}"
   out="$dir/$c.json"
   java -jar "$dir/benchmarks-$c.jar" TrainStepBenchmark -p impl=mtl -rf json -rff "$out" ${JMH_ARGS:-} > "$dir/$c.log"
   results+=("$c=$out")
