@@ -2,20 +2,10 @@ package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.SeedArticleData;
-import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
-import io.github.mtldl4j.task.Task;
 import java.util.concurrent.TimeUnit;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.MultiDataSet;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,8 +21,11 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * One question: what does one training step of the seed model cost when built by this library, against the
- * same graph wired by hand in plain DL4J? Both run in one JMH invocation, so compare them as a ratio.
+ * One question: what does one training step cost when the graph is built by this library, against the same
+ * graph wired by hand in plain DL4J? Both models of issue 6 ({@link BenchmarkModels#SEED seed} and
+ * {@link BenchmarkModels#WIDE wide}), both implementations, one JMH invocation: compare them as ratios. The
+ * PyTorch side of the comparison is {@code benchmarks/reference/mtl_step.py}; {@code benchmarks/side-by-side.sh}
+ * runs both.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,6 +34,10 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class TrainStepBenchmark {
+
+    /** {@code seed}: 10 -> 2 -> 2 heads of 2, batch 1000; {@code wide}: 100 -> 256 -> 256 -> 8 heads (64 -> 1), batch 256. */
+    @Param({"seed", "wide"})
+    public String model;
 
     /** {@code mtl}: this library's builder; {@code plain}: a hand-wired ComputationGraph. */
     @Param({"mtl", "plain"})
@@ -52,31 +49,9 @@ public class TrainStepBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         System.out.println(BackendInfo.describe());
-        batch = SeedArticleData.generate(42, DataType.FLOAT);
-        graph = "mtl".equals(impl) ? seedModel() : plainSeedModel();
-    }
-
-    static ComputationGraph seedModel() {
-        return MultiTaskGraphBuilder.forInputs(SeedArticleData.FEATURES).sharedLayers(2).activation(Activation.IDENTITY)
-                .bias(false).updater(new Adam(1e-3)).seed(42)
-                .task(Task.regression("task1", 2)).task(Task.regression("task2", 2))
-                .build().graph();
-    }
-
-    static ComputationGraph plainSeedModel() {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(42).updater(new Adam(1e-3))
-                .dataType(DataType.FLOAT).graphBuilder()
-                .addInputs("input").setInputTypes(InputType.feedForward(SeedArticleData.FEATURES))
-                .addLayer("trunk_0", new DenseLayer.Builder().nIn(SeedArticleData.FEATURES).nOut(2)
-                        .activation(Activation.IDENTITY).hasBias(false).build(), "input")
-                .addLayer("task1", new OutputLayer.Builder().nIn(2).nOut(2).activation(Activation.IDENTITY)
-                        .lossFunction(new LossMSE()).hasBias(false).build(), "trunk_0")
-                .addLayer("task2", new OutputLayer.Builder().nIn(2).nOut(2).activation(Activation.IDENTITY)
-                        .lossFunction(new LossMSE()).hasBias(false).build(), "trunk_0")
-                .setOutputs("task1", "task2").build();
-        ComputationGraph plain = new ComputationGraph(conf);
-        plain.init();
-        return plain;
+        BenchmarkModels spec = BenchmarkModels.named(model);
+        batch = spec.batch(42);
+        graph = "mtl".equals(impl) ? spec.library(42) : spec.plain(42);
     }
 
     @Benchmark

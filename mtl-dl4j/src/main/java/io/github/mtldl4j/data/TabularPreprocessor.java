@@ -186,11 +186,19 @@ public final class TabularPreprocessor {
             if (CsvTable.isMissing(value)) {
                 continue;
             }
-            levels.add(value.trim());
-            if (numeric) {
+            if (!numeric) {
+                levels.add(value.trim());
+            } else {
                 Double number = parse(value);
                 if (number == null) {
+                    // Not numeric after all: the levels are every value, those before this row included.
                     numeric = false;
+                    for (int earlier = 0; earlier <= r; earlier++) {
+                        String seen = table.value(earlier, c);
+                        if (!CsvTable.isMissing(seen)) {
+                            levels.add(seen.trim());
+                        }
+                    }
                 } else {
                     if (!Double.isFinite(number)) {
                         throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': '"

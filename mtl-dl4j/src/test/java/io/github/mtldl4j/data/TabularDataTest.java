@@ -114,6 +114,15 @@ class TabularDataTest {
     }
 
     @Test
+    void aColumnThatTurnsOutNotNumericKeepsTheNumbersBeforeAsLevels() {
+        CsvTable table = CsvTable.parse("size,y\n2,1\n10,2\n,3\n2,4\nlarge,5\n10,6\n", "s.csv");
+        TabularPreprocessor pre = TabularPreprocessor.fit(table, List.of(TaskSpec.parse("y:regression:y")), null, Set.of());
+        TabularPreprocessor.Feature size = pre.features().get(0);
+        assertEquals(false, size.numeric());
+        assertEquals(List.of("10", "2", "large"), size.levels(), "every distinct value, also those before 'large', alphabetical");
+    }
+
+    @Test
     void jsonRoundTripEncodesIdentically() {
         CsvTable table = CsvTable.parse(PENGUINS, "p.csv");
         TabularPreprocessor pre = TabularPreprocessor.fit(table, specs(), List.of("bill", "island"), Set.of());

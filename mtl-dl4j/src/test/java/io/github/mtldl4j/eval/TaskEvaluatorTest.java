@@ -44,6 +44,17 @@ class TaskEvaluatorTest {
     }
 
     @Test
+    void rowsOfCopiesViewsAndFortranOrderArraysElementByElement() {
+        INDArray fortran = Nd4j.create(new double[][] {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}).dup('f');
+        INDArray columnView = fortran.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
+        double[][] rows = TaskEvaluator.rowsOf(columnView.castTo(DataType.FLOAT));
+        assertEquals(2, rows.length);
+        assertEquals(List.of(5.0, 6.0), List.of(rows[0][0], rows[0][1]));
+        assertEquals(List.of(8.0, 9.0), List.of(rows[1][0], rows[1][1]));
+    }
+
+    @Test
     void regressionByHandWithAMaskedGarbageRow() {
         // Row 3 is masked; its label is garbage. Column 0: labels 1,2,3,6 (mean 3), predictions 2,2,5,5, errors 1,0,2,-1.
         // Column 1: labels 10,20,30,40 (mean 25), predictions 10,22,30,37, errors 0,2,0,-3.

@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""PyTorch reference for TrainStepBenchmark: the same two models, optimizer and batch, ms per training step.
+
+Models (FLOAT, Adam(lr=1e-3), one MSE loss per head, summed, as DL4J sums its output layers' scores):
+  seed: 10 -> shared 2 (linear, no bias) -> 2 heads of 2 (linear, no bias), batch 1000
+  wide: 100 -> 256 relu -> 256 relu -> 8 heads (64 relu -> 1), batch 256
+
+Usage: mtl_step.py [--model seed|wide|all] [--seconds S] [--repeats R]
+Prints one line per model: "model <name> torch <version> threads <n> median_ms <x> min_ms <y>".
+Thread count comes from OMP_NUM_THREADS (torch.set_num_threads is set to it when given).
+Needs Debian's python3-torch and libopenblas0-pthread (without the latter torch falls back to the reference BLAS).
+"""
+import argparse
+import os
+import statistics
+import time
+
+import torch
+from torch import nn
+
+
+def build(name):
+    if name == "seed":
+        inputs, trunk, act, bias, tasks, head, outputs, batch = 10, [2], None, False, 2, 0, 2, 1000
+    elif name == "wide":
+        inputs, trunk, act, bias, tasks, head, outputs, batch = 100, [256, 256], nn.ReLU, True, 8, 64, 1, 256
+    else:
+        raise SystemExit("unknown model %r: expected seed or wide" % name)
+    layers, width = [], inputs
+    for w in trunk:
+        layers.append(nn.Linear(width, w, bias=bias))
+        if act:
+            layers.append(act())
+        width = w
+    shared = nn.Sequential(*layers)
+    heads = nn.ModuleList()
+    for _ in range(tasks):
+        if head:
+            heads.append(nn.Sequential(nn.Linear(width, head, bias=bias), act(), nn.Linear(head, outputs, bias=bias)))
+        else:
+            heads.append(nn.Linear(width, outputs, bias=bias))
+    model = nn.ModuleDict({"shared": shared, "heads": heads})
+    g = torch.Generator().manual_seed(42)
+    x = torch.randn(batch, inputs, generator=g)
+    ys = [torch.randn(batch, outputs, generator=g) for _ in range(tasks)]
+    return model, x, ys
+
+
+def step(model, optimizer, x, ys):
+    optimizer.zero_grad(set_to_none=True)
+    h = model["shared"](x)
+    loss = sum(nn.functional.mse_loss(head(h), y) for head, y in zip(model["heads"], ys))
+    loss.backward()
+    optimizer.step()
+
+
+def measure(name, seconds, repeats):
+    torch.manual_seed(42)
+    model, x, ys = build(name)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    deadline = time.perf_counter() + seconds  # warm-up
+    while time.perf_counter() < deadline:
+        step(model, optimizer, x, ys)
+    per_step = []
+    for _ in range(repeats):
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            step(model, optimizer, x, ys)
+            count += 1
+        per_step.append((time.perf_counter() - start) * 1000.0 / count)
+    return statistics.median(per_step), min(per_step)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="all")
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    threads = os.environ.get("OMP_NUM_THREADS")
+    if threads:
+        torch.set_num_threads(int(threads))
+    names = ["seed", "wide"] if args.model == "all" else [args.model]
+    for name in names:
+        median, best = measure(name, args.seconds, args.repeats)
+        print("model %s torch %s threads %d median_ms %.4f min_ms %.4f"
+              % (name, torch.__version__, torch.get_num_threads(), median, best), flush=True)
+
+
+if __name__ == "__main__":
+    main()

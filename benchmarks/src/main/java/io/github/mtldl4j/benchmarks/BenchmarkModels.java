@@ -1,0 +1,124 @@
+package io.github.mtldl4j.benchmarks;
+
+import io.github.mtldl4j.data.SeedArticleData;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.task.Task;
+import java.util.Locale;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+
+/**
+ * The two models of the speed comparison (issue 6), each built by this library and wired by hand in plain DL4J,
+ * with the same shapes as {@code benchmarks/reference/mtl_step.py}: FLOAT, Adam(1e-3), MSE heads.
+ */
+public enum BenchmarkModels {
+    /** The seed article's model: 10 inputs, a shared linear layer of 2 (no bias), two linear heads of 2 (no bias); batch 1000. */
+    SEED(SeedArticleData.FEATURES, new int[] {2}, Activation.IDENTITY, false, 2, 0, 2, 1000),
+    /** A wide model: 100 inputs, two shared ReLU layers of 256, eight heads (64 ReLU, then 1 linear); batch 256. */
+    WIDE(100, new int[] {256, 256}, Activation.RELU, true, 8, 64, 1, 256);
+
+    private final int inputs;
+    private final int[] trunk;
+    private final Activation activation;
+    private final boolean bias;
+    private final int tasks;
+    private final int head;
+    private final int outputs;
+    private final int batchSize;
+
+    BenchmarkModels(int inputs, int[] trunk, Activation activation, boolean bias, int tasks, int head, int outputs,
+            int batchSize) {
+        this.inputs = inputs;
+        this.trunk = trunk;
+        this.activation = activation;
+        this.bias = bias;
+        this.tasks = tasks;
+        this.head = head;
+        this.outputs = outputs;
+        this.batchSize = batchSize;
+    }
+
+    /** The model called {@code name} (case-insensitive). */
+    public static BenchmarkModels named(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+
+    /** Number of tasks (heads). */
+    public int tasks() {
+        return tasks;
+    }
+
+    /** Rows per training step. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** The model built by {@link MultiTaskGraphBuilder}. */
+    public ComputationGraph library(long seed) {
+        MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(inputs).sharedLayers(trunk).activation(activation)
+                .bias(bias).updater(new Adam(1e-3)).seed(seed).dataType(DataType.FLOAT);
+        for (int t = 0; t < tasks; t++) {
+            Task task = Task.regression("task" + (t + 1), outputs);
+            builder.task(head > 0 ? task.withHead(head) : task);
+        }
+        return builder.build().graph();
+    }
+
+    /** The same model wired by hand as a plain DL4J {@link ComputationGraph}. */
+    public ComputationGraph plain(long seed) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(seed)
+                .updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).dataType(DataType.FLOAT).graphBuilder()
+                .addInputs("input").setInputTypes(InputType.feedForward(inputs));
+        String in = "input";
+        int width = inputs;
+        for (int i = 0; i < trunk.length; i++) {
+            g.addLayer("trunk_" + i, new DenseLayer.Builder().nIn(width).nOut(trunk[i]).activation(activation)
+                    .hasBias(bias).build(), in);
+            in = "trunk_" + i;
+            width = trunk[i];
+        }
+        String[] names = new String[tasks];
+        for (int t = 0; t < tasks; t++) {
+            names[t] = "task" + (t + 1);
+            String headIn = in;
+            int headWidth = width;
+            if (head > 0) {
+                g.addLayer(names[t] + "_head_0", new DenseLayer.Builder().nIn(width).nOut(head).activation(activation)
+                        .hasBias(bias).build(), in);
+                headIn = names[t] + "_head_0";
+                headWidth = head;
+            }
+            g.addLayer(names[t], new OutputLayer.Builder().nIn(headWidth).nOut(outputs).activation(Activation.IDENTITY)
+                    .lossFunction(new LossMSE()).hasBias(bias).build(), headIn);
+        }
+        ComputationGraph plain = new ComputationGraph(g.setOutputs(names).build());
+        plain.init();
+        return plain;
+    }
+
+    /** One batch of standard normal features and labels (the seed model uses the seed article's generator). */
+    public MultiDataSet batch(long seed) {
+        if (this == SEED) {
+            return SeedArticleData.generate(seed, DataType.FLOAT);
+        }
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.randn(DataType.FLOAT, batchSize, inputs);
+        INDArray[] y = new INDArray[tasks];
+        for (int t = 0; t < tasks; t++) {
+            y[t] = Nd4j.randn(DataType.FLOAT, batchSize, outputs);
+        }
+        return new MultiDataSet(new INDArray[] {x}, y);
+    }
+}

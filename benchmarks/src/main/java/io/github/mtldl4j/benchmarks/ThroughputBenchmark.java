@@ -1,0 +1,129 @@
+package io.github.mtldl4j.benchmarks;
+
+import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.pipeline.TabularTraining;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The whole tabular pipeline on a generated 100,000-row CSV file, as {@code ./mtl train} runs it: read the file,
+ * split, fit the preprocessing, encode, train one epoch (hard sharing 64,64, batch 256, three tasks with 5 %
+ * missing labels), evaluate. Reports seconds per run and, as an auxiliary counter, the seconds of the run spent
+ * in {@code fit}: their ratio shows whether the data path is the bottleneck (it must not be: fit &gt;= 90 %).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(1)
+public class ThroughputBenchmark {
+
+    /** Rows of the generated table. */
+    public static final int ROWS = 100_000;
+
+    private Path csv;
+
+    /** Seconds of the runs in one iteration, in all and in training (JMH reports both next to the score). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class FitTime {
+        /** Seconds in {@code MultiTaskTrainer.fit}. */
+        public double fitSeconds;
+        /** Seconds of the whole runs. */
+        public double totalSeconds;
+
+        @Setup(Level.Iteration)
+        public void clear() {
+            fitSeconds = 0;
+            totalSeconds = 0;
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void writeTable() throws IOException {
+        System.out.println(BackendInfo.describe());
+        csv = Files.createTempFile("mtl-throughput-", ".csv");
+        writeTable(csv, ROWS, 42);
+    }
+
+    @TearDown(Level.Trial)
+    public void deleteTable() throws IOException {
+        Files.deleteIfExists(csv);
+    }
+
+    /** Writes {@code rows} rows: 8 numeric and 2 categorical features; labels of a regression, a binary and a 3-class task. */
+    static void writeTable(Path file, int rows, long seed) {
+        Random random = new Random(seed);
+        String[] colours = {"red", "green", "blue", "black", "white"};
+        String[] sizes = {"S", "M", "L"};
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            out.write("x1,x2,x3,x4,x5,x6,x7,x8,colour,size,price,churn,segment\n");
+            for (int r = 0; r < rows; r++) {
+                double[] x = new double[8];
+                StringBuilder line = new StringBuilder(128);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = random.nextGaussian();
+                    line.append(String.format(Locale.ROOT, "%.5f", x[i])).append(',');
+                }
+                int colour = random.nextInt(colours.length);
+                int size = random.nextInt(sizes.length);
+                line.append(colours[colour]).append(',').append(sizes[size]).append(',');
+                double price = 3 * x[0] - 2 * x[1] + x[2] * x[3] + colour + 0.1 * random.nextGaussian();
+                boolean churn = x[4] + 0.5 * x[0] + 0.3 * random.nextGaussian() > 0;
+                int segment = (int) Math.floorMod(Math.round(x[5] + x[6] + size), 3);
+                line.append(missing(random) ? "" : String.format(Locale.ROOT, "%.4f", price)).append(',')
+                        .append(missing(random) ? "" : churn ? "yes" : "no").append(',')
+                        .append(missing(random) ? "" : "s" + segment).append('\n');
+                out.write(line.toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean missing(Random random) {
+        return random.nextDouble() < 0.05;
+    }
+
+    static TabularTraining.Settings settings() {
+        List<TaskSpec> tasks = List.of(TaskSpec.parse("price:regression:price"), TaskSpec.parse("churn:binary:churn"),
+                TaskSpec.parse("segment:multiclass:segment"));
+        return new TabularTraining.Settings(tasks, null, Set.of(), "hard", Map.of(), 4, 1, List.of(64, 64), List.of(),
+                "fixed", Map.of(), 1, 256, 1e-3, 0.2, 42, null);
+    }
+
+    @Benchmark
+    public TabularTraining.Result pipeline(FitTime fit) {
+        long start = System.nanoTime();
+        TabularTraining.Result result = TabularTraining.train(CsvTable.read(csv), settings(), null);
+        fit.totalSeconds += (System.nanoTime() - start) / 1e9;
+        fit.fitSeconds += result.trainSeconds();
+        return result;
+    }
+}
