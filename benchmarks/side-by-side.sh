@@ -17,7 +17,10 @@ echo "blas for torch: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 for t in "${threads[@]}"; do
   export OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" MKL_NUM_THREADS="$t"
   out="$(mktemp --suffix=.json)"
-  java -jar "$jar" TrainStepBenchmark -rf json -rff "$out" ${JMH_ARGS:-} > "$out.log"
+  java -jar "$jar" TrainStepBenchmark -p model=seed -p impl=mtl,plain -rf json -rff "$out.seed" ${JMH_ARGS:-} > "$out.log"
+  java -jar "$jar" TrainStepBenchmark -p model=wide -p impl=mtl,fused,plain -rf json -rff "$out.wide" ${JMH_ARGS:-} >> "$out.log"
+  python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1])) + json.load(open(sys.argv[2])), open(sys.argv[3], "w"))' \
+      "$out.seed" "$out.wide" "$out"
   grep -m1 -o 'ND4J backend.*' "$out.log" || true
   torch_out="$("$python" benchmarks/reference/mtl_step.py)"
   python3 - "$out" "$t" "$torch_out" <<'PY'
@@ -36,10 +39,11 @@ for line in torch_lines:
     torch[f[1]] = float(f[f.index("median_ms") + 1])
     version = f[f.index("torch") + 1]
 print("threads %s (OMP/OpenBLAS/MKL), ms per training step (JMH mean ± 99.9%% CI; PyTorch %s median of 5):" % (threads, version))
-print("%-6s %10s %16s %16s %10s %11s %11s" % ("model", "PyTorch", "plain DL4J", "mtl-dl4j", "mtl/plain", "plain/torch", "mtl/torch"))
-for model in ["seed", "wide"]:
-    p, m, t = dl4j[(model, "plain")], dl4j[(model, "mtl")], torch[model]
-    print("%-6s %10.3f %9.3f ± %4.2f %9.3f ± %4.2f %10.3f %11.2f %11.2f" % (model, t, p["score"], p["scoreError"],
+print("%-12s %9s %16s %16s %10s %11s %11s" % ("model", "PyTorch", "plain DL4J", "mtl-dl4j", "mtl/plain", "plain/torch", "mtl/torch"))
+for model, impl in [("seed", "mtl"), ("wide", "mtl"), ("wide", "fused")]:
+    p, m, t = dl4j[(model, "plain")], dl4j[(model, impl)], torch[model]
+    label = model if impl == "mtl" else model + " (fused)"
+    print("%-12s %9.3f %9.3f ± %4.2f %9.3f ± %4.2f %10.3f %11.2f %11.2f" % (label, t, p["score"], p["scoreError"],
           m["score"], m["scoreError"], m["score"] / p["score"], p["score"] / t, m["score"] / t))
 PY
 done

@@ -67,11 +67,26 @@ public enum BenchmarkModels {
 
     /** The model built by {@link MultiTaskGraphBuilder}. */
     public ComputationGraph library(long seed) {
+        return library(seed, false);
+    }
+
+    /**
+     * The model built by {@link MultiTaskGraphBuilder}, with {@code fusedHeads} the heads' first layers as one layer
+     * ({@link MultiTaskGraphBuilder#fusedHeads()}; the wide model only: the seed model's heads have no hidden layer).
+     */
+    public ComputationGraph library(long seed, boolean fusedHeads) {
+        if (fusedHeads && head == 0) {
+            throw new IllegalArgumentException("model " + name().toLowerCase(Locale.ROOT) + " has no hidden head layers to fuse; "
+                    + "use impl=fused with model=wide only.");
+        }
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(inputs).sharedLayers(trunk).activation(activation)
                 .bias(bias).updater(new Adam(1e-3)).seed(seed).dataType(DataType.FLOAT);
         for (int t = 0; t < tasks; t++) {
             Task task = Task.regression("task" + (t + 1), outputs);
             builder.task(head > 0 ? task.withHead(head) : task);
+        }
+        if (fusedHeads) {
+            builder.fusedHeads();
         }
         return builder.build().graph();
     }

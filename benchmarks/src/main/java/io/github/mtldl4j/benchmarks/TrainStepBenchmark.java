@@ -39,7 +39,10 @@ public class TrainStepBenchmark {
     @Param({"seed", "wide"})
     public String model;
 
-    /** {@code mtl}: this library's builder; {@code plain}: a hand-wired ComputationGraph. */
+    /**
+     * {@code mtl}: this library's builder; {@code plain}: a hand-wired ComputationGraph; {@code fused} (wide only,
+     * pass it with {@code -p impl=fused}): the builder with {@code fusedHeads()}.
+     */
     @Param({"mtl", "plain"})
     public String impl;
 
@@ -51,7 +54,12 @@ public class TrainStepBenchmark {
         System.out.println(BackendInfo.describe());
         BenchmarkModels spec = BenchmarkModels.named(model);
         batch = spec.batch(42);
-        graph = "mtl".equals(impl) ? spec.library(42) : spec.plain(42);
+        graph = switch (impl) {
+            case "mtl" -> spec.library(42);
+            case "fused" -> spec.library(42, true);
+            case "plain" -> spec.plain(42);
+            default -> throw new IllegalArgumentException("impl must be mtl, fused or plain, received '" + impl + "'.");
+        };
     }
 
     @Benchmark

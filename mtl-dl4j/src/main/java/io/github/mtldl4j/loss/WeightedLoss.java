@@ -72,19 +72,24 @@ public final class WeightedLoss implements ILossFunction {
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return inner.computeScoreArray(labels, preOutput, activationFn, mask).muli(weight);
+        return scaled(inner.computeScoreArray(labels, preOutput, activationFn, mask));
     }
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return inner.computeGradient(labels, preOutput, activationFn, mask).muli(weight);
+        return scaled(inner.computeGradient(labels, preOutput, activationFn, mask));
     }
 
     @Override
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
                                                           INDArray mask, boolean average) {
         Pair<Double, INDArray> unweighted = inner.computeGradientAndScore(labels, preOutput, activationFn, mask, average);
-        return new Pair<>(weight * unweighted.getFirst(), unweighted.getSecond().muli(weight));
+        return new Pair<>(weight * unweighted.getFirst(), scaled(unweighted.getSecond()));
+    }
+
+    /** {@code values} times the weight, in place; a weight of exactly 1 skips the op (x * 1 == x in IEEE arithmetic). */
+    private INDArray scaled(INDArray values) {
+        return weight == 1.0 ? values : values.muli(weight);
     }
 
     @Override
