@@ -14,10 +14,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -34,18 +34,8 @@ public final class AffinityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE.csv", description = "Training data with a header line.")
-    Path data;
-
-    @Option(names = "--task", required = true, paramLabel = "NAME:TYPE:COLUMN",
-            description = "A task (repeat): TYPE regression, binary, multiclass or multilabel (NAME:multilabel:C1,C2,...).")
-    List<String> tasks;
-
-    @Option(names = "--features", split = ",", paramLabel = "C1,C2", description = "Feature columns (default: every non-label column).")
-    List<String> features;
-
-    @Option(names = "--categorical", split = ",", paramLabel = "C1,C2", description = "Columns to one-hot encode even if numeric.")
-    List<String> categorical = List.of();
+    @Mixin
+    TabularDataOptions input;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs of the measuring run (default ${DEFAULT-VALUE}).")
     int epochs;
@@ -77,7 +67,7 @@ public final class AffinityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
-        List<TaskSpec> specs = tasks.stream().map(TaskSpec::parse).toList();
+        List<TaskSpec> specs = input.taskSpecs();
         if (groups != null && (groups < 1 || groups > specs.size())) {
             throw new IllegalArgumentException("--groups must be between 1 and the number of tasks (" + specs.size() + "), received "
                     + groups + ".");
@@ -85,16 +75,16 @@ public final class AffinityCommand implements Callable<Integer> {
         if (every < 1) {
             throw new IllegalArgumentException("--every must be >= 1 step, received " + every + ".");
         }
-        TabularTraining.Settings settings = new TabularTraining.Settings(specs, features, Set.copyOf(categorical), "hard", Map.of(),
+        TabularTraining.Settings settings = new TabularTraining.Settings(specs, input.features, input.categoricalColumns(), "hard", Map.of(),
                 4, 1, shared, List.of(), "fixed", Map.of(), epochs, batch, learningRate, valid, seed, null);
         OutputDirectory.check(out);
-        CsvTable table = CsvTable.read(data);
+        CsvTable table = CsvTable.read(input.data);
         MtlCommand.announceBackend(spec.commandLine().getErr());
-        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; hard sharing %s, %d epochs, affinity measured every %d step(s)%n", data,
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; hard sharing %s, %d epochs, affinity measured every %d step(s)%n", input.data,
                 table.rowCount(), specs.stream().map(TaskSpec::name).toList(), shared, epochs, every);
         Measured measured = measure(table, settings, every, stdout);
         List<List<String>> chosen = report(stdout, measured.affinity(), measured.trainingSeconds(), groups);
-        TrainCommand.write(measured.result(), settings, out, data.toString());
+        TrainCommand.write(measured.result(), settings, out, input.data.toString());
         AtomicFile.writeString(out.resolve("affinity.json"), AffinityJson.write(measured.affinity(), chosen));
         stdout.printf(Locale.ROOT, "wrote %s (affinity.json, model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;

@@ -22,10 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -37,18 +37,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE.csv", description = "Training data with a header line.")
-    Path data;
-
-    @Option(names = "--task", required = true, paramLabel = "NAME:TYPE:COLUMN",
-            description = "A task (repeat): TYPE regression, binary, multiclass or multilabel (NAME:multilabel:C1,C2,...).")
-    List<String> tasks;
-
-    @Option(names = "--features", split = ",", paramLabel = "C1,C2", description = "Feature columns (default: every non-label column).")
-    List<String> features;
-
-    @Option(names = "--categorical", split = ",", paramLabel = "C1,C2", description = "Columns to one-hot encode even if numeric.")
-    List<String> categorical = List.of();
+    @Mixin
+    TabularDataOptions input;
 
     @Option(names = "--arch", defaultValue = "hard", description = "hard, independent, cascade, mmoe, omoe, cgc, ple or cross-stitch "
             + "(default ${DEFAULT-VALUE}).")
@@ -146,10 +136,10 @@ public final class TrainCommand implements Callable<Integer> {
             TrainingUi.checkAvailable();
         }
         OutputDirectory.check(out);
-        CsvTable table = CsvTable.read(data);
+        CsvTable table = CsvTable.read(input.data);
         CsvTable validation = validData == null ? null : CsvTable.read(validData);
         MtlCommand.announceBackend(spec.commandLine().getErr());
-        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", data, table.rowCount(),
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", input.data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
         TabularTraining.Result result = scaleOut != null
@@ -157,7 +147,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
                         ui ? model -> TrainingUi.attach(model, stdout) : null,
                         affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
-        write(result, settings, out, data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
+        write(result, settings, out, input.data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
@@ -213,8 +203,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
             cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
         }
-        List<TaskSpec> specs = tasks.stream().map(TaskSpec::parse).toList();
-        return new TabularTraining.Settings(specs, features, Set.copyOf(categorical), architecture, cascadeMap, experts, taskExperts,
+        List<TaskSpec> specs = input.taskSpecs();
+        return new TabularTraining.Settings(specs, input.features, input.categoricalColumns(), architecture, cascadeMap, experts, taskExperts,
                 shared, head,
                 weighting, weights, epochs, batch, learningRate, valid, seed, patience);
     }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -19,6 +18,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -36,18 +36,8 @@ public final class TuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE.csv", description = "Training data with a header line.")
-    Path data;
-
-    @Option(names = "--task", required = true, paramLabel = "NAME:TYPE:COLUMN",
-            description = "A task (repeat): TYPE regression, binary, multiclass or multilabel (NAME:multilabel:C1,C2,...).")
-    List<String> tasks;
-
-    @Option(names = "--features", split = ",", paramLabel = "C1,C2", description = "Feature columns (default: every non-label column).")
-    List<String> features;
-
-    @Option(names = "--categorical", split = ",", paramLabel = "C1,C2", description = "Columns to one-hot encode even if numeric.")
-    List<String> categorical = List.of();
+    @Mixin
+    TabularDataOptions input;
 
     @Option(names = "--budget-minutes", required = true, paramLabel = "M",
             description = "Wall-clock budget; no training starts after it is spent (baselines and the default always train).")
@@ -97,19 +87,19 @@ public final class TuneCommand implements Callable<Integer> {
         if (!(budgetMinutes > 0) || Double.isInfinite(budgetMinutes)) {
             throw new IllegalArgumentException("--budget-minutes must be a finite number > 0, received " + budgetMinutes + ".");
         }
-        List<TaskSpec> specs = tasks.stream().map(TaskSpec::parse).toList();
+        List<TaskSpec> specs = input.taskSpecs();
         TabularTuner.SearchSpace space = new TabularTuner.SearchSpace(architectures, weightings, parseWidths(widths), learningRates);
         SuccessiveHalving.Schedule schedule = new SuccessiveHalving.Schedule(minEpochs, maxEpochs, eta);
         List<TabularTuner.Candidate> sampled = TabularTuner.sample(space, candidates, seed);
-        TabularTuner.Problem problem = new TabularTuner.Problem(specs, features, Set.copyOf(categorical), batch, valid, seed);
+        TabularTuner.Problem problem = new TabularTuner.Problem(specs, input.features, input.categoricalColumns(), batch, valid, seed);
         TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs); // refuses bad --batch/--valid before any data is read
         OutputDirectory.check(out);
-        CsvTable table = CsvTable.read(data);
+        CsvTable table = CsvTable.read(input.data);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         List<Integer> plan = schedule.plan(sampled.size());
         int planned = plan.stream().mapToInt(Integer::intValue).sum();
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s, "
-                + "epochs %s; budget %.1f min, seed %d%n", data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
+                + "epochs %s; budget %.1f min, seed %d%n", input.data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
                 sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, seed);
         stdout.printf(Locale.ROOT, "training single-task baselines (independent towers, %d epochs)...%n", maxEpochs);
         stdout.flush();
@@ -150,7 +140,7 @@ public final class TuneCommand implements Callable<Integer> {
                 outcome.budgetExhausted() ? " (budget spent)" : "", outcome.baselineSeconds());
         OutputDirectory.create(out);
         AtomicFile.writeString(out.resolve("leaderboard.csv"), outcome.leaderboardCsv());
-        TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), out, data.toString());
+        TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), out, input.data.toString());
         stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the winner's model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
     }
