@@ -335,12 +335,19 @@ public final class TabularPreprocessor {
      */
     public Encoded encode(CsvTable table, boolean labelsRequired) {
         int rows = table.rowCount();
-        INDArray x = Nd4j.zeros(DataType.FLOAT, rows, inputWidth());
+        int width = inputWidth();
+        if ((long) rows * width > Integer.MAX_VALUE - 16) {
+            throw new InvalidDataException(table.source() + ": " + rows + " rows x " + width + " encoded inputs is more than one "
+                    + "array can hold (2^31 values); split the file into parts and encode them one by one.");
+        }
+        // Filled in Java arrays, then copied to ND4J once: a putScalar per value cost more than parsing the CSV.
+        float[] x = new float[rows * width];
         Map<String, Long> imputed = new LinkedHashMap<>();
         Map<String, Long> unknown = new LinkedHashMap<>();
         int offset = 0;
         for (Feature feature : features) {
             int c = table.column(feature.column(), "feature column the model was trained with");
+            Map<String, Integer> levelIndex = indexOf(feature.levels());
             long imputedRows = 0;
             long unknownRows = 0;
             for (int r = 0; r < rows; r++) {
@@ -359,15 +366,15 @@ public final class TabularPreprocessor {
                         checkMagnitude(table, r, feature.column(), value, parsed);
                         number = parsed;
                     }
-                    x.putScalar(r, offset, (number - feature.mean()) / feature.std());
+                    x[r * width + offset] = (float) ((number - feature.mean()) / feature.std());
                 } else {
-                    int level = CsvTable.isMissing(value) ? -1 : feature.levels().indexOf(value.trim());
+                    int level = CsvTable.isMissing(value) ? -1 : levelIndex.getOrDefault(value.trim(), -1);
                     if (CsvTable.isMissing(value)) {
                         imputedRows++;
                     } else if (level < 0) {
                         unknownRows++;
                     }
-                    x.putScalar(r, offset + (level < 0 ? feature.levels().size() : level), 1.0);
+                    x[r * width + offset + (level < 0 ? feature.levels().size() : level)] = 1.0f;
                 }
             }
             imputed.put(feature.column(), imputedRows);
@@ -381,9 +388,10 @@ public final class TabularPreprocessor {
         Map<String, Long> missingLabels = new LinkedHashMap<>();
         for (int t = 0; t < tasks.size(); t++) {
             TaskLabels task = tasks.get(t);
-            labels[t] = Nd4j.zeros(DataType.FLOAT, rows, task.width());
             boolean perOutput = task.spec().type() == TaskType.MULTILABEL || task.spec().type() == TaskType.REGRESSION && task.width() > 1;
-            masks[t] = Nd4j.zeros(DataType.FLOAT, rows, perOutput ? task.width() : 1);
+            int maskWidth = perOutput ? task.width() : 1;
+            float[] y = new float[rows * task.width()];
+            float[] mask = new float[rows * maskWidth];
             boolean present = task.spec().columns().stream().allMatch(col -> table.header().contains(col));
             if (!present && labelsRequired) {
                 for (String column : task.spec().columns()) {
@@ -392,17 +400,33 @@ public final class TabularPreprocessor {
             }
             long missing = 0;
             if (present && labelsRequired) {
-                missing = fillLabels(table, task, labels[t], masks[t]);
+                missing = fillLabels(table, task, y, mask, maskWidth);
             } else {
                 missing = rows;
             }
+            labels[t] = matrix(y, rows, task.width());
+            masks[t] = matrix(mask, rows, maskWidth);
             missingLabels.put(task.spec().name(), missing);
         }
-        return new Encoded(new MultiDataSet(new INDArray[] {x}, labels, null, masks), imputed, unknown, missingLabels);
+        return new Encoded(new MultiDataSet(new INDArray[] {matrix(x, rows, width)}, labels, null, masks), imputed, unknown, missingLabels);
     }
 
-    private long fillLabels(CsvTable table, TaskLabels task, INDArray y, INDArray mask) {
+    private static INDArray matrix(float[] values, int rows, int columns) {
+        return rows == 0 || columns == 0 ? Nd4j.zeros(DataType.FLOAT, rows, columns)
+                : Nd4j.create(values, new long[] {rows, columns}, DataType.FLOAT);
+    }
+
+    private static Map<String, Integer> indexOf(List<String> levels) {
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < levels.size(); i++) {
+            index.putIfAbsent(levels.get(i), i);
+        }
+        return index;
+    }
+
+    private long fillLabels(CsvTable table, TaskLabels task, float[] y, float[] mask, int maskWidth) {
         TaskSpec spec = task.spec();
+        int width = task.width();
         long missingRows = 0;
         int[] columns = spec.columns().stream().mapToInt(c -> table.column(c, "label column of task '" + spec.name() + "'")).toArray();
         for (int r = 0; r < table.rowCount(); r++) {
@@ -417,17 +441,17 @@ public final class TabularPreprocessor {
                 switch (spec.type()) {
                     case REGRESSION -> {
                         double number = regressionValue(table, r, column, spec, value);
-                        y.putScalar(r, k, (number - task.means()[k]) / task.stds()[k]);
-                        mask.putScalar(r, mask.columns() == 1 ? 0 : k, 1.0);
+                        y[r * width + k] = (float) ((number - task.means()[k]) / task.stds()[k]);
+                        mask[r * maskWidth + (maskWidth == 1 ? 0 : k)] = 1.0f;
                     }
                     case BINARY, MULTILABEL -> {
                         int level = classIndex(table, r, column, task, k, value);
-                        y.putScalar(r, k, level);
-                        mask.putScalar(r, mask.columns() == 1 ? 0 : k, 1.0);
+                        y[r * width + k] = level;
+                        mask[r * maskWidth + (maskWidth == 1 ? 0 : k)] = 1.0f;
                     }
                     case MULTICLASS -> {
-                        y.putScalar(r, classIndex(table, r, column, task, 0, value), 1.0);
-                        mask.putScalar(r, 0, 1.0);
+                        y[r * width + classIndex(table, r, column, task, 0, value)] = 1.0f;
+                        mask[r * maskWidth] = 1.0f;
                     }
                 }
             }
