@@ -8,10 +8,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.MultiDataSet;
 
 /**
- * The library's overhead over plain DL4J, measured so that a shared machine's drift cancels: the library's graph
- * and the hand-wired one ({@link BenchmarkModels}) train in the same JVM, one step each in turn (which goes first is
- * drawn per pair), and the result is the median over pairs of the per-pair time ratio, with its interquartile range.
- * JMH's separate runs of {@code TrainStepBenchmark} drifted by more than the 3 % this has to resolve.
+ * Two graphs' training steps compared so that a shared machine's drift cancels: both train in the same JVM, one step
+ * each in turn (which goes first is drawn per pair), and the result is the median over pairs of the per-pair time
+ * ratio, with its interquartile range. JMH's separate runs of {@code TrainStepBenchmark} drifted by more than the 3 %
+ * this has to resolve. Compared: the library's graph against the hand-wired one ({@link BenchmarkModels}, seed and
+ * wide: the library's overhead), and the wide model with fused heads against separate heads.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar io.github.mtldl4j.benchmarks.InterleavedStepRatio [PAIRS]}
  * (default 2000 pairs for seed, 400 for wide, after a warm-up of a quarter as many).
@@ -24,31 +25,35 @@ public final class InterleavedStepRatio {
         System.out.println(BackendInfo.describe());
         for (BenchmarkModels spec : BenchmarkModels.values()) {
             int pairs = args.length > 0 ? Integer.parseInt(args[0]) : spec == BenchmarkModels.SEED ? 2000 : 400;
-            ComputationGraph library = spec.library(42);
-            ComputationGraph plain = spec.plain(42);
-            MultiDataSet batch = spec.batch(42);
-            Random order = new Random(7);
-            double[] ratios = new double[pairs];
-            double[] libraryMs = new double[pairs];
-            double[] plainMs = new double[pairs];
-            for (int p = -pairs / 4; p < pairs; p++) {
-                boolean libraryFirst = order.nextBoolean();
-                double first = step(libraryFirst ? library : plain, batch);
-                double second = step(libraryFirst ? plain : library, batch);
-                if (p >= 0) {
-                    libraryMs[p] = libraryFirst ? first : second;
-                    plainMs[p] = libraryFirst ? second : first;
-                    ratios[p] = libraryMs[p] / plainMs[p];
-                }
+            String model = spec.name().toLowerCase(Locale.ROOT);
+            compare(model + ": library/plain DL4J", spec.library(42), spec.plain(42), spec.batch(42), pairs);
+            if (spec == BenchmarkModels.WIDE) {
+                compare(model + ": fused heads/separate heads", spec.library(42, true), spec.library(42), spec.batch(42), pairs);
             }
-            Arrays.sort(ratios);
-            Arrays.sort(libraryMs);
-            Arrays.sort(plainMs);
-            System.out.printf(Locale.ROOT, "%s: %d pairs; median ms per step: library %.3f, plain DL4J %.3f; "
-                            + "median per-pair ratio library/plain %.4f (interquartile %.4f-%.4f)%n",
-                    spec.name().toLowerCase(Locale.ROOT), pairs, libraryMs[pairs / 2], plainMs[pairs / 2], ratios[pairs / 2],
-                    ratios[pairs / 4], ratios[3 * pairs / 4]);
         }
+    }
+
+    private static void compare(String what, ComputationGraph a, ComputationGraph b, MultiDataSet batch, int pairs) {
+        Random order = new Random(7);
+        double[] ratios = new double[pairs];
+        double[] aMs = new double[pairs];
+        double[] bMs = new double[pairs];
+        for (int p = -pairs / 4; p < pairs; p++) {
+            boolean aFirst = order.nextBoolean();
+            double first = step(aFirst ? a : b, batch);
+            double second = step(aFirst ? b : a, batch);
+            if (p >= 0) {
+                aMs[p] = aFirst ? first : second;
+                bMs[p] = aFirst ? second : first;
+                ratios[p] = aMs[p] / bMs[p];
+            }
+        }
+        Arrays.sort(ratios);
+        Arrays.sort(aMs);
+        Arrays.sort(bMs);
+        System.out.printf(Locale.ROOT, "%s: %d pairs; median ms per step %.3f and %.3f; median per-pair ratio %.4f "
+                + "(interquartile %.4f-%.4f)%n", what, pairs, aMs[pairs / 2], bMs[pairs / 2], ratios[pairs / 2],
+                ratios[pairs / 4], ratios[3 * pairs / 4]);
     }
 
     private static double step(ComputationGraph graph, MultiDataSet batch) {

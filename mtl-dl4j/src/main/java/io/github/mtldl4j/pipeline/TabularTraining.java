@@ -240,6 +240,14 @@ public final class TabularTraining {
                 new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), 256)));
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
+        return new Result(model, preprocessor, history, withValidationLoss(metrics, history), seconds, validData, trainEncoding);
+    }
+
+    /**
+     * Per task its metrics with the best epoch's validation loss (unweighted, in training units) first, as
+     * {@code metrics.json} reports them; for any trainer that fills a {@link TrainingHistory}.
+     */
+    public static Map<String, TaskMetrics> withValidationLoss(Map<String, TaskMetrics> metrics, TrainingHistory history) {
         Map<String, TaskMetrics> withLoss = new LinkedHashMap<>();
         metrics.forEach((task, m) -> {
             Map<String, Double> values = new LinkedHashMap<>();
@@ -247,7 +255,7 @@ public final class TabularTraining {
             values.putAll(m.metrics());
             withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
         });
-        return new Result(model, preprocessor, history, withLoss, seconds, validData, trainEncoding);
+        return withLoss;
     }
 
     /**

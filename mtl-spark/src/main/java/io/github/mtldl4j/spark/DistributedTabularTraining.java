@@ -13,7 +13,6 @@ import io.github.mtldl4j.scaleout.ScaleOutMethods;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import io.github.mtldl4j.weighting.LossWeighting;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -106,7 +105,7 @@ public final class DistributedTabularTraining {
             TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.preprocessor(), prepared.validData());
-            return new TabularTraining.Result(model, prepared.preprocessor(), history, withLoss(metrics, history), seconds,
+            return new TabularTraining.Result(model, prepared.preprocessor(), history, TabularTraining.withValidationLoss(metrics, history), seconds,
                     prepared.validData(), prepared.trainEncoding());
         }
         OnSpark onSpark = (OnSpark) mode;
@@ -162,7 +161,7 @@ public final class DistributedTabularTraining {
             TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = SparkBackend.figures(spark, model, valid, true).metrics(model.tasks(), preprocessor::toLabelUnits);
-            return new TabularTraining.Result(model, preprocessor, history, withLoss(metrics, history), seconds, prepared.validData(),
+            return new TabularTraining.Result(model, preprocessor, history, TabularTraining.withValidationLoss(metrics, history), seconds, prepared.validData(),
                     prepared.trainEncoding());
         } finally {
             train.unpersist();
@@ -191,16 +190,5 @@ public final class DistributedTabularTraining {
             trainer.listener(listener);
         }
         return trainer.build();
-    }
-
-    private static Map<String, TaskMetrics> withLoss(Map<String, TaskMetrics> metrics, TrainingHistory history) {
-        Map<String, TaskMetrics> withLoss = new LinkedHashMap<>();
-        metrics.forEach((task, m) -> {
-            Map<String, Double> values = new LinkedHashMap<>();
-            values.put("loss", history.bestEpoch().task(task).validLoss());
-            values.putAll(m.metrics());
-            withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
-        });
-        return withLoss;
     }
 }
