@@ -228,15 +228,7 @@ final class TaskGradientEngine {
         if (combined != flat) {
             flat.assign(combined.reshape(flat.shape()));
         }
-        graph.getUpdater(true).update(graph.gradient(), graph.getIterationCount(), graph.getEpochCount(), batchSize,
-                LayerWorkspaceMgr.noWorkspaces());
-        graph.params().subi(flat.reshape(graph.params().shape()));
-        graph.setScore(score);
-        for (TrainingListener listener : graph.getListeners()) {
-            listener.iterationDone(graph, graph.getIterationCount(), graph.getEpochCount());
-        }
-        BaseOptimizer.incrementIterationCount(graph, 1);
-        BaseOptimizer.applyConstraints(graph);
+        UpdaterStep.apply(graph, graph.gradient(), batchSize, score);
     }
 
     /** Columns [start, end) of a row as a view. */

@@ -1,0 +1,193 @@
+package io.github.mtldl4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mtldl4j.graph.MixtureOfExperts;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.graph.RepresentationTapVertex;
+import io.github.mtldl4j.task.Task;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * The direct step against DL4J's own {@code fit} on an identical graph (same seed, double precision): gradients,
+ * scores, parameters and updater state after several steps; plus a central finite-difference check of its gradient.
+ */
+class DirectTrainingStepTest {
+    private static final int ROWS = 12;
+
+    private static MultiTaskGraphBuilder builder() {
+        return MultiTaskGraphBuilder.forInputs(7).sharedLayers(10, 9).activation(Activation.RELU)
+                .updater(new Adam(0.01)).seed(3).dataType(DataType.DOUBLE)
+                .task(Task.regression("price", 2).withHead(6).withWeight(0.7))
+                .task(Task.binary("churn").withHead(5).withWeight(1.3))
+                .task(Task.multiclass("segment", 3).withHead(4));
+    }
+
+    /** A batch with label masks: some rows of churn and segment are missing. */
+    private static MultiDataSet batch(long seed, boolean masks) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, ROWS, 7);
+        INDArray price = Nd4j.randn(DataType.DOUBLE, ROWS, 2);
+        INDArray churn = Nd4j.rand(DataType.DOUBLE, ROWS, 1).gt(0.5).castTo(DataType.DOUBLE);
+        INDArray segment = Nd4j.zeros(DataType.DOUBLE, ROWS, 3);
+        for (int r = 0; r < ROWS; r++) {
+            segment.putScalar(r, (r * 7 + seed) % 3, 1.0);
+        }
+        INDArray[] labelMasks = null;
+        if (masks) {
+            INDArray churnMask = Nd4j.ones(DataType.DOUBLE, ROWS, 1);
+            churnMask.putScalar(2, 0, 0.0);
+            churnMask.putScalar(5, 0, 0.0);
+            INDArray segmentMask = Nd4j.ones(DataType.DOUBLE, ROWS, 1);
+            segmentMask.putScalar(0, 0, 0.0);
+            labelMasks = new INDArray[] {null, churnMask, segmentMask};
+        }
+        return new MultiDataSet(new INDArray[] {x}, new INDArray[] {price, churn, segment}, null, labelMasks);
+    }
+
+    @Test
+    void gradientAndScoresEqualDl4jOnTheSameParameters() {
+        for (MultiTaskGraphBuilder b : new MultiTaskGraphBuilder[] {builder(), builder().fusedHeads(),
+                builder().representationTap(), builder().activation(Activation.TANH).bias(false).l2(1e-3)}) {
+            ComputationGraph graph = b.build().graph();
+            DirectTrainingStep direct = DirectTrainingStep.of(graph, RepresentationTapVertex.class);
+            MultiDataSet batch = batch(11, true);
+            double[] scores = direct.computeGradient(batch);
+            INDArray ours = graph.getFlattenedGradients().dup();
+
+            ComputationGraph reference = b.build().graph();
+            reference.setInputs(batch.getFeatures());
+            reference.setLabels(batch.getLabels());
+            reference.setLayerMaskArrays(null, batch.getLabelsMaskArrays());
+            reference.computeGradientAndScore();
+            INDArray expected = reference.getFlattenedGradients();
+            assertEquals(0.0, ours.sub(expected).amaxNumber().doubleValue(), 1e-12, "gradient");
+            double regularization = reference.calcRegularizationScore(true);
+            for (int t = 0; t < 3; t++) {
+                double expectedScore = reference.getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
+                assertEquals(expectedScore, scores[t], 1e-12, "score of output " + t);
+            }
+        }
+    }
+
+    @Test
+    void stepsEqualDl4jFitInParametersUpdaterStateAndIterations() {
+        for (MultiTaskGraphBuilder b : new MultiTaskGraphBuilder[] {builder(), builder().fusedHeads(),
+                builder().activation(Activation.SIGMOID).l2(1e-2)}) {
+            ComputationGraph graph = b.build().graph();
+            ComputationGraph reference = b.build().graph();
+            assertEquals(reference.params(), graph.params());
+            DirectTrainingStep direct = DirectTrainingStep.of(graph);
+            AtomicInteger heard = new AtomicInteger();
+            graph.setListeners(new BaseTrainingListener() {
+                @Override
+                public void iterationDone(Model model, int iteration, int epoch) {
+                    heard.incrementAndGet();
+                }
+            });
+            for (int step = 0; step < 6; step++) {
+                // Two batch sizes: the buffers are reallocated and must still be right.
+                MultiDataSet batch = batch(step, step % 2 == 0);
+                if (step == 4) {
+                    batch = smaller(batch);
+                }
+                direct.fit(batch);
+                reference.fit(batch);
+                assertEquals(reference.score(), graph.score(), 1e-12, "score after step " + step);
+            }
+            assertEquals(0.0, graph.params().sub(reference.params()).amaxNumber().doubleValue(), 1e-12);
+            assertEquals(0.0, graph.getUpdater().getStateViewArray().sub(reference.getUpdater().getStateViewArray())
+                    .amaxNumber().doubleValue(), 1e-12);
+            assertEquals(reference.getIterationCount(), graph.getIterationCount());
+            assertEquals(6, heard.get());
+        }
+    }
+
+    private static MultiDataSet smaller(MultiDataSet batch) {
+        INDArray[] labels = batch.getLabels();
+        INDArray[] small = new INDArray[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            small[i] = labels[i].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 5)).dup();
+        }
+        return new MultiDataSet(new INDArray[] {batch.getFeatures(0).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 5)).dup()}, small);
+    }
+
+    /** Central differences of the summed scores: the direct gradient is the batch sum, i.e. ROWS x the mean's gradient. */
+    @Test
+    void gradientPassesAFiniteDifferenceCheck() {
+        ComputationGraph graph = builder().fusedHeads().activation(Activation.TANH).updater(new Sgd(0.1)).build().graph();
+        DirectTrainingStep direct = DirectTrainingStep.of(graph);
+        MultiDataSet batch = batch(5, true);
+        direct.computeGradient(batch);
+        INDArray analytic = graph.getFlattenedGradients().dup();
+        INDArray params = graph.params();
+        double eps = 1e-6;
+        double worst = 0;
+        for (long i = 0; i < params.length(); i++) {
+            double original = params.getDouble(i);
+            params.putScalar(i, original + eps);
+            double plus = sum(direct.computeGradient(batch));
+            params.putScalar(i, original - eps);
+            double minus = sum(direct.computeGradient(batch));
+            params.putScalar(i, original);
+            double numeric = (plus - minus) / (2 * eps) * ROWS;
+            double a = analytic.getDouble(i);
+            double error = Math.abs(a - numeric) / Math.max(1e-3, Math.abs(a) + Math.abs(numeric));
+            worst = Math.max(worst, error);
+        }
+        assertTrue(worst < 1e-5, "worst relative error " + worst);
+    }
+
+    private static double sum(double[] values) {
+        double total = 0;
+        for (double v : values) {
+            total += v;
+        }
+        return total;
+    }
+
+    @Test
+    void unsupportedGraphsAreNamedAndRefused() {
+        ComputationGraph dropout = builder().dropout(0.2).build().graph();
+        Optional<String> reason = DirectTrainingStep.unsupportedReason(dropout);
+        assertTrue(reason.isPresent() && reason.get().contains("dropout"), reason.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectTrainingStep.of(dropout));
+        assertTrue(e.getMessage().contains("ComputationGraph.fit"), e.getMessage());
+
+        ComputationGraph moe = builder().sharing(MixtureOfExperts.mmoe(2, 4)).build().graph();
+        assertTrue(DirectTrainingStep.unsupportedReason(moe).isPresent());
+
+        ComputationGraph cascade = builder().cascade("segment", "churn").build().graph();
+        assertTrue(DirectTrainingStep.unsupportedReason(cascade).isPresent());
+
+        ComputationGraph tap = builder().representationTap().build().graph();
+        assertTrue(DirectTrainingStep.unsupportedReason(tap).isPresent(), "the tap is only an identity when named");
+        assertEquals(Optional.empty(), DirectTrainingStep.unsupportedReason(tap, RepresentationTapVertex.class));
+    }
+
+    @Test
+    void featureMasksAreRefused() {
+        ComputationGraph graph = builder().build().graph();
+        MultiDataSet batch = batch(1, false);
+        batch.setFeaturesMaskArrays(new INDArray[] {Nd4j.ones(DataType.DOUBLE, ROWS, 1)});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DirectTrainingStep.of(graph).fit(batch));
+        assertTrue(e.getMessage().contains("feature masks"), e.getMessage());
+        assertArrayEquals(new long[] {ROWS, 7}, batch.getFeatures(0).shape());
+    }
+}
