@@ -1,9 +1,11 @@
 package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.train.DirectTrainingStep;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.MultiDataSet;
 
@@ -12,7 +14,8 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * each in turn (which goes first is drawn per pair), and the result is the median over pairs of the per-pair time
  * ratio, with its interquartile range. JMH's separate runs of {@code TrainStepBenchmark} drifted by more than the 3 %
  * this has to resolve. Compared: the library's graph against the hand-wired one ({@link BenchmarkModels}, seed and
- * wide: the library's overhead), and the wide model with fused heads against separate heads.
+ * wide: the library's overhead), the library's graph trained by {@link DirectTrainingStep} against the hand-wired one
+ * trained by {@code fit}, and the wide model with fused heads against separate heads.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar io.github.mtldl4j.benchmarks.InterleavedStepRatio [PAIRS]}
  * (default 2000 pairs for seed, 400 for wide, after a warm-up of a quarter as many).
@@ -26,14 +29,27 @@ public final class InterleavedStepRatio {
         for (BenchmarkModels spec : BenchmarkModels.values()) {
             int pairs = args.length > 0 ? Integer.parseInt(args[0]) : spec == BenchmarkModels.SEED ? 2000 : 400;
             String model = spec.name().toLowerCase(Locale.ROOT);
-            compare(model + ": library/plain DL4J", spec.library(42), spec.plain(42), spec.batch(42), pairs);
+            MultiDataSet batch = spec.batch(42);
+            compare(model + ": library/plain DL4J", fit(spec.library(42)), fit(spec.plain(42)), batch, pairs);
+            compare(model + ": direct step/plain DL4J", direct(spec.library(42)), fit(spec.plain(42)), batch, pairs);
             if (spec == BenchmarkModels.WIDE) {
-                compare(model + ": fused heads/separate heads", spec.library(42, true), spec.library(42), spec.batch(42), pairs);
+                compare(model + ": fused heads/separate heads", fit(spec.library(42, true)), fit(spec.library(42)), batch, pairs);
+                compare(model + ": direct step with fused heads/plain DL4J", direct(spec.library(42, true)),
+                        fit(spec.plain(42)), batch, pairs);
             }
         }
     }
 
-    private static void compare(String what, ComputationGraph a, ComputationGraph b, MultiDataSet batch, int pairs) {
+    private static Consumer<MultiDataSet> fit(ComputationGraph graph) {
+        return graph::fit;
+    }
+
+    private static Consumer<MultiDataSet> direct(ComputationGraph graph) {
+        DirectTrainingStep step = DirectTrainingStep.of(graph);
+        return step::fit;
+    }
+
+    private static void compare(String what, Consumer<MultiDataSet> a, Consumer<MultiDataSet> b, MultiDataSet batch, int pairs) {
         Random order = new Random(7);
         double[] ratios = new double[pairs];
         double[] aMs = new double[pairs];
@@ -56,9 +72,9 @@ public final class InterleavedStepRatio {
                 ratios[pairs / 4], ratios[3 * pairs / 4]);
     }
 
-    private static double step(ComputationGraph graph, MultiDataSet batch) {
+    private static double step(Consumer<MultiDataSet> train, MultiDataSet batch) {
         long start = System.nanoTime();
-        graph.fit(batch);
+        train.accept(batch);
         return (System.nanoTime() - start) / 1e6;
     }
 }

@@ -3,6 +3,7 @@ package io.github.mtldl4j.benchmarks;
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.SeedArticleData;
 import java.util.concurrent.TimeUnit;
+import io.github.mtldl4j.train.DirectTrainingStep;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -40,13 +41,16 @@ public class TrainStepBenchmark {
     public String model;
 
     /**
-     * {@code mtl}: this library's builder; {@code plain}: a hand-wired ComputationGraph; {@code fused} (wide only,
-     * pass it with {@code -p impl=fused}): the builder with {@code fusedHeads()}.
+     * {@code mtl}: this library's builder, trained by {@code ComputationGraph.fit}; {@code plain}: a hand-wired
+     * ComputationGraph; {@code direct}: the builder's graph trained by {@link DirectTrainingStep} (what
+     * {@code MultiTaskTrainer} uses for such graphs); {@code fused} and {@code direct-fused} (wide only, pass them
+     * with {@code -p impl=...}): the builder with {@code fusedHeads()}, by {@code fit} and by the direct step.
      */
-    @Param({"mtl", "plain"})
+    @Param({"mtl", "plain", "direct"})
     public String impl;
 
     private ComputationGraph graph;
+    private DirectTrainingStep direct;
     private MultiDataSet batch;
 
     @Setup(Level.Trial)
@@ -55,16 +59,22 @@ public class TrainStepBenchmark {
         BenchmarkModels spec = BenchmarkModels.named(model);
         batch = spec.batch(42);
         graph = switch (impl) {
-            case "mtl" -> spec.library(42);
-            case "fused" -> spec.library(42, true);
+            case "mtl", "direct" -> spec.library(42);
+            case "fused", "direct-fused" -> spec.library(42, true);
             case "plain" -> spec.plain(42);
-            default -> throw new IllegalArgumentException("impl must be mtl, fused or plain, received '" + impl + "'.");
+            default -> throw new IllegalArgumentException("impl must be mtl, fused, plain, direct or direct-fused, received '"
+                    + impl + "'.");
         };
+        direct = impl.startsWith("direct") ? DirectTrainingStep.of(graph) : null;
     }
 
     @Benchmark
     public void trainStep(Blackhole blackhole) {
-        graph.fit(batch);
+        if (direct != null) {
+            direct.fit(batch);
+        } else {
+            graph.fit(batch);
+        }
         blackhole.consume(graph.score());
     }
 }

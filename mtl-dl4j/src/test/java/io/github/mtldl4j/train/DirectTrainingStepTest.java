@@ -40,6 +40,14 @@ class DirectTrainingStepTest {
 
     /** A batch with label masks: some rows of churn and segment are missing. */
     private static MultiDataSet batch(long seed, boolean masks) {
+        return batch(seed, masks, true);
+    }
+
+    /**
+     * With {@code fractional}, one price row has mask 0.25: DL4J's output layers multiply the pre-output by the mask
+     * as well as the loss, and the direct step must do the same.
+     */
+    private static MultiDataSet batch(long seed, boolean masks, boolean fractional) {
         Nd4j.getRandom().setSeed(seed);
         INDArray x = Nd4j.randn(DataType.DOUBLE, ROWS, 7);
         INDArray price = Nd4j.randn(DataType.DOUBLE, ROWS, 2);
@@ -55,7 +63,11 @@ class DirectTrainingStepTest {
             churnMask.putScalar(5, 0, 0.0);
             INDArray segmentMask = Nd4j.ones(DataType.DOUBLE, ROWS, 1);
             segmentMask.putScalar(0, 0, 0.0);
-            labelMasks = new INDArray[] {null, churnMask, segmentMask};
+            // Price: one row missing, and a fractional weight on another (DL4J weights the squared error by the mask).
+            INDArray priceMask = Nd4j.ones(DataType.DOUBLE, ROWS, 1);
+            priceMask.putScalar(1, 0, 0.0);
+            priceMask.putScalar(4, 0, fractional ? 0.25 : 0.0);
+            labelMasks = new INDArray[] {priceMask, churnMask, segmentMask};
         }
         return new MultiDataSet(new INDArray[] {x}, new INDArray[] {price, churn, segment}, null, labelMasks);
     }
@@ -132,7 +144,7 @@ class DirectTrainingStepTest {
     void gradientPassesAFiniteDifferenceCheck() {
         ComputationGraph graph = builder().fusedHeads().activation(Activation.TANH).updater(new Sgd(0.1)).build().graph();
         DirectTrainingStep direct = DirectTrainingStep.of(graph);
-        MultiDataSet batch = batch(5, true);
+        MultiDataSet batch = batch(5, true, false);
         direct.computeGradient(batch);
         INDArray analytic = graph.getFlattenedGradients().dup();
         INDArray params = graph.params();
