@@ -90,8 +90,8 @@ public final class DirectTrainingStep {
         boolean relu;
         boolean identity;
         ILossFunction loss;
-        /** The loss weight when the loss is a mean squared error with an identity output (computed here), else NaN. */
-        double squaredErrorWeight = Double.NaN;
+        /** Whether the loss is a mean squared error (maybe weighted) with an identity output, computed here. */
+        boolean squaredError;
         int outputIndex;
         /**
          * The subset vertices that read this node, when they split its columns into consecutive blocks and nothing
@@ -286,7 +286,7 @@ public final class DirectTrainingStep {
             node.loss = ((BaseOutputLayer) conf).getLossFn();
             ILossFunction inner = node.loss instanceof WeightedLoss weighted ? weighted.getInner() : node.loss;
             if (node.identity && inner.getClass() == LossMSE.class && ((LossMSE) inner).getWeights() == null) {
-                node.squaredErrorWeight = node.loss instanceof WeightedLoss weighted ? weighted.getWeight() : 1.0;
+                node.squaredError = true;
             }
         }
         return node;
@@ -345,7 +345,7 @@ public final class DirectTrainingStep {
                         node.preOut.muli(mask);
                     }
                 }
-                if (!Double.isNaN(node.squaredErrorWeight)) {
+                if (node.squaredError) {
                     scores[node.outputIndex] = squaredError(node, labels, mask) / rows;
                     backwardLayer(node, node.delta);
                 } else {
@@ -479,7 +479,7 @@ public final class DirectTrainingStep {
                 }
                 case OUTPUT -> {
                     node.preOut = Nd4j.create(dataType, rows, node.width);
-                    if (!Double.isNaN(node.squaredErrorWeight)) {
+                    if (node.squaredError) {
                         node.scratch = Nd4j.create(dataType, rows, node.width);
                         node.epsilon = Nd4j.create(dataType, rows, node.width);
                         node.scratchVector = node.scratch.reshape(node.scratch.length());
@@ -517,8 +517,10 @@ public final class DirectTrainingStep {
             }
         }
         double sum = Nd4j.getBlasWrapper().dot(node.scratchVector, gradient == residual ? node.scratchVector : node.epsilonVector);
-        gradient.muli(2.0 * node.squaredErrorWeight / node.width);
+        // Read every step: trainers change loss weights between steps.
+        double weight = node.loss instanceof WeightedLoss weighted ? weighted.getWeight() : 1.0;
+        gradient.muli(2.0 * weight / node.width);
         node.delta = gradient;
-        return node.squaredErrorWeight * sum / node.width;
+        return weight * sum / node.width;
     }
 }

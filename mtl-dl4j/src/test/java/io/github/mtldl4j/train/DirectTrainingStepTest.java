@@ -8,10 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.loss.WeightedLoss;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.weighting.DynamicWeightAverage;
 import io.github.mtldl4j.task.Task;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
@@ -113,6 +118,10 @@ class DirectTrainingStepTest {
                 }
             });
             for (int step = 0; step < 6; step++) {
+                // Loss weights change between steps (as dynamic weightings do): both graphs must see the change.
+                for (ComputationGraph g : new ComputationGraph[] {graph, reference}) {
+                    ((WeightedLoss) ((BaseOutputLayer) g.getOutputLayer(0).conf().getLayer()).getLossFn()).setWeight(0.5 + step);
+                }
                 // Two batch sizes: the buffers are reallocated and must still be right.
                 MultiDataSet batch = batch(step, step % 2 == 0);
                 if (step == 4) {
@@ -171,6 +180,24 @@ class DirectTrainingStepTest {
             total += v;
         }
         return total;
+    }
+
+    /** The trainer's default (direct steps) against the same run through {@code fit}: DWA, missing labels, 3 epochs. */
+    @Test
+    void trainerWithDirectStepsEqualsTrainerThroughFit() {
+        double[][] losses = new double[2][];
+        INDArray[] params = new INDArray[2];
+        for (int run = 0; run < 2; run++) {
+            MultiTaskModel model = builder().fusedHeads().build();
+            MultiDataSet data = batch(21, true, false);
+            TrainingHistory history = MultiTaskTrainer.builder(model).epochs(3).weighting(new DynamicWeightAverage())
+                    .directSteps(run == 0).build().fit(new InMemoryMultiDataSetIterator(data, 4));
+            losses[run] = history.epochs().stream().flatMap(e -> model.taskNames().stream().map(t -> e.task(t).trainLoss()))
+                    .mapToDouble(Double::doubleValue).toArray();
+            params[run] = model.graph().params();
+        }
+        assertArrayEquals(losses[1], losses[0], 1e-12);
+        assertEquals(0.0, params[0].sub(params[1]).amaxNumber().doubleValue(), 1e-12);
     }
 
     @Test
