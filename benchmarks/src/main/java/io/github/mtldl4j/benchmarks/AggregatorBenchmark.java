@@ -66,6 +66,13 @@ public class AggregatorBenchmark {
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "sum", "pcgrad", "mgda", "mgda-params", "cagrad", "imtl", "upgrad"})
     public String method;
 
+    /**
+     * {@code direct}: the trainer's default, {@link io.github.mtldl4j.train.DirectTrainingStep} for these dense
+     * graphs; {@code fit}: every pass through DL4J's graph ({@code directSteps(false)}).
+     */
+    @Param({"direct"})
+    public String steps;
+
     private MultiTaskTrainer trainer;
     private InMemoryMultiDataSetIterator data;
 
@@ -84,7 +91,11 @@ public class AggregatorBenchmark {
         }
         MultiTaskModel model = builder.build();
         data = new InMemoryMultiDataSetIterator(wideData(tasks, BATCHES * BATCH), BATCH);
-        MultiTaskTrainer.Builder training = MultiTaskTrainer.builder(model).epochs(1).metrics(false).seed(1);
+        if (!"direct".equals(steps) && !"fit".equals(steps)) {
+            throw new IllegalArgumentException("steps must be direct or fit, received '" + steps + "'.");
+        }
+        MultiTaskTrainer.Builder training = MultiTaskTrainer.builder(model).epochs(1).metrics(false).seed(1)
+                .directSteps("direct".equals(steps));
         LossWeighting weighting = weighting(method);
         if (weighting != null) {
             training.weighting(weighting);

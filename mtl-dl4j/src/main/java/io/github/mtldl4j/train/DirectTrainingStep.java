@@ -7,6 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -63,6 +66,13 @@ public final class DirectTrainingStep {
     private final Node[] nodes;
     private final Node[] outputs;
     private final Gradient gradient;
+    /** Vertex name to node; identity vertices map to the node they pass on. */
+    private final Map<String, Node> byName;
+    /** Per output, the nodes its value depends on. */
+    private final boolean[][] reaches;
+    /** Per output, its head's nodes below the split representation, and the trunk (set by {@link #splitNode}). */
+    private boolean[][] heads;
+    private boolean[] trunk;
     private final DataType dataType;
     private int bufferRows = -1;
     /** A row of ones, one per batch row (bias gradients). */
@@ -107,8 +117,10 @@ public final class DirectTrainingStep {
         /** Vector views of scratch and epsilon (a squared-error output's dot product). */
         INDArray scratchVector;
         INDArray epsilonVector;
-        /** A squared-error output's dL/dz for the current step. */
+        /** An output's dL/dz for the current step. */
         INDArray delta;
+        /** The loss weight {@link #delta} was computed with. */
+        double deltaWeight;
         /** dL/d(out), rows x width. */
         INDArray epsilon;
         /** Whether {@link #epsilon} has been written this step (later consumers accumulate). */
@@ -121,10 +133,18 @@ public final class DirectTrainingStep {
         }
     }
 
-    private DirectTrainingStep(ComputationGraph graph, Node[] nodes, Node[] outputs) {
+    private DirectTrainingStep(ComputationGraph graph, Node[] nodes, Node[] outputs, Map<String, Node> byName) {
         this.graph = graph;
         this.nodes = nodes;
         this.outputs = outputs;
+        this.byName = byName;
+        List<Node> order = Arrays.asList(nodes);
+        this.reaches = new boolean[outputs.length][nodes.length];
+        for (int t = 0; t < outputs.length; t++) {
+            for (Node node = outputs[t]; node != null; node = node.input) {
+                reaches[t][order.indexOf(node)] = true;
+            }
+        }
         this.dataType = graph.params().dataType();
         this.gradient = new DefaultGradient(graph.getFlattenedGradients());
         for (Node node : nodes) {
@@ -245,7 +265,7 @@ public final class DirectTrainingStep {
             }
         }
         findPartitions(ordered);
-        return new DirectTrainingStep(graph, ordered.toArray(Node[]::new), outputs);
+        return new DirectTrainingStep(graph, ordered.toArray(Node[]::new), outputs, byName);
     }
 
     private static void findPartitions(List<Node> nodes) {
@@ -292,6 +312,11 @@ public final class DirectTrainingStep {
         return node;
     }
 
+    /** The per-parameter views of the graph's gradient view, keyed as DL4J's updater expects. */
+    Gradient gradientViews() {
+        return gradient;
+    }
+
     /** The graph this step trains. */
     public ComputationGraph graph() {
         return graph;
@@ -306,6 +331,118 @@ public final class DirectTrainingStep {
      * @throws IllegalArgumentException if the batch has feature masks or does not match the graph's inputs and outputs
      */
     public double[] computeGradient(MultiDataSet batch) {
+        double[] scores = forwardAndLosses(batch);
+        backward(null);
+        return scores;
+    }
+
+    /**
+     * Per-task backward passes, as {@code MultiTaskComputationGraph.backwardPerTask} takes them: one forward pass and
+     * each output's score with the loss weights as they are when called; then for every task {@code t} with
+     * {@code include.test(t)}: {@code before} (set the loss weights for this pass), a backward pass through the
+     * vertices task t's output depends on (the gradient view zeroed first), and {@code after} (read the graph's
+     * gradient view before the next pass overwrites it).
+     *
+     * @return the output scores, in output order
+     */
+    public double[] backwardPerTask(MultiDataSet batch, IntPredicate include, IntConsumer before, IntConsumer after) {
+        double[] scores = forwardAndLosses(batch);
+        INDArray flat = graph.getFlattenedGradients();
+        for (int t = 0; t < outputs.length; t++) {
+            if (include.test(t)) {
+                before.accept(t);
+                flat.assign(0);
+                rescaleDelta(outputs[t]);
+                backward(reaches[t]);
+                after.accept(t);
+            }
+        }
+        return scores;
+    }
+
+    /**
+     * The backward pass of MGDA-UB (Sener &amp; Koltun, NeurIPS 2018), as
+     * {@code MultiTaskComputationGraph.backwardThroughRepresentation} takes it: one forward pass and each output's
+     * score; for every task {@code t} with {@code include.test(t)}: {@code before} (set the loss weights), a backward
+     * pass through task t's head only, down to {@code representation}; then {@code combine} turns the K gradients at
+     * the representation (entry t null for tasks left out) into one, and a single backward pass takes it through the
+     * trunk. Afterwards the gradient view holds every head's gradient from its own pass (0 for tasks left out) and the
+     * trunk's gradient of the combined representation gradient.
+     *
+     * @return the output scores, in output order
+     * @throws IllegalStateException if the heads do not split from the trunk at {@code representation}
+     */
+    public double[] backwardThroughRepresentation(MultiDataSet batch, String representation, IntPredicate include,
+                                                  IntConsumer before, Function<INDArray[], INDArray> combine) {
+        Node split = splitNode(representation);
+        double[] scores = forwardAndLosses(batch);
+        INDArray flat = graph.getFlattenedGradients();
+        flat.assign(0);
+        INDArray own = split.epsilon;
+        INDArray[] atRepresentation = new INDArray[outputs.length];
+        try {
+            for (int t = 0; t < outputs.length; t++) {
+                if (include.test(t)) {
+                    before.accept(t);
+                    rescaleDelta(outputs[t]);
+                    split.epsilon = Nd4j.create(dataType, split.epsilon.shape());
+                    split.epsilonWritten = false;
+                    backward(heads[t]);
+                    atRepresentation[t] = split.epsilonWritten ? split.epsilon : null;
+                }
+            }
+            INDArray combined = combine.apply(atRepresentation);
+            split.epsilon = own;
+            split.epsilon.assign(combined.reshape(own.shape()));
+            split.epsilonWritten = true;
+            backward(trunk, false);
+        } finally {
+            split.epsilon = own;
+        }
+        return scores;
+    }
+
+    /** Whether the heads split from the trunk at {@code representation} (see {@link #backwardThroughRepresentation}). */
+    public boolean splitsAt(String representation) {
+        try {
+            splitNode(representation);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private Node splitNode(String representation) {
+        Node split = byName.get(representation);
+        if (split == null || split.kind != Kind.DENSE) {
+            throw new IllegalStateException("The graph has no dense representation '" + representation
+                    + "' to split at; use backwardPerTask.");
+        }
+        int index = Arrays.asList(nodes).indexOf(split);
+        boolean[] seen = new boolean[nodes.length];
+        heads = new boolean[outputs.length][];
+        for (int t = 0; t < outputs.length; t++) {
+            boolean[] head = new boolean[nodes.length];
+            for (Node node = outputs[t]; node != split; node = node.input) {
+                int i = Arrays.asList(nodes).indexOf(node);
+                if (node.kind == Kind.INPUT || i < index || seen[i]) {
+                    throw new IllegalStateException("Graph does not split at '" + representation + "': a head reads the "
+                            + "trunk other than through it, or heads share vertices; use backwardPerTask.");
+                }
+                head[i] = true;
+                seen[i] = true;
+            }
+            heads[t] = head;
+        }
+        trunk = new boolean[nodes.length];
+        for (Node node = split; node.kind != Kind.INPUT; node = node.input) {
+            trunk[Arrays.asList(nodes).indexOf(node)] = true;
+        }
+        return split;
+    }
+
+    /** The forward pass and every output's loss: score and dL/dz at the loss weights as they are now. */
+    private double[] forwardAndLosses(MultiDataSet batch) {
         if (batch.getFeaturesMaskArrays() != null && Arrays.stream(batch.getFeaturesMaskArrays()).anyMatch(m -> m != null)) {
             throw new IllegalArgumentException("DirectTrainingStep does not support feature masks; train such batches with "
                     + "ComputationGraph.fit.");
@@ -322,38 +459,72 @@ public final class DirectTrainingStep {
         int rows = (int) features.rows();
         allocate(rows);
         nodes[0].out = features;
-        double[] scores = new double[outputs.length];
         for (int i = 1; i < nodes.length; i++) {
             forward(nodes[i]);
         }
-        for (Node node : nodes) {
-            node.epsilonWritten = false;
+        double[] scores = new double[outputs.length];
+        for (Node node : outputs) {
+            INDArray labels = batch.getLabels(node.outputIndex);
+            labels = labels.dataType() == dataType ? labels : labels.castTo(dataType);
+            INDArray mask = batch.getLabelsMaskArray(node.outputIndex);
+            mask = mask == null || mask.dataType() == dataType ? mask : mask.castTo(dataType);
+            if (mask != null) {
+                // As DL4J's output layers do (BaseLayer.preOutput applies the mask array): no change for the 0/1
+                // masks of missing labels, but DL4J's function for fractional masks.
+                if (mask.columns() == 1 && node.width > 1) {
+                    node.preOut.muliColumnVector(mask);
+                } else {
+                    node.preOut.muli(mask);
+                }
+            }
+            node.deltaWeight = lossWeight(node);
+            if (node.squaredError) {
+                scores[node.outputIndex] = squaredError(node, labels, mask) / rows;
+            } else {
+                Pair<Double, INDArray> scoreAndDelta = node.loss.computeGradientAndScore(labels, node.preOut,
+                        node.activation, mask, false);
+                scores[node.outputIndex] = scoreAndDelta.getFirst() / rows;
+                node.delta = scoreAndDelta.getSecond();
+            }
+        }
+        return scores;
+    }
+
+    private static double lossWeight(Node output) {
+        return output.loss instanceof WeightedLoss weighted ? weighted.getWeight() : 1.0;
+    }
+
+    /** An output's dL/dz for the loss weight it has now (callers change weights between per-task passes). */
+    private static void rescaleDelta(Node output) {
+        double weight = lossWeight(output);
+        if (weight != output.deltaWeight) {
+            if (output.deltaWeight == 0.0) {
+                throw new IllegalStateException("Output '" + output.name + "' had loss weight 0 when its loss was computed; "
+                        + "set the weights of every included task before the pass.");
+            }
+            output.delta.muli(weight / output.deltaWeight);
+            output.deltaWeight = weight;
+        }
+    }
+
+    /** A backward pass over the nodes marked in {@code visit} (all when null), from the outputs' current deltas. */
+    private void backward(boolean[] visit) {
+        backward(visit, true);
+    }
+
+    private void backward(boolean[] visit, boolean resetEpsilons) {
+        if (resetEpsilons) {
+            for (Node node : nodes) {
+                node.epsilonWritten = false;
+            }
         }
         for (int i = nodes.length - 1; i > 0; i--) {
             Node node = nodes[i];
+            if (visit != null && !visit[i]) {
+                continue;
+            }
             if (node.kind == Kind.OUTPUT) {
-                INDArray labels = batch.getLabels(node.outputIndex);
-                labels = labels.dataType() == dataType ? labels : labels.castTo(dataType);
-                INDArray mask = batch.getLabelsMaskArray(node.outputIndex);
-                mask = mask == null || mask.dataType() == dataType ? mask : mask.castTo(dataType);
-                if (mask != null) {
-                    // As DL4J's output layers do (BaseLayer.preOutput applies the mask array): no change for the 0/1
-                    // masks of missing labels, but DL4J's function for fractional masks.
-                    if (mask.columns() == 1 && node.width > 1) {
-                        node.preOut.muliColumnVector(mask);
-                    } else {
-                        node.preOut.muli(mask);
-                    }
-                }
-                if (node.squaredError) {
-                    scores[node.outputIndex] = squaredError(node, labels, mask) / rows;
-                    backwardLayer(node, node.delta);
-                } else {
-                    Pair<Double, INDArray> scoreAndDelta = node.loss.computeGradientAndScore(labels, node.preOut,
-                            node.activation, mask, false);
-                    scores[node.outputIndex] = scoreAndDelta.getFirst() / rows;
-                    backwardLayer(node, scoreAndDelta.getSecond());
-                }
+                backwardLayer(node, node.delta);
             } else if (node.kind == Kind.DENSE) {
                 if (node.partition != null) {
                     INDArray[] blocks = new INDArray[node.partition.length];
@@ -386,7 +557,6 @@ public final class DirectTrainingStep {
                 }
             }
         }
-        return scores;
     }
 
     /**
@@ -445,8 +615,9 @@ public final class DirectTrainingStep {
             Nd4j.getExecutioner().exec(new MulOp(node.epsilon, node.scratch, node.epsilon));
             return node.epsilon;
         }
-        // The pre-activations are recomputed every step, so the activation may overwrite them.
-        return node.activation.backprop(node.preOut, node.epsilon).getFirst();
+        // DL4J's activations may overwrite their input; per-task passes reuse the pre-activations, so pass a copy.
+        node.scratch.assign(node.preOut);
+        return node.activation.backprop(node.scratch, node.epsilon).getFirst();
     }
 
     private void backwardLayer(Node node, INDArray delta) {
@@ -473,7 +644,7 @@ public final class DirectTrainingStep {
             switch (node.kind) {
                 case DENSE -> {
                     node.out = Nd4j.create(dataType, rows, node.width);
-                    node.scratch = node.relu ? Nd4j.create(dataType, rows, node.width) : null;
+                    node.scratch = node.identity ? null : Nd4j.create(dataType, rows, node.width);
                     node.preOut = node.relu || node.identity ? null : Nd4j.create(dataType, rows, node.width);
                     node.epsilon = Nd4j.create(dataType, rows, node.width);
                 }
@@ -518,7 +689,7 @@ public final class DirectTrainingStep {
         }
         double sum = Nd4j.getBlasWrapper().dot(node.scratchVector, gradient == residual ? node.scratchVector : node.epsilonVector);
         // Read every step: trainers change loss weights between steps.
-        double weight = node.loss instanceof WeightedLoss weighted ? weighted.getWeight() : 1.0;
+        double weight = lossWeight(node);
         gradient.muli(2.0 * weight / node.width);
         node.delta = gradient;
         return weight * sum / node.width;

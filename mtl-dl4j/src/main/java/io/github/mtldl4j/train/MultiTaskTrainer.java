@@ -341,7 +341,7 @@ public final class MultiTaskTrainer {
             }
         }
         boolean perTaskGradients = aggregator != null || weighting.needsSharedGradientNorms();
-        TaskGradientEngine engine = perTaskGradients ? new TaskGradientEngine(model) : null;
+        TaskGradientEngine engine = perTaskGradients ? new TaskGradientEngine(model, directSteps) : null;
         if (aggregator != null && aggregator.usesRepresentationGradients() && !engine.hasRepresentationTap()) {
             throw new IllegalArgumentException("Aggregator '" + aggregator.name() + "' works on gradients with respect to the "
                     + "shared representation, but the graph has no representation tap: build it with hard sharing and "

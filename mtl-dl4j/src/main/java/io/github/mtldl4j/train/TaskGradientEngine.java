@@ -1,6 +1,7 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.graph.RepresentationTap;
+import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.graph.VertexNames;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -10,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.optimize.api.TrainingListener;
-import org.deeplearning4j.optimize.solvers.BaseOptimizer;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -34,14 +35,28 @@ final class TaskGradientEngine {
     private final List<String> tasks;
     private final ParameterRanges ranges;
     private final RepresentationTap tap;
+    /** The direct step's passes for dense graphs (same gradients in fewer ops), or null: the graph's own passes. */
+    private final DirectTrainingStep direct;
     private INDArray perTask;
 
     TaskGradientEngine(MultiTaskModel model) {
+        this(model, false);
+    }
+
+    /** With {@code directSteps}, dense graphs take {@link DirectTrainingStep}'s passes (see the trainer's option). */
+    TaskGradientEngine(MultiTaskModel model, boolean directSteps) {
         this.model = model;
         this.graph = model.graph();
         this.tasks = model.taskNames();
         this.ranges = new ParameterRanges(graph, model.layout());
         this.tap = graph.getVertex(VertexNames.SHARED_REPRESENTATION) instanceof RepresentationTap t ? t : null;
+        this.direct = directSteps && DirectTrainingStep.unsupportedReason(graph, RepresentationTapVertex.class).isEmpty()
+                ? DirectTrainingStep.of(graph, RepresentationTapVertex.class) : null;
+    }
+
+    private boolean direct(MultiDataSet batch) {
+        INDArray[] masks = batch.getFeaturesMaskArrays();
+        return direct != null && (masks == null || Arrays.stream(masks).allMatch(Objects::isNull));
     }
 
     /** Whether the graph has a shared representation tap (built with {@code representationTap()}). */
@@ -94,24 +109,27 @@ final class TaskGradientEngine {
                     perTask.getRow(t).assign(0);
                 }
             }
-            losses = graph.backwardPerTask(batch, t -> coverage.labelled(t) > 0,
-                    t -> {
-                        for (int other = 0; other < k; other++) {
-                            model.weights().set(tasks.get(other), other == t ? coverage.factor(t) : 0.0);
+            IntPredicate include = t -> coverage.labelled(t) > 0;
+            IntConsumer before = t -> {
+                for (int other = 0; other < k; other++) {
+                    model.weights().set(tasks.get(other), other == t ? coverage.factor(t) : 0.0);
+                }
+            };
+            IntConsumer after = t -> {
+                perTask.getRow(t).assign(graph.getFlattenedGradients());
+                if (withRepresentationGradients) {
+                    INDArray captured = tap.captured();
+                    if (representation[0] == null) {
+                        try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                            representation[0] = Nd4j.zeros(captured.dataType(), k, captured.length());
                         }
-                    },
-                    t -> {
-                        perTask.getRow(t).assign(graph.getFlattenedGradients());
-                        if (withRepresentationGradients) {
-                            INDArray captured = tap.captured();
-                            if (representation[0] == null) {
-                                try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                                    representation[0] = Nd4j.zeros(captured.dataType(), k, captured.length());
-                                }
-                            }
-                            representation[0].getRow(t).assign(captured.reshape(captured.length()));
-                        }
-                    });
+                    }
+                    representation[0].getRow(t).assign(captured.reshape(captured.length()));
+                }
+            };
+            // The tap records representation gradients only in the graph's own passes.
+            losses = direct(batch) && !withRepresentationGradients ? direct.backwardPerTask(batch, include, before, after)
+                    : graph.backwardPerTask(batch, include, before, after);
             for (int t = 0; t < k; t++) {
                 if (coverage.labelled(t) == 0) {
                     losses[t] = Double.NaN;
@@ -148,14 +166,16 @@ final class TaskGradientEngine {
             for (int t = 0; t < k; t++) {
                 model.weights().set(tasks.get(t), coverage.factor(t));
             }
-            losses = graph.backwardThroughRepresentation(batch, VertexNames.SHARED_REPRESENTATION,
-                    t -> coverage.labelled(t) > 0,
-                    t -> {
-                        for (int other = 0; other < k; other++) {
-                            model.weights().set(tasks.get(other), other == t ? coverage.factor(t) * w[t] : 0.0);
-                        }
-                    },
-                    perTask -> combine(perTask, rows, aggregator, random));
+            IntPredicate include = t -> coverage.labelled(t) > 0;
+            IntConsumer before = t -> {
+                for (int other = 0; other < k; other++) {
+                    model.weights().set(tasks.get(other), other == t ? coverage.factor(t) * w[t] : 0.0);
+                }
+            };
+            Function<INDArray[], INDArray> combine = perTask -> combine(perTask, rows, aggregator, random);
+            losses = direct(batch)
+                    ? direct.backwardThroughRepresentation(batch, VertexNames.SHARED_REPRESENTATION, include, before, combine)
+                    : graph.backwardThroughRepresentation(batch, VertexNames.SHARED_REPRESENTATION, include, before, combine);
         } finally {
             model.weights().setAll(saved);
         }
@@ -228,7 +248,7 @@ final class TaskGradientEngine {
         if (combined != flat) {
             flat.assign(combined.reshape(flat.shape()));
         }
-        UpdaterStep.apply(graph, graph.gradient(), batchSize, score);
+        UpdaterStep.apply(graph, direct != null ? direct.gradientViews() : graph.gradient(), batchSize, score);
     }
 
     /** Columns [start, end) of a row as a view. */

@@ -9,11 +9,19 @@ import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.graph.VertexNames;
+import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.loss.WeightedLoss;
+import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
 import io.github.mtldl4j.task.Task;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
@@ -22,6 +30,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -80,7 +89,8 @@ class DirectTrainingStepTest {
     @Test
     void gradientAndScoresEqualDl4jOnTheSameParameters() {
         for (MultiTaskGraphBuilder b : new MultiTaskGraphBuilder[] {builder(), builder().fusedHeads(),
-                builder().representationTap(), builder().activation(Activation.TANH).bias(false).l2(1e-3)}) {
+                builder().representationTap(), builder().activation(Activation.TANH).bias(false).l2(1e-3),
+                builder().independentTowers()}) {
             ComputationGraph graph = b.build().graph();
             DirectTrainingStep direct = DirectTrainingStep.of(graph, RepresentationTapVertex.class);
             MultiDataSet batch = batch(11, true);
@@ -198,6 +208,88 @@ class DirectTrainingStepTest {
         }
         assertArrayEquals(losses[1], losses[0], 1e-12);
         assertEquals(0.0, params[0].sub(params[1]).amaxNumber().doubleValue(), 1e-12);
+    }
+
+    /** Per-task passes against the graph's own (MultiTaskComputationGraph.backwardPerTask): gradients after each pass. */
+    @Test
+    void perTaskPassesEqualTheGraphsOwn() {
+        // Tanh: its derivative overwrites its input in DL4J, and the passes share one forward pass.
+        for (MultiTaskGraphBuilder b : new MultiTaskGraphBuilder[] {builder(), builder().fusedHeads(),
+                builder().activation(Activation.TANH)}) {
+            MultiDataSet batch = batch(8, true);
+            INDArray[][] gradients = new INDArray[2][3];
+            double[][] scores = new double[2][];
+            for (int run = 0; run < 2; run++) {
+                MultiTaskModel model = b.build();
+                MultiTaskComputationGraph graph = (MultiTaskComputationGraph) model.graph();
+                INDArray[] kept = gradients[run];
+                IntPredicate include = t -> t != 1;
+                IntConsumer before = t -> {
+                    for (int other = 0; other < 3; other++) {
+                        model.weights().set(model.taskNames().get(other), other == t ? 0.5 + t : 0.0);
+                    }
+                };
+                IntConsumer after = t -> {
+                    // The graph's callbacks run inside its training workspace.
+                    try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                        kept[t] = graph.getFlattenedGradients().dup();
+                    }
+                };
+                scores[run] = run == 0 ? DirectTrainingStep.of(graph).backwardPerTask(batch, include, before, after)
+                        : graph.backwardPerTask(batch, include, before, after);
+            }
+            assertArrayEquals(scores[1], scores[0], 1e-12);
+            assertEquals(null, gradients[0][1]);
+            for (int t : new int[] {0, 2}) {
+                assertEquals(0.0, gradients[0][t].sub(gradients[1][t]).amaxNumber().doubleValue(), 1e-12, "task " + t);
+            }
+        }
+    }
+
+    /** MGDA-UB's route against the graph's own (backwardThroughRepresentation), with a hand-set combination. */
+    @Test
+    void representationRouteEqualsTheGraphsOwn() {
+        MultiDataSet batch = batch(9, true);
+        INDArray[] gradients = new INDArray[2];
+        double[][] scores = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            MultiTaskModel model = builder().representationTap().build();
+            MultiTaskComputationGraph graph = (MultiTaskComputationGraph) model.graph();
+            IntConsumer before = t -> {
+                for (int other = 0; other < 3; other++) {
+                    model.weights().set(model.taskNames().get(other), other == t ? 1.5 - 0.5 * t : 0.0);
+                }
+            };
+            // 0.3 of task 0's representation gradient plus 0.7 of task 2's; task 1 left out.
+            Function<INDArray[], INDArray> combine = perTask -> perTask[0].mul(0.3).addi(perTask[2].mul(0.7));
+            IntPredicate include = t -> t != 1;
+            scores[run] = run == 0
+                    ? DirectTrainingStep.of(graph, RepresentationTapVertex.class).backwardThroughRepresentation(batch,
+                            VertexNames.SHARED_REPRESENTATION, include, before, combine)
+                    : graph.backwardThroughRepresentation(batch, VertexNames.SHARED_REPRESENTATION, include, before, combine);
+            gradients[run] = graph.getFlattenedGradients().dup();
+        }
+        assertArrayEquals(scores[1], scores[0], 1e-12);
+        assertEquals(0.0, gradients[0].sub(gradients[1]).amaxNumber().doubleValue(), 1e-12);
+        assertTrue(DirectTrainingStep.of(builder().representationTap().build().graph(), RepresentationTapVertex.class)
+                .splitsAt(VertexNames.SHARED_REPRESENTATION));
+        assertTrue(!DirectTrainingStep.of(builder().fusedHeads().representationTap().build().graph(),
+                RepresentationTapVertex.class).splitsAt(VertexNames.SHARED_REPRESENTATION), "fused heads share a layer");
+    }
+
+    /** PCGrad and MGDA-UB through the trainer: direct passes against the graph's own, 2 epochs, missing labels. */
+    @Test
+    void trainerWithAggregatorsEqualsTheGraphsOwnPasses() {
+        for (GradientAggregator aggregator : new GradientAggregator[] {new PcGrad(), new MgdaUb()}) {
+            INDArray[] params = new INDArray[2];
+            for (int run = 0; run < 2; run++) {
+                MultiTaskModel model = builder().representationTap().build();
+                MultiTaskTrainer.builder(model).epochs(2).aggregator(aggregator).seed(5).directSteps(run == 0).build()
+                        .fit(new InMemoryMultiDataSetIterator(batch(31, true, false), 4));
+                params[run] = model.graph().params();
+            }
+            assertEquals(0.0, params[0].sub(params[1]).amaxNumber().doubleValue(), 1e-10, aggregator.name());
+        }
     }
 
     @Test
