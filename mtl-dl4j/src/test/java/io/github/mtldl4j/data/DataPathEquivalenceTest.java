@@ -202,6 +202,44 @@ class DataPathEquivalenceTest {
     }
 
     @Test
+    void parsesNumbersAsDoubleParseDoubleDoes() {
+        List<String> texts = new ArrayList<>(List.of("0", "-0", "+0.0", "-0.0", "1", "-1.5", ".5", "5.", "1e5", "1E-5", "1e+5", "1e",
+                "e5", ".", "-", "+", "", "1.2.3", "1,5", "0x1p3", "0X1.8P-1", "0x1", "1d", "1f", "1.5D", "1e5F", "NaN", "-NaN",
+                "Infinity", "-Infinity", "+Infinity", "infinity", "nan", "1e400", "-1e400", "1e-400", "4.9e-324", "2.4703282292062327e-324",
+                "2.4703282292062328e-324", "1.7976931348623157e308", "1.7976931348623159e308", "9007199254740993",
+                "0.1000000000000000055511151231257827", "123456789012345678901234567890", "1_000", "١٢", "1 2", "0001.5000",
+                "00000000000000000000000000000000000000000000001e-30"));
+        Random random = new Random(5);
+        for (int i = 0; i < 20_000; i++) {
+            double x = Double.longBitsToDouble(random.nextLong());
+            texts.add(Double.toString(x));
+            texts.add(String.format(Locale.ROOT, "%." + random.nextInt(20) + "f", random.nextGaussian() * Math.pow(10, random.nextInt(12))));
+            texts.add(String.format(Locale.ROOT, "%." + random.nextInt(20) + "e", x));
+            texts.add(Long.toString(random.nextLong()) + "." + Long.toString(random.nextLong() >>> 1));
+            StringBuilder noise = new StringBuilder();
+            for (int k = random.nextInt(8); k > 0; k--) {
+                noise.append("0123456789.eE+-xpPdDfFNaIny ".charAt(random.nextInt(28)));
+            }
+            texts.add(noise.toString());
+        }
+        for (String text : texts) {
+            Object expected;
+            try {
+                expected = Double.doubleToLongBits(Double.parseDouble(text));
+            } catch (NumberFormatException e) {
+                expected = "refused";
+            }
+            Object actual;
+            try {
+                actual = Double.doubleToLongBits(NumberColumn.parseNumber(text));
+            } catch (NumberFormatException e) {
+                actual = "refused";
+            }
+            assertEquals(expected, actual, "'" + text + "'");
+        }
+    }
+
+    @Test
     void refusesBadNumbersWithTheSameMessages() {
         List<String[]> cases = new ArrayList<>();
         // {csv, task spec, feature columns (comma separated)}
