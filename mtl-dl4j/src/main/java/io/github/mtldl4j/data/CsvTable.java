@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -22,30 +23,41 @@ import org.apache.commons.csv.CSVRecord;
  * A CSV file read whole: a header naming the columns, then rows of text values. Quoted fields, commas and
  * newlines inside quotes, CRLF line ends and a UTF-8 byte-order mark are handled as RFC 4180 has them: by Apache
  * Commons CSV, or, for text without a quote character, by a plain split that gives the same records faster. The
- * file must be UTF-8. Every problem is reported with the file and the line.
+ * file must be UTF-8. Every problem is reported with the file and the line. The values are kept as places in one
+ * text (the file's own, when it has no quotes) and become strings only when asked for, so a numeric column is parsed
+ * straight from the file's text ({@link #numbers}) and never held as a million small strings.
  *
  * <p>An empty field or {@code NA} is a missing value ({@link #isMissing}).
  */
 public final class CsvTable {
     private final String source;
     private final List<String> header;
-    /** Per column, its values, row by row (the preprocessing reads a column at a time). */
-    private final String[][] columns;
+    /** Every value of the table, back to back or with separators between them. */
+    private final String text;
+    /** Per column, per row: where its value starts and ends in {@link #text} (the preprocessing reads a column at a time). */
+    private final int[][] starts;
+    private final int[][] ends;
     private final long[] lines;
     /** The table read from the file whose rows these are (null when this is it), and which of its rows. */
     private final CsvTable origin;
     private final int[] originRows;
     /** Per column, its values parsed as numbers once ({@link #numbers}), null until asked for. */
     private final NumberColumn[] numbers;
+    /** Per column, its values as strings, made when a value of the column is first asked for ({@link #value}). */
+    private final AtomicReferenceArray<String[]> strings;
 
-    private CsvTable(String source, List<String> header, String[][] columns, long[] lines, CsvTable origin, int[] originRows) {
+    private CsvTable(String source, List<String> header, String text, int[][] starts, int[][] ends, long[] lines, CsvTable origin,
+                     int[] originRows) {
         this.source = source;
         this.header = List.copyOf(header);
-        this.columns = columns;
+        this.text = text;
+        this.starts = starts;
+        this.ends = ends;
         this.lines = lines;
         this.origin = origin;
         this.originRows = originRows;
         this.numbers = new NumberColumn[this.header.size()];
+        this.strings = new AtomicReferenceArray<>(this.header.size());
     }
 
     /**
@@ -104,22 +116,26 @@ public final class CsvTable {
             throw new InvalidDataException(source + ": empty file; expected a header line naming the columns, then data rows.");
         }
         Rows rows = new Rows(source);
+        String values;
         if (body.indexOf('"') < 0) {
             splitWithoutQuotes(body, rows);
+            values = body;
         } else {
-            splitWithCommonsCsv(body, rows);
+            values = splitWithCommonsCsv(body, rows);
         }
         if (rows.count == 0) {
             throw new InvalidDataException(source + ": a header line but no data rows; expected at least one row.");
         }
-        return new CsvTable(source, rows.header, rows.columns(), Arrays.copyOf(rows.lines, rows.count), null, null);
+        return new CsvTable(source, rows.header, values, rows.trimmed(rows.starts), rows.trimmed(rows.ends),
+                Arrays.copyOf(rows.lines, rows.count), null, null);
     }
 
     /** Records as they are split off the text: the first is the header, the others are checked against it. */
     private static final class Rows {
         private final String source;
         private List<String> header;
-        private String[][] columns;
+        private int[][] starts;
+        private int[][] ends;
         private long[] lines = new long[1024];
         private int count;
 
@@ -127,13 +143,14 @@ public final class CsvTable {
             this.source = source;
         }
 
-        /** Adds the first {@code fields} values of {@code record}. */
-        void add(String[] record, int fields, long line) {
-            if (header == null) {
-                header = header(Arrays.copyOf(record, fields), source);
-                columns = new String[fields][lines.length];
-                return;
-            }
+        void header(String[] names) {
+            header = CsvTable.header(names, source);
+            starts = new int[names.length][lines.length];
+            ends = new int[names.length][lines.length];
+        }
+
+        /** Adds a row: where its first {@code fields} values start and end in the text. */
+        void add(int[] valueStarts, int[] valueEnds, int fields, long line) {
             if (fields != header.size()) {
                 throw new InvalidDataException(source + ": line " + line + " has " + fields + " fields, the header has "
                         + header.size() + "; quote fields that contain commas, e.g. \"Smith, J\".");
@@ -141,37 +158,57 @@ public final class CsvTable {
             if (count == lines.length) {
                 lines = Arrays.copyOf(lines, 2 * count);
                 for (int c = 0; c < fields; c++) {
-                    columns[c] = Arrays.copyOf(columns[c], lines.length);
+                    starts[c] = Arrays.copyOf(starts[c], lines.length);
+                    ends[c] = Arrays.copyOf(ends[c], lines.length);
                 }
             }
             for (int c = 0; c < fields; c++) {
-                columns[c][count] = record[c];
+                starts[c][count] = valueStarts[c];
+                ends[c][count] = valueEnds[c];
             }
             lines[count++] = line;
         }
 
-        String[][] columns() {
-            String[][] trimmed = new String[columns.length][];
+        int[][] trimmed(int[][] columns) {
+            int[][] out = new int[columns.length][];
             for (int c = 0; c < columns.length; c++) {
-                trimmed[c] = Arrays.copyOf(columns[c], count);
+                out[c] = Arrays.copyOf(columns[c], count);
             }
-            return trimmed;
+            return out;
         }
     }
 
-    private static void splitWithCommonsCsv(String body, Rows rows) {
+    /** Returns the text of the values, back to back. */
+    private static String splitWithCommonsCsv(String body, Rows rows) {
+        StringBuilder values = new StringBuilder(body.length());
         CSVFormat format = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).setIgnoreSurroundingSpaces(true).get();
         try (CSVParser parser = CSVParser.parse(new StringReader(body), format)) {
             long nextLine = 1;
+            int[] valueStarts = new int[16];
+            int[] valueEnds = new int[16];
             for (CSVRecord record : parser) {
                 long line = nextLine;
                 nextLine = parser.getCurrentLineNumber() + 1;
-                String[] values = record.values();
-                rows.add(values, values.length, line);
+                String[] fields = record.values();
+                if (rows.header == null) {
+                    rows.header(fields);
+                    continue;
+                }
+                if (fields.length > valueStarts.length) {
+                    valueStarts = new int[fields.length];
+                    valueEnds = new int[fields.length];
+                }
+                for (int f = 0; f < fields.length; f++) {
+                    valueStarts[f] = values.length();
+                    values.append(fields[f]);
+                    valueEnds[f] = values.length();
+                }
+                rows.add(valueStarts, valueEnds, fields.length, line);
             }
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new InvalidDataException(rows.source + ": not valid CSV (" + e.getMessage() + ").", e);
         }
+        return values.toString();
     }
 
     /**
@@ -185,7 +222,8 @@ public final class CsvTable {
         boolean carriageReturns = body.indexOf('\r') >= 0;
         int nextLineFeed = -1;
         int nextCarriageReturn = carriageReturns ? -1 : length;
-        String[] record = new String[16];
+        int[] valueStarts = new int[16];
+        int[] valueEnds = new int[16];
         int position = 0;
         long lineBreaks = 0;
         long nextLine = 1;
@@ -204,16 +242,35 @@ public final class CsvTable {
                 while (true) {
                     int comma = body.indexOf(',', start);
                     int stop = comma < 0 || comma > end ? end : comma;
-                    if (fields == record.length) {
-                        record = Arrays.copyOf(record, 2 * fields);
+                    if (fields == valueStarts.length) {
+                        valueStarts = Arrays.copyOf(valueStarts, 2 * fields);
+                        valueEnds = Arrays.copyOf(valueEnds, 2 * fields);
                     }
-                    record[fields++] = stripped(body, start, stop);
+                    // Surrounding whitespace is left out of the value.
+                    int from = start;
+                    int to = stop;
+                    while (from < to && Character.isWhitespace(body.charAt(from))) {
+                        from++;
+                    }
+                    while (to > from && Character.isWhitespace(body.charAt(to - 1))) {
+                        to--;
+                    }
+                    valueStarts[fields] = from;
+                    valueEnds[fields++] = to;
                     if (stop == end) {
                         break;
                     }
                     start = stop + 1;
                 }
-                rows.add(record, fields, nextLine);
+                if (rows.header == null) {
+                    String[] names = new String[fields];
+                    for (int f = 0; f < fields; f++) {
+                        names[f] = body.substring(valueStarts[f], valueEnds[f]);
+                    }
+                    rows.header(names);
+                } else {
+                    rows.add(valueStarts, valueEnds, fields, nextLine);
+                }
             }
             boolean emptyLine = end == position;
             if (end < length) {
@@ -229,16 +286,6 @@ public final class CsvTable {
 
     private static int indexOrLength(int index, int length) {
         return index < 0 ? length : index;
-    }
-
-    private static String stripped(String text, int start, int end) {
-        while (start < end && Character.isWhitespace(text.charAt(start))) {
-            start++;
-        }
-        while (end > start && Character.isWhitespace(text.charAt(end - 1))) {
-            end--;
-        }
-        return text.substring(start, end);
     }
 
     private static List<String> header(String[] names, String source) {
@@ -274,7 +321,30 @@ public final class CsvTable {
 
     /** The text of row {@code row} (0-based) in column {@code column} (0-based). */
     public String value(int row, int column) {
-        return columns[column][row];
+        String[] values = strings.get(column);
+        return (values != null ? values : strings(column))[row];
+    }
+
+    /** A column's values as strings, made once for the table the rows were picked from and shared with its subsets. */
+    private String[] strings(int column) {
+        String[] values = strings.get(column);
+        if (values == null) {
+            int rows = rowCount();
+            values = new String[rows];
+            if (origin != null) {
+                String[] whole = origin.strings(column);
+                for (int r = 0; r < rows; r++) {
+                    values[r] = whole[originRows[r]];
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    values[r] = text.substring(starts[column][r], ends[column][r]);
+                }
+            }
+            strings.compareAndSet(column, null, values);
+            values = strings.get(column);
+        }
+        return values;
     }
 
     /** The line of the file a data row starts on (the header is line 1). */
@@ -291,7 +361,7 @@ public final class CsvTable {
         NumberColumn parsed = numbers[column];
         if (parsed == null) {
             NumberColumn whole = origin == null ? null : origin.numbers(column);
-            parsed = whole != null && whole.complete() ? whole.pick(originRows) : NumberColumn.parse(columns[column]);
+            parsed = whole != null && whole.complete() ? whole.pick(originRows) : NumberColumn.parse(text, starts[column], ends[column]);
             numbers[column] = parsed;
         }
         return parsed;
@@ -313,7 +383,6 @@ public final class CsvTable {
 
     /** The rows at the given indexes, in that order, as a table of its own. */
     public CsvTable rows(int[] picked) {
-        String[][] subset = new String[columns.length][picked.length];
         long[] subsetLines = new long[picked.length];
         int[] fromOrigin = new int[picked.length];
         for (int i = 0; i < picked.length; i++) {
@@ -321,14 +390,20 @@ public final class CsvTable {
             subsetLines[i] = lines[r];
             fromOrigin[i] = origin == null ? r : originRows[r];
         }
+        return new CsvTable(source, header, text, pick(starts, picked), pick(ends, picked), subsetLines, origin == null ? this : origin,
+                fromOrigin);
+    }
+
+    private static int[][] pick(int[][] columns, int[] rows) {
+        int[][] picked = new int[columns.length][rows.length];
         for (int c = 0; c < columns.length; c++) {
-            String[] from = columns[c];
-            String[] to = subset[c];
-            for (int i = 0; i < picked.length; i++) {
-                to[i] = from[picked[i]];
+            int[] from = columns[c];
+            int[] to = picked[c];
+            for (int i = 0; i < rows.length; i++) {
+                to[i] = from[rows[i]];
             }
         }
-        return new CsvTable(source, header, subset, subsetLines, origin == null ? this : origin, fromOrigin);
+        return picked;
     }
 
     /**
@@ -345,9 +420,19 @@ public final class CsvTable {
         }
         List<String> newHeader = new ArrayList<>(header);
         newHeader.add(name);
-        String[][] newColumns = Arrays.copyOf(columns, columns.length + 1);
-        newColumns[columns.length] = values.toArray(new String[0]);
-        return new CsvTable(source, newHeader, newColumns, lines, null, null);
+        StringBuilder newText = new StringBuilder(text);
+        int[] valueStarts = new int[values.size()];
+        int[] valueEnds = new int[values.size()];
+        for (int r = 0; r < values.size(); r++) {
+            valueStarts[r] = newText.length();
+            newText.append(values.get(r));
+            valueEnds[r] = newText.length();
+        }
+        int[][] newStarts = Arrays.copyOf(starts, starts.length + 1);
+        int[][] newEnds = Arrays.copyOf(ends, ends.length + 1);
+        newStarts[starts.length] = valueStarts;
+        newEnds[ends.length] = valueEnds;
+        return new CsvTable(source, newHeader, newText.toString(), newStarts, newEnds, lines, null, null);
     }
 
     /** An empty field or {@code NA} (any case) is a missing value. */

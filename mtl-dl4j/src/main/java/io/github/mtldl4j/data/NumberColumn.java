@@ -19,17 +19,31 @@ final class NumberColumn {
         this.firstNotANumber = firstNotANumber;
     }
 
-    /** Parses a column's values up to the first that is not a number. */
-    static NumberColumn parse(String[] column) {
-        double[] values = new double[column.length];
-        boolean[] missing = new boolean[column.length];
+    /**
+     * Parses a column's values up to the first that is not a number.
+     *
+     * @param text the table's text
+     * @param starts per row, where its value starts in {@code text}
+     * @param ends per row, where its value ends
+     */
+    static NumberColumn parse(String text, int[] starts, int[] ends) {
+        double[] values = new double[starts.length];
+        boolean[] missing = new boolean[starts.length];
         for (int r = 0; r < values.length; r++) {
-            String value = column[r];
-            if (CsvTable.isMissing(value)) {
-                missing[r] = true;
-                continue;
-            }
+            int start = starts[r];
+            int end = ends[r];
             try {
+                char first = start < end ? text.charAt(start) : ' ';
+                if (first >= '0' && first <= '9' || first == '-' || first == '.') {
+                    // A number for sure, or no number and not missing: parsed in place, no string made.
+                    values[r] = JavaDoubleParser.parseDouble(text, start, end - start);
+                    continue;
+                }
+                String value = text.substring(start, end);
+                if (CsvTable.isMissing(value)) {
+                    missing[r] = true;
+                    continue;
+                }
                 values[r] = parseNumber(value.trim());
             } catch (NumberFormatException e) {
                 return new NumberColumn(values, missing, r);

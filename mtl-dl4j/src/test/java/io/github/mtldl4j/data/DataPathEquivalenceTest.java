@@ -208,7 +208,7 @@ class DataPathEquivalenceTest {
                 "Infinity", "-Infinity", "+Infinity", "infinity", "nan", "1e400", "-1e400", "1e-400", "4.9e-324", "2.4703282292062327e-324",
                 "2.4703282292062328e-324", "1.7976931348623157e308", "1.7976931348623159e308", "9007199254740993",
                 "0.1000000000000000055511151231257827", "123456789012345678901234567890", "1_000", "١٢", "1 2", "0001.5000",
-                "00000000000000000000000000000000000000000000001e-30"));
+                "00000000000000000000000000000000000000000000001e-30", " 1", "1 ", "\t1.5\t", "1\u0001", "\u00001", "1\u00a0", "1 2"));
         Random random = new Random(5);
         for (int i = 0; i < 20_000; i++) {
             double x = Double.longBitsToDouble(random.nextLong());
@@ -237,6 +237,45 @@ class DataPathEquivalenceTest {
             }
             assertEquals(expected, actual, "'" + text + "'");
         }
+    }
+
+    @Test
+    void parsesColumnsInPlaceAsTrimmedParseDoubleAndIsMissing() {
+        List<String> values = List.of("1.5", " 2 ", "-3\u0001", "4\t", "", " ", "NA", " na ", "\t-0", ".5e3", "-.5", "1e400", "NaN",
+                "+7", "-", ".", "9 9", "5\u00a0", "0x10", "1f", "x");
+        StringBuilder text = new StringBuilder("noise");
+        int[] starts = new int[values.size()];
+        int[] ends = new int[values.size()];
+        for (int i = 0; i < values.size(); i++) {
+            text.append(i % 2 == 0 ? "7" : ",");
+            starts[i] = text.length();
+            text.append(values.get(i));
+            ends[i] = text.length();
+        }
+        text.append("8");
+        int expectedStop = -1;
+        for (int end = 1; end <= values.size(); end++) {
+            // Each prefix of the list as a column of its own: parsed up to its first value that is not a number.
+            NumberColumn column = NumberColumn.parse(text.toString(), java.util.Arrays.copyOf(starts, end), java.util.Arrays.copyOf(ends, end));
+            expectedStop = -1;
+            for (int r = 0; r < end; r++) {
+                String value = values.get(r);
+                if (CsvTable.isMissing(value)) {
+                    assertEquals(true, column.isMissing(r), "'" + value + "' is missing");
+                    continue;
+                }
+                try {
+                    double expected = Double.parseDouble(value.trim());
+                    assertEquals(false, column.isMissing(r), "'" + value + "'");
+                    assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(column.value(r)), "'" + value + "'");
+                } catch (NumberFormatException e) {
+                    expectedStop = r;
+                    break;
+                }
+            }
+            assertEquals(expectedStop, column.firstNotANumber(), "the first value that is not a number among " + values.subList(0, end));
+        }
+        assertEquals(values.indexOf("-"), expectedStop, "'-' is the first value that is neither a number nor missing");
     }
 
     @Test
