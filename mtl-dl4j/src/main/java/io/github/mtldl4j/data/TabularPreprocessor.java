@@ -190,7 +190,7 @@ public final class TabularPreprocessor {
                     throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': '"
                             + table.value(r, c) + "' is not a finite number; leave the field empty for a missing value.");
                 }
-                checkMagnitude(table, r, column, table.value(r, c), number);
+                checkMagnitude(table, r, c, number);
                 sum += number;
                 sumSquares += number * number;
                 n++;
@@ -232,15 +232,18 @@ public final class TabularPreprocessor {
             double sumSquares = 0;
             long n = 0;
             for (int r = 0; r < table.rowCount(); r++) {
-                String value = table.value(r, c);
-                if (CsvTable.isMissing(value)) {
-                    continue;
-                }
-                if (spec.type() == TaskType.REGRESSION) {
+                if (numbers != null) {
+                    if (isMissing(numbers, r)) {
+                        continue;
+                    }
                     double number = regressionValue(table, numbers, r, c, spec);
                     sum += number;
                     sumSquares += number * number;
                 } else {
+                    String value = table.value(r, c);
+                    if (CsvTable.isMissing(value)) {
+                        continue;
+                    }
                     seen.add(value.trim());
                 }
                 n++;
@@ -280,6 +283,11 @@ public final class TabularPreprocessor {
         return values.size() <= 8 ? values.toString() : values.subList(0, 8) + "...";
     }
 
+    /** Whether a value of a number column is missing; a row from the first value that is not a number on is not. */
+    private static boolean isMissing(NumberColumn numbers, int r) {
+        return r < numbers.parsedRows() && numbers.isMissing(r);
+    }
+
     /** The number of a regression label that is not missing, or an error naming the line, column, task and value. */
     private static double regressionValue(CsvTable table, NumberColumn numbers, int r, int c, TaskSpec spec) {
         String column = table.header().get(c);
@@ -289,7 +297,7 @@ public final class TabularPreprocessor {
                     + "'; leave the field empty (or NA) for a missing label.");
         }
         double number = numbers.value(r);
-        checkMagnitude(table, r, column, table.value(r, c), number);
+        checkMagnitude(table, r, c, number);
         return number;
     }
 
@@ -313,9 +321,11 @@ public final class TabularPreprocessor {
      */
     public static final double MAX_MAGNITUDE = 1e15;
 
-    private static void checkMagnitude(CsvTable table, int r, String column, String value, double number) {
+    /** The value's text is looked up only for the message: a column's strings are made when first asked for. */
+    private static void checkMagnitude(CsvTable table, int r, int c, double number) {
         if (Math.abs(number) > MAX_MAGNITUDE) {
-            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': " + value.trim()
+            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + table.header().get(c) + "': "
+                    + table.value(r, c).trim()
                     + " is beyond the supported magnitude 1e15; rescale the column (e.g. a log or a unit change) before training.");
         }
     }
@@ -356,7 +366,7 @@ public final class TabularPreprocessor {
             for (int r = 0; r < rows; r++) {
                 if (feature.numeric()) {
                     double number;
-                    if (r < numbers.parsedRows() && numbers.isMissing(r)) {
+                    if (isMissing(numbers, r)) {
                         number = feature.mean();
                         imputedRows++;
                     } else {
@@ -366,7 +376,7 @@ public final class TabularPreprocessor {
                                     + table.value(r, c) + "'.");
                         }
                         number = numbers.value(r);
-                        checkMagnitude(table, r, feature.column(), table.value(r, c), number);
+                        checkMagnitude(table, r, c, number);
                     }
                     x[r * width + offset] = (float) ((number - feature.mean()) / feature.std());
                 } else {
@@ -439,8 +449,8 @@ public final class TabularPreprocessor {
         for (int r = 0; r < table.rowCount(); r++) {
             boolean anyMissing = false;
             for (int k = 0; k < columns.length; k++) {
-                String value = table.value(r, columns[k]);
-                if (CsvTable.isMissing(value)) {
+                String value = numbers[k] != null ? null : table.value(r, columns[k]);
+                if (numbers[k] != null ? isMissing(numbers[k], r) : CsvTable.isMissing(value)) {
                     anyMissing = true;
                     continue;
                 }
