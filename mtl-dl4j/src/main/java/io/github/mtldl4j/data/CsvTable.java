@@ -249,10 +249,10 @@ public final class CsvTable {
                     // Surrounding whitespace is left out of the value.
                     int from = start;
                     int to = stop;
-                    while (from < to && Character.isWhitespace(body.charAt(from))) {
+                    while (from < to && isWhitespace(body.charAt(from))) {
                         from++;
                     }
-                    while (to > from && Character.isWhitespace(body.charAt(to - 1))) {
+                    while (to > from && isWhitespace(body.charAt(to - 1))) {
                         to--;
                     }
                     valueStarts[fields] = from;
@@ -282,6 +282,11 @@ public final class CsvTable {
             }
             position = end;
         }
+    }
+
+    /** {@link Character#isWhitespace}, deciding printable ASCII (most characters here) with one comparison. */
+    private static boolean isWhitespace(char c) {
+        return (c <= ' ' || c >= 0x7F) && Character.isWhitespace(c);
     }
 
     private static int indexOrLength(int index, int length) {

@@ -34,20 +34,31 @@ public record DataSplit(int[] train, int[] validation) {
             groups.computeIfAbsent(key, k -> new RowList(table.rowCount())).add(r);
         }
         Random random = new Random(seed);
-        RowList train = new RowList(table.rowCount());
-        RowList validation = new RowList(table.rowCount());
+        boolean[] validates = new boolean[table.rowCount()];
+        int validationRows = 0;
         for (RowList rows : groups.values()) {
             rows.shuffle(random);
             int take = (int) Math.round(rows.size * validationFraction);
-            for (int i = 0; i < rows.size; i++) {
-                (i < take ? validation : train).add(rows.rows[i]);
+            for (int i = 0; i < take; i++) {
+                validates[rows.rows[i]] = true;
             }
+            validationRows += take;
         }
-        if (train.size == 0 || validation.size == 0) {
+        if (validationRows == 0 || validationRows == table.rowCount()) {
             throw new InvalidDataException(table.source() + ": " + table.rowCount() + " rows cannot be split " + (1 - validationFraction)
                     + "/" + validationFraction + " with both sides non-empty; use more rows or another --valid fraction.");
         }
-        return new DataSplit(train.sorted(), validation.sorted());
+        // Both sides in ascending order, without sorting.
+        int[] train = new int[table.rowCount() - validationRows];
+        int[] validation = new int[validationRows];
+        for (int r = 0, t = 0, v = 0; r < validates.length; r++) {
+            if (validates[r]) {
+                validation[v++] = r;
+            } else {
+                train[t++] = r;
+            }
+        }
+        return new DataSplit(train, validation);
     }
 
     /** Row indexes without boxing them. */
@@ -74,12 +85,6 @@ public record DataSplit(int[] train, int[] validation) {
                 rows[i - 1] = rows[j];
                 rows[j] = swapped;
             }
-        }
-
-        int[] sorted() {
-            int[] out = Arrays.copyOf(rows, size);
-            Arrays.sort(out);
-            return out;
         }
     }
 }

@@ -59,9 +59,11 @@ class DataPathEquivalenceTest {
 
     @Test
     void splitsRandomQuoteFreeCsvAsCommonsCsvDoes() {
-        // Characters that matter to a splitter: delimiters, line breaks, whitespace that is (tab, em space) and is
-        // not (no-break space) stripped, plus a quote now and then so that the Commons CSV path is compared too.
-        char[] alphabet = {'a', '1', '.', '-', ',', ',', ',', ' ', ' ', '\t', '\n', '\n', '\r', '\u2003', '\u00a0', 'N', 'A'};
+        // Characters that matter to a splitter: delimiters, line breaks, whitespace that is (tab, vertical tab, unit
+        // separator, em space) and is not (no-break space, DEL, NEL) stripped, plus a quote now and then so that the
+        // Commons CSV path is compared too.
+        char[] alphabet = {'a', '1', '.', '-', ',', ',', ',', ' ', ' ', '\t', '\n', '\n', '\r', '\u2003', '\u00a0', 'N', 'A',
+            '\u000B', '\u001F', '\u007F', '\u0085'};
         Random random = new Random(11);
         int read = 0;
         for (int i = 0; i < 4000; i++) {
