@@ -83,6 +83,10 @@ public final class CsvTable {
     }
 
     private static String decode(byte[] bytes, String source) {
+        if (isAscii(bytes)) {
+            // ASCII is valid UTF-8: copied straight into a string, without the checking decoder's buffer of chars.
+            return new String(bytes, StandardCharsets.US_ASCII);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
@@ -99,6 +103,15 @@ public final class CsvTable {
         } catch (CharacterCodingException e) {
             throw new InvalidDataException(source + ": not UTF-8 text; save the file as UTF-8.", e);
         }
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int firstMalformedOffset(byte[] bytes) {
@@ -127,7 +140,7 @@ public final class CsvTable {
             throw new InvalidDataException(source + ": a header line but no data rows; expected at least one row.");
         }
         return new CsvTable(source, rows.header, values, rows.trimmed(rows.starts), rows.trimmed(rows.ends),
-                Arrays.copyOf(rows.lines, rows.count), null, null);
+                rows.lines.length == rows.count ? rows.lines : Arrays.copyOf(rows.lines, rows.count), null, null);
     }
 
     /** Records as they are split off the text: the first is the header, the others are checked against it. */
@@ -172,7 +185,7 @@ public final class CsvTable {
         int[][] trimmed(int[][] columns) {
             int[][] out = new int[columns.length][];
             for (int c = 0; c < columns.length; c++) {
-                out[c] = Arrays.copyOf(columns[c], count);
+                out[c] = columns[c].length == count ? columns[c] : Arrays.copyOf(columns[c], count);
             }
             return out;
         }

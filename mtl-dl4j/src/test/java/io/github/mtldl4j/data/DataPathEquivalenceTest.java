@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,6 +14,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 
@@ -78,6 +82,29 @@ class DataPathEquivalenceTest {
             read += assertSameTable(text.toString()) ? 1 : 0;
         }
         assertNotEquals(0, read, "some random inputs must be valid tables, not only errors");
+    }
+
+    @Test
+    void readsFilesAsBefore(@TempDir Path dir) throws Exception {
+        byte[][] files = {
+            "a,b\n1,2\n".getBytes(StandardCharsets.US_ASCII),
+            "\uFEFFa,b\nZ\u00fcrich,\u2003 2\n".getBytes(StandardCharsets.UTF_8),
+            {'a', '\n', 'x', '\n', (byte) 0xE9, '\n'},
+            {'a', ',', 'b', '\n', '1', ',', (byte) 0xC3},
+            {}};
+        for (int i = 0; i < files.length; i++) {
+            Path file = Files.write(dir.resolve("f" + i + ".csv"), files[i]);
+            Object expected = outcome(() -> ReferenceCsvTable.read(file));
+            Object actual = outcome(() -> CsvTable.read(file));
+            if (expected instanceof String message) {
+                assertEquals(message, actual);
+            } else {
+                ReferenceCsvTable reference = (ReferenceCsvTable) expected;
+                CsvTable table = (CsvTable) actual;
+                assertEquals(reference.header(), table.header());
+                assertEquals(reference.value(0, 1), table.value(0, 1));
+            }
+        }
     }
 
     /** Returns whether the text was a valid table. */
