@@ -1,6 +1,5 @@
 package io.github.mtldl4j.data;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,31 +27,64 @@ public record DataSplit(int[] train, int[] validation) {
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new InvalidDataException("validation fraction must be in (0, 1), e.g. 0.2; received " + validationFraction + ".");
         }
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
         int column = stratifyColumn == null ? -1 : table.column(stratifyColumn, "column to stratify the split on");
+        Map<String, RowList> groups = new LinkedHashMap<>();
         for (int r = 0; r < table.rowCount(); r++) {
             String key = column < 0 ? "" : CsvTable.isMissing(table.value(r, column)) ? "\u0000missing" : table.value(r, column).trim();
-            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(key, k -> new RowList(table.rowCount())).add(r);
         }
         Random random = new Random(seed);
-        List<Integer> train = new ArrayList<>();
-        List<Integer> validation = new ArrayList<>();
-        for (List<Integer> rows : groups.values()) {
-            Collections.shuffle(rows, random);
-            int take = (int) Math.round(rows.size() * validationFraction);
-            validation.addAll(rows.subList(0, take));
-            train.addAll(rows.subList(take, rows.size()));
+        boolean[] validates = new boolean[table.rowCount()];
+        int validationRows = 0;
+        for (RowList rows : groups.values()) {
+            rows.shuffle(random);
+            int take = (int) Math.round(rows.size * validationFraction);
+            for (int i = 0; i < take; i++) {
+                validates[rows.rows[i]] = true;
+            }
+            validationRows += take;
         }
-        if (train.isEmpty() || validation.isEmpty()) {
+        if (validationRows == 0 || validationRows == table.rowCount()) {
             throw new InvalidDataException(table.source() + ": " + table.rowCount() + " rows cannot be split " + (1 - validationFraction)
                     + "/" + validationFraction + " with both sides non-empty; use more rows or another --valid fraction.");
         }
-        return new DataSplit(sorted(train), sorted(validation));
+        // Both sides in ascending order, without sorting.
+        int[] train = new int[table.rowCount() - validationRows];
+        int[] validation = new int[validationRows];
+        for (int r = 0, t = 0, v = 0; r < validates.length; r++) {
+            if (validates[r]) {
+                validation[v++] = r;
+            } else {
+                train[t++] = r;
+            }
+        }
+        return new DataSplit(train, validation);
     }
 
-    private static int[] sorted(List<Integer> rows) {
-        int[] out = rows.stream().mapToInt(Integer::intValue).toArray();
-        Arrays.sort(out);
-        return out;
+    /** Row indexes without boxing them. */
+    private static final class RowList {
+        private int[] rows;
+        private int size;
+
+        RowList(int capacity) {
+            rows = new int[Math.min(capacity, 1024)];
+        }
+
+        void add(int row) {
+            if (size == rows.length) {
+                rows = Arrays.copyOf(rows, 2 * size);
+            }
+            rows[size++] = row;
+        }
+
+        /** The permutation {@link Collections#shuffle(List, Random)} makes of a list, so seeded splits stay as they were. */
+        void shuffle(Random random) {
+            for (int i = size; i > 1; i--) {
+                int j = random.nextInt(i);
+                int swapped = rows[i - 1];
+                rows[i - 1] = rows[j];
+                rows[j] = swapped;
+            }
+        }
     }
 }

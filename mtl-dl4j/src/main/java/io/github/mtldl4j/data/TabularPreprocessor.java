@@ -6,13 +6,13 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -176,50 +176,43 @@ public final class TabularPreprocessor {
 
     private static Feature fitFeature(CsvTable table, String column, boolean forceCategorical) {
         int c = table.column(column, "feature column");
-        boolean numeric = !forceCategorical;
-        double sum = 0;
-        double sumSquares = 0;
-        long n = 0;
-        Set<String> levels = new TreeSet<>();
+        if (!forceCategorical) {
+            NumberColumn numbers = table.numbers(c);
+            double sum = 0;
+            double sumSquares = 0;
+            long n = 0;
+            for (int r = 0; r < numbers.parsedRows(); r++) {
+                if (numbers.isMissing(r)) {
+                    continue;
+                }
+                double number = numbers.value(r);
+                if (!Double.isFinite(number)) {
+                    throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': '"
+                            + table.value(r, c) + "' is not a finite number; leave the field empty for a missing value.");
+                }
+                checkMagnitude(table, r, c, number);
+                sum += number;
+                sumSquares += number * number;
+                n++;
+            }
+            if (numbers.complete() && n > 0) {
+                double mean = sum / n;
+                double variance = Math.max(0, sumSquares / n - mean * mean);
+                double std = variance > 1e-24 ? Math.sqrt(variance) : 1.0;
+                return new Feature(column, true, mean, std, List.of());
+            }
+            if (numbers.complete()) {
+                // Every training value missing: nothing to learn; keep the column as a constant.
+                return new Feature(column, true, 0.0, 1.0, List.of());
+            }
+            // Not numeric after all: the levels are every value, the numbers before the first text included.
+        }
+        Set<String> levels = new HashSet<>();
         for (int r = 0; r < table.rowCount(); r++) {
             String value = table.value(r, c);
-            if (CsvTable.isMissing(value)) {
-                continue;
-            }
-            if (!numeric) {
+            if (!CsvTable.isMissing(value)) {
                 levels.add(value.trim());
-            } else {
-                Double number = parse(value);
-                if (number == null) {
-                    // Not numeric after all: the levels are every value, those before this row included.
-                    numeric = false;
-                    for (int earlier = 0; earlier <= r; earlier++) {
-                        String seen = table.value(earlier, c);
-                        if (!CsvTable.isMissing(seen)) {
-                            levels.add(seen.trim());
-                        }
-                    }
-                } else {
-                    if (!Double.isFinite(number)) {
-                        throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': '"
-                                + value + "' is not a finite number; leave the field empty for a missing value.");
-                    }
-                    checkMagnitude(table, r, column, value, number);
-                    sum += number;
-                    sumSquares += number * number;
-                    n++;
-                }
             }
-        }
-        if (numeric && n > 0) {
-            double mean = sum / n;
-            double variance = Math.max(0, sumSquares / n - mean * mean);
-            double std = variance > 1e-24 ? Math.sqrt(variance) : 1.0;
-            return new Feature(column, true, mean, std, List.of());
-        }
-        if (numeric) {
-            // Every training value missing: nothing to learn; keep the column as a constant.
-            return new Feature(column, true, 0.0, 1.0, List.of());
         }
         return new Feature(column, false, 0, 1, sortLevels(levels));
     }
@@ -233,20 +226,24 @@ public final class TabularPreprocessor {
         for (int k = 0; k < width; k++) {
             String column = spec.columns().get(k);
             int c = table.column(column, "label column of task '" + spec.name() + "'");
-            Set<String> seen = new TreeSet<>();
+            NumberColumn numbers = spec.type() == TaskType.REGRESSION ? table.numbers(c) : null;
+            Set<String> seen = new HashSet<>();
             double sum = 0;
             double sumSquares = 0;
             long n = 0;
             for (int r = 0; r < table.rowCount(); r++) {
-                String value = table.value(r, c);
-                if (CsvTable.isMissing(value)) {
-                    continue;
-                }
-                if (spec.type() == TaskType.REGRESSION) {
-                    double number = regressionValue(table, r, column, spec, value);
+                if (numbers != null) {
+                    if (isMissing(numbers, r)) {
+                        continue;
+                    }
+                    double number = regressionValue(table, numbers, r, c, spec);
                     sum += number;
                     sumSquares += number * number;
                 } else {
+                    String value = table.value(r, c);
+                    if (CsvTable.isMissing(value)) {
+                        continue;
+                    }
                     seen.add(value.trim());
                 }
                 n++;
@@ -286,22 +283,35 @@ public final class TabularPreprocessor {
         return values.size() <= 8 ? values.toString() : values.subList(0, 8) + "...";
     }
 
-    private static double regressionValue(CsvTable table, int r, String column, TaskSpec spec, String value) {
-        Double number = parse(value);
-        if (number == null || !Double.isFinite(number)) {
+    /** Whether a value of a number column is missing; a row from the first value that is not a number on is not. */
+    private static boolean isMissing(NumberColumn numbers, int r) {
+        return r < numbers.parsedRows() && numbers.isMissing(r);
+    }
+
+    /** The number of a regression label that is not missing, or an error naming the line, column, task and value. */
+    private static double regressionValue(CsvTable table, NumberColumn numbers, int r, int c, TaskSpec spec) {
+        String column = table.header().get(c);
+        if (r >= numbers.parsedRows() || !Double.isFinite(numbers.value(r))) {
             throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': task '"
-                    + spec.name() + "' is a regression and needs a finite number, found '" + value
+                    + spec.name() + "' is a regression and needs a finite number, found '" + table.value(r, c)
                     + "'; leave the field empty (or NA) for a missing label.");
         }
-        checkMagnitude(table, r, column, value, number);
+        double number = numbers.value(r);
+        checkMagnitude(table, r, c, number);
         return number;
     }
 
-    /** Numbers in numeric order when all levels are numbers, else alphabetical. */
+    /**
+     * Numbers in numeric order when all levels are numbers, else alphabetical; numbers of equal value (1 and 1.0)
+     * stay in alphabetical order.
+     */
     private static List<String> sortLevels(Set<String> levels) {
         List<String> sorted = new ArrayList<>(levels);
+        sorted.sort(Comparator.naturalOrder());
         boolean allNumbers = sorted.stream().allMatch(v -> parse(v) != null);
-        sorted.sort(allNumbers ? Comparator.comparingDouble(v -> parse(v)) : Comparator.naturalOrder());
+        if (allNumbers) {
+            sorted.sort(Comparator.comparingDouble(v -> parse(v)));
+        }
         return Collections.unmodifiableList(sorted);
     }
 
@@ -311,9 +321,11 @@ public final class TabularPreprocessor {
      */
     public static final double MAX_MAGNITUDE = 1e15;
 
-    private static void checkMagnitude(CsvTable table, int r, String column, String value, double number) {
+    /** The value's text is looked up only for the message: a column's strings are made when first asked for. */
+    private static void checkMagnitude(CsvTable table, int r, int c, double number) {
         if (Math.abs(number) > MAX_MAGNITUDE) {
-            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': " + value.trim()
+            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + table.header().get(c) + "': "
+                    + table.value(r, c).trim()
                     + " is beyond the supported magnitude 1e15; rescale the column (e.g. a log or a unit change) before training.");
         }
     }
@@ -347,27 +359,28 @@ public final class TabularPreprocessor {
         int offset = 0;
         for (Feature feature : features) {
             int c = table.column(feature.column(), "feature column the model was trained with");
+            NumberColumn numbers = feature.numeric() ? table.numbers(c) : null;
             Map<String, Integer> levelIndex = indexOf(feature.levels());
             long imputedRows = 0;
             long unknownRows = 0;
             for (int r = 0; r < rows; r++) {
-                String value = table.value(r, c);
                 if (feature.numeric()) {
                     double number;
-                    if (CsvTable.isMissing(value)) {
+                    if (isMissing(numbers, r)) {
                         number = feature.mean();
                         imputedRows++;
                     } else {
-                        Double parsed = parse(value);
-                        if (parsed == null || !Double.isFinite(parsed)) {
+                        if (r >= numbers.parsedRows() || !Double.isFinite(numbers.value(r))) {
                             throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + feature.column()
-                                    + "': expected a finite number (the column is numeric in the training data), found '" + value + "'.");
+                                    + "': expected a finite number (the column is numeric in the training data), found '"
+                                    + table.value(r, c) + "'.");
                         }
-                        checkMagnitude(table, r, feature.column(), value, parsed);
-                        number = parsed;
+                        number = numbers.value(r);
+                        checkMagnitude(table, r, c, number);
                     }
                     x[r * width + offset] = (float) ((number - feature.mean()) / feature.std());
                 } else {
+                    String value = table.value(r, c);
                     int level = CsvTable.isMissing(value) ? -1 : levelIndex.getOrDefault(value.trim(), -1);
                     if (CsvTable.isMissing(value)) {
                         imputedRows++;
@@ -429,18 +442,22 @@ public final class TabularPreprocessor {
         int width = task.width();
         long missingRows = 0;
         int[] columns = spec.columns().stream().mapToInt(c -> table.column(c, "label column of task '" + spec.name() + "'")).toArray();
+        NumberColumn[] numbers = new NumberColumn[columns.length];
+        for (int k = 0; k < columns.length && spec.type() == TaskType.REGRESSION; k++) {
+            numbers[k] = table.numbers(columns[k]);
+        }
         for (int r = 0; r < table.rowCount(); r++) {
             boolean anyMissing = false;
             for (int k = 0; k < columns.length; k++) {
-                String value = table.value(r, columns[k]);
-                if (CsvTable.isMissing(value)) {
+                String value = numbers[k] != null ? null : table.value(r, columns[k]);
+                if (numbers[k] != null ? isMissing(numbers[k], r) : CsvTable.isMissing(value)) {
                     anyMissing = true;
                     continue;
                 }
                 String column = spec.columns().get(k);
                 switch (spec.type()) {
                     case REGRESSION -> {
-                        double number = regressionValue(table, r, column, spec, value);
+                        double number = regressionValue(table, numbers[k], r, columns[k], spec);
                         y[r * width + k] = (float) ((number - task.means()[k]) / task.stds()[k]);
                         mask[r * maskWidth + (maskWidth == 1 ? 0 : k)] = 1.0f;
                     }

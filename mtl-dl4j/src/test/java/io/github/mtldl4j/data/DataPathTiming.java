@@ -1,0 +1,134 @@
+package io.github.mtldl4j.data;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A hand-run timing of the data path of {@code ./mtl train} (read, split, fit the preprocessing, encode the training
+ * and validation rows) on a table shaped as {@code ThroughputBenchmark}'s, before ({@link ReferenceCsvTable},
+ * {@link ReferenceDataSplit}, {@link ReferenceTabularPreprocessor}) and after, alternating in one JVM so that a
+ * shared machine's drift hits both alike. Prints the median seconds per stage. Not a test; run it with
+ * {@code java -cp <test classpath> io.github.mtldl4j.data.DataPathTiming [rows] [repetitions]}.
+ */
+final class DataPathTiming {
+    private static final List<TaskSpec> TASKS = List.of(TaskSpec.parse("price:regression:price"), TaskSpec.parse("churn:binary:churn"),
+            TaskSpec.parse("segment:multiclass:segment"));
+
+    private DataPathTiming() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 9;
+        Path csv = Files.createTempFile("mtl-datapath-", ".csv");
+        try {
+            writeTable(csv, rows, 42);
+            double[][] before = new double[4][repetitions];
+            double[][] after = new double[4][repetitions];
+            for (int warmup = 0; warmup < 3; warmup++) {
+                runBefore(csv, new double[4][1], 0);
+                runAfter(csv, new double[4][1], 0);
+            }
+            for (int i = 0; i < repetitions; i++) {
+                runBefore(csv, before, i);
+                runAfter(csv, after, i);
+            }
+            String[] stages = {"read", "split", "fit preprocessing", "encode", "total"};
+            System.out.printf(Locale.ROOT, "%,d rows, median of %d, seconds:%n%-18s %8s %8s%n", rows, repetitions, "stage", "before", "after");
+            double totalBefore = 0;
+            double totalAfter = 0;
+            for (int s = 0; s < 4; s++) {
+                double b = median(before[s]);
+                double a = median(after[s]);
+                totalBefore += b;
+                totalAfter += a;
+                System.out.printf(Locale.ROOT, "%-18s %8.3f %8.3f%n", stages[s], b, a);
+            }
+            System.out.printf(Locale.ROOT, "%-18s %8.3f %8.3f%n", stages[4], totalBefore, totalAfter);
+        } finally {
+            Files.deleteIfExists(csv);
+        }
+    }
+
+    private static void runBefore(Path csv, double[][] seconds, int i) {
+        long t0 = System.nanoTime();
+        ReferenceCsvTable table = ReferenceCsvTable.read(csv);
+        long t1 = System.nanoTime();
+        ReferenceDataSplit split = ReferenceDataSplit.of(table, 0.2, 42, null);
+        ReferenceCsvTable train = table.rows(split.train());
+        ReferenceCsvTable valid = table.rows(split.validation());
+        long t2 = System.nanoTime();
+        ReferenceTabularPreprocessor pre = ReferenceTabularPreprocessor.fit(train, TASKS, null, Set.of());
+        long t3 = System.nanoTime();
+        int checksum = pre.encode(train, true).data().getFeatures(0).columns() + pre.encode(valid, true).data().getFeatures(0).columns();
+        long t4 = System.nanoTime();
+        record(seconds, i, t0, t1, t2, t3, t4, checksum);
+    }
+
+    private static void runAfter(Path csv, double[][] seconds, int i) {
+        long t0 = System.nanoTime();
+        CsvTable table = CsvTable.read(csv);
+        long t1 = System.nanoTime();
+        DataSplit split = DataSplit.of(table, 0.2, 42, null);
+        CsvTable train = table.rows(split.train());
+        CsvTable valid = table.rows(split.validation());
+        long t2 = System.nanoTime();
+        TabularPreprocessor pre = TabularPreprocessor.fit(train, TASKS, null, Set.of());
+        long t3 = System.nanoTime();
+        int checksum = pre.encode(train, true).data().getFeatures(0).columns() + pre.encode(valid, true).data().getFeatures(0).columns();
+        long t4 = System.nanoTime();
+        record(seconds, i, t0, t1, t2, t3, t4, checksum);
+    }
+
+    private static void record(double[][] seconds, int i, long t0, long t1, long t2, long t3, long t4, int checksum) {
+        if (checksum != 2 * 18) {
+            throw new IllegalStateException("unexpected input width " + checksum / 2);
+        }
+        seconds[0][i] = (t1 - t0) / 1e9;
+        seconds[1][i] = (t2 - t1) / 1e9;
+        seconds[2][i] = (t3 - t2) / 1e9;
+        seconds[3][i] = (t4 - t3) / 1e9;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** The table of {@code ThroughputBenchmark.writeTable}: 8 numeric and 2 categorical features, 3 tasks, 5 % missing labels. */
+    static void writeTable(Path file, int rows, long seed) throws IOException {
+        Random random = new Random(seed);
+        String[] colours = {"red", "green", "blue", "black", "white"};
+        String[] sizes = {"S", "M", "L"};
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            out.write("x1,x2,x3,x4,x5,x6,x7,x8,colour,size,price,churn,segment\n");
+            for (int r = 0; r < rows; r++) {
+                double[] x = new double[8];
+                StringBuilder line = new StringBuilder(128);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = random.nextGaussian();
+                    line.append(String.format(Locale.ROOT, "%.5f", x[i])).append(',');
+                }
+                int colour = random.nextInt(colours.length);
+                int size = random.nextInt(sizes.length);
+                line.append(colours[colour]).append(',').append(sizes[size]).append(',');
+                double price = 3 * x[0] - 2 * x[1] + x[2] * x[3] + colour + 0.1 * random.nextGaussian();
+                boolean churn = x[4] + 0.5 * x[0] + 0.3 * random.nextGaussian() > 0;
+                int segment = (int) Math.floorMod(Math.round(x[5] + x[6] + size), 3);
+                line.append(random.nextDouble() < 0.05 ? "" : String.format(Locale.ROOT, "%.4f", price)).append(',')
+                        .append(random.nextDouble() < 0.05 ? "" : churn ? "yes" : "no").append(',')
+                        .append(random.nextDouble() < 0.05 ? "" : "s" + segment).append('\n');
+                out.write(line.toString());
+            }
+        }
+    }
+}
