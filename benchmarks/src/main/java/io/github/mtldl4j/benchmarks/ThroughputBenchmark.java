@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -32,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The whole tabular pipeline on a generated 100,000-row CSV file, as {@code ./mtl train} runs it: read the file,
- * split, fit the preprocessing, encode, train one epoch (hard sharing 64,64, batch 256, three tasks with 5 %
- * missing labels), evaluate. Reports seconds per run and, as an auxiliary counter, the seconds of the run spent
+ * split, fit the preprocessing, encode, train {@link #epochs} epochs (hard sharing 64,64, batch 256, three tasks with
+ * 5 % missing labels), evaluate. Reports seconds per run and, as an auxiliary counter, the seconds of the run spent
  * in {@code fit}: their ratio shows whether the data path is the bottleneck (it must not be: fit &gt;= 90 %).
  */
 @State(Scope.Benchmark)
@@ -46,6 +47,13 @@ public class ThroughputBenchmark {
 
     /** Rows of the generated table. */
     public static final int ROWS = 100_000;
+
+    /**
+     * Training epochs per run (default 1, the data path's worst case: it is paid once per run, training once per
+     * epoch); e.g. {@code -p epochs=1,5}.
+     */
+    @Param({"1"})
+    public int epochs;
 
     private Path csv;
 
@@ -111,17 +119,17 @@ public class ThroughputBenchmark {
         return random.nextDouble() < 0.05;
     }
 
-    static TabularTraining.Settings settings() {
+    static TabularTraining.Settings settings(int epochs) {
         List<TaskSpec> tasks = List.of(TaskSpec.parse("price:regression:price"), TaskSpec.parse("churn:binary:churn"),
                 TaskSpec.parse("segment:multiclass:segment"));
         return new TabularTraining.Settings(tasks, null, Set.of(), "hard", Map.of(), 4, 1, List.of(64, 64), List.of(),
-                "fixed", Map.of(), 1, 256, 1e-3, 0.2, 42, null);
+                "fixed", Map.of(), epochs, 256, 1e-3, 0.2, 42, null);
     }
 
     @Benchmark
     public TabularTraining.Result pipeline(FitTime fit) {
         long start = System.nanoTime();
-        TabularTraining.Result result = TabularTraining.train(CsvTable.read(csv), settings(), null);
+        TabularTraining.Result result = TabularTraining.train(CsvTable.read(csv), settings(epochs), null);
         fit.totalSeconds += (System.nanoTime() - start) / 1e9;
         fit.fitSeconds += result.trainSeconds();
         return result;
