@@ -2,18 +2,14 @@ package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.SyntheticTable;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.pipeline.TabularTraining;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -77,46 +73,12 @@ public class ThroughputBenchmark {
     public void writeTable() throws IOException {
         System.out.println(BackendInfo.describe());
         csv = Files.createTempFile("mtl-throughput-", ".csv");
-        writeTable(csv, ROWS, 42);
+        SyntheticTable.write(csv, ROWS, 42);
     }
 
     @TearDown(Level.Trial)
     public void deleteTable() throws IOException {
         Files.deleteIfExists(csv);
-    }
-
-    /** Writes {@code rows} rows: 8 numeric and 2 categorical features; labels of a regression, a binary and a 3-class task. */
-    static void writeTable(Path file, int rows, long seed) {
-        Random random = new Random(seed);
-        String[] colours = {"red", "green", "blue", "black", "white"};
-        String[] sizes = {"S", "M", "L"};
-        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            out.write("x1,x2,x3,x4,x5,x6,x7,x8,colour,size,price,churn,segment\n");
-            for (int r = 0; r < rows; r++) {
-                double[] x = new double[8];
-                StringBuilder line = new StringBuilder(128);
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = random.nextGaussian();
-                    line.append(String.format(Locale.ROOT, "%.5f", x[i])).append(',');
-                }
-                int colour = random.nextInt(colours.length);
-                int size = random.nextInt(sizes.length);
-                line.append(colours[colour]).append(',').append(sizes[size]).append(',');
-                double price = 3 * x[0] - 2 * x[1] + x[2] * x[3] + colour + 0.1 * random.nextGaussian();
-                boolean churn = x[4] + 0.5 * x[0] + 0.3 * random.nextGaussian() > 0;
-                int segment = (int) Math.floorMod(Math.round(x[5] + x[6] + size), 3);
-                line.append(missing(random) ? "" : String.format(Locale.ROOT, "%.4f", price)).append(',')
-                        .append(missing(random) ? "" : churn ? "yes" : "no").append(',')
-                        .append(missing(random) ? "" : "s" + segment).append('\n');
-                out.write(line.toString());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean missing(Random random) {
-        return random.nextDouble() < 0.05;
     }
 
     static TabularTraining.Settings settings(int epochs) {

@@ -1,14 +1,11 @@
 package io.github.mtldl4j.data;
 
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.Set;
 
 /**
@@ -30,7 +27,7 @@ final class DataPathTiming {
         int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 9;
         Path csv = Files.createTempFile("mtl-datapath-", ".csv");
         try {
-            writeTable(csv, rows, 42);
+            SyntheticTable.write(csv, rows, 42);
             double[][] before = new double[4][repetitions];
             double[][] after = new double[4][repetitions];
             for (int warmup = 0; warmup < 3; warmup++) {
@@ -102,33 +99,5 @@ final class DataPathTiming {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
-    }
-
-    /** The table of {@code ThroughputBenchmark.writeTable}: 8 numeric and 2 categorical features, 3 tasks, 5 % missing labels. */
-    static void writeTable(Path file, int rows, long seed) throws IOException {
-        Random random = new Random(seed);
-        String[] colours = {"red", "green", "blue", "black", "white"};
-        String[] sizes = {"S", "M", "L"};
-        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            out.write("x1,x2,x3,x4,x5,x6,x7,x8,colour,size,price,churn,segment\n");
-            for (int r = 0; r < rows; r++) {
-                double[] x = new double[8];
-                StringBuilder line = new StringBuilder(128);
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = random.nextGaussian();
-                    line.append(String.format(Locale.ROOT, "%.5f", x[i])).append(',');
-                }
-                int colour = random.nextInt(colours.length);
-                int size = random.nextInt(sizes.length);
-                line.append(colours[colour]).append(',').append(sizes[size]).append(',');
-                double price = 3 * x[0] - 2 * x[1] + x[2] * x[3] + colour + 0.1 * random.nextGaussian();
-                boolean churn = x[4] + 0.5 * x[0] + 0.3 * random.nextGaussian() > 0;
-                int segment = (int) Math.floorMod(Math.round(x[5] + x[6] + size), 3);
-                line.append(random.nextDouble() < 0.05 ? "" : String.format(Locale.ROOT, "%.4f", price)).append(',')
-                        .append(random.nextDouble() < 0.05 ? "" : churn ? "yes" : "no").append(',')
-                        .append(random.nextDouble() < 0.05 ? "" : "s" + segment).append('\n');
-                out.write(line.toString());
-            }
-        }
     }
 }
