@@ -60,6 +60,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * normalization or input preprocessors, {@link SubsetVertex}, and identity vertices the caller names (the library's
  * representation tap). {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
  * Feature masks are not supported ({@link #fit} refuses them); label masks are.
+ *
+ * <p>Not thread-safe (it owns the step's buffers), like the graph it trains. It holds views of the graph's parameter
+ * and gradient arrays: make a new one if the graph is initialized again.
  */
 public final class DirectTrainingStep {
     private final ComputationGraph graph;
@@ -465,6 +468,11 @@ public final class DirectTrainingStep {
         double[] scores = new double[outputs.length];
         for (Node node : outputs) {
             INDArray labels = batch.getLabels(node.outputIndex);
+            if (labels == null || labels.rank() != 2 || labels.rows() != rows || labels.columns() != node.width) {
+                throw new IllegalArgumentException("Labels of output '" + node.name + "': expected shape [" + rows + ", "
+                        + node.width + "] (one row per feature row, one column per output unit), received "
+                        + (labels == null ? "none" : Arrays.toString(labels.shape())) + ".");
+            }
             labels = labels.dataType() == dataType ? labels : labels.castTo(dataType);
             INDArray mask = batch.getLabelsMaskArray(node.outputIndex);
             mask = mask == null || mask.dataType() == dataType ? mask : mask.castTo(dataType);

@@ -312,6 +312,16 @@ class DirectTrainingStepTest {
     }
 
     @Test
+    void labelsOfTheWrongShapeAreRefusedNamingTheOutput() {
+        ComputationGraph graph = builder().build().graph();
+        MultiDataSet batch = batch(1, false);
+        batch.setLabels(1, Nd4j.zeros(DataType.DOUBLE, ROWS, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DirectTrainingStep.of(graph).fit(batch));
+        assertTrue(e.getMessage().contains("'churn'") && e.getMessage().contains("[12, 1]"), e.getMessage());
+    }
+
+    @Test
     void featureMasksAreRefused() {
         ComputationGraph graph = builder().build().graph();
         MultiDataSet batch = batch(1, false);
