@@ -63,11 +63,22 @@ public final class TabularTraining {
      * @param validFraction fraction of rows held out for validation
      * @param seed seed of split, initialization, shuffling and random methods
      * @param patience early-stopping patience in epochs, or null for none
+     * @param fusedHeads the tasks' first hidden head layers as one layer ({@code MultiTaskGraphBuilder.fusedHeads()}:
+     *                   the same function, faster steps; needs hard sharing and hidden head layers)
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
-                           long seed, Integer patience) {
+                           long seed, Integer patience, boolean fusedHeads) {
+
+        /** Settings with separate heads. */
+        public Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
+                        Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head,
+                        String method, Map<String, Double> weights, int epochs, int batch, double learningRate,
+                        double validFraction, long seed, Integer patience) {
+            this(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method, weights, epochs,
+                    batch, learningRate, validFraction, seed, patience, false);
+        }
 
         /** Validates what can be checked without data. */
         public Settings {
@@ -309,6 +320,9 @@ public final class TabularTraining {
         settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
         if (Methods.needsRepresentationTap(settings.method())) {
             builder.representationTap();
+        }
+        if (settings.fusedHeads()) {
+            builder.fusedHeads();
         }
         return builder.build();
     }

@@ -60,6 +60,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--head", split = ",", paramLabel = "W", description = "Hidden head widths per task (default none).")
     List<Integer> head = List.of();
 
+    @Option(names = "--fused-heads", description = "Run every task's first hidden head layer as one layer: the same "
+            + "function as separate heads, faster steps with loss weightings. Needs --arch hard and --head.")
+    boolean fusedHeads;
+
     @Option(names = "--weighting", defaultValue = "fixed", description = "fixed, uncertainty, dwa, rlw, gradnorm, sum, pcgrad, mgda, "
             + "cagrad, imtl or upgrad (default ${DEFAULT-VALUE}).")
     String weighting;
@@ -203,10 +207,15 @@ public final class TrainCommand implements Callable<Integer> {
             }
             cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
         }
+        if (fusedHeads && (!"hard".equals(architecture) || head.isEmpty())) {
+            throw new IllegalArgumentException("--fused-heads runs the tasks' first hidden head layers as one layer, so it needs "
+                    + "--arch hard and --head W (e.g. --head 16); received --arch " + architecture
+                    + (head.isEmpty() ? " and no --head" : "") + ".");
+        }
         List<TaskSpec> specs = input.taskSpecs();
         return new TabularTraining.Settings(specs, input.features, input.categoricalColumns(), architecture, cascadeMap, experts, taskExperts,
                 shared, head,
-                weighting, weights, epochs, batch, learningRate, valid, seed, patience);
+                weighting, weights, epochs, batch, learningRate, valid, seed, patience, fusedHeads);
     }
 
     static String epochLine(EpochReport report, int epochs) {

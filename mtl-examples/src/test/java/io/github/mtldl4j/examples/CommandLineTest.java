@@ -92,6 +92,24 @@ class CommandLineTest {
     }
 
     @Test
+    void fusedHeadsTrainAndTheModelEvaluates() throws Exception {
+        Path out = dir.resolve("fused");
+        CliRun run = run(train(penguins, out, "--head", "8", "--fused-heads", "--epochs", "2"));
+        assertEquals(0, run.code(), run.err());
+        CliRun evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
+        assertEquals(0, evaluated.code(), evaluated.err());
+        assertTrue(evaluated.out().contains("\"macro_f1\""), evaluated.out());
+
+        CliRun noHead = run(train(penguins, dir.resolve("f2"), "--fused-heads", "--epochs", "1"));
+        assertEquals(2, noHead.code());
+        assertTrue(noHead.err().contains("--fused-heads") && noHead.err().contains("--head"), noHead.err());
+        CliRun towers = run(train(penguins, dir.resolve("f3"), "--fused-heads", "--head", "8", "--arch", "mmoe", "--epochs", "1"));
+        assertEquals(2, towers.code());
+        assertTrue(towers.err().contains("--arch hard"), towers.err());
+        assertTrue(!Files.exists(dir.resolve("f2")) && !Files.exists(dir.resolve("f3")), "a refused run writes nothing");
+    }
+
+    @Test
     void separateValidationFile() throws Exception {
         List<String> lines = Files.readAllLines(penguins);
         List<String> training = new ArrayList<>(List.of(lines.get(0)));
