@@ -3,6 +3,7 @@ package io.github.mtldl4j.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.github.mtldl4j.train.DirectTrainingStep;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -39,5 +40,22 @@ class BenchmarkModelsTest {
         library.fit(batch);
         assertArrayEquals(plain.getLayer("task1").params().ravel().toFloatVector(), library.getLayer("task1").params().ravel().toFloatVector(),
                 1e-5f, "task1's parameters after one Adam step");
+    }
+
+    /** The direct rows of the side-by-side table train the same model: three direct steps against three fit steps. */
+    @ParameterizedTest
+    @EnumSource(BenchmarkModels.class)
+    void directStepTrainsLikeFit(BenchmarkModels spec) {
+        ComputationGraph direct = spec.library(4);
+        ComputationGraph fitted = spec.library(4);
+        DirectTrainingStep step = DirectTrainingStep.of(direct);
+        MultiDataSet batch = spec.batch(5);
+        for (int i = 0; i < 3; i++) {
+            step.fit(batch);
+            fitted.fit(batch);
+            assertEquals(fitted.score(), direct.score(), 1e-4 * Math.abs(fitted.score()), "score of step " + i);
+        }
+        assertArrayEquals(fitted.params().ravel().toFloatVector(), direct.params().ravel().toFloatVector(), 1e-5f,
+                "parameters after three Adam steps (FLOAT)");
     }
 }
