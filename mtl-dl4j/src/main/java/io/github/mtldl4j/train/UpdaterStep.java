@@ -18,13 +18,20 @@ final class UpdaterStep {
      * Applies the gradient held in the graph's flattened gradient view ({@code gradient} names its per-parameter
      * views; a sum over the batch like DL4J's own) as one optimizer step: the graph's updater turns it into an update
      * (dividing by the batch size, adding regularization, normalizing gradients as configured), the parameters move,
-     * the score is set, listeners hear of the iteration, the iteration count advances and constraints are applied.
+     * the score is set, listeners hear of the backward pass, the gradient and the iteration, the iteration count advances and constraints are applied.
      */
     static void apply(ComputationGraph graph, Gradient gradient, int batchSize, double score) {
+        // As fit does: the gradient is the model's (listeners read model.gradient()), and listeners hear of the
+        // backward pass and of the gradient before the updater turns it into the update.
+        graph.setGradient(gradient);
+        graph.setScore(score);
+        for (TrainingListener listener : graph.getListeners()) {
+            listener.onBackwardPass(graph);
+            listener.onGradientCalculation(graph);
+        }
         graph.getUpdater(true).update(new FlatViewGradient(graph.getFlattenedGradients(), gradient), graph.getIterationCount(),
                 graph.getEpochCount(), batchSize, LayerWorkspaceMgr.noWorkspaces());
         graph.params().subi(graph.getFlattenedGradients().reshape(graph.params().shape()));
-        graph.setScore(score);
         for (TrainingListener listener : graph.getListeners()) {
             listener.iterationDone(graph, graph.getIterationCount(), graph.getEpochCount());
         }

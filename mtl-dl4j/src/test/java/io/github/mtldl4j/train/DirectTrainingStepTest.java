@@ -121,7 +121,16 @@ class DirectTrainingStepTest {
             assertEquals(reference.params(), graph.params());
             DirectTrainingStep direct = DirectTrainingStep.of(graph);
             AtomicInteger heard = new AtomicInteger();
+            AtomicInteger gradients = new AtomicInteger();
             graph.setListeners(new BaseTrainingListener() {
+                @Override
+                public void onGradientCalculation(Model model) {
+                    // Listeners read the gradient as they do under fit.
+                    if (model.gradient() != null && model.gradient().gradientForVariable().size() == model.paramTable().size()) {
+                        gradients.incrementAndGet();
+                    }
+                }
+
                 @Override
                 public void iterationDone(Model model, int iteration, int epoch) {
                     heard.incrementAndGet();
@@ -146,6 +155,7 @@ class DirectTrainingStepTest {
                     .amaxNumber().doubleValue(), 1e-12);
             assertEquals(reference.getIterationCount(), graph.getIterationCount());
             assertEquals(6, heard.get());
+            assertEquals(6, gradients.get());
         }
     }
 
