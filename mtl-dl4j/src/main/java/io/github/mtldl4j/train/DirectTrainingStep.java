@@ -128,11 +128,36 @@ public final class DirectTrainingStep {
         INDArray epsilon;
         /** Whether {@link #epsilon} has been written this step (later consumers accumulate). */
         boolean epsilonWritten;
+        /** The sibling group this ReLU layer is computed in, or null. */
+        SiblingGroup group;
 
         Node(String name, Kind kind, int width) {
             this.name = name;
             this.kind = kind;
             this.width = width;
+        }
+    }
+
+    /**
+     * Two or more ReLU dense layers that read the same node (e.g. the first layers of separate heads): computed as one
+     * layer with their weights side by side, so one GEMM, one bias add and one ReLU replace one of each per layer, and
+     * in a full backward pass one ReLU derivative and one input-gradient GEMM replace one per layer. Each member's
+     * output is a view of the group's; its own parameters and gradients stay where the graph keeps them.
+     */
+    private static final class SiblingGroup {
+        final Node[] members;
+        final Node input;
+        final int width;
+        INDArray weights;
+        INDArray bias;
+        INDArray out;
+        INDArray epsilon;
+        INDArray scratch;
+
+        SiblingGroup(Node[] members) {
+            this.members = members;
+            this.input = members[0].input;
+            this.width = Arrays.stream(members).mapToInt(member -> member.width).sum();
         }
     }
 
@@ -268,7 +293,23 @@ public final class DirectTrainingStep {
             }
         }
         findPartitions(ordered);
+        findSiblingGroups(ordered);
         return new DirectTrainingStep(graph, ordered.toArray(Node[]::new), outputs, byName);
+    }
+
+    private static void findSiblingGroups(List<Node> nodes) {
+        for (Node node : nodes) {
+            List<Node> siblings = nodes.stream().filter(other -> other.input == node && other.kind == Kind.DENSE && other.relu
+                    && other.partition == null)
+                    .toList();
+            if (siblings.size() < 2 || siblings.stream().map(sibling -> sibling.bias != null).distinct().count() != 1) {
+                continue;
+            }
+            SiblingGroup group = new SiblingGroup(siblings.toArray(Node[]::new));
+            for (Node sibling : siblings) {
+                sibling.group = group;
+            }
+        }
     }
 
     private static void findPartitions(List<Node> nodes) {
@@ -313,6 +354,11 @@ public final class DirectTrainingStep {
             }
         }
         return node;
+    }
+
+    /** Number of sibling groups (layers computed together), for tests. */
+    int siblingGroups() {
+        return (int) Arrays.stream(nodes).filter(node -> node.group != null && node == node.group.members[0]).count();
     }
 
     /** The per-parameter views of the graph's gradient view, keyed as DL4J's updater expects. */
@@ -533,6 +579,11 @@ public final class DirectTrainingStep {
             }
             if (node.kind == Kind.OUTPUT) {
                 backwardLayer(node, node.delta);
+            } else if (node.kind == Kind.DENSE && node.group != null && visit == null) {
+                // A full pass: the group's members are done together when the first of them (in graph order) comes.
+                if (node == node.group.members[0]) {
+                    backwardGroup(node.group);
+                }
             } else if (node.kind == Kind.DENSE) {
                 if (node.partition != null) {
                     INDArray[] blocks = new INDArray[node.partition.length];
@@ -589,6 +640,12 @@ public final class DirectTrainingStep {
                 }
             }
             case DENSE, OUTPUT -> {
+                if (node.group != null) {
+                    if (node == node.group.members[0]) {
+                        forwardGroup(node.group);
+                    }
+                    return;
+                }
                 INDArray target = node.preOut != null ? node.preOut : node.out;
                 Nd4j.gemm(node.input.out, node.weights, target, false, false, 1.0, 0.0);
                 if (node.bias != null) {
@@ -609,6 +666,57 @@ public final class DirectTrainingStep {
             }
             default -> throw new IllegalStateException("input vertex after the first");
         }
+    }
+
+    private void forwardGroup(SiblingGroup group) {
+        INDArray[] weights = new INDArray[group.members.length];
+        for (int m = 0; m < weights.length; m++) {
+            weights[m] = group.members[m].weights;
+        }
+        Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(weights).addOutputs(group.weights).addIntegerArguments(1).build());
+        Nd4j.gemm(group.input.out, group.weights, group.out, false, false, 1.0, 0.0);
+        if (group.bias != null) {
+            INDArray[] biases = new INDArray[group.members.length];
+            for (int m = 0; m < biases.length; m++) {
+                biases[m] = group.members[m].biasVector;
+            }
+            Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(biases).addOutputs(group.bias).addIntegerArguments(0).build());
+            Nd4j.exec(new BiasAdd(group.out, group.bias, group.out, false));
+        }
+        Nd4j.getExecutioner().exec(new RectifiedLinear(group.out, group.out, 0.0));
+    }
+
+    /**
+     * A full backward pass through a sibling group, once every member's epsilon is in: one ReLU derivative over the
+     * group, each member's weight and bias gradient from its block, and one GEMM for the input's epsilon.
+     */
+    private void backwardGroup(SiblingGroup group) {
+        INDArray[] epsilons = new INDArray[group.members.length];
+        for (int m = 0; m < epsilons.length; m++) {
+            Node member = group.members[m];
+            if (!member.epsilonWritten) {
+                member.epsilon.assign(0);
+            }
+            epsilons[m] = member.epsilon;
+        }
+        Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(epsilons).addOutputs(group.epsilon).addIntegerArguments(1).build());
+        Nd4j.getExecutioner().exec(new Step(group.out, group.scratch, 0.0));
+        Nd4j.getExecutioner().exec(new MulOp(group.epsilon, group.scratch, group.epsilon));
+        int from = 0;
+        for (Node member : group.members) {
+            INDArray delta = group.epsilon.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + member.width));
+            Nd4j.gemm(group.input.out, delta, member.weightGradient, true, false, 1.0, 0.0);
+            if (member.biasGradient != null) {
+                Nd4j.gemm(ones, delta, member.biasGradientRow, false, false, 1.0, 0.0);
+            }
+            from += member.width;
+        }
+        Node source = group.input;
+        if (source.kind == Kind.INPUT || source.kind == Kind.SUBSET && source.input.kind == Kind.INPUT) {
+            return;
+        }
+        Nd4j.gemm(group.epsilon, group.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
+        source.epsilonWritten = true;
     }
 
     /** dL/dz of a hidden dense layer from its epsilon dL/d(out). */
@@ -651,7 +759,7 @@ public final class DirectTrainingStep {
             Node node = nodes[i];
             switch (node.kind) {
                 case DENSE -> {
-                    node.out = Nd4j.create(dataType, rows, node.width);
+                    node.out = node.group != null ? null : Nd4j.create(dataType, rows, node.width);
                     node.scratch = node.identity ? null : Nd4j.create(dataType, rows, node.width);
                     node.preOut = node.relu || node.identity ? null : Nd4j.create(dataType, rows, node.width);
                     node.epsilon = Nd4j.create(dataType, rows, node.width);
@@ -672,6 +780,23 @@ public final class DirectTrainingStep {
                     }
                 }
                 default -> throw new IllegalStateException("input vertex after the first");
+            }
+        }
+        for (Node node : nodes) {
+            SiblingGroup group = node.group;
+            if (group != null && node == group.members[0]) {
+                group.out = Nd4j.create(dataType, rows, group.width);
+                group.epsilon = Nd4j.create(dataType, rows, group.width);
+                group.scratch = Nd4j.create(dataType, rows, group.width);
+                if (group.weights == null) {
+                    group.weights = Nd4j.create(dataType, group.members[0].weights.rows(), group.width);
+                    group.bias = group.members[0].bias == null ? null : Nd4j.create(dataType, group.width);
+                }
+                int from = 0;
+                for (Node member : group.members) {
+                    member.out = group.out.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + member.width));
+                    from += member.width;
+                }
             }
         }
         ones = Nd4j.ones(dataType, 1, rows);

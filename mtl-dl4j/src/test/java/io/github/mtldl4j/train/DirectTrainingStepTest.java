@@ -302,6 +302,16 @@ class DirectTrainingStepTest {
         }
     }
 
+    /** The tests above run the grouped path: the heads' first layers (and the towers' first layers) are one group. */
+    @Test
+    void siblingLayersAreComputedAsOneGroup() {
+        assertEquals(1, DirectTrainingStep.of(builder().build().graph()).siblingGroups());
+        assertEquals(1, DirectTrainingStep.of(builder().independentTowers().build().graph()).siblingGroups());
+        assertEquals(0, DirectTrainingStep.of(builder().fusedHeads().build().graph()).siblingGroups(), "one fused layer");
+        assertEquals(0, DirectTrainingStep.of(builder().activation(Activation.TANH).build().graph()).siblingGroups(),
+                "ReLU layers only");
+    }
+
     @Test
     void unsupportedGraphsAreNamedAndRefused() {
         ComputationGraph dropout = builder().dropout(0.2).build().graph();
