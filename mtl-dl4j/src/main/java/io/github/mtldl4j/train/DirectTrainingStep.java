@@ -789,7 +789,7 @@ public final class DirectTrainingStep {
                 group.epsilon = Nd4j.create(dataType, rows, group.width);
                 group.scratch = Nd4j.create(dataType, rows, group.width);
                 if (group.weights == null) {
-                    group.weights = Nd4j.create(dataType, group.members[0].weights.rows(), group.width);
+                    group.weights = Nd4j.create(dataType, new long[] {group.members[0].weights.rows(), group.width}, 'f');
                     group.bias = group.members[0].bias == null ? null : Nd4j.create(dataType, group.width);
                 }
                 int from = 0;
