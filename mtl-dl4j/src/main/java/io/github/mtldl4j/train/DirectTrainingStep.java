@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.loss.WeightedLoss;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,7 +20,6 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
@@ -41,6 +41,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One training step of a {@link ComputationGraph} made of dense layers (the hard-sharing graphs of
@@ -65,6 +67,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * and gradient arrays: make a new one if the graph is initialized again.
  */
 public final class DirectTrainingStep {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectTrainingStep.class);
     private final ComputationGraph graph;
     private final Node[] nodes;
     private final Node[] outputs;
@@ -73,9 +76,8 @@ public final class DirectTrainingStep {
     private final Map<String, Node> byName;
     /** Per output, the nodes its value depends on. */
     private final boolean[][] reaches;
-    /** Per output, its head's nodes below the split representation, and the trunk (set by {@link #splitNode}). */
-    private boolean[][] heads;
-    private boolean[] trunk;
+    /** Per representation name, where the heads split from the trunk (computed on first use). */
+    private final Map<String, Split> splits = new HashMap<>();
     private final DataType dataType;
     private int bufferRows = -1;
     /** A row of ones, one per batch row (bias gradients). */
@@ -174,7 +176,7 @@ public final class DirectTrainingStep {
             }
         }
         this.dataType = graph.params().dataType();
-        this.gradient = new DefaultGradient(graph.getFlattenedGradients());
+        this.gradient = new UpdaterStep.FlatViewGradient(graph.getFlattenedGradients());
         for (Node node : nodes) {
             if (node.weights != null) {
                 gradient.setGradientFor(node.name + "_" + DefaultParamInitializer.WEIGHT_KEY, node.weightGradient);
@@ -356,6 +358,26 @@ public final class DirectTrainingStep {
         return node;
     }
 
+    /**
+     * The direct step for a graph built by this library (its representation tap is an identity), or null, with the
+     * reason logged at debug level, when the graph needs {@code fit}.
+     */
+    static DirectTrainingStep forLibraryGraph(ComputationGraph graph) {
+        Optional<String> unsupported = unsupportedReason(graph, RepresentationTapVertex.class);
+        if (unsupported.isPresent()) {
+            LOG.debug("Training passes through ComputationGraph.fit: {}.", unsupported.get());
+            return null;
+        }
+        LOG.debug("Training passes through DirectTrainingStep.");
+        return of(graph, RepresentationTapVertex.class);
+    }
+
+    /** Whether this step can take {@code batch}: it has no feature masks (label masks are fine). */
+    public static boolean accepts(MultiDataSet batch) {
+        INDArray[] masks = batch.getFeaturesMaskArrays();
+        return masks == null || Arrays.stream(masks).allMatch(mask -> mask == null);
+    }
+
     /** Number of sibling groups (layers computed together), for tests. */
     int siblingGroups() {
         return (int) Arrays.stream(nodes).filter(node -> node.group != null && node == node.group.members[0]).count();
@@ -423,76 +445,96 @@ public final class DirectTrainingStep {
      */
     public double[] backwardThroughRepresentation(MultiDataSet batch, String representation, IntPredicate include,
                                                   IntConsumer before, Function<INDArray[], INDArray> combine) {
-        Node split = splitNode(representation);
+        Split split = splits.computeIfAbsent(representation, this::split);
+        if (split.problem != null) {
+            throw new IllegalStateException(split.problem);
+        }
         double[] scores = forwardAndLosses(batch);
-        INDArray flat = graph.getFlattenedGradients();
-        flat.assign(0);
-        INDArray own = split.epsilon;
+        graph.getFlattenedGradients().assign(0);
+        Node node = split.node;
+        INDArray own = node.epsilon;
+        if (split.perTask == null || split.perTask[0].rows() != own.rows()) {
+            split.perTask = new INDArray[outputs.length];
+            for (int t = 0; t < outputs.length; t++) {
+                split.perTask[t] = Nd4j.create(dataType, own.shape());
+            }
+        }
         INDArray[] atRepresentation = new INDArray[outputs.length];
         try {
             for (int t = 0; t < outputs.length; t++) {
                 if (include.test(t)) {
                     before.accept(t);
                     rescaleDelta(outputs[t]);
-                    split.epsilon = Nd4j.create(dataType, split.epsilon.shape());
-                    split.epsilonWritten = false;
-                    backward(heads[t]);
-                    atRepresentation[t] = split.epsilonWritten ? split.epsilon : null;
+                    node.epsilon = split.perTask[t];
+                    node.epsilonWritten = false;
+                    backward(split.heads[t]);
+                    atRepresentation[t] = node.epsilonWritten ? node.epsilon : null;
                 }
             }
             INDArray combined = combine.apply(atRepresentation);
-            split.epsilon = own;
-            split.epsilon.assign(combined.reshape(own.shape()));
-            split.epsilonWritten = true;
-            backward(trunk, false);
+            node.epsilon = own;
+            own.assign(combined.reshape(own.shape()));
+            node.epsilonWritten = true;
+            backward(split.trunk, false);
         } finally {
-            split.epsilon = own;
+            node.epsilon = own;
         }
         return scores;
     }
 
     /** Whether the heads split from the trunk at {@code representation} (see {@link #backwardThroughRepresentation}). */
     public boolean splitsAt(String representation) {
-        try {
-            splitNode(representation);
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
+        return splits.computeIfAbsent(representation, this::split).problem == null;
     }
 
-    private Node splitNode(String representation) {
-        Node split = byName.get(representation);
-        if (split == null || split.kind != Kind.DENSE) {
-            throw new IllegalStateException("The graph has no dense representation '" + representation
-                    + "' to split at; use backwardPerTask.");
+    /**
+     * Where the heads leave the trunk at a representation: per output its head's nodes below it, the trunk's nodes,
+     * and a buffer per task for the representation's gradient; or why the graph does not split there.
+     */
+    private static final class Split {
+        Node node;
+        boolean[][] heads;
+        boolean[] trunk;
+        INDArray[] perTask;
+        String problem;
+    }
+
+    private Split split(String representation) {
+        Split split = new Split();
+        Node node = byName.get(representation);
+        if (node == null || node.kind != Kind.DENSE) {
+            split.problem = "The graph has no dense representation '" + representation + "' to split at; use backwardPerTask.";
+            return split;
         }
-        int index = Arrays.asList(nodes).indexOf(split);
+        List<Node> order = Arrays.asList(nodes);
+        int index = order.indexOf(node);
         boolean[] seen = new boolean[nodes.length];
-        heads = new boolean[outputs.length][];
+        split.node = node;
+        split.heads = new boolean[outputs.length][];
         for (int t = 0; t < outputs.length; t++) {
             boolean[] head = new boolean[nodes.length];
-            for (Node node = outputs[t]; node != split; node = node.input) {
-                int i = Arrays.asList(nodes).indexOf(node);
-                if (node.kind == Kind.INPUT || i < index || seen[i]) {
-                    throw new IllegalStateException("Graph does not split at '" + representation + "': a head reads the "
-                            + "trunk other than through it, or heads share vertices; use backwardPerTask.");
+            for (Node member = outputs[t]; member != node; member = member.input) {
+                int i = order.indexOf(member);
+                if (member.kind == Kind.INPUT || i < index || seen[i]) {
+                    split.problem = "Graph does not split at '" + representation + "': a head reads the trunk other than "
+                            + "through it, or heads share vertices; use backwardPerTask.";
+                    return split;
                 }
                 head[i] = true;
                 seen[i] = true;
             }
-            heads[t] = head;
+            split.heads[t] = head;
         }
-        trunk = new boolean[nodes.length];
-        for (Node node = split; node.kind != Kind.INPUT; node = node.input) {
-            trunk[Arrays.asList(nodes).indexOf(node)] = true;
+        split.trunk = new boolean[nodes.length];
+        for (Node member = node; member.kind != Kind.INPUT; member = member.input) {
+            split.trunk[order.indexOf(member)] = true;
         }
         return split;
     }
 
     /** The forward pass and every output's loss: score and dL/dz at the loss weights as they are now. */
     private double[] forwardAndLosses(MultiDataSet batch) {
-        if (batch.getFeaturesMaskArrays() != null && Arrays.stream(batch.getFeaturesMaskArrays()).anyMatch(m -> m != null)) {
+        if (!accepts(batch)) {
             throw new IllegalArgumentException("DirectTrainingStep does not support feature masks; train such batches with "
                     + "ComputationGraph.fit.");
         }

@@ -5,19 +5,16 @@ import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.eval.MultiTaskEvaluation;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.gradient.GradientAggregator;
-import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.weighting.FixedWeighting;
 import io.github.mtldl4j.weighting.LossWeighting;
 import io.github.mtldl4j.weighting.StepObservation;
 import io.github.mtldl4j.weighting.WeightingContext;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Random;
 import org.deeplearning4j.earlystopping.saver.InMemoryModelSaver;
 import org.deeplearning4j.earlystopping.termination.ScoreImprovementEpochTerminationCondition;
@@ -352,16 +349,7 @@ public final class MultiTaskTrainer {
                     + "layer, but sharing mode '" + model.layout().sharing() + "' has no shared layer: use hard sharing, "
                     + "or a weighting that sees losses only (fixed, uncertainty, dwa, rlw).");
         }
-        direct = null;
-        if (engine == null && directSteps) {
-            Optional<String> unsupported = DirectTrainingStep.unsupportedReason(graph, RepresentationTapVertex.class);
-            if (unsupported.isEmpty()) {
-                direct = DirectTrainingStep.of(graph, RepresentationTapVertex.class);
-                LOG.debug("Training steps: DirectTrainingStep.");
-            } else {
-                LOG.debug("Training steps: ComputationGraph.fit ({}).", unsupported.get());
-            }
-        }
+        direct = engine == null && directSteps ? DirectTrainingStep.forLibraryGraph(graph) : null;
         if (gateUtilization) {
             GateUtilization.gatesOf(model);
         }
@@ -626,7 +614,7 @@ public final class MultiTaskTrainer {
             }
             // Each output's score: its weighted loss over the batch divided by the batch size, without regularization.
             double[] scores = new double[k];
-            if (direct != null && !hasFeatureMasks(batch)) {
+            if (direct != null && DirectTrainingStep.accepts(batch)) {
                 scores = direct.fit(batch);
             } else {
                 model.graph().fit(batch);
@@ -722,11 +710,6 @@ public final class MultiTaskTrainer {
             engine.apply(combined, n, total);
         }
         finishStep(losses, weights, norms, coverage, accumulator, epoch);
-    }
-
-    private static boolean hasFeatureMasks(MultiDataSet batch) {
-        INDArray[] masks = batch.getFeaturesMaskArrays();
-        return masks != null && Arrays.stream(masks).anyMatch(Objects::nonNull);
     }
 
     private void finishStep(Map<String, Double> losses, Map<String, Double> weights, Map<String, Double> norms,

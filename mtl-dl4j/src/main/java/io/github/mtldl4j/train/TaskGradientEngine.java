@@ -1,7 +1,6 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.graph.RepresentationTap;
-import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.graph.VertexNames;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -50,13 +49,11 @@ final class TaskGradientEngine {
         this.tasks = model.taskNames();
         this.ranges = new ParameterRanges(graph, model.layout());
         this.tap = graph.getVertex(VertexNames.SHARED_REPRESENTATION) instanceof RepresentationTap t ? t : null;
-        this.direct = directSteps && DirectTrainingStep.unsupportedReason(graph, RepresentationTapVertex.class).isEmpty()
-                ? DirectTrainingStep.of(graph, RepresentationTapVertex.class) : null;
+        this.direct = directSteps ? DirectTrainingStep.forLibraryGraph(graph) : null;
     }
 
     private boolean direct(MultiDataSet batch) {
-        INDArray[] masks = batch.getFeaturesMaskArrays();
-        return direct != null && (masks == null || Arrays.stream(masks).allMatch(Objects::isNull));
+        return direct != null && DirectTrainingStep.accepts(batch);
     }
 
     /** Whether the graph has a shared representation tap (built with {@code representationTap()}). */

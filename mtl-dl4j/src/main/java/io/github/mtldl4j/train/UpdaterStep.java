@@ -18,7 +18,8 @@ final class UpdaterStep {
      * Applies the gradient held in the graph's flattened gradient view ({@code gradient} names its per-parameter
      * views; a sum over the batch like DL4J's own) as one optimizer step: the graph's updater turns it into an update
      * (dividing by the batch size, adding regularization, normalizing gradients as configured), the parameters move,
-     * the score is set, listeners hear of the backward pass, the gradient and the iteration, the iteration count advances and constraints are applied.
+     * the score is set, listeners hear of the backward pass, the gradient and the iteration, the iteration count
+     * advances and constraints are applied.
      */
     static void apply(ComputationGraph graph, Gradient gradient, int batchSize, double score) {
         // As fit does: the gradient is the model's (listeners read model.gradient()), and listeners hear of the
@@ -29,9 +30,11 @@ final class UpdaterStep {
             listener.onBackwardPass(graph);
             listener.onGradientCalculation(graph);
         }
-        graph.getUpdater(true).update(new FlatViewGradient(graph.getFlattenedGradients(), gradient), graph.getIterationCount(),
-                graph.getEpochCount(), batchSize, LayerWorkspaceMgr.noWorkspaces());
-        graph.params().subi(graph.getFlattenedGradients().reshape(graph.params().shape()));
+        INDArray flat = graph.getFlattenedGradients();
+        Gradient viewed = gradient.gradient() == flat ? gradient : new FlatViewGradient(flat, gradient);
+        graph.getUpdater(true).update(viewed, graph.getIterationCount(), graph.getEpochCount(), batchSize,
+                LayerWorkspaceMgr.noWorkspaces());
+        graph.params().subi(flat.reshape(graph.params().shape()));
         for (TrainingListener listener : graph.getListeners()) {
             listener.iterationDone(graph, graph.getIterationCount(), graph.getEpochCount());
         }
@@ -46,13 +49,18 @@ final class UpdaterStep {
      * (10 % of a direct step in the profile); with the view itself it takes its standard route over precomputed
      * views. The same arithmetic on the same memory either way.
      */
-    private static final class FlatViewGradient extends DefaultGradient {
+    static final class FlatViewGradient extends DefaultGradient {
         private static final long serialVersionUID = 1L;
         private final transient INDArray flat;
 
-        FlatViewGradient(INDArray flat, Gradient perVariable) {
+        /** Over {@code flat}, with no per-variable views yet ({@link #setGradientFor} adds them). */
+        FlatViewGradient(INDArray flat) {
             super(flat);
             this.flat = flat;
+        }
+
+        FlatViewGradient(INDArray flat, Gradient perVariable) {
+            this(flat);
             for (Map.Entry<String, INDArray> variable : perVariable.gradientForVariable().entrySet()) {
                 setGradientFor(variable.getKey(), variable.getValue());
             }
