@@ -142,6 +142,10 @@ public final class TrainCommand implements Callable<Integer> {
         OutputDirectory.check(out);
         CsvTable table = CsvTable.read(input.data);
         CsvTable validation = validData == null ? null : CsvTable.read(validData);
+        // A misspelt column is one line on stderr, before anything else is printed.
+        for (CsvTable checked : validation == null ? List.of(table) : List.of(table, validation)) {
+            requireColumns(checked, settings);
+        }
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", input.data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
@@ -159,6 +163,20 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Checkpoints, resume and clipping from the options; checked before any work starts. */
+    /** Every label column and every named feature column is in the table, or one error naming the first that is not. */
+    static void requireColumns(CsvTable table, TabularTraining.Settings settings) {
+        for (TaskSpec task : settings.tasks()) {
+            for (String column : task.columns()) {
+                table.column(column, "label column of task '" + task.name() + "'");
+            }
+        }
+        if (settings.features() != null) {
+            for (String column : settings.features()) {
+                table.column(column, "named in --features");
+            }
+        }
+    }
+
     TabularTraining.Safeguards safeguards() {
         if (checkpointEvery != null && checkpointEvery < 1) {
             throw new IllegalArgumentException("--checkpoint-every must be >= 1 epoch, received " + checkpointEvery + ".");
