@@ -112,7 +112,7 @@ public final class TaskGrouping {
     /**
      * The best partition into exactly {@code count} groups.
      *
-     * @throws IllegalArgumentException unless 1 <= count <= number of tasks
+     * @throws IllegalArgumentException unless {@code 1 <= count <= } the number of tasks
      */
     public Partition best(int count) {
         int k = tasks.size();

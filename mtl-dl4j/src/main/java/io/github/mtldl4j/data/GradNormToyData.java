@@ -8,7 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The synthetic regression tasks of GradNorm (Chen, Badrinarayanan, Lee & Rabinovich, ICML 2018, Section 5.1):
+ * The synthetic regression tasks of GradNorm (Chen, Badrinarayanan, Lee and Rabinovich, ICML 2018, Section 5.1):
  * f_i(x) = σ_i tanh((B + ε_i) x) with a shared matrix B and a task-specific perturbation ε_i, so the tasks are
  * related but differ, and their scales σ_i differ by orders of magnitude. Here x ~ N(0, I) in R^inputs, B and ε_i
  * have i.i.d. entries N(0, 10²) and N(0, 3.5²) scaled by 1/sqrt(inputs) (so tanh is not saturated for every input;

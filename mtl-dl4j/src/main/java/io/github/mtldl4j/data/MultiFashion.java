@@ -7,7 +7,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * MultiFashion (Sener & Koltun, "Multi-Task Learning as Multi-Objective Optimization", NeurIPS 2018, after
+ * MultiFashion (Sener and Koltun, "Multi-Task Learning as Multi-Objective Optimization", NeurIPS 2018, after
  * Sabour et al.'s MultiMNIST): two Fashion-MNIST items overlaid in one 36 x 36 image, one shifted to the top-left
  * corner and one to the bottom-right; task "left" classifies the first, task "right" the second (10 classes each).
  * Overlapping pixels take the brighter value. Pixels are scaled to [0, 1] and flattened row-major (height 36,

@@ -13,7 +13,7 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
  * A LeNet-sized convolutional trunk for images given as flat rows (height x width x channels, row-major):
  * conv 5x5 (10 filters), max-pool 2x2, conv 5x5 (20), max-pool 2x2, dense 50, with the builder's activation (ReLU by
  * default) - the trunk of
- * Sener & Koltun's MultiMNIST experiments (NeurIPS 2018). Shared by all tasks ({@link #hard}) or one per task
+ * Sener and Koltun's MultiMNIST experiments (NeurIPS 2018). Shared by all tasks ({@link #hard}) or one per task
  * ({@link #independent}, the single-task baseline). Vertex names {@code conv_0 pool_0 conv_1 pool_1 conv_dense},
  * prefixed {@code <task>_} when independent.
  *

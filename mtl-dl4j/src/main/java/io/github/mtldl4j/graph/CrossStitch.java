@@ -8,7 +8,7 @@ import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 
 /**
- * Cross-stitch networks (Misra, Shrivastava, Gupta & Hebert, "Cross-stitch Networks for Multi-task Learning",
+ * Cross-stitch networks (Misra, Shrivastava, Gupta and Hebert, "Cross-stitch Networks for Multi-task Learning",
  * CVPR 2016) as a {@link SharingMode}: every task has its own tower of the builder's trunk widths
  * ({@code <task>_tower_<i>}), and after each tower layer a {@link CrossStitchLayer} mixes the towers linearly with a
  * learned T x T matrix: task t's next layer reads {@code sum_s alpha[t, s] x_s}. The towers' layers belong to their

@@ -19,7 +19,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * A cross-stitch unit (Misra, Shrivastava, Gupta & Hebert, "Cross-stitch Networks for Multi-task Learning", CVPR 2016)
+ * A cross-stitch unit (Misra, Shrivastava, Gupta and Hebert, "Cross-stitch Networks for Multi-task Learning", CVPR 2016)
  * as a DL4J layer: its input is the concatenation {@code [x_1 | ... | x_T]} of the activations of T task towers at
  * one depth (each {@code [N, width]}), its output the concatenation of {@code x~_t = sum_s alpha[t, s] x_s}. The T x T
  * matrix {@code alpha} is its only parameter ({@code "alpha"}, row t = task t's mix), initialized to

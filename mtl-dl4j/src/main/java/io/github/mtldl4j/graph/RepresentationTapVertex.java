@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * An identity vertex after the shared trunk whose runtime side can record the gradient arriving at the shared
- * representation during backpropagation ({@link RepresentationTap}). MGDA-UB (Sener & Koltun, NeurIPS 2018)
+ * representation during backpropagation ({@link RepresentationTap}). MGDA-UB (Sener and Koltun, NeurIPS 2018)
  * needs exactly that gradient per task. Added by {@link MultiTaskGraphBuilder#representationTap()}; it has no
  * parameters and changes no value.
  */

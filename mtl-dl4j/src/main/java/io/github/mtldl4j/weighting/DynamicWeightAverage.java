@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Dynamic weight average (Liu, Johns & Davison, "End-to-End Multi-Task Learning with Attention", CVPR 2019):
+ * Dynamic weight average (Liu, Johns and Davison, "End-to-End Multi-Task Learning with Attention", CVPR 2019):
  * λ_t(e) = T exp(r_t / τ) / Σ_i exp(r_i / τ) with r_t = L_t(e−1) / L_t(e−2), the ratio of the task's mean
  * training losses over the two previous epochs; weights are 1 for the first two epochs. τ = 2 by default.
  */

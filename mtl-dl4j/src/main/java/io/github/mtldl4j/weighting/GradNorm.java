@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * GradNorm (Chen, Badrinarayanan, Lee & Rabinovich, "GradNorm: Gradient Normalization for Adaptive Loss Balancing
+ * GradNorm (Chen, Badrinarayanan, Lee and Rabinovich, "GradNorm: Gradient Normalization for Adaptive Loss Balancing
  * in Deep Multitask Networks", ICML 2018). With G_t = w_t ||∇_W L_t|| the norm of the weighted task gradient on
  * the last shared layer's weights W, Ḡ their mean, L̃_t = L_t / L_t(0) the task's loss relative to its first step
  * and r_t = L̃_t / mean(L̃), the weights minimise Σ_t |G_t − Ḡ r_t^α| with the targets Ḡ r_t^α held constant:

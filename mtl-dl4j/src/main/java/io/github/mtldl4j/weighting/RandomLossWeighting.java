@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Random loss weighting (Lin, Ye, Xu, Shi & Zhang, "Reasonable Effectiveness of Random Weighting: A Litmus Test
+ * Random loss weighting (Lin, Ye, Xu, Shi and Zhang, "Reasonable Effectiveness of Random Weighting: A Litmus Test
  * for Multi-Task Learning", TMLR 2022): every step draws z ~ N(0, I) and uses w = softmax(z), so the weights sum
  * to 1, as in the paper and LibMTL. Draws come from the trainer's seeded generator.
  */

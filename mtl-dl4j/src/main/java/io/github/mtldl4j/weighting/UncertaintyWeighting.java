@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Uncertainty weighting (Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses for Scene
+ * Uncertainty weighting (Kendall, Gal and Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses for Scene
  * Geometry and Semantics", CVPR 2018): learned log-variances s_t, total loss Σ_t 0.5 exp(−s_t) L_t + 0.5 s_t, so
  * w_t = 0.5 exp(−s_t). After each step s is moved by the network's optimizer (its own instance) along
  * ∂total/∂s_t = 0.5 − 0.5 exp(−s_t) L_t, using the step's losses; s starts at 0 (w = 0.5).
