@@ -30,7 +30,8 @@ public final class Quickstart {
         INDArray x = Nd4j.rand(DataType.FLOAT, 64, 8);
         INDArray price = x.sum(true, 1).reshape(64, 1);
         INDArray churn = x.getColumns(0).gt(0.5).castTo(DataType.FLOAT);
-        INDArray segment = Nd4j.zeros(DataType.FLOAT, 64, 3).putiColumnVector(Nd4j.ones(DataType.FLOAT, 64, 1));
+        int[] classes = x.getColumns(0, 1, 2).argMax(1).toIntVector();      // a class index per row
+        INDArray segment = Nd4j.pullRows(Nd4j.eye(3).castTo(DataType.FLOAT), 1, classes); // one-hot rows
         MultiDataSet batch = new MultiDataSet(new INDArray[] {x}, new INDArray[] {price, churn, segment});
 
         for (int step = 0; step < 20; step++) {
