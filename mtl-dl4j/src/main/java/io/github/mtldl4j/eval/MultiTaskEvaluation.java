@@ -16,6 +16,9 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * The metrics of every task of a {@link MultiTaskModel} on a data set: one {@link TaskEvaluator} per task, fed
  * with the model's predictions batch by batch. Label array {@code i} and label mask {@code i} of each
  * {@link MultiDataSet} belong to task {@code i} (task order), as in training; masked rows do not count.
+ * A task with {@link Task#withSoftLabels() soft labels} is scored against its targets made hard, as Keras' accuracy
+ * reads soft targets: the most probable class (multiclass; the first of equals), or 1 where the target is at least 0.5
+ * (binary, multilabel).
  *
  * <pre>{@code
  * MultiTaskEvaluation result = MultiTaskEvaluation.evaluate(model, validation);
@@ -70,7 +73,8 @@ public final class MultiTaskEvaluation {
             for (int t = 0; t < taskList.size(); t++) {
                 String name = taskList.get(t).name();
                 try {
-                    evaluators.get(t).add(next.getLabels(t), predictions.get(name), masks == null ? null : masks[t]);
+                    INDArray labels = taskList.get(t).softLabels() ? hardened(taskList.get(t), next.getLabels(t)) : next.getLabels(t);
+                    evaluators.get(t).add(labels, predictions.get(name), masks == null ? null : masks[t]);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("Task '" + name + "', batch " + batch + " (label array " + t + "): "
                             + e.getMessage(), e);
@@ -83,6 +87,38 @@ public final class MultiTaskEvaluation {
             results.put(taskList.get(t).name(), new TaskMetrics(evaluator.type(), evaluator.count(), evaluator.metrics()));
         }
         return new MultiTaskEvaluation(results);
+    }
+
+    /** Soft targets made hard for the metrics (see the class comment); values that are not finite stay, to be refused. */
+    static INDArray hardened(Task task, INDArray labels) {
+        if (labels == null || labels.rank() != 2 || labels.columns() != task.width() || labels.rows() == 0) {
+            return labels; // the evaluator names the shape problem
+        }
+        int rows = (int) labels.rows();
+        int width = task.width();
+        boolean multiclass = task.type() == io.github.mtldl4j.task.TaskType.MULTICLASS;
+        double[] y = labels.dup('c').data().asDouble();
+        double[] hard = new double[y.length];
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            for (int c = 0; c < width; c++) {
+                double value = y[r * width + c];
+                if (!multiclass) {
+                    hard[r * width + c] = value >= 0.5 ? 1 : 0;
+                } else if (value > y[r * width + best]) {
+                    best = c;
+                }
+            }
+            if (multiclass) {
+                hard[r * width + best] = 1;
+            }
+            for (int c = 0; c < width; c++) {
+                if (!Double.isFinite(y[r * width + c])) {
+                    hard[r * width + c] = y[r * width + c];
+                }
+            }
+        }
+        return org.nd4j.linalg.factory.Nd4j.create(hard, new long[] {rows, width}, 'c').castTo(labels.dataType());
     }
 
     /** Every task's result, by task name in task order. */

@@ -16,7 +16,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * The task metadata stored inside a model zip beside DL4J's own entries: tasks (name, type, width,
- * activation, head widths) and the graph layout. Losses and weights are not repeated here: they live in
+ * activation, head widths, soft labels) and the graph layout. Losses and weights are not repeated here: they live in
  * the graph configuration, which is the single source of truth for them.
  */
 final class ModelMetadata {
@@ -33,9 +33,9 @@ final class ModelMetadata {
     }
 
     /** A task as stored: the loss and weight are supplied from the graph on load. */
-    record StoredTask(String name, TaskType type, int width, Activation activation, List<Integer> headWidths) {
+    record StoredTask(String name, TaskType type, int width, Activation activation, List<Integer> headWidths, boolean softLabels) {
         static StoredTask of(Task task) {
-            return new StoredTask(task.name(), task.type(), task.width(), task.activation(), task.headWidths());
+            return new StoredTask(task.name(), task.type(), task.width(), task.activation(), task.headWidths(), task.softLabels());
         }
     }
 
@@ -53,6 +53,7 @@ final class ModelMetadata {
             t.put("activation", task.activation().name());
             ArrayNode head = t.putArray("head_widths");
             task.headWidths().forEach(head::add);
+            t.put("soft_labels", task.softLabels());
         }
         ObjectNode l = root.putObject("layout");
         l.put("sharing", layout.sharing());
@@ -100,8 +101,9 @@ final class ModelMetadata {
             for (JsonNode t : root.withArray("tasks")) {
                 List<Integer> head = new ArrayList<>();
                 t.withArray("head_widths").forEach(w -> head.add(w.asInt()));
+                // Models saved before soft labels existed have no "soft_labels": their tasks have hard labels.
                 tasks.add(new StoredTask(t.get("name").asText(), TaskType.valueOf(t.get("type").asText()), t.get("width").asInt(),
-                        Activation.valueOf(t.get("activation").asText()), head));
+                        Activation.valueOf(t.get("activation").asText()), head, t.path("soft_labels").asBoolean(false)));
             }
             JsonNode l = root.get("layout");
             Map<String, String> owners = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.model;
 
+import io.github.mtldl4j.data.LabelValidator;
 import io.github.mtldl4j.graph.GraphLayout;
 import io.github.mtldl4j.task.Task;
 import java.io.IOException;
@@ -19,8 +20,10 @@ import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.AsyncMultiDataSetIterator;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A multi-task DL4J {@link ComputationGraph} together with its tasks: predictions, weights and losses are
@@ -41,6 +44,7 @@ public final class MultiTaskModel {
     private final List<Task> tasks;
     private final List<String> taskNames;
     private final GraphLayout layout;
+    private final LabelValidator labelValidator;
     private final Map<String, String> attachments = new java.util.TreeMap<>();
     private final java.util.concurrent.ConcurrentLinkedDeque<ComputationGraph> inferenceCopies = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
@@ -57,6 +61,7 @@ public final class MultiTaskModel {
         this.tasks = List.copyOf(tasks);
         this.taskNames = this.tasks.stream().map(Task::name).toList();
         this.layout = layout;
+        this.labelValidator = new LabelValidator(this.tasks);
         List<String> outputs = graph.getConfiguration().getNetworkOutputs();
         if (!outputs.equals(taskNames)) {
             throw new IllegalArgumentException("Graph outputs " + outputs + " do not match the tasks " + taskNames
@@ -120,14 +125,36 @@ public final class MultiTaskModel {
         return ParameterCounts.of(graph, layout, taskNames);
     }
 
-    /** One training step on one minibatch (labels in task order; label masks mark missing labels). */
+    /**
+     * One training step on one minibatch (labels in task order; label masks mark missing labels). The labels are checked
+     * first ({@link LabelValidator}: finite, and 0/1, one-hot or multi-hot as the task type says unless the task has
+     * {@link Task#withSoftLabels() soft labels}).
+     *
+     * @throws io.github.mtldl4j.data.InvalidLabelsException for labels that do not fit their task (nothing is trained)
+     */
     public synchronized void fit(MultiDataSet batch) {
+        labelValidator.check(batch);
         graph.fit(batch);
     }
 
-    /** One epoch over an iterator. */
+    /**
+     * One epoch over an iterator, each batch's labels checked before the step on it, as {@link #fit(MultiDataSet)} does.
+     * An iterator that supports asynchronous prefetch is prefetched as DL4J's {@code fit} would.
+     *
+     * @throws io.github.mtldl4j.data.InvalidLabelsException for a batch whose labels do not fit their task (the batches
+     *     before it have been trained on)
+     */
     public synchronized void fit(MultiDataSetIterator data) {
-        graph.fit(data);
+        // DL4J prefetches on a thread of its own, where a refusal would not reach the caller: prefetch here, check on this thread.
+        MultiDataSetIterator source = data.asyncSupported()
+                ? new AsyncMultiDataSetIterator(data, Math.max(Nd4j.getAffinityManager().getNumberOfDevices() * 2, 2), true) : data;
+        try {
+            graph.fit(labelValidator.checking(source, "this epoch"));
+        } finally {
+            if (source instanceof AsyncMultiDataSetIterator async) {
+                async.shutdown();
+            }
+        }
     }
 
     /**
@@ -273,7 +300,7 @@ public final class MultiTaskModel {
         for (ModelMetadata.StoredTask stored : metadata.tasks()) {
             var loss = TaskWeights.lossOf(graph, names, stored.name());
             tasks.add(new Task(stored.name(), stored.type(), stored.width(), loss.getInner(), stored.activation(),
-                    loss.getWeight(), stored.headWidths()));
+                    loss.getWeight(), stored.headWidths(), stored.softLabels()));
         }
         MultiTaskModel model = new MultiTaskModel(graph, tasks, metadata.layout());
         attached.forEach(model::attach);

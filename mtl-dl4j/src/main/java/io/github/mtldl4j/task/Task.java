@@ -20,9 +20,11 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * @param activation the output activation; {@code null} selects the type's default
  * @param weight the loss weight, finite and {@code >= 0}; it scales this task's loss and gradient
  * @param headWidths widths of the task's hidden head layers between the shared representation and the output
+ * @param softLabels whether labels may be probabilities instead of hard 0/1 labels ({@link #withSoftLabels()});
+ *     classification tasks only
  */
 public record Task(String name, TaskType type, int width, ILossFunction loss, Activation activation,
-                   double weight, List<Integer> headWidths) {
+                   double weight, List<Integer> headWidths, boolean softLabels) {
 
     /** Allowed task names. */
     public static final Pattern NAME_PATTERN = Pattern.compile("[A-Za-z0-9_-]+");
@@ -56,6 +58,16 @@ public record Task(String name, TaskType type, int width, ILossFunction loss, Ac
                 throw new IllegalArgumentException("Task '" + name + "': head layer widths must be >= 1, received " + headWidths + ".");
             }
         }
+        if (softLabels && type == TaskType.REGRESSION) {
+            throw new IllegalArgumentException("Task '" + name + "': soft labels apply to classification tasks (BINARY, MULTICLASS, "
+                    + "MULTILABEL); a REGRESSION target is any finite number already: drop withSoftLabels().");
+        }
+    }
+
+    /** A task with hard labels (see the record components). */
+    public Task(String name, TaskType type, int width, ILossFunction loss, Activation activation, double weight,
+                List<Integer> headWidths) {
+        this(name, type, width, loss, activation, weight, headWidths, false);
     }
 
     /** A regression task with one target. */
@@ -85,21 +97,34 @@ public record Task(String name, TaskType type, int width, ILossFunction loss, Ac
 
     /** This task with another loss weight. */
     public Task withWeight(double newWeight) {
-        return new Task(name, type, width, loss, activation, newWeight, headWidths);
+        return new Task(name, type, width, loss, activation, newWeight, headWidths, softLabels);
     }
 
     /** This task with hidden head layers of the given widths (none: the output reads the shared representation). */
     public Task withHead(int... widths) {
-        return new Task(name, type, width, loss, activation, weight, java.util.Arrays.stream(widths).boxed().toList());
+        return new Task(name, type, width, loss, activation, weight, java.util.Arrays.stream(widths).boxed().toList(), softLabels);
     }
 
     /** This task with another loss. */
     public Task withLoss(ILossFunction newLoss) {
-        return new Task(name, type, width, newLoss, activation, weight, headWidths);
+        return new Task(name, type, width, newLoss, activation, weight, headWidths, softLabels);
     }
 
     /** This task with another output activation. */
     public Task withActivation(Activation newActivation) {
-        return new Task(name, type, width, loss, newActivation, weight, headWidths);
+        return new Task(name, type, width, loss, newActivation, weight, headWidths, softLabels);
+    }
+
+    /**
+     * This task with soft labels: targets may be probabilities (label smoothing, a teacher's outputs for distillation)
+     * instead of hard labels. Training then accepts, per labelled row, binary and multilabel values in [0, 1], and
+     * multiclass rows of values in [0, 1] that sum to 1 within {@link io.github.mtldl4j.data.LabelValidator#SOFT_SUM_TOLERANCE}; without
+     * it only 0/1 labels (one-hot rows for multiclass) are accepted ({@link io.github.mtldl4j.data.LabelValidator}).
+     * Saved with the model.
+     *
+     * @throws IllegalArgumentException for a regression task (its targets are any finite numbers already)
+     */
+    public Task withSoftLabels() {
+        return new Task(name, type, width, loss, activation, weight, headWidths, true);
     }
 }

@@ -1,6 +1,8 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.data.InvalidLabelsException;
+import io.github.mtldl4j.data.LabelValidator;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.eval.MultiTaskEvaluation;
 import io.github.mtldl4j.eval.TaskEvaluator;
@@ -60,6 +62,10 @@ import org.slf4j.LoggerFactory;
  * (optimizer state, counters, random generators, loss-weighting state, history, early-stopping state). A NaN or
  * infinite task loss throws {@link TrainingDivergedException} naming task and epoch, after putting back the
  * parameters and optimizer state of the last complete epoch. {@link Builder#clipGradientNorm} clips gradients.
+ *
+ * <p><b>Labels.</b> Each batch of the first pass over the training iterator is checked ({@link LabelValidator}) before
+ * the step on it; a batch with labels that do not fit their task throws {@link InvalidLabelsException} naming task,
+ * batch and row, after putting back the parameters and optimizer state the model had when {@code fit} was called.
  */
 public final class MultiTaskTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(MultiTaskTrainer.class);
@@ -394,6 +400,7 @@ public final class MultiTaskTrainer {
             checkpoints.removeInterruptedWrites();
         }
         GoodState lastGood = new GoodState(graph);
+        LabelValidator labelCheck = new LabelValidator(model.tasks());
         try {
             for (int epoch = firstEpoch; epoch <= epochs && !stopped; epoch++) {
                 long start = System.nanoTime();
@@ -403,14 +410,21 @@ public final class MultiTaskTrainer {
                     probe.startEpoch();
                 }
                 train.reset();
+                long batchIndex = 0;
                 try {
                     while (train.hasNext()) {
                         MultiDataSet batch = train.next();
+                        if (epoch == firstEpoch) {
+                            labelCheck.check(batch, batchIndex++, "the trainer's first pass over the training data");
+                        }
                         step(batch, engine, probe, random, accumulator, epoch);
                     }
                 } catch (TrainingDivergedException e) {
                     lastGood.restore(graph);
                     throw new TrainingDivergedException(e.task(), epoch, e.loss(), history);
+                } catch (InvalidLabelsException e) {
+                    lastGood.restore(graph); // the parameters as before this fit: no step on a pass that had bad labels
+                    throw e;
                 }
                 Map<String, Double> trainLosses = accumulator.meanLosses();
                 weighting.afterEpoch(epoch, trainLosses);

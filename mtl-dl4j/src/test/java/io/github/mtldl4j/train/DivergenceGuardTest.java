@@ -36,15 +36,25 @@ class DivergenceGuardTest {
                 .tasks(TASKS.toArray(Task[]::new)).build();
     }
 
-    /** The clean batches every epoch, except that in epoch {@code poisonedEpoch} the second batch's price labels are NaN. */
+    /**
+     * The clean batches every epoch, except that in epoch {@code poisonedEpoch} the second batch's first price label is
+     * {@code poison} (NaN by default). The trainer refuses NaN labels in its first pass (LabelValidator), so a divergence
+     * in epoch 1 is caused by a finite label whose squared error overflows (1e300).
+     */
     private static final class PoisonedIterator implements MultiDataSetIterator {
         private final List<MultiDataSet> batches = new InMemoryMultiDataSetIterator(TestData.batch(TASKS, 3, 24, 4), 8).toList();
         private final int poisonedEpoch;
+        private final double poison;
         private int epoch;
         private int cursor;
 
         PoisonedIterator(int poisonedEpoch) {
+            this(poisonedEpoch, Double.NaN);
+        }
+
+        PoisonedIterator(int poisonedEpoch, double poison) {
             this.poisonedEpoch = poisonedEpoch;
+            this.poison = poison;
         }
 
         @Override
@@ -52,7 +62,7 @@ class DivergenceGuardTest {
             MultiDataSet batch = batches.get(cursor++);
             if (epoch == poisonedEpoch && cursor == 2) {
                 MultiDataSet copy = batch.copy();
-                copy.getLabels(0).putScalar(0, 0, Double.NaN);
+                copy.getLabels(0).putScalar(0, 0, poison);
                 return copy;
             }
             return batch;
@@ -118,7 +128,7 @@ class DivergenceGuardTest {
     void divergenceInTheAggregatorPathIsCaughtToo() {
         MultiTaskModel model = model();
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> MultiTaskTrainer.builder(model).epochs(2)
-                .metrics(false).aggregator(new io.github.mtldl4j.gradient.PcGrad()).build().fit(new PoisonedIterator(1)));
+                .metrics(false).aggregator(new io.github.mtldl4j.gradient.PcGrad()).build().fit(new PoisonedIterator(1, 1e300)));
         assertEquals(1, e.epoch());
         assertTrue(e.getMessage().contains("back to their values before training"), e.getMessage());
         assertArrayEquals(model().graph().params().toDoubleVector(), model.graph().params().toDoubleVector(), 0.0);
@@ -130,7 +140,7 @@ class DivergenceGuardTest {
                 .dataType(DataType.DOUBLE).seed(1).tasks(TASKS.toArray(Task[]::new)).build();
         double[] before = model.graph().params().toDoubleVector();
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> MultiTaskTrainer.builder(model).epochs(2)
-                .metrics(false).aggregator(new io.github.mtldl4j.gradient.MgdaUb(true)).build().fit(new PoisonedIterator(1)));
+                .metrics(false).aggregator(new io.github.mtldl4j.gradient.MgdaUb(true)).build().fit(new PoisonedIterator(1, 1e300)));
         assertEquals("price", e.task());
         assertEquals(1, e.epoch());
         assertArrayEquals(before, model.graph().params().toDoubleVector(), 0.0);
