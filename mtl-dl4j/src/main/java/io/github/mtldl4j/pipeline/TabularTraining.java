@@ -220,7 +220,7 @@ public final class TabularTraining {
         model.attach(PREPROCESSING, preprocessor.toJson());
         MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(model).epochs(settings.epochs()).seed(settings.seed())
                 .weighting(Methods.weighting(settings.method(), settings.weights()))
-                .aggregator(Methods.aggregator(settings.method()));
+                .aggregator(Methods.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits);
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
         }
