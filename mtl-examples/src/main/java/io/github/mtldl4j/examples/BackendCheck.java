@@ -31,6 +31,15 @@ final class BackendCheck {
             new String[] {"org.nd4j.linalg.jcublas.JCublasBackend", "CUDA"},
             new String[] {"org.nd4j.linalg.cpu.nativecpu.CpuBackend", "CPU"});
 
+    /**
+     * The ND4J backend a build holds.
+     *
+     * @param artifact e.g. {@code nd4j-cuda-11.6}
+     * @param kind {@code CUDA} or {@code CPU}
+     */
+    record Backend(String artifact, String kind) {
+    }
+
     private BackendCheck() {
     }
 
@@ -42,8 +51,8 @@ final class BackendCheck {
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             Nd4j.getBackend();
-        } catch (Throwable e) {
-            failure = e; // whatever starting ND4J throws, ND4J did not start
+        } catch (LinkageError | RuntimeException e) {
+            failure = e; // a failed static initializer, a native library that did not load, no backend found
         } finally {
             System.err.flush();
             System.setErr(original);
@@ -55,9 +64,7 @@ final class BackendCheck {
         if (failure == null) {
             return null;
         }
-        String[] backend = builtBackend();
-        return message(backend == null ? null : backend[0], backend == null ? null : backend[1], failure,
-                captured.toString(StandardCharsets.UTF_8));
+        return message(builtBackend(), failure, captured.toString(StandardCharsets.UTF_8));
     }
 
     /**
@@ -74,12 +81,12 @@ final class BackendCheck {
         return false;
     }
 
-    /** The backend on the class path (without starting it): its artifact (e.g. nd4j-cuda-11.6) and kind, or null. */
-    static String[] builtBackend() {
+    /** The backend on the class path (found without starting it), or null. */
+    static Backend builtBackend() {
         for (String[] backend : BACKENDS) {
             try {
                 Class<?> type = Class.forName(backend[0], false, BackendCheck.class.getClassLoader());
-                return new String[] {artifact(type), backend[1]};
+                return new Backend(artifact(type), backend[1]);
             } catch (ClassNotFoundException | LinkageError e) {
                 // not this one
             }
@@ -113,16 +120,16 @@ final class BackendCheck {
     /**
      * The one line for a backend that did not start.
      *
-     * @param artifact the backend's artifact (e.g. nd4j-cuda-11.6), or null when no backend is on the class path
-     * @param kind CUDA or CPU (with {@code artifact})
+     * @param backend the backend built, or null when none is on the class path
      * @param failure what ND4J threw
      * @param printed what ND4J printed on stderr while failing (may be empty)
      */
-    static String message(String artifact, String kind, Throwable failure, String printed) {
-        if (artifact == null) {
+    static String message(Backend backend, Throwable failure, String printed) {
+        if (backend == null) {
             return "mtl: no ND4J backend on the class path (" + rootMessage(failure) + "); rebuild: rm -rf mtl-examples/target, "
                     + "then run ./mtl (it rebuilds).";
         }
+        String kind = backend.kind();
         Matcher missing = MISSING_LIBRARY.matcher(printed);
         String reason;
         String remedy;
@@ -139,7 +146,7 @@ final class BackendCheck {
             reason = printedLine != null ? printedLine.substring(printedLine.indexOf("Skipped [")) : rootMessage(failure);
             remedy = null;
         }
-        return "mtl: the ND4J backend built here is " + kind + " (" + artifact + "), but it cannot load: " + reason + ". "
+        return "mtl: the ND4J backend built here is " + kind + " (" + backend.artifact() + "), but it cannot load: " + reason + ". "
                 + ("CUDA".equals(kind) ? "To run on the CPU: rm -rf mtl-examples/target, then run ./mtl without "
                         + "MTL_MAVEN_ARGS=-Pcuda (it rebuilds)" + (remedy == null ? "" : "; or " + remedy) + "."
                         : "MTL_DEBUG=1 ./mtl ... shows ND4J's own output.");

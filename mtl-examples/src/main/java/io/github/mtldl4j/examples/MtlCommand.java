@@ -62,7 +62,8 @@ public final class MtlCommand implements Runnable {
                 return help;
             }
             List<CommandLine> commands = parseResult.asCommandLineList();
-            if (!(commands.get(commands.size() - 1).getCommand() instanceof CommandLine.HelpCommand)) {
+            Object command = commands.get(commands.size() - 1).getCommand();
+            if (!(command instanceof CommandLine.HelpCommand || command instanceof MtlCommand)) {
                 String problem = BackendCheck.start();
                 if (problem != null) {
                     err.println(problem);
@@ -79,8 +80,7 @@ public final class MtlCommand implements Runnable {
             if (!BackendCheck.isBackendFailure(e)) {
                 throw e;
             }
-            String[] backend = BackendCheck.builtBackend();
-            err.println(BackendCheck.message(backend == null ? null : backend[0], backend == null ? null : backend[1], e, ""));
+            err.println(BackendCheck.message(BackendCheck.builtBackend(), e, ""));
             code = 1;
         }
         out.flush();
