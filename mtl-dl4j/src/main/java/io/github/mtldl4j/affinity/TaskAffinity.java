@@ -56,22 +56,34 @@ public record TaskAffinity(List<String> tasks, double[][] gradientCosine, double
         return i;
     }
 
-    /** The matrices as aligned text (rows: from, columns: to), for consoles and logs. */
+    /**
+     * The matrices as aligned tables (task names as row and column headers; rows: from, columns: to), for consoles
+     * and logs: gradient cosines with three decimals, lookahead affinities in scientific notation (they are often
+     * 1e-5 to 1e-2), every column at least two spaces apart.
+     */
     public String toText() {
-        return table("gradient cosine (symmetric)", gradientCosine) + "\n"
-                + table("lookahead affinity Z[row -> column] (Fifty et al. 2021)", lookahead);
+        return table("gradient cosine (symmetric)", gradientCosine, "%+.3f") + "\n"
+                + table("lookahead affinity Z[row -> column] (Fifty et al. 2021)", lookahead, "%+.3e");
     }
 
-    private String table(String title, double[][] m) {
-        int width = Math.max(9, tasks.stream().mapToInt(String::length).max().orElse(0) + 2);
-        StringBuilder out = new StringBuilder(title).append('\n').append(" ".repeat(width));
-        tasks.forEach(t -> out.append(String.format(java.util.Locale.ROOT, "%" + width + "s", t)));
+    private String table(String title, double[][] m, String format) {
+        String[][] cells = new String[tasks.size()][tasks.size()];
+        int width = tasks.stream().mapToInt(String::length).max().orElse(0);
+        for (int i = 0; i < tasks.size(); i++) {
+            for (int j = 0; j < tasks.size(); j++) {
+                cells[i][j] = Double.isNaN(m[i][j]) ? "-" : String.format(java.util.Locale.ROOT, format, m[i][j]);
+                width = Math.max(width, cells[i][j].length());
+            }
+        }
+        int rowHeader = tasks.stream().mapToInt(String::length).max().orElse(0);
+        String cell = "  %" + width + "s";
+        StringBuilder out = new StringBuilder(title).append('\n').append(" ".repeat(rowHeader));
+        tasks.forEach(t -> out.append(String.format(java.util.Locale.ROOT, cell, t)));
         out.append('\n');
         for (int i = 0; i < tasks.size(); i++) {
-            out.append(String.format(java.util.Locale.ROOT, "%-" + width + "s", tasks.get(i)));
+            out.append(String.format(java.util.Locale.ROOT, "%-" + rowHeader + "s", tasks.get(i)));
             for (int j = 0; j < tasks.size(); j++) {
-                out.append(String.format(java.util.Locale.ROOT, "%" + width + "s",
-                        Double.isNaN(m[i][j]) ? "-" : String.format(java.util.Locale.ROOT, "%+.3e", m[i][j])));
+                out.append(String.format(java.util.Locale.ROOT, cell, cells[i][j]));
             }
             out.append('\n');
         }

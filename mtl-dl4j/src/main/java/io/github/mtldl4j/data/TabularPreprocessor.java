@@ -32,6 +32,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * its value is filled with 0, never NaN. The fitted state round-trips through JSON and is saved inside the model.
  */
 public final class TabularPreprocessor {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TabularPreprocessor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int FORMAT = 1;
 
@@ -123,7 +124,8 @@ public final class TabularPreprocessor {
     /**
      * Learns the encodings from training rows.
      *
-     * @param featureColumns the feature columns, or null for every column that is not a label
+     * @param featureColumns the feature columns, or null for the default of {@link FeatureSelection}: every column that
+     *     is not a label, except categorical ones with a distinct value for most rows (IDs, dates), which are logged
      * @param categorical columns to treat as categorical even if their values are numbers
      * @throws InvalidDataException for unknown columns, a label used as feature, a task without labels or with too
      *     few classes, a regression label that is not a number, duplicate task names
@@ -143,26 +145,15 @@ public final class TabularPreprocessor {
                 labelColumns.add(column);
             }
         }
-        List<String> featureNames = new ArrayList<>();
-        if (featureColumns == null) {
-            train.header().stream().filter(c -> !labelColumns.contains(c)).forEach(featureNames::add);
-        } else {
-            for (String column : featureColumns) {
-                train.column(column, "feature column");
-                if (labelColumns.contains(column)) {
-                    throw new InvalidDataException(train.source() + ": column '" + column + "' is both a feature and a label; "
-                            + "a model must not see its labels: remove it from --features.");
-                }
-                featureNames.add(column);
-            }
-        }
-        if (featureNames.isEmpty()) {
-            throw new InvalidDataException(train.source() + ": no feature columns left; the columns " + train.header()
-                    + " are all labels. Add columns to learn from.");
-        }
+        FeatureSelection selection = FeatureSelection.of(train, labelColumns, featureColumns, categorical);
         for (String column : categorical) {
             train.column(column, "column named as categorical");
         }
+        for (FeatureSelection.LeftOut column : selection.leftOut()) {
+            LOG.warn("Column '{}' left out of the default features: {} ({}); name it among the features to use it",
+                    column.column(), column.reason(), column.why());
+        }
+        List<String> featureNames = selection.used();
         List<Feature> features = new ArrayList<>();
         for (String column : featureNames) {
             features.add(fitFeature(train, column, categorical.contains(column)));

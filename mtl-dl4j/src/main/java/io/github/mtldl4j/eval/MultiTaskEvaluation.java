@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
@@ -44,6 +45,19 @@ public final class MultiTaskEvaluation {
      *     label values); the message names the task and the batch
      */
     public static MultiTaskEvaluation evaluate(MultiTaskModel model, MultiDataSetIterator data) {
+        return evaluate(model, data, null);
+    }
+
+    /**
+     * As {@link #evaluate(MultiTaskModel, MultiDataSetIterator)}, with each batch's labels and predictions first mapped
+     * to the units the metrics are wanted in.
+     *
+     * @param toLabelUnits maps (task name, labels or predictions in training units) to those units, e.g.
+     *     {@code TabularPreprocessor::toLabelUnits} for regression metrics in the label's own units; null to keep
+     *     training units
+     */
+    public static MultiTaskEvaluation evaluate(MultiTaskModel model, MultiDataSetIterator data,
+                                               BiFunction<String, INDArray, INDArray> toLabelUnits) {
         Objects.requireNonNull(model, "model is null");
         Objects.requireNonNull(data, "data is null; expected a MultiDataSetIterator");
         List<Task> taskList = model.tasks();
@@ -74,7 +88,12 @@ public final class MultiTaskEvaluation {
                 String name = taskList.get(t).name();
                 try {
                     INDArray labels = taskList.get(t).softLabels() ? hardened(taskList.get(t), next.getLabels(t)) : next.getLabels(t);
-                    evaluators.get(t).add(labels, predictions.get(name), masks == null ? null : masks[t]);
+                    INDArray predicted = predictions.get(name);
+                    if (toLabelUnits != null) {
+                        predicted = toLabelUnits.apply(name, predicted);
+                        labels = toLabelUnits.apply(name, labels).castTo(predicted.dataType());
+                    }
+                    evaluators.get(t).add(labels, predicted, masks == null ? null : masks[t]);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("Task '" + name + "', batch " + batch + " (label array " + t + "): "
                             + e.getMessage(), e);

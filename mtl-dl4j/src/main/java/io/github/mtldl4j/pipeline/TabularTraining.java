@@ -134,19 +134,33 @@ public final class TabularTraining {
                          Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation,
                          TabularPreprocessor.Encoded trainingEncoding) {
 
-        /** One line on what had to be filled in: imputed features, unseen levels, missing labels (training rows). */
+        /**
+         * One line on the training rows' missing values, e.g. {@code training rows: missing feature values imputed:
+         * bill_length_mm 2 (training mean), sex 9 ("unknown" level); missing labels (left out of that task's loss):
+         * sex 11}, or {@code training rows: no missing feature values, no missing labels}.
+         */
         public String fillSummary() {
-            StringBuilder line = new StringBuilder("training rows filled in:");
-            trainingEncoding.imputedFeatures().forEach((c, n) -> append(line, n, c + " imputed"));
-            trainingEncoding.unknownLevels().forEach((c, n) -> append(line, n, c + " unknown level"));
-            trainingEncoding.missingLabels().forEach((t, n) -> append(line, n, t + " label missing (masked)"));
-            return line.toString().endsWith(":") ? line + " nothing" : line.toString();
-        }
-
-        private static void append(StringBuilder line, long rows, String what) {
-            if (rows > 0) {
-                line.append(line.toString().endsWith(":") ? " " : ", ").append(what).append(' ').append(rows);
-            }
+            StringBuilder imputed = new StringBuilder();
+            Map<String, Long> unknown = trainingEncoding.unknownLevels();
+            trainingEncoding.imputedFeatures().forEach((column, rows) -> {
+                if (rows > 0) {
+                    imputed.append(imputed.isEmpty() ? "" : ", ").append(column).append(' ').append(rows)
+                            .append(unknown.containsKey(column) ? " (\"unknown\" level)" : " (training mean)");
+                }
+            });
+            unknown.forEach((column, rows) -> {
+                if (rows > 0) {
+                    imputed.append(imputed.isEmpty() ? "" : ", ").append(column).append(' ').append(rows).append(" (level unseen when fitted: \"unknown\")");
+                }
+            });
+            StringBuilder labels = new StringBuilder();
+            trainingEncoding.missingLabels().forEach((task, rows) -> {
+                if (rows > 0) {
+                    labels.append(labels.isEmpty() ? "" : ", ").append(task).append(' ').append(rows);
+                }
+            });
+            return "training rows: " + (imputed.isEmpty() ? "no missing feature values" : "missing feature values imputed: " + imputed)
+                    + (labels.isEmpty() ? ", no missing labels" : "; missing labels (left out of that task's loss): " + labels);
         }
     }
 
@@ -220,7 +234,7 @@ public final class TabularTraining {
         model.attach(PREPROCESSING, preprocessor.toJson());
         MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(model).epochs(settings.epochs()).seed(settings.seed())
                 .weighting(Methods.weighting(settings.method(), settings.weights()))
-                .aggregator(Methods.aggregator(settings.method()));
+                .aggregator(Methods.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits);
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
         }

@@ -81,6 +81,7 @@ public final class MultiTaskTrainer {
     private final List<StepListener> stepListeners;
     private final long seed;
     private final boolean metrics;
+    private final java.util.function.BiFunction<String, INDArray, INDArray> metricUnits;
     private final boolean gateUtilization;
     private final CheckpointDirectory checkpoints;
     private final int checkpointEvery;
@@ -104,6 +105,7 @@ public final class MultiTaskTrainer {
         this.stepListeners = List.copyOf(b.stepListeners);
         this.seed = b.seed;
         this.metrics = b.metrics;
+        this.metricUnits = b.metricUnits;
         this.gateUtilization = b.gateUtilization;
         this.checkpoints = b.checkpointDir == null ? null : new CheckpointDirectory(b.checkpointDir);
         this.checkpointEvery = b.checkpointEvery;
@@ -132,6 +134,7 @@ public final class MultiTaskTrainer {
         private final List<StepListener> stepListeners = new ArrayList<>();
         private long seed = 42;
         private boolean metrics = true;
+        private java.util.function.BiFunction<String, INDArray, INDArray> metricUnits;
         private boolean gateUtilization;
         private java.nio.file.Path checkpointDir;
         private int checkpointEvery;
@@ -211,6 +214,16 @@ public final class MultiTaskTrainer {
          */
         public Builder metrics(boolean compute) {
             this.metrics = compute;
+            return this;
+        }
+
+        /**
+         * The units of the per-epoch metrics: {@code toLabelUnits} maps (task name, labels or predictions in training
+         * units) to them, e.g. {@code TabularPreprocessor::toLabelUnits} for a regression RMSE in the label's units
+         * (default: training units).
+         */
+        public Builder metricsInLabelUnits(java.util.function.BiFunction<String, INDArray, INDArray> toLabelUnits) {
+            this.metricUnits = Objects.requireNonNull(toLabelUnits, "toLabelUnits");
             return this;
         }
 
@@ -432,7 +445,7 @@ public final class MultiTaskTrainer {
 
                 Map<String, Double> validLosses = valid == null ? Map.of() : meanLosses(valid);
                 Map<String, Map<String, Double>> taskMetrics = !metrics ? Map.of()
-                        : MultiTaskEvaluation.evaluate(model, valid != null ? valid : train).metricsByTask();
+                        : MultiTaskEvaluation.evaluate(model, valid != null ? valid : train, metricUnits).metricsByTask();
                 Map<String, TaskEpochStats> stats = new LinkedHashMap<>();
                 for (String task : tasks) {
                     stats.put(task, new TaskEpochStats(trainLosses.getOrDefault(task, Double.NaN),

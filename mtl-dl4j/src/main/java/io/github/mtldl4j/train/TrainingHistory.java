@@ -79,7 +79,10 @@ public final class TrainingHistory {
 
     /**
      * CSV with a header: {@code epoch}, then per task {@code <task>_train_loss, <task>_valid_loss, <task>_weight,
-     * <task>_<main metric>}. Numbers in full precision, {@code NaN} where a value does not exist.
+     * <task>_<main metric>}. Numbers in full precision, {@code NaN} where a value does not exist. Losses are in
+     * training units (a regression label standardized); the metric is in the units the trainer evaluated in
+     * ({@link MultiTaskTrainer.Builder#metricsInLabelUnits}: the label's own units in the tabular pipeline, as in
+     * {@code metrics.json}).
      */
     public String toCsv() {
         StringBuilder csv = new StringBuilder("epoch");

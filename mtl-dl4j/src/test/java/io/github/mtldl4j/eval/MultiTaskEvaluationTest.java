@@ -80,6 +80,41 @@ class MultiTaskEvaluationTest {
     }
 
     @Test
+    void mapsLabelsAndPredictionsToLabelUnitsBeforeMeasuring() {
+        MultiTaskModel model = model();
+        List<MultiDataSet> data = batches();
+        double[] scale = {100, 3};
+        double[] shift = {2000, -5};
+        MultiTaskEvaluation mapped = MultiTaskEvaluation.evaluate(model, new ListIterator(data), (task, values) -> !task.equals("price")
+                ? values : values.mulRowVector(Nd4j.createFromArray(scale)).addRowVector(Nd4j.createFromArray(shift)));
+        MultiTaskEvaluation plain = MultiTaskEvaluation.evaluate(model, new ListIterator(data));
+        // By hand: per price column k its RMSE and MAE over the 12 rows, times scale[k]; then the mean over the columns.
+        double[] squares = new double[2];
+        double[] absolutes = new double[2];
+        int rows = 0;
+        for (MultiDataSet batch : data) {
+            INDArray predicted = model.predict(batch.getFeatures(0)).get("price");
+            INDArray labels = batch.getLabels(0);
+            for (int r = 0; r < labels.rows(); r++) {
+                for (int k = 0; k < 2; k++) {
+                    double error = scale[k] * (predicted.getDouble(r, k) - labels.getDouble(r, k));
+                    squares[k] += error * error;
+                    absolutes[k] += Math.abs(error);
+                }
+                rows++;
+            }
+        }
+        double rmse = (Math.sqrt(squares[0] / rows) + Math.sqrt(squares[1] / rows)) / 2;
+        double mae = (absolutes[0] / rows + absolutes[1] / rows) / 2;
+        assertEquals(rmse, mapped.task("price").get("rmse"), 1e-9 * rmse);
+        assertEquals(mae, mapped.task("price").get("mae"), 1e-9 * mae);
+        assertEquals(plain.task("price").get("r2"), mapped.task("price").get("r2"), 1e-9, "R2 does not change with units");
+        for (String task : List.of("churn", "segment", "tags")) {
+            assertEquals(plain.task(task).metrics(), mapped.task(task).metrics(), task + " is not mapped");
+        }
+    }
+
+    @Test
     void refusesBatchesThatDoNotFitTheModelNamingTaskAndBatch() {
         MultiTaskModel model = model();
         org.nd4j.linalg.dataset.MultiDataSet threeLabels = TestData.batch(TASKS.subList(0, 3), INPUTS, 4, 3);

@@ -4,6 +4,7 @@ import io.github.mtldl4j.affinity.AffinityJson;
 import io.github.mtldl4j.affinity.TaskAffinity;
 import io.github.mtldl4j.affinity.TaskGrouping;
 import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.FeatureSelection;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.pipeline.TabularTraining;
@@ -79,9 +80,14 @@ public final class AffinityCommand implements Callable<Integer> {
                 4, 1, shared, List.of(), "fixed", Map.of(), epochs, batch, learningRate, valid, seed, null);
         OutputDirectory.check(out);
         CsvTable table = CsvTable.read(input.data);
+        FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null, settings), specs,
+                spec.commandLine().getErr());
+        settings = new TabularTraining.Settings(specs, features.used(), input.categoricalColumns(), "hard", Map.of(),
+                4, 1, shared, List.of(), "fixed", Map.of(), epochs, batch, learningRate, valid, seed, null);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; hard sharing %s, %d epochs, affinity measured every %d step(s)%n", input.data,
                 table.rowCount(), specs.stream().map(TaskSpec::name).toList(), shared, epochs, every);
+        stdout.println(TabularDataOptions.describe(features));
         Measured measured = measure(table, settings, every, stdout);
         List<List<String>> chosen = report(stdout, measured.affinity(), measured.trainingSeconds(), groups);
         TrainCommand.write(measured.result(), settings, out, input.data.toString());

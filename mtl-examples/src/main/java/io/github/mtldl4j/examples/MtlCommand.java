@@ -3,13 +3,16 @@ package io.github.mtldl4j.examples;
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.train.TrainingDivergedException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code mtl} command line: {@code ./mtl <command> [options]}. Exit codes: 0 success, 2 bad input or
  * usage (one line on stderr saying what was expected) or training that diverged (a NaN or infinite loss: the inputs or
- * settings need changing), 1 internal failure.
+ * settings need changing), 1 internal failure or an ND4J backend that cannot load on this machine (one line saying
+ * which backend was built and what is missing, {@link BackendCheck}: no input would help, the build or the machine
+ * must change).
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, version = "mtl-dl4j 0.1.0-SNAPSHOT",
         description = "Multi-task learning on Deeplearning4j.",
@@ -53,7 +56,33 @@ public final class MtlCommand implements Runnable {
             e.printStackTrace(err);
             return 1;
         });
-        int code = commandLine.execute(args);
+        commandLine.setExecutionStrategy(parseResult -> {
+            Integer help = CommandLine.executeHelpRequest(parseResult);
+            if (help != null) {
+                return help;
+            }
+            List<CommandLine> commands = parseResult.asCommandLineList();
+            Object command = commands.get(commands.size() - 1).getCommand();
+            if (!(command instanceof CommandLine.HelpCommand || command instanceof MtlCommand)) {
+                String problem = BackendCheck.start();
+                if (problem != null) {
+                    err.println(problem);
+                    return 1;
+                }
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
+        int code;
+        try {
+            code = commandLine.execute(args);
+        } catch (LinkageError e) {
+            // ND4J failing later than at the start (picocli passes Errors on): still one line.
+            if (!BackendCheck.isBackendFailure(e)) {
+                throw e;
+            }
+            err.println(BackendCheck.message(BackendCheck.builtBackend(), e, ""));
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;

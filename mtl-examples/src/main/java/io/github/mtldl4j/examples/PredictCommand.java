@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code mtl predict}: one column per regression output (label units), the predicted class and the class
  * probabilities per classification task ({@code <task>}, {@code <task>_p_<class>}), per multilabel label its 0/1 and
- * probability.
+ * probability; first, with {@code --id-column}, that column of the input as it is, to join the predictions back on.
+ * The file is written whole or not at all ({@link AtomicFile}).
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, description = "Predictions of a saved model for the rows of a CSV file.")
 public final class PredictCommand implements Callable<Integer> {
@@ -41,6 +42,10 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "PRED.csv", description = "Where to write the predictions.")
     Path out;
 
+    @Option(names = "--id-column", paramLabel = "COLUMN", description = "Copy this column of --data (a key such as an ID) into "
+            + "the predictions as their first column, to join them back on.")
+    String idColumn;
+
     @Override
     public Integer call() throws IOException {
         if (java.nio.file.Files.isDirectory(out)) {
@@ -50,15 +55,30 @@ public final class PredictCommand implements Callable<Integer> {
         MultiTaskModel model = ModelFiles.load(modelFile);
         TabularPreprocessor preprocessor = TabularTraining.preprocessorOf(model, modelFile.toString());
         CsvTable table = CsvTable.read(data);
+        int id = idColumn == null ? -1 : table.column(idColumn, "--id-column");
+        List<String> header = header(preprocessor);
+        if (idColumn != null && header.contains(idColumn)) {
+            throw new IllegalArgumentException("--id-column " + idColumn + ": a prediction column has that name already (the "
+                    + "prediction columns are " + header + "); name a key column whose name differs.");
+        }
         MtlCommand.announceBackend(spec.commandLine().getErr());
         INDArray features = preprocessor.encode(table, false).data().getFeatures(0);
         Map<String, INDArray> predictions = model.predict(features);
-        AtomicFile.writeString(out, csv(preprocessor, predictions, table.rowCount()));
+        List<String> ids = null;
+        if (id >= 0) {
+            ids = new ArrayList<>(table.rowCount());
+            for (int r = 0; r < table.rowCount(); r++) {
+                ids.add(table.value(r, id));
+            }
+        }
+        String text = csv(preprocessor, predictions, table.rowCount(), idColumn, ids);
+        AtomicFile.writeString(out, text);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %d predictions to %s%n", table.rowCount(), out);
         return 0;
     }
 
-    static String csv(TabularPreprocessor preprocessor, Map<String, INDArray> predictions, int rows) throws IOException {
+    /** The prediction columns of a model, in output order. */
+    static List<String> header(TabularPreprocessor preprocessor) {
         List<String> header = new ArrayList<>();
         for (TabularPreprocessor.TaskLabels task : preprocessor.taskLabels()) {
             String name = task.spec().name();
@@ -74,16 +94,40 @@ public final class PredictCommand implements Callable<Integer> {
                 });
             }
         }
+        return header;
+    }
+
+    /**
+     * The predictions as CSV text.
+     *
+     * @param idColumn the name of the key column written first, or null for none
+     * @param ids the key per row (with {@code idColumn})
+     */
+    static String csv(TabularPreprocessor preprocessor, Map<String, INDArray> predictions, int rows, String idColumn,
+                      List<String> ids) throws IOException {
+        List<String> header = new ArrayList<>();
+        if (idColumn != null) {
+            header.add(idColumn);
+        }
+        header.addAll(header(preprocessor));
+        Map<String, INDArray> inLabelUnits = new java.util.HashMap<>();
+        for (TabularPreprocessor.TaskLabels task : preprocessor.taskLabels()) {
+            String name = task.spec().name();
+            inLabelUnits.put(name, preprocessor.toLabelUnits(name, predictions.get(name)));
+        }
         StringWriter text = new StringWriter();
         try (CSVPrinter printer = new CSVPrinter(text, CSVFormat.RFC4180.builder().setHeader(header.toArray(String[]::new)).get())) {
             for (int r = 0; r < rows; r++) {
                 List<Object> row = new ArrayList<>();
+                if (idColumn != null) {
+                    row.add(ids.get(r));
+                }
                 for (TabularPreprocessor.TaskLabels task : preprocessor.taskLabels()) {
                     String name = task.spec().name();
                     INDArray p = predictions.get(name);
                     switch (task.spec().type()) {
                         case REGRESSION -> {
-                            INDArray units = preprocessor.toLabelUnits(name, p);
+                            INDArray units = inLabelUnits.get(name);
                             for (int k = 0; k < task.width(); k++) {
                                 row.add(units.getDouble(r, k));
                             }

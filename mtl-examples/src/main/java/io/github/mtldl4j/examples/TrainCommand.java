@@ -1,6 +1,7 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.FeatureSelection;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.eval.GateUtilization;
@@ -11,7 +12,6 @@ import io.github.mtldl4j.report.RunSummary;
 import io.github.mtldl4j.scaleout.ScaleOutMethods;
 import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.pipeline.TabularTraining;
-import io.github.mtldl4j.train.EpochReport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import io.github.mtldl4j.train.CheckpointDirectory;
@@ -146,9 +146,13 @@ public final class TrainCommand implements Callable<Integer> {
         for (CsvTable checked : validation == null ? List.of(table) : List.of(table, validation)) {
             requireColumns(checked, settings);
         }
+        FeatureSelection features = input.chooseFeatures(trainingRows(table, validation, settings), settings.tasks(),
+                spec.commandLine().getErr());
+        settings = settings(features.used());
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", input.data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
+        stdout.println(TabularDataOptions.describe(features));
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
         TabularTraining.Result result = scaleOut != null
                 ? DistributedTabularTraining.train(table, validation, settings, scaleOut, progress)
@@ -216,7 +220,23 @@ public final class TrainCommand implements Callable<Integer> {
                 : new DistributedTabularTraining.OnWorkers(workers, averagingFrequency);
     }
 
+    /**
+     * The rows the preprocessing will be fitted on (the same split {@link TabularTraining#train} makes), after the
+     * label columns are checked to exist.
+     */
+    static CsvTable trainingRows(CsvTable table, CsvTable validation, TabularTraining.Settings settings) {
+        for (TaskSpec task : settings.tasks()) {
+            task.columns().forEach(column -> table.column(column, "label column of task '" + task.name() + "'"));
+        }
+        return TabularTraining.split(table, validation, settings)[0];
+    }
+
     TabularTraining.Settings settings() {
+        return settings(input.features);
+    }
+
+    /** The settings of the options, with these feature columns (null: the library's default). */
+    TabularTraining.Settings settings(List<String> features) {
         Map<String, List<String>> cascadeMap = new LinkedHashMap<>();
         for (String cascade : cascades) {
             String[] parts = cascade.split("=", -1);
@@ -231,16 +251,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + (head.isEmpty() ? " and no --head" : "") + ".");
         }
         List<TaskSpec> specs = input.taskSpecs();
-        return new TabularTraining.Settings(specs, input.features, input.categoricalColumns(), architecture, cascadeMap, experts, taskExperts,
+        return new TabularTraining.Settings(specs, features, input.categoricalColumns(), architecture, cascadeMap, experts, taskExperts,
                 shared, head,
                 weighting, weights, epochs, batch, learningRate, valid, seed, patience, fusedHeads);
-    }
-
-    static String epochLine(EpochReport report, int epochs) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d", report.epoch(), epochs));
-        report.tasks().forEach((task, stats) -> line.append(String.format(Locale.ROOT, "  %s %.4f/%.4f", task,
-                stats.trainLoss(), stats.validLoss())));
-        return line.append(String.format(Locale.ROOT, "  (%.1f s)%s", report.seconds(), report.best() ? " *" : "")).toString();
     }
 
     /** Writes model.zip, metrics.json, history.csv and report.html, each atomically. */

@@ -1,6 +1,7 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.data.FeatureSelection;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.tune.SuccessiveHalving;
@@ -95,12 +96,16 @@ public final class TuneCommand implements Callable<Integer> {
         TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs); // refuses bad --batch/--valid before any data is read
         OutputDirectory.check(out);
         CsvTable table = CsvTable.read(input.data);
+        FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null,
+                TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs)), specs, spec.commandLine().getErr());
+        problem = new TabularTuner.Problem(specs, features.used(), input.categoricalColumns(), batch, valid, seed);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         List<Integer> plan = schedule.plan(sampled.size());
         int planned = plan.stream().mapToInt(Integer::intValue).sum();
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s, "
                 + "epochs %s; budget %.1f min, seed %d%n", input.data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
                 sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, seed);
+        stdout.println(TabularDataOptions.describe(features));
         stdout.printf(Locale.ROOT, "training single-task baselines (independent towers, %d epochs)...%n", maxEpochs);
         stdout.flush();
         ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("tune").setInitialMax(planned)

@@ -50,8 +50,8 @@ class CommandLineTest {
         assertEquals(0, trained.code(), trained.err());
         assertEquals(3, trained.out().lines().filter(l -> l.startsWith("epoch ")).count(), trained.out());
         // 2 penguins without measurements and 11 without sex; which of them fall into the training rows depends on the split.
-        assertTrue(trained.out().contains("training rows filled in: bill_length_mm imputed"), trained.out());
-        assertTrue(trained.out().contains("sex label missing (masked)"), trained.out());
+        assertTrue(trained.out().contains("training rows: missing feature values imputed: bill_length_mm "), trained.out());
+        assertTrue(trained.out().contains("; missing labels (left out of that task's loss): sex "), trained.out());
         for (String file : List.of("model.zip", "metrics.json", "history.csv", "report.html")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }

@@ -43,6 +43,7 @@ public final class EpochwiseTrainer {
     private final Integer patience;
     private final StoppingCriterion criterion = StoppingCriterion.meanRelativeLoss();
     private final List<EpochListener> listeners;
+    private final java.util.function.BiFunction<String, INDArray, INDArray> metricUnits;
 
     private EpochwiseTrainer(Builder b) {
         this.model = b.model;
@@ -51,6 +52,7 @@ public final class EpochwiseTrainer {
         this.weighting = b.weighting;
         this.patience = b.patience;
         this.listeners = List.copyOf(b.listeners);
+        this.metricUnits = b.metricUnits;
     }
 
     /** A trainer of {@code model} on {@code backend}. */
@@ -66,6 +68,7 @@ public final class EpochwiseTrainer {
         private LossWeighting weighting = new FixedWeighting();
         private Integer patience;
         private final List<EpochListener> listeners = new ArrayList<>();
+        private java.util.function.BiFunction<String, INDArray, INDArray> metricUnits;
 
         private Builder(MultiTaskModel model, DataParallelBackend backend) {
             this.model = Objects.requireNonNull(model, "model");
@@ -100,6 +103,15 @@ public final class EpochwiseTrainer {
         /** Adds an epoch listener (called on the driver). */
         public Builder listener(EpochListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * The units of the per-epoch metrics: {@code toLabelUnits} maps (task name, labels or predictions in training
+         * units) to them, e.g. {@code TabularPreprocessor::toLabelUnits} (default: training units).
+         */
+        public Builder metricsInLabelUnits(java.util.function.BiFunction<String, INDArray, INDArray> toLabelUnits) {
+            this.metricUnits = Objects.requireNonNull(toLabelUnits, "toLabelUnits");
             return this;
         }
 
@@ -156,7 +168,7 @@ public final class EpochwiseTrainer {
                 weighting.afterEpoch(epoch, present);
                 TaskFigures validation = backend.validationFigures(model);
                 Map<String, Double> validLosses = validation == null ? Map.of() : validation.meanLosses(tasks);
-                Map<String, TaskMetrics> metrics = validation == null ? Map.of() : validation.metrics(model.tasks(), null);
+                Map<String, TaskMetrics> metrics = validation == null ? Map.of() : validation.metrics(model.tasks(), metricUnits);
                 Map<String, TaskEpochStats> stats = new LinkedHashMap<>();
                 for (String task : tasks) {
                     TaskMetrics m = metrics.get(task);

@@ -102,7 +102,7 @@ public final class DistributedTabularTraining {
             DataParallelBackend backend = new ParallelWrapperBackend(prepared.trainEncoding().data(), prepared.validData(), workers.workers(),
                     settings.batch(), workers.averagingFrequency(), settings.seed());
             long start = System.nanoTime();
-            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.preprocessor(), prepared.validData());
             return new TabularTraining.Result(model, prepared.preprocessor(), history, TabularTraining.withValidationLoss(metrics, history), seconds,
@@ -158,7 +158,7 @@ public final class DistributedTabularTraining {
         try {
             SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
             long start = System.nanoTime();
-            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener).fit();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = SparkBackend.figures(spark, model, valid, true).metrics(model.tasks(), preprocessor::toLabelUnits);
             return new TabularTraining.Result(model, preprocessor, history, TabularTraining.withValidationLoss(metrics, history), seconds, prepared.validData(),
@@ -181,8 +181,9 @@ public final class DistributedTabularTraining {
     }
 
     private static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,
-                                            TabularTraining.Settings settings, EpochListener listener) {
-        EpochwiseTrainer.Builder trainer = EpochwiseTrainer.builder(model, backend).epochs(settings.epochs()).weighting(weighting);
+                                            TabularTraining.Settings settings, EpochListener listener, TabularPreprocessor preprocessor) {
+        EpochwiseTrainer.Builder trainer = EpochwiseTrainer.builder(model, backend).epochs(settings.epochs()).weighting(weighting)
+                .metricsInLabelUnits(preprocessor::toLabelUnits);
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
         }
