@@ -189,9 +189,9 @@ public final class HtmlReport {
         int best = history.bestEpoch().epoch();
         int last = history.epochs().get(history.epochs().size() - 1).epoch();
         if (history.kept() == KeptParameters.BEST || best == last) {
-            return "best epoch (its parameters are the model's)";
+            return "best epoch (the saved model holds its parameters)";
         }
-        return "best epoch (the model keeps the last epoch's parameters, epoch " + last + ")";
+        return "best epoch (the saved model holds the parameters of the last epoch, " + last + ")";
     }
 
     private static void weights(StringBuilder out, RunSummary summary) {
