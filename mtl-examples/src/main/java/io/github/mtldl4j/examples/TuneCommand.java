@@ -98,8 +98,10 @@ public final class TuneCommand implements Callable<Integer> {
         CsvTable table = CsvTable.read(input.data);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         List<Integer> plan = schedule.plan(sampled.size());
-        int planned = plan.stream().mapToInt(Integer::intValue).sum();
-        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s, "
+        // The default races in every rung besides the plan's challengers (SuccessiveHalving.runAgainstReference).
+        int planned = plan.stream().mapToInt(Integer::intValue).sum() + plan.size() - 1;
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s "
+                + "(after the first, plus the default), "
                 + "epochs %s; budget %.1f min, seed %d%n", input.data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
                 sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, seed);
         stdout.printf(Locale.ROOT, "training single-task baselines (independent towers, %d epochs)...%n", maxEpochs);

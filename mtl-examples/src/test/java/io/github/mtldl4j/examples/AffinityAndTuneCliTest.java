@@ -108,6 +108,7 @@ class AffinityAndTuneCliTest {
         assertTrue(Files.exists(first.resolve("model.zip")) && Files.exists(first.resolve("metrics.json")));
         // Plan 4 then 2 challengers; the default races in rung 1 too: 4 + 2 + 1.
         assertTrue(a.out().contains("7 of 7 planned trainings"), a.out());
+        assertTrue(a.out().contains("[ 7/7] rung 1"), "progress counts the default's trainings too: " + a.out());
         assertWinnerNotWorseThanDefaultAndSaved(first, a.out());
     }
 
