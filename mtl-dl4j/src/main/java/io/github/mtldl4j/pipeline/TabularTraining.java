@@ -15,6 +15,8 @@ import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.task.TaskType;
 import io.github.mtldl4j.train.EpochListener;
+import io.github.mtldl4j.train.KeptParameters;
+import io.github.mtldl4j.train.MeanTaskLosses;
 import io.github.mtldl4j.train.MultiTaskTrainer;
 import io.github.mtldl4j.train.StepListener;
 import io.github.mtldl4j.train.TrainingHistory;
@@ -30,6 +32,10 @@ import org.nd4j.linalg.learning.config.Adam;
  * From a table to a trained, evaluated multi-task model: split (stratified on the first classification task),
  * preprocessing fitted on the training rows, graph built, trained with the chosen method, metrics on the validation
  * rows in the labels' own units. The command line's {@code train} and {@code demo} run exactly this.
+ *
+ * <p>The trained model keeps the best validation epoch's parameters unless the settings say
+ * {@link KeptParameters#LAST} ({@link Settings#kept}); every figure of the {@link Result} (loss included) is
+ * measured on that kept model after training, so it equals {@link #evaluate} of the saved model on the validation rows.
  */
 public final class TabularTraining {
     /** The architectures by command-line name. */
@@ -65,11 +71,22 @@ public final class TabularTraining {
      * @param patience early-stopping patience in epochs, or null for none
      * @param fusedHeads the tasks' first hidden head layers as one layer ({@code MultiTaskGraphBuilder.fusedHeads()}:
      *                   the same function, faster steps; needs hard sharing and hidden head layers)
+     * @param kept whose parameters the model keeps: the best validation epoch's ({@link KeptParameters#BEST}, the
+     *             default of the shorter constructors) or the last epoch's
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
-                           long seed, Integer patience, boolean fusedHeads) {
+                           long seed, Integer patience, boolean fusedHeads, KeptParameters kept) {
+
+        /** Settings keeping the best validation epoch's parameters. */
+        public Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
+                        Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head,
+                        String method, Map<String, Double> weights, int epochs, int batch, double learningRate,
+                        double validFraction, long seed, Integer patience, boolean fusedHeads) {
+            this(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method, weights, epochs,
+                    batch, learningRate, validFraction, seed, patience, fusedHeads, KeptParameters.BEST);
+        }
 
         /** Settings with separate heads. */
         public Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
@@ -82,6 +99,7 @@ public final class TabularTraining {
 
         /** Validates what can be checked without data. */
         public Settings {
+            java.util.Objects.requireNonNull(kept, "kept: expected KeptParameters.BEST or KeptParameters.LAST.");
             if (!ARCHITECTURES.contains(architecture)) {
                 throw new IllegalArgumentException("unknown architecture '" + architecture + "'; expected one of " + ARCHITECTURES + ".");
             }
@@ -116,6 +134,12 @@ public final class TabularTraining {
             head = List.copyOf(head);
             weights = Map.copyOf(weights);
         }
+
+        /** These settings keeping {@code which} epoch's parameters. */
+        public Settings withKept(KeptParameters which) {
+            return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
+                    weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, which);
+        }
     }
 
     /**
@@ -123,9 +147,9 @@ public final class TabularTraining {
      *
      * @param model the model, with the fitted preprocessing attached
      * @param preprocessor the fitted preprocessing
-     * @param history every epoch
+     * @param history every epoch, with the epoch whose parameters the model kept ({@link TrainingHistory#keptEpoch()})
      * @param metrics per task its validation metrics in label units, with {@code loss} (validation, unweighted, in
-     *     training units) first
+     *     training units) first, all of the kept model
      * @param trainSeconds wall time of training
      * @param encodedValidation the validation rows as encoded
      * @param trainingEncoding the training rows as encoded, with what was imputed or masked
@@ -234,7 +258,8 @@ public final class TabularTraining {
         model.attach(PREPROCESSING, preprocessor.toJson());
         MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(model).epochs(settings.epochs()).seed(settings.seed())
                 .weighting(Methods.weighting(settings.method(), settings.weights()))
-                .aggregator(Methods.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits);
+                .aggregator(Methods.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits)
+                .keep(settings.kept());
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
         }
@@ -262,22 +287,27 @@ public final class TabularTraining {
         }
         long start = System.nanoTime();
         TrainingHistory history = trainer.build().fit(new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed()),
-                new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), 256)));
+                new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), EVALUATION_BATCH)));
         double seconds = (System.nanoTime() - start) / 1e9;
+        // Measured afresh on the model as it is now (the kept epoch's), the same call mtl evaluate makes on the saved model.
         Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
-        return new Result(model, preprocessor, history, withValidationLoss(metrics, history), seconds, validData, trainEncoding);
+        return new Result(model, preprocessor, history, metrics, seconds, validData, trainEncoding);
     }
 
     /**
-     * Per task its metrics with the best epoch's validation loss (unweighted, in training units) first, as
-     * {@code metrics.json} reports them; for any trainer that fills a {@link TrainingHistory}.
+     * Per task {@code losses}' value as {@code loss} first, then its metrics, as {@code metrics.json} reports them; for
+     * metrics computed elsewhere (e.g. on Spark executors) with the model's mean losses ({@link MeanTaskLosses}).
      */
-    public static Map<String, TaskMetrics> withValidationLoss(Map<String, TaskMetrics> metrics, TrainingHistory history) {
+    public static Map<String, TaskMetrics> withLoss(Map<String, TaskMetrics> metrics, Map<String, Double> losses) {
         Map<String, TaskMetrics> withLoss = new LinkedHashMap<>();
         metrics.forEach((task, m) -> {
             Map<String, Double> values = new LinkedHashMap<>();
-            values.put("loss", history.bestEpoch().task(task).validLoss());
-            values.putAll(m.metrics());
+            values.put("loss", losses.getOrDefault(task, Double.NaN));
+            m.metrics().forEach((name, value) -> {
+                if (!"loss".equals(name)) {
+                    values.put(name, value);
+                }
+            });
             withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
         });
         return withLoss;
@@ -341,10 +371,16 @@ public final class TabularTraining {
         return builder.build();
     }
 
+    /** Rows per batch when {@link #evaluate} computes losses (as the trainer's validation batches for --batch up to it). */
+    static final int EVALUATION_BATCH = 256;
+
     /**
-     * Per-task metrics of a model on encoded rows, in the labels' own units (regression de-standardized).
+     * Per-task metrics of a model on encoded rows: {@code loss} first (the mean loss over labelled rows, unweighted, in
+     * training units: {@link MeanTaskLosses}), then the metrics in the labels' own units (regression de-standardized).
+     * {@code metrics.json}, {@code mtl evaluate} and the tuner all measure with this.
      */
     public static Map<String, TaskMetrics> evaluate(MultiTaskModel model, TabularPreprocessor preprocessor, MultiDataSet data) {
+        Map<String, Double> losses = MeanTaskLosses.of(model, new InMemoryMultiDataSetIterator(data, EVALUATION_BATCH));
         Map<String, INDArray> predictions = model.predict(data.getFeatures(0));
         Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
         for (int t = 0; t < model.tasks().size(); t++) {
@@ -353,7 +389,10 @@ public final class TabularTraining {
             INDArray labels = preprocessor.toLabelUnits(task.name(), data.getLabels(t));
             INDArray predicted = preprocessor.toLabelUnits(task.name(), predictions.get(task.name()));
             evaluator.add(labels.castTo(predicted.dataType()), predicted, data.getLabelsMaskArray(t));
-            metrics.put(task.name(), new TaskMetrics(task.type(), evaluator.count(), evaluator.metrics()));
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("loss", losses.get(task.name()));
+            values.putAll(evaluator.metrics());
+            metrics.put(task.name(), new TaskMetrics(task.type(), evaluator.count(), values));
         }
         return metrics;
     }

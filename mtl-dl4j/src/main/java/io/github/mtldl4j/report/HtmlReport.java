@@ -4,6 +4,7 @@ import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.model.ParameterCounts;
 import io.github.mtldl4j.train.EpochReport;
+import io.github.mtldl4j.train.KeptParameters;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import java.util.function.ToDoubleFunction;
  * opened from a machine without network.
  *
  * <p>Sections, in order: settings; loss curves, one small chart per task (training solid, validation dashed, the
- * best epoch dotted; logarithmic y axis when the losses span more than two decades); task weights over epochs (one
+ * best epoch dotted, the legend saying whose parameters the model kept; logarithmic y axis when the losses span more than two decades); task weights over epochs (one
  * chart, a line per task); final validation metrics (the main metric of each task in a column of its own);
  * parameter counts (shared, per task, total); gate utilization as a heat map, when the architecture has gates; the
  * comparison of runs with delta-m, when given. Each task keeps one colour in every chart. Every piece of text
@@ -106,6 +107,8 @@ public final class HtmlReport {
             parts.add(epochs.size() + (epochs.size() == 1 ? " epoch" : " epochs"));
             EpochReport best = summary.history().bestEpoch();
             parts.add("best epoch " + best.epoch() + " (criterion " + Html.number(best.criterion()) + ")");
+            summary.history().keptEpoch().ifPresent(kept -> parts.add("model: parameters of epoch " + kept.epoch()
+                    + (summary.history().kept() == KeptParameters.BEST ? " (the best)" : " (the last)")));
             double seconds = epochs.stream().mapToDouble(EpochReport::seconds).sum();
             parts.add(String.format(Locale.ROOT, "%.1f s of training", seconds));
         }
@@ -151,7 +154,7 @@ public final class HtmlReport {
         out.append("<p class=\"legend\">").append(legendLine("#555", false)).append("training")
                 .append(legendLine("#555", true)).append("validation")
                 .append("<svg class=\"key\" width=\"28\" height=\"12\" aria-hidden=\"true\"><line x1=\"14\" x2=\"14\" y1=\"0\" y2=\"12\" class=\"best-key\"/></svg>")
-                .append("best epoch (its parameters are kept)</p>\n");
+                .append(Html.escape(bestEpochLegend(history))).append("</p>\n");
         out.append("<div class=\"charts\">\n");
         double[] xs = epochNumbers(history);
         double best = history.epochs().isEmpty() ? Double.NaN : history.bestEpoch().epoch();
@@ -176,6 +179,19 @@ public final class HtmlReport {
             out.append("</figcaption>\n").append(chart.svg()).append("\n</figure>\n");
         }
         out.append("</div>\n</section>\n");
+    }
+
+    /** The legend of the best-epoch marker: true whichever epoch's parameters the model kept. */
+    static String bestEpochLegend(TrainingHistory history) {
+        if (history.kept() == null || history.epochs().isEmpty()) {
+            return "best epoch";
+        }
+        int best = history.bestEpoch().epoch();
+        int last = history.epochs().get(history.epochs().size() - 1).epoch();
+        if (history.kept() == KeptParameters.BEST || best == last) {
+            return "best epoch (the saved model holds its parameters)";
+        }
+        return "best epoch (the saved model holds the parameters of the last epoch, " + last + ")";
     }
 
     private static void weights(StringBuilder out, RunSummary summary) {
@@ -232,7 +248,10 @@ public final class HtmlReport {
             out.append("</tr>\n");
         }
         out.append("</tbody>\n</table>\n<p class=\"note\">\u2193 lower is better, \u2191 higher is better; \u2013 = undefined "
-                + "(e.g. AUC on a split holding one class).</p>\n</section>\n");
+                + "(e.g. AUC on a split holding one class).");
+        summary.history().keptEpoch().ifPresent(kept -> out.append(" Measured on the saved model: the parameters of epoch ")
+                .append(kept.epoch()).append(summary.history().kept() == KeptParameters.BEST ? ", the best epoch." : ", the last epoch."));
+        out.append("</p>\n</section>\n");
     }
 
     private static String direction(String metric) {

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import org.deeplearning4j.earlystopping.saver.InMemoryModelSaver;
 import org.deeplearning4j.earlystopping.termination.ScoreImprovementEpochTerminationCondition;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -33,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a {@link MultiTaskModel} epoch by epoch with a loss weighting and, optionally, a gradient aggregator;
- * reports per-task losses, weights and metrics per epoch; stops early on a criterion, keeping the best parameters.
+ * reports per-task losses, weights and metrics per epoch; stops early on a criterion; keeps the best epoch's parameters
+ * or the last epoch's ({@link Builder#keep}).
  *
  * <pre>{@code
  * TrainingHistory history = MultiTaskTrainer.builder(model)
@@ -54,7 +54,11 @@ import org.slf4j.LoggerFactory;
  * updater, so optimizer state is shared with plain {@code fit}. The K task gradients come from one forward pass and
  * K backward passes.
  *
- * <p>The model's weights are restored to their values at the start of training when training ends; the weights a
+ * <p><b>Kept parameters.</b> When training ends the model holds the training state (parameters, optimizer state,
+ * counters) of the epoch {@link Builder#keep} names: by default the best epoch by the criterion when there is
+ * validation data or early stopping, else the last epoch. {@link TrainingHistory#keptEpoch()} says which.
+ *
+ * <p>The model's task weights are restored to their values at the start of training when training ends; the weights a
  * dynamic method used are in the history.
  *
  * <p><b>Reliability.</b> {@link Builder#checkpoints} writes checksummed checkpoints atomically, and
@@ -90,6 +94,7 @@ public final class MultiTaskTrainer {
     private final int affinityEvery;
     private final boolean representationShortcut;
     private final boolean directSteps;
+    private final KeptParameters keep;
     /** The direct step for this fit's graph, or null when steps go through {@code ComputationGraph.fit}. */
     private DirectTrainingStep direct;
 
@@ -114,6 +119,7 @@ public final class MultiTaskTrainer {
         this.affinityEvery = b.affinityEvery;
         this.representationShortcut = b.representationShortcut;
         this.directSteps = b.directSteps;
+        this.keep = b.keep;
     }
 
     /** A trainer for {@code model}. */
@@ -143,6 +149,7 @@ public final class MultiTaskTrainer {
         private int affinityEvery;
         private boolean representationShortcut = true;
         private boolean directSteps = true;
+        private KeptParameters keep;
 
         private Builder(MultiTaskModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -169,7 +176,10 @@ public final class MultiTaskTrainer {
             return this;
         }
 
-        /** Stops after {@code epochsWithoutImprovement} epochs without improvement of the criterion, keeping the best parameters. */
+        /**
+         * Stops after {@code epochsWithoutImprovement} epochs without improvement of the criterion; the model then keeps the
+         * best epoch's parameters unless {@link #keep} says {@link KeptParameters#LAST}.
+         */
         public Builder earlyStopping(int epochsWithoutImprovement) {
             return earlyStopping(epochsWithoutImprovement, 0.0);
         }
@@ -181,6 +191,19 @@ public final class MultiTaskTrainer {
             }
             this.patience = epochsWithoutImprovement;
             this.minImprovement = minimumImprovement;
+            return this;
+        }
+
+        /**
+         * Which epoch's training state (parameters, optimizer state, counters) the model holds when training ends.
+         * Default: {@link KeptParameters#BEST} when {@code fit} is given validation data or early stopping is on (the
+         * best epoch by the criterion, as Keras' {@code restore_best_weights}), else {@link KeptParameters#LAST}
+         * (without validation data the criterion is the training loss averaged during each epoch, which judges no
+         * epoch's final parameters). The optimizer state comes back with the parameters, so training the kept model
+         * further continues from that epoch.
+         */
+        public Builder keep(KeptParameters which) {
+            this.keep = Objects.requireNonNull(which, "keep: expected KeptParameters.BEST or KeptParameters.LAST");
             return this;
         }
 
@@ -331,7 +354,7 @@ public final class MultiTaskTrainer {
      *
      * @param train training batches, labels in task order, label masks for missing labels
      * @param valid validation batches, or null
-     * @return the history of every epoch; the model holds the best epoch's parameters when early stopping is on
+     * @return the history of every epoch; the model holds the parameters of {@link TrainingHistory#keptEpoch()}
      */
     public TrainingHistory fit(MultiDataSetIterator train, MultiDataSetIterator valid) {
         ComputationGraph graph = model.graph();
@@ -373,14 +396,17 @@ public final class MultiTaskTrainer {
             GateUtilization.gatesOf(model);
         }
         AffinityProbe probe = affinityEvery > 0 ? new AffinityProbe(model, affinityEvery) : null;
+        KeptParameters kept = keep != null ? keep : valid != null || patience != null ? KeptParameters.BEST : KeptParameters.LAST;
         TrainingHistory history = new TrainingHistory(metrics
                 ? task -> TaskEvaluator.mainMetric(model.task(task).type()) : task -> null);
+        history.kept(kept);
         ScoreImprovementEpochTerminationCondition stopper = patience == null ? null
                 : new ScoreImprovementEpochTerminationCondition(patience, minImprovement);
         if (stopper != null) {
             stopper.initialize();
         }
-        InMemoryModelSaver<ComputationGraph> bestSaver = new InMemoryModelSaver<>();
+        // The best epoch's state, copied only when it will be put back (or resumed from).
+        TrainingState bestState = null;
         double bestCriterion = Double.NaN;
         List<EpochReport> reports = new ArrayList<>();
         int firstEpoch = 1;
@@ -395,13 +421,11 @@ public final class MultiTaskTrainer {
                 }
                 stopped = stopper != null && stopper.terminate(report.epoch() - 1, comparable(report.criterion()), criterion.minimize());
             }
-            if (stopper != null && resumed.bestParameters() != null) {
-                ComputationGraph best = graph.clone();
-                best.setParams(resumed.bestParameters());
-                try {
-                    bestSaver.saveBestModel(best, bestCriterion);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+            if (kept == KeptParameters.BEST) {
+                bestState = resumed.best();
+                if (bestState == null && !Double.isNaN(bestCriterion)) {
+                    LOG.warn("The checkpoint in {} holds no best-epoch state (written by a run that kept the last epoch's): "
+                            + "the best epoch so far cannot be put back; a later better epoch will be.", resumeFrom.dir());
                 }
             }
             firstEpoch = resumed.epoch() + 1;
@@ -412,7 +436,7 @@ public final class MultiTaskTrainer {
         if (checkpoints != null) {
             checkpoints.removeInterruptedWrites();
         }
-        GoodState lastGood = new GoodState(graph);
+        TrainingState lastGood = TrainingState.of(graph);
         LabelValidator labelCheck = new LabelValidator(model.tasks());
         try {
             for (int epoch = firstEpoch; epoch <= epochs && !stopped; epoch++) {
@@ -443,7 +467,7 @@ public final class MultiTaskTrainer {
                 weighting.afterEpoch(epoch, trainLosses);
                 graph.incrementEpochCount();
 
-                Map<String, Double> validLosses = valid == null ? Map.of() : meanLosses(valid);
+                Map<String, Double> validLosses = valid == null ? Map.of() : MeanTaskLosses.of(model, valid);
                 Map<String, Map<String, Double>> taskMetrics = !metrics ? Map.of()
                         : MultiTaskEvaluation.evaluate(model, valid != null ? valid : train, metricUnits).metricsByTask();
                 Map<String, TaskEpochStats> stats = new LinkedHashMap<>();
@@ -459,8 +483,12 @@ public final class MultiTaskTrainer {
                         || (criterion.minimize() ? value < bestCriterion : value > bestCriterion));
                 if (best) {
                     bestCriterion = value;
-                    if (stopper != null) {
-                        bestSaver.saveBestModel(graph, value);
+                    if (kept == KeptParameters.BEST) {
+                        if (bestState == null) {
+                            bestState = TrainingState.of(graph);
+                        } else {
+                            bestState.keep(graph);
+                        }
                     }
                 }
                 GateUtilization gates = gateUtilization ? GateUtilization.of(model, valid != null ? valid : train) : null;
@@ -472,12 +500,12 @@ public final class MultiTaskTrainer {
                 if (checkpoints != null) {
                     Map<String, byte[]> entries = null;
                     if (epoch % checkpointEvery == 0 || epoch == epochs || stopped) {
-                        entries = checkpoint(epoch, userWeights, random, train, valid, reports, stopper != null ? bestSaver : null).entries();
+                        entries = checkpoint(epoch, userWeights, random, train, valid, reports, bestState).entries();
                         checkpoints.write(epoch, entries);
                     }
                     if (best) {
                         checkpoints.writeBest(entries != null ? entries
-                                : checkpoint(epoch, userWeights, random, train, valid, reports, stopper != null ? bestSaver : null).entries());
+                                : checkpoint(epoch, userWeights, random, train, valid, reports, bestState).entries());
                     }
                 }
                 for (EpochListener listener : listeners) {
@@ -488,11 +516,8 @@ public final class MultiTaskTrainer {
                             epoch, criterion.describe(), patience, bestCriterion);
                 }
             }
-            if (stopper != null) {
-                ComputationGraph best = bestSaver.getBestModel();
-                if (best != null) {
-                    graph.setParams(best.params());
-                }
+            if (bestState != null) {
+                bestState.restore(graph);
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("Could not write a checkpoint or keep the best parameters: " + e.getMessage(), e);
@@ -549,7 +574,7 @@ public final class MultiTaskTrainer {
 
     private TrainingCheckpoint checkpoint(int epoch, Map<String, Double> userWeights, Random random, MultiDataSetIterator train,
                                           MultiDataSetIterator valid,
-                                          List<EpochReport> reports, InMemoryModelSaver<ComputationGraph> bestSaver) throws java.io.IOException {
+                                          List<EpochReport> reports, TrainingState best) throws java.io.IOException {
         Map<String, Double> stepWeights = model.weights().asMap();
         byte[] modelBytes;
         try {
@@ -558,13 +583,12 @@ public final class MultiTaskTrainer {
         } finally {
             model.weights().setAll(stepWeights);
         }
-        ComputationGraph best = bestSaver == null ? null : bestSaver.getBestModel();
         Random copy = copyOf(random);
         return new TrainingCheckpoint(epoch, modelBytes, userWeights, copy,
                 new long[] {Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()},
                 train instanceof InMemoryMultiDataSetIterator shuffled ? shuffled.shuffleEpoch() : null,
                 valid instanceof InMemoryMultiDataSetIterator shuffledValid ? shuffledValid.shuffleEpoch() : null,
-                weighting.name(), weighting.state(), List.copyOf(reports), best == null ? null : best.params().dup());
+                weighting.name(), weighting.state(), List.copyOf(reports), best);
     }
 
     private static Random copyOf(Random random) throws java.io.IOException {
@@ -585,35 +609,6 @@ public final class MultiTaskTrainer {
                 base.setGradientNormalization(org.deeplearning4j.nn.conf.GradientNormalization.ClipL2PerLayer);
                 base.setGradientNormalizationThreshold(maxNorm);
             }
-        }
-    }
-
-    /** Parameters and optimizer state at the end of the last complete epoch, put back when training diverges. */
-    private static final class GoodState {
-        private final INDArray parameters;
-        private final INDArray optimizer;
-        private int iterations;
-
-        GoodState(ComputationGraph graph) {
-            parameters = graph.params().dup();
-            INDArray state = graph.getUpdater(true) == null ? null : graph.getUpdater().getStateViewArray();
-            optimizer = state == null ? null : state.dup();
-        }
-
-        void keep(ComputationGraph graph) {
-            parameters.assign(graph.params());
-            if (optimizer != null) {
-                optimizer.assign(graph.getUpdater().getStateViewArray());
-            }
-            iterations = graph.getConfiguration().getIterationCount();
-        }
-
-        void restore(ComputationGraph graph) {
-            graph.params().assign(parameters);
-            if (optimizer != null) {
-                graph.getUpdater().getStateViewArray().assign(optimizer);
-            }
-            graph.getConfiguration().setIterationCount(iterations);
         }
     }
 
@@ -768,41 +763,6 @@ public final class MultiTaskTrainer {
             }
         }
         return out;
-    }
-
-    /** Per-task mean losses over the labelled rows of a data set, in inference mode. */
-    private Map<String, Double> meanLosses(MultiDataSetIterator data) {
-        List<String> tasks = model.taskNames();
-        Map<String, Double> saved = model.weights().asMap();
-        double[] sums = new double[tasks.size()];
-        long[] counts = new long[tasks.size()];
-        try {
-            data.reset();
-            while (data.hasNext()) {
-                MultiDataSet batch = data.next();
-                LabelCoverage coverage = LabelCoverage.of(batch);
-                for (int t = 0; t < tasks.size(); t++) {
-                    model.weights().set(tasks.get(t), coverage.factor(t));
-                }
-                model.graph().score(batch, false);
-                model.graph().clearLayerMaskArrays();
-                double regularization = model.graph().calcRegularizationScore(true);
-                for (int t = 0; t < tasks.size(); t++) {
-                    if (coverage.labelled(t) > 0) {
-                        double loss = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
-                        sums[t] += loss * coverage.labelled(t);
-                        counts[t] += coverage.labelled(t);
-                    }
-                }
-            }
-        } finally {
-            model.weights().setAll(saved);
-        }
-        Map<String, Double> means = new LinkedHashMap<>();
-        for (int t = 0; t < tasks.size(); t++) {
-            means.put(tasks.get(t), counts[t] == 0 ? Double.NaN : sums[t] / counts[t]);
-        }
-        return means;
     }
 
     private static IUpdater updaterOf(ComputationGraph graph) {

@@ -28,15 +28,18 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 /**
  * Everything a resumed run needs to continue exactly where a run stopped: the model (parameters, optimizer state,
  * iteration and epoch counters), the trainer's random generator, ND4J's random generator (dropout), the shuffle
- * positions of the training and validation iterators (when they are {@code InMemoryMultiDataSetIterator}s), the loss weighting's state, the history and the best parameters so far.
+ * positions of the training and validation iterators (when they are {@code InMemoryMultiDataSetIterator}s), the loss weighting's state, the history and the best epoch's training state so far
+ * (parameters, optimizer state, counters; see {@link KeptParameters}).
  */
 record TrainingCheckpoint(int epoch, byte[] model, Map<String, Double> userWeights, Random random, long[] nd4jRandomStates,
                           Integer shuffleEpoch, Integer validShuffleEpoch, String weighting, Map<String, double[]> weightingState, List<EpochReport> history,
-                          INDArray bestParameters) {
+                          TrainingState best) {
     static final int FORMAT = 1;
     private static final String MODEL = "model.zip";
     private static final String TRAINER = "trainer.json";
     private static final String BEST_PARAMETERS = "best-parameters.bin";
+    /** The best epoch's optimizer state; absent in checkpoints written before it was kept (then only parameters). */
+    private static final String BEST_OPTIMIZER = "best-optimizer.bin";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The model's bytes as {@link MultiTaskModel#save} writes them. */
@@ -88,15 +91,18 @@ record TrainingCheckpoint(int epoch, byte[] model, Map<String, Double> userWeigh
         for (EpochReport report : history) {
             epochs.add(toJson(report));
         }
+        if (best != null) {
+            root.put("best_iterations", best.iterations());
+            root.put("best_epochs", best.epochs());
+        }
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put(MODEL, model);
         entries.put(TRAINER, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-        if (bestParameters != null) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                Nd4j.write(bestParameters, out);
+        if (best != null) {
+            entries.put(BEST_PARAMETERS, bytes(best.parameters()));
+            if (best.optimizer() != null) {
+                entries.put(BEST_OPTIMIZER, bytes(best.optimizer()));
             }
-            entries.put(BEST_PARAMETERS, bytes.toByteArray());
         }
         return entries;
     }
@@ -131,14 +137,28 @@ record TrainingCheckpoint(int epoch, byte[] model, Map<String, Double> userWeigh
         for (JsonNode report : root.get("history")) {
             history.add(fromJson(report));
         }
-        INDArray best = null;
+        TrainingState best = null;
         if (entries.containsKey(BEST_PARAMETERS)) {
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entries.get(BEST_PARAMETERS)))) {
-                best = Nd4j.read(in);
-            }
+            INDArray optimizer = entries.containsKey(BEST_OPTIMIZER) ? array(entries.get(BEST_OPTIMIZER)) : null;
+            best = TrainingState.of(array(entries.get(BEST_PARAMETERS)), optimizer, root.path("best_iterations").asInt(-1),
+                    root.path("best_epochs").asInt(-1));
         }
         return new TrainingCheckpoint(root.get("epoch").asInt(), model, userWeights, random, nd4j, shuffleEpoch, validShuffleEpoch,
                 root.get("weighting").asText(), state, history, best);
+    }
+
+    private static byte[] bytes(INDArray array) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            Nd4j.write(array, out);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static INDArray array(byte[] bytes) throws IOException {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            return Nd4j.read(in);
+        }
     }
 
     private static ObjectNode toJson(EpochReport report) {

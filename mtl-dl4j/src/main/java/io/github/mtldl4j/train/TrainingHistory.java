@@ -12,10 +12,11 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
 
-/** Every epoch of a training run, with the best epoch, writable as CSV. */
+/** Every epoch of a training run, with the best epoch and the epoch whose parameters the model kept, writable as CSV. */
 public final class TrainingHistory {
     private final List<EpochReport> epochs = new ArrayList<>();
     private final Function<String, String> mainMetricOfTask;
+    private KeptParameters kept;
 
     /**
      * @param mainMetricOfTask the metric name written in the CSV for a task (e.g. "rmse"), or null for none
@@ -33,11 +34,21 @@ public final class TrainingHistory {
      *     null for none; null for none at all
      */
     public static TrainingHistory of(List<EpochReport> epochs, Function<String, String> mainMetricOfTask) {
+        return of(epochs, mainMetricOfTask, null);
+    }
+
+    /**
+     * As {@link #of(List, Function)}, saying which epoch's parameters the model kept.
+     *
+     * @param kept which epoch the model holds, or null when unknown (e.g. a history read back from CSV)
+     */
+    public static TrainingHistory of(List<EpochReport> epochs, Function<String, String> mainMetricOfTask, KeptParameters kept) {
         Objects.requireNonNull(epochs, "epochs is null; expected a list of EpochReport (may be empty).");
         TrainingHistory history = new TrainingHistory(mainMetricOfTask == null ? task -> null : mainMetricOfTask);
         for (EpochReport report : epochs) {
             history.add(Objects.requireNonNull(report, "An epoch report is null; expected one EpochReport per epoch."));
         }
+        history.kept = kept;
         return history;
     }
 
@@ -50,7 +61,30 @@ public final class TrainingHistory {
         return Collections.unmodifiableList(epochs);
     }
 
-    /** The last epoch reported best by the criterion (its parameters are the ones kept), or the last epoch. */
+    void kept(KeptParameters which) {
+        this.kept = which;
+    }
+
+    /** Which epoch's parameters the trained model holds, or null when the history does not know (built by {@link #of}). */
+    public KeptParameters kept() {
+        return kept;
+    }
+
+    /**
+     * The epoch whose training state the model holds: {@link #bestEpoch()} when {@link KeptParameters#BEST} was kept,
+     * the last epoch when {@link KeptParameters#LAST} was; empty when unknown or when there is no epoch.
+     */
+    public java.util.Optional<EpochReport> keptEpoch() {
+        if (kept == null || epochs.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(kept == KeptParameters.BEST ? bestEpoch() : epochs.get(epochs.size() - 1));
+    }
+
+    /**
+     * The last epoch reported best by the criterion, or the last epoch when none was. Its parameters are the model's
+     * only when {@link #kept()} is {@link KeptParameters#BEST}.
+     */
     public EpochReport bestEpoch() {
         for (int i = epochs.size() - 1; i >= 0; i--) {
             if (epochs.get(i).best()) {

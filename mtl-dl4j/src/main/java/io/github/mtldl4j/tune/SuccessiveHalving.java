@@ -16,6 +16,11 @@ import java.util.function.Consumer;
  * <p><b>Budget.</b> Before starting any training but the very first, {@code budgetLeft} is asked; once it says no,
  * nothing new starts, so the run ends at most one training after the budget is spent. The winner is the best
  * candidate of the highest rung reached. Ties (and NaN scores, which count as worst) go to the earlier candidate.
+ *
+ * <p><b>Reference.</b> {@link #runAgainstReference} keeps the first candidate (the default configuration) in every
+ * rung whatever its score, so the winner has met it at the same epochs and beats it only by scoring strictly higher. A
+ * plain race can eliminate the default at the first, shortest rung (e.g. a higher learning rate leads after 3 epochs)
+ * and then crown a candidate that is worse than the default would have been at the final epochs.
  */
 public final class SuccessiveHalving {
     private SuccessiveHalving() {
@@ -100,11 +105,27 @@ public final class SuccessiveHalving {
      */
     public static <C> Result<C> run(List<C> candidates, Schedule schedule, Evaluation<C> evaluation, BooleanSupplier budgetLeft,
                                     Consumer<Trial<C>> onTrial) {
+        return race(candidates, schedule, evaluation, budgetLeft, onTrial, false);
+    }
+
+    /**
+     * As {@link #run}, with {@code candidates.get(0)} as the reference: it trains first in every rung, and rung r > 0
+     * trains it plus the best {@code plan(n).get(r)} of the others (so {@link Result#planned()} counts one more
+     * training per rung after the first). The winner is the best of the last rung reached, which always holds the
+     * reference; a tie goes to the reference. So the winner never scores below the reference at the winner's epochs.
+     */
+    public static <C> Result<C> runAgainstReference(List<C> candidates, Schedule schedule, Evaluation<C> evaluation,
+                                                    BooleanSupplier budgetLeft, Consumer<Trial<C>> onTrial) {
+        return race(candidates, schedule, evaluation, budgetLeft, onTrial, true);
+    }
+
+    private static <C> Result<C> race(List<C> candidates, Schedule schedule, Evaluation<C> evaluation, BooleanSupplier budgetLeft,
+                                      Consumer<Trial<C>> onTrial, boolean reference) {
         if (candidates.isEmpty()) {
             throw new IllegalArgumentException("successive halving needs at least one candidate.");
         }
         List<Integer> plan = schedule.plan(candidates.size());
-        int planned = plan.stream().mapToInt(Integer::intValue).sum();
+        int planned = plan.stream().mapToInt(Integer::intValue).sum() + (reference ? plan.size() - 1 : 0);
         List<Trial<C>> trials = new ArrayList<>();
         List<Integer> alive = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
@@ -130,7 +151,12 @@ public final class SuccessiveHalving {
                 }
             }
             if (rung + 1 < plan.size()) {
-                alive = rungTrials.stream().sorted(SuccessiveHalving.<C>bestFirst()).limit(plan.get(rung + 1)).map(Trial::index).sorted().toList();
+                List<Integer> next = new ArrayList<>(rungTrials.stream().filter(t -> !reference || t.index() != 0)
+                        .sorted(SuccessiveHalving.<C>bestFirst()).limit(plan.get(rung + 1)).map(Trial::index).toList());
+                if (reference) {
+                    next.add(0);
+                }
+                alive = next.stream().sorted().toList();
             }
         }
         if (rungTrials.isEmpty()) {

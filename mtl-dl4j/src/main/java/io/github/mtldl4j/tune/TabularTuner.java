@@ -22,8 +22,14 @@ import java.util.stream.Collectors;
  * Searches a table's multi-task configuration: architectures x weightings x trunk widths x learning rates, sampled
  * with a seed, raced by {@link SuccessiveHalving} within a wall-clock budget, each candidate scored by delta-m
  * ({@link RelativeImprovement}) against single-task baselines (independent towers, fixed weights, the default widths
- * and learning rate, the largest epochs of the schedule) on the validation split. The default configuration is always
- * candidate 0, so the winner can be compared with it.
+ * and learning rate, the largest epochs of the schedule) on the validation split.
+ *
+ * <p><b>Never worse than the default.</b> The default configuration is candidate 0 and the race's reference
+ * ({@link SuccessiveHalving#runAgainstReference}): it runs in every rung, so the winner is chosen against it at the same
+ * epochs, on the same split, against the same baselines, and must score strictly higher to replace it. When no
+ * candidate does, the default is the winner ({@link Outcome#defaultWins()}) and its model is the one returned.
+ * (Before, the default could be eliminated at the first, shortest rung and a candidate worse than the default at the
+ * final epochs could win.) Every model is scored as it is kept: the best validation epoch's parameters.
  *
  * <p>delta-m uses, per task, the metrics defined (finite, positive baseline) for both: accuracy and macro F1
  * (multiclass); accuracy, AUC and F1 (binary); RMSE and MAE (regression); micro and macro F1 (multilabel).
@@ -178,12 +184,11 @@ public final class TabularTuner {
      * The outcome.
      *
      * @param leaderboard one row per candidate at its highest rung, best first (rung, then delta-m)
-     * @param best the winner's trained model and outputs
+     * @param best the winner's trained model and outputs (the default's when {@link #defaultWins()})
      * @param bestEntry the winner's row
-     * @param defaultEntry the default configuration's row at its highest rung
-     * @param defaultAtWinnerEpochs the default configuration trained for the winner's epochs, for a like-for-like
-     *     comparison: its own row if it reached them, else one extra training after the race (outside the leaderboard)
-     *     if budget is left, else its row at its highest rung (check {@link Entry#epochs()})
+     * @param defaultEntry the default configuration's (the first candidate's) row, at the winner's rung and epochs
+     * @param bestChallenger the best other candidate's row at the winner's rung (the winner itself unless the default
+     *     wins), or null if no other candidate reached that rung (budget spent)
      * @param baseline the single-task baselines' validation metrics
      * @param baselineSeconds their training time
      * @param planned trainings the schedule planned
@@ -191,8 +196,13 @@ public final class TabularTuner {
      * @param budgetExhausted whether the budget ended the race early
      */
     public record Outcome(List<Entry> leaderboard, TabularTraining.Result best, Entry bestEntry, Entry defaultEntry,
-                          Entry defaultAtWinnerEpochs, Map<String, Map<String, Double>> baseline, double baselineSeconds, int planned, int trained,
+                          Entry bestChallenger, Map<String, Map<String, Double>> baseline, double baselineSeconds, int planned, int trained,
                           boolean budgetExhausted) {
+
+        /** Whether no candidate scored strictly higher than the default configuration, which is then the winner. */
+        public boolean defaultWins() {
+            return bestEntry.candidate().id() == defaultEntry.candidate().id();
+        }
 
         /** The leaderboard as CSV: rank, id, configuration, rung, epochs, delta_m, seconds, then every task metric. */
         public String leaderboardCsv() {
@@ -223,6 +233,7 @@ public final class TabularTuner {
     /**
      * Trains the baselines, then races the candidates.
      *
+     * @param candidates the configurations; the first is the reference the winner must beat (see {@link #sample}: the default)
      * @param budgetSeconds wall-clock budget for everything (baselines included); no training starts after it is spent,
      *     but the baselines and the first candidate always train
      * @param onTrial told of each finished candidate training (for progress), or null
@@ -241,7 +252,7 @@ public final class TabularTuner {
         TabularTraining.Result[] bestResult = new TabularTraining.Result[1];
         double[] bestScore = {Double.NaN};
         int[] bestRung = {-1};
-        SuccessiveHalving.Result<Candidate> race = SuccessiveHalving.run(candidates, schedule, (candidate, epochs) -> {
+        SuccessiveHalving.Result<Candidate> race = SuccessiveHalving.runAgainstReference(candidates, schedule, (candidate, epochs) -> {
             long t0 = System.nanoTime();
             TabularTraining.Result result;
             try {
@@ -255,7 +266,8 @@ public final class TabularTuner {
             double deltaM = deltaM(metrics, baselineMetrics, compared);
             Entry entry = new Entry(candidate, -1, epochs, deltaM, (System.nanoTime() - t0) / 1e9, metrics);
             latest.put(candidate.id(), entry);
-            // keep the model of the best candidate at the highest epochs so far (the race's winner is among them)
+            // keep the model of the best candidate at the highest epochs so far (the race's winner is among them); the
+            // reference trains first in each rung and a tie keeps the earlier model, as the race's tie-break does
             boolean better = epochs > bestRung[0] || (epochs == bestRung[0] && Double.isFinite(deltaM)
                     && (Double.isNaN(bestScore[0]) || deltaM > bestScore[0]));
             if (better) {
@@ -282,21 +294,18 @@ public final class TabularTuner {
             return x != y ? Double.compare(y, x) : Integer.compare(a.candidate().id(), b.candidate().id());
         });
         Entry winner = latest.get(race.winner().candidate().id());
-        Entry defaultEntry = latest.get(DEFAULT.id());
+        Entry defaultEntry = latest.get(candidates.get(0).id());
+        Entry challenger = board.stream().filter(e -> e.rung() == winner.rung() && e.candidate().id() != defaultEntry.candidate().id())
+                .findFirst().orElse(null);
         if (bestResult[0] == null || !Double.valueOf(bestScore[0]).equals(winner.deltaM()) || bestRung[0] != winner.epochs()) {
             // the model kept is not the winner's (e.g. a tie resolved differently): retrain the winner once
             bestResult[0] = TabularTraining.train(table, settings(problem, winner.candidate(), winner.epochs()), null);
         }
-        Entry defaultAtWinner = defaultEntry;
-        boolean budgetLeft = (System.nanoTime() - start) / 1e9 < budgetSeconds;
-        if (defaultEntry == null || defaultEntry.epochs() != winner.epochs() && budgetLeft) {
-            long t0 = System.nanoTime();
-            Map<String, Map<String, Double>> metrics = metricMaps(TabularTraining.train(table,
-                    settings(problem, DEFAULT, winner.epochs()), null).metrics());
-            defaultAtWinner = new Entry(DEFAULT, -1, winner.epochs(), deltaM(metrics, baselineMetrics, compared),
-                    (System.nanoTime() - t0) / 1e9, metrics);
+        if (defaultEntry.epochs() != winner.epochs()) {
+            throw new IllegalStateException("the default configuration was not raced at the winner's " + winner.epochs()
+                    + " epochs (it reached " + defaultEntry.epochs() + ")");
         }
-        return new Outcome(board, bestResult[0], winner, defaultEntry, defaultAtWinner, baselineMetrics, baselineSeconds, race.planned(),
+        return new Outcome(board, bestResult[0], winner, defaultEntry, challenger, baselineMetrics, baselineSeconds, race.planned(),
                 race.trials().size(), race.budgetExhausted());
     }
 

@@ -204,13 +204,94 @@ class MultiTaskTrainerTest {
         assertEquals(paramsAfterEpoch.get(1), model.graph().params());
     }
 
+    /** Criterion values scripted per epoch: epoch 2 is the best of four. */
+    private static StoppingCriterion scriptedBestAtEpoch2() {
+        double[] values = {5, 3, 4, 4.5};
+        return new StoppingCriterion() {
+            @Override
+            public double value(List<EpochReport> history) {
+                return values[history.size() - 1];
+            }
+
+            @Override
+            public boolean minimize() {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return "scripted";
+            }
+        };
+    }
+
+    /** The graph's training state after each epoch: parameters, Adam state, iteration and epoch counters. */
+    private record StateAfterEpoch(INDArray params, INDArray updater, int iterations, int epochs) {
+        static StateAfterEpoch of(ComputationGraph graph) {
+            return new StateAfterEpoch(graph.params().dup(), graph.getUpdater().getStateViewArray().dup(),
+                    graph.getConfiguration().getIterationCount(), graph.getConfiguration().getEpochCount());
+        }
+
+        void assertHeldBy(ComputationGraph graph) {
+            assertEquals(params, graph.params());
+            assertEquals(updater, graph.getUpdater().getStateViewArray());
+            assertEquals(iterations, graph.getConfiguration().getIterationCount());
+            assertEquals(epochs, graph.getConfiguration().getEpochCount());
+        }
+    }
+
+    @Test
+    void withValidationDataTheBestEpochsStateIsKeptByDefaultAndKeepLastKeepsTheLast() {
+        InMemoryMultiDataSetIterator valid = new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 16, 99), 16);
+        MultiTaskModel model = builder().build();
+        List<StateAfterEpoch> states = new ArrayList<>();
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(4).criterion(scriptedBestAtEpoch2()).metrics(false)
+                .listener(report -> states.add(StateAfterEpoch.of(model.graph()))).build().fit(fiveBatches(), valid);
+        assertEquals(4, history.epochs().size(), "no early stopping");
+        assertEquals(KeptParameters.BEST, history.kept());
+        assertEquals(2, history.keptEpoch().orElseThrow().epoch());
+        // Parameters, Adam's moments and the counters are epoch 2's: the saved model is that epoch's, also for more training.
+        states.get(1).assertHeldBy(model.graph());
+        assertEquals(2 * 5, model.graph().getConfiguration().getIterationCount(), "two epochs of five steps");
+        assertEquals(history.epochs().get(1).task("price").validLoss(), MeanTaskLosses.of(model, valid).get("price"),
+                "the history's validation loss of the kept epoch is the kept model's");
+
+        MultiTaskModel last = builder().build();
+        List<StateAfterEpoch> lastStates = new ArrayList<>();
+        TrainingHistory lastHistory = MultiTaskTrainer.builder(last).epochs(4).criterion(scriptedBestAtEpoch2()).metrics(false)
+                .keep(KeptParameters.LAST).listener(report -> lastStates.add(StateAfterEpoch.of(last.graph()))).build()
+                .fit(fiveBatches(), valid);
+        assertEquals(2, lastHistory.bestEpoch().epoch());
+        assertEquals(4, lastHistory.keptEpoch().orElseThrow().epoch());
+        lastStates.get(3).assertHeldBy(last.graph());
+        assertEquals(states.get(3).params(), last.graph().params(), "the same run up to the choice of what is kept");
+    }
+
+    @Test
+    void withoutValidationDataOrEarlyStoppingTheLastEpochIsKeptByDefault() {
+        MultiTaskModel model = builder().build();
+        List<StateAfterEpoch> states = new ArrayList<>();
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(4).criterion(scriptedBestAtEpoch2()).metrics(false)
+                .listener(report -> states.add(StateAfterEpoch.of(model.graph()))).build().fit(fiveBatches());
+        assertEquals(KeptParameters.LAST, history.kept());
+        assertEquals(4, history.keptEpoch().orElseThrow().epoch());
+        states.get(3).assertHeldBy(model.graph());
+
+        MultiTaskModel best = builder().build();
+        List<StateAfterEpoch> bestStates = new ArrayList<>();
+        MultiTaskTrainer.builder(best).epochs(4).criterion(scriptedBestAtEpoch2()).metrics(false).keep(KeptParameters.BEST)
+                .listener(report -> bestStates.add(StateAfterEpoch.of(best.graph()))).build().fit(fiveBatches());
+        bestStates.get(1).assertHeldBy(best.graph());
+    }
+
     @Test
     void reportsPerTaskLossesWeightsAndWritesCsv() throws Exception {
         MultiTaskModel model = builder().build();
         model.weights().set("churn", 0.5);
         List<EpochReport> heard = new ArrayList<>();
         MultiDataSet all = TestData.batch(TASKS, INPUTS, 40, 8);
-        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(2).listener(heard::add).build()
+        // The last epoch's parameters kept, so the model after fit is the one the last report describes.
+        TrainingHistory history = MultiTaskTrainer.builder(model).epochs(2).keep(KeptParameters.LAST).listener(heard::add).build()
                 .fit(new InMemoryMultiDataSetIterator(all, 8), new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 16, 99), 16));
         assertEquals(2, heard.size());
         EpochReport last = heard.get(1);

@@ -38,6 +38,67 @@ class SuccessiveHalvingTest {
         assertFalse(result.budgetExhausted());
     }
 
+    /** Nine candidates: the reference (0) scores its epochs (slow start, best at 9 epochs); the others 5 + index / 10. */
+    private static double slowReference(int candidate, int epochs) {
+        return candidate == 0 ? epochs : 5 + candidate / 10.0;
+    }
+
+    @Test
+    void aPlainRaceCanEliminateTheReferenceThatWouldHaveWon() {
+        List<Integer> candidates = List.of(0, 1, 2, 3, 4, 5, 6, 7, 8);
+        SuccessiveHalving.Result<Integer> plain = SuccessiveHalving.run(candidates, new SuccessiveHalving.Schedule(1, 9, 3),
+                SuccessiveHalvingTest::slowReference, () -> true, null);
+        // Rung 0 at 1 epoch: the reference scores 1 < 5.1 and is dropped; candidate 8 (5.8) wins, below the reference's 9.
+        assertEquals(8, plain.winner().index());
+        assertTrue(plain.trials().stream().noneMatch(t -> t.index() == 0 && t.rung() > 0));
+    }
+
+    @Test
+    void theReferenceRacesInEveryRungAndWinsWhenNoCandidateBeatsIt() {
+        List<Integer> candidates = List.of(0, 1, 2, 3, 4, 5, 6, 7, 8);
+        SuccessiveHalving.Result<Integer> race = SuccessiveHalving.runAgainstReference(candidates,
+                new SuccessiveHalving.Schedule(1, 9, 3), SuccessiveHalvingTest::slowReference, () -> true, null);
+        // Plan 9, 3, 1 challengers; the reference added to rungs 1 and 2: 9 + 4 + 2 trainings.
+        assertEquals(15, race.planned());
+        assertEquals(15, race.trials().size());
+        assertEquals(List.of(0, 6, 7, 8), race.trials().stream().filter(t -> t.rung() == 1).map(SuccessiveHalving.Trial::index).toList(),
+                "rung 1: the reference first, then the best three others");
+        assertEquals(List.of(0, 8), race.trials().stream().filter(t -> t.rung() == 2).map(SuccessiveHalving.Trial::index).toList());
+        assertEquals(0, race.winner().index(), "9 at 9 epochs beats 5.8");
+        assertEquals(9, race.winner().epochs());
+    }
+
+    @Test
+    void aCandidateThatClearlyBeatsTheReferenceWinsAndATieGoesToTheReference() {
+        List<Integer> candidates = List.of(0, 1, 2, 3);
+        SuccessiveHalving.Schedule schedule = new SuccessiveHalving.Schedule(1, 2, 2);
+        SuccessiveHalving.Result<Integer> beaten = SuccessiveHalving.runAgainstReference(candidates, schedule,
+                (c, epochs) -> c == 2 ? 10.0 * epochs : epochs, () -> true, null);
+        assertEquals(2, beaten.winner().index());
+        assertEquals(4 + 2 + 1, beaten.trials().size(), "rung 1: the best two others and the reference");
+        SuccessiveHalving.Result<Integer> tied = SuccessiveHalving.runAgainstReference(candidates, schedule,
+                (c, epochs) -> c == 1 ? 0.5 : 1.0, () -> true, null);
+        assertEquals(0, tied.winner().index(), "equal scores: the reference stays");
+        SuccessiveHalving.Result<Integer> failedReference = SuccessiveHalving.runAgainstReference(candidates, schedule,
+                (c, epochs) -> c == 0 ? Double.NaN : c, () -> true, null);
+        assertEquals(3, failedReference.winner().index(), "a failed reference loses to any scored candidate");
+    }
+
+    @Test
+    void withTheBudgetSpentTheReferenceIsStillInTheWinnersRung() {
+        int[] trainings = {0};
+        // The budget allows five trainings: rung 0 (4) and the reference's rung-1 training, which comes first.
+        SuccessiveHalving.Result<Integer> race = SuccessiveHalving.runAgainstReference(List.of(0, 1, 2, 3),
+                new SuccessiveHalving.Schedule(1, 2, 2), (c, epochs) -> {
+                    trainings[0]++;
+                    return c == 0 ? 1.0 : 2.0;
+                }, () -> trainings[0] < 5, null);
+        assertTrue(race.budgetExhausted());
+        assertEquals(5, race.trials().size());
+        assertEquals(0, race.winner().index(), "the reference alone reached rung 1");
+        assertEquals(2, race.winner().epochs());
+    }
+
     @Test
     void noTrainingStartsAfterTheBudgetIsSpent() {
         long start = System.nanoTime();

@@ -55,6 +55,10 @@ final class Comparison {
             seconds.put(run.name(), result.trainSeconds());
         }
         stdout.println(table(results, parameters, seconds, compared));
+        StringBuilder kept = new StringBuilder("each run keeps the parameters of its best validation epoch (model.zip and the figures above):");
+        trained.forEach((run, result) -> kept.append(String.format(Locale.ROOT, " %s epoch %d of %d;", run,
+                result.history().keptEpoch().orElseThrow().epoch(), result.history().epochs().size())));
+        stdout.println(kept.substring(0, kept.length() - 1));
         Map<String, Map<String, Map<String, Double>>> comparison = new LinkedHashMap<>();
         results.forEach((run, metrics) -> comparison.put(run, metricMaps(metrics)));
         Map<String, Double> deltaM = new LinkedHashMap<>();

@@ -12,6 +12,9 @@ import io.github.mtldl4j.report.RunSummary;
 import io.github.mtldl4j.scaleout.ScaleOutMethods;
 import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.train.EpochReport;
+import io.github.mtldl4j.train.KeptParameters;
+import io.github.mtldl4j.train.TrainingHistory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import io.github.mtldl4j.train.CheckpointDirectory;
@@ -89,6 +92,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
     Integer patience;
 
+    @Option(names = "--keep-last", description = "Keep the last epoch's parameters in model.zip and metrics.json (default: the best "
+            + "validation epoch's, by the mean relative validation loss).")
+    boolean keepLast;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of split, initialization and shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -162,6 +169,7 @@ public final class TrainCommand implements Callable<Integer> {
         write(result, settings, out, input.data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
+        stdout.println(keptLine(result.history()));
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
     }
@@ -253,7 +261,24 @@ public final class TrainCommand implements Callable<Integer> {
         List<TaskSpec> specs = input.taskSpecs();
         return new TabularTraining.Settings(specs, features, input.categoricalColumns(), architecture, cascadeMap, experts, taskExperts,
                 shared, head,
-                weighting, weights, epochs, batch, learningRate, valid, seed, patience, fusedHeads);
+                weighting, weights, epochs, batch, learningRate, valid, seed, patience, fusedHeads,
+                keepLast ? KeptParameters.LAST : KeptParameters.BEST);
+    }
+
+    /**
+     * Which epoch's parameters model.zip and metrics.json hold, e.g. "kept the parameters of epoch 14 of 30, the best
+     * by validation loss (mean relative loss 0.6123); --keep-last keeps the last epoch's".
+     */
+    static String keptLine(TrainingHistory history) {
+        EpochReport best = history.bestEpoch();
+        int last = history.epochs().get(history.epochs().size() - 1).epoch();
+        EpochReport kept = history.keptEpoch().orElse(history.epochs().get(history.epochs().size() - 1));
+        if (history.kept() == KeptParameters.LAST) {
+            return String.format(Locale.ROOT, "kept the parameters of the last epoch, %d (--keep-last); the best by validation loss was "
+                    + "epoch %d (mean relative loss %.4f)", last, best.epoch(), best.criterion());
+        }
+        return String.format(Locale.ROOT, "kept the parameters of epoch %d of %d, the best by validation loss (mean relative loss %.4f)%s",
+                kept.epoch(), last, kept.criterion(), kept.epoch() == last ? "" : "; --keep-last keeps the last epoch's");
     }
 
     /** Writes model.zip, metrics.json, history.csv and report.html, each atomically. */
@@ -286,6 +311,9 @@ public final class TrainCommand implements Callable<Integer> {
         run.put("parameters", result.model().parameterCounts().total());
         run.put("epochs", result.history().epochs().size());
         run.put("best_epoch", result.history().bestEpoch().epoch());
+        // Whose parameters model.zip holds and every figure above was measured on.
+        run.put("kept", result.history().kept() == null ? "unknown" : result.history().kept().label());
+        result.history().keptEpoch().ifPresent(kept -> run.put("kept_epoch", kept.epoch()));
         run.put("train_seconds", result.trainSeconds());
         run.put("seed", settings.seed());
         run.put("data", dataSource);

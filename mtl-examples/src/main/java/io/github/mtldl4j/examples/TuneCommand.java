@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
  * {@code mtl tune}: searches architectures x weightings x trunk widths x learning rates by successive halving within a
  * time budget ({@link TabularTuner}), ranks by delta-m against single-task baselines on the validation split, prints
  * the leaderboard, writes {@code DIR/leaderboard.csv} and the winner's {@code model.zip}, {@code metrics.json},
- * {@code history.csv} and {@code report.html}.
+ * {@code history.csv} and {@code report.html}. The default configuration races in every rung and wins unless a
+ * candidate beats it at the same epochs; the closing lines show the two side by side and say which was saved.
  */
 @Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Search architectures, weightings, trunk widths and learning rates (successive halving) within a time budget; "
@@ -101,8 +102,10 @@ public final class TuneCommand implements Callable<Integer> {
         problem = new TabularTuner.Problem(specs, features.used(), input.categoricalColumns(), batch, valid, seed);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         List<Integer> plan = schedule.plan(sampled.size());
-        int planned = plan.stream().mapToInt(Integer::intValue).sum();
-        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s, "
+        // The default races in every rung besides the plan's challengers (SuccessiveHalving.runAgainstReference).
+        int planned = plan.stream().mapToInt(Integer::intValue).sum() + plan.size() - 1;
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s "
+                + "(after the first, plus the default), "
                 + "epochs %s; budget %.1f min, seed %d%n", input.data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
                 sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, seed);
         stdout.println(TabularDataOptions.describe(features));
@@ -136,26 +139,48 @@ public final class TuneCommand implements Callable<Integer> {
                     e.epochs(), percent(e.deltaM()), e.seconds());
         }
         TabularTuner.Entry best = outcome.bestEntry();
-        TabularTuner.Entry base = outcome.defaultAtWinnerEpochs();
-        stdout.printf(Locale.ROOT, "%nwinner #%d %s (%d epochs): delta-m %s; default %s (%d epochs%s): delta-m %s%n",
-                best.candidate().id(), best.candidate().describe(), best.epochs(), percent(best.deltaM()), TabularTuner.DEFAULT.describe(),
-                base.epochs(), base.epochs() == best.epochs() ? "" : ", not retrained: budget spent", percent(base.deltaM()));
-        stdout.println(sideBySide(best, base));
+        TabularTuner.Entry base = outcome.defaultEntry();
+        TabularTuner.Entry other = outcome.bestChallenger();
+        stdout.println();
+        if (outcome.defaultWins()) {
+            stdout.printf(Locale.ROOT, "the default %s wins (%d epochs): delta-m %s; %s%n", base.candidate().describe(), base.epochs(),
+                    percent(base.deltaM()), other == null ? "no other configuration reached that rung (budget spent)"
+                            : String.format(Locale.ROOT, "the best other configuration, #%d %s, reached %s", other.candidate().id(),
+                                    other.candidate().describe(), percent(other.deltaM())));
+            stdout.println("no candidate beat the default: model.zip and metrics.json are the default's");
+        } else {
+            stdout.printf(Locale.ROOT, "winner #%d %s (%d epochs): delta-m %s; it beats the default %s at the same epochs: delta-m %s%n",
+                    best.candidate().id(), best.candidate().describe(), best.epochs(), percent(best.deltaM()), base.candidate().describe(),
+                    percent(base.deltaM()));
+        }
+        if (other != null) {
+            stdout.println(sideBySide(base, outcome.defaultWins() ? other : best, outcome.defaultWins() ? "best other" : "winner"));
+        }
+        stdout.printf(Locale.ROOT, "(validation split, same %d epochs and single-task baselines for both; every model keeps its best "
+                + "validation epoch's parameters)%n", best.epochs());
         stdout.printf(Locale.ROOT, "%d of %d planned trainings%s; %.1f s of baselines%n", outcome.trained(), outcome.planned(),
                 outcome.budgetExhausted() ? " (budget spent)" : "", outcome.baselineSeconds());
         OutputDirectory.create(out);
         AtomicFile.writeString(out.resolve("leaderboard.csv"), outcome.leaderboardCsv());
-        TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), out, input.data.toString());
-        stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the winner's model.zip, metrics.json, history.csv, report.html)%n", out);
+        java.util.Map<String, Object> choice = new java.util.LinkedHashMap<>();
+        choice.put("tune_winner", "#" + best.candidate().id() + " " + best.candidate().describe());
+        choice.put("tune_default_wins", outcome.defaultWins());
+        choice.put("learning_rate", best.candidate().learningRate());
+        choice.put("shared", best.candidate().shared().toString().replace(" ", ""));
+        TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), out, input.data.toString(),
+                java.util.Map.of(), java.util.Map.of(), choice);
+        stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the %s model.zip, metrics.json, history.csv, report.html)%n", out,
+                outcome.defaultWins() ? "default's" : "winner's");
         return 0;
     }
 
-    /** Per task the winner's and the default's validation metrics. */
-    private static String sideBySide(TabularTuner.Entry best, TabularTuner.Entry base) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-24s %12s %12s", "task / metric", "winner", "default"));
-        best.metrics().forEach((task, metrics) -> metrics.forEach((metric, value) -> out.append(String.format(Locale.ROOT,
+    /** Per task the default's and another configuration's validation metrics. */
+    private static String sideBySide(TabularTuner.Entry base, TabularTuner.Entry other, String otherName) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-24s %12s %12s", "task / metric", "default", otherName));
+        base.metrics().forEach((task, metrics) -> metrics.forEach((metric, value) -> out.append(String.format(Locale.ROOT,
                 "%n%-24s %12.4f %12.4f", task + " " + metric, value,
-                base.metrics().getOrDefault(task, java.util.Map.of()).getOrDefault(metric, Double.NaN)))));
+                other.metrics().getOrDefault(task, java.util.Map.of()).getOrDefault(metric, Double.NaN)))));
+        out.append(String.format(Locale.ROOT, "%n%-24s %12s %12s", "delta-m", percent(base.deltaM()), percent(other.deltaM())));
         return out.toString();
     }
 

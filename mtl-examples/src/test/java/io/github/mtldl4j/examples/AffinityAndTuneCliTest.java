@@ -106,8 +106,52 @@ class AffinityAndTuneCliTest {
         assertTrue(board.startsWith("rank,id,architecture,weighting,shared,learning_rate,rung,epochs,delta_m,species_loss"), board);
         assertEquals(5, board.lines().count(), "header and 4 candidates: " + board);
         assertTrue(Files.exists(first.resolve("model.zip")) && Files.exists(first.resolve("metrics.json")));
-        assertTrue(a.out().contains("winner #"), a.out());
-        assertTrue(a.out().contains("6 of 6 planned trainings"), a.out());
+        // Plan 4 then 2 challengers; the default races in rung 1 too: 4 + 2 + 1.
+        assertTrue(a.out().contains("7 of 7 planned trainings"), a.out());
+        assertTrue(a.out().contains("[ 7/7] rung 1"), "progress counts the default's trainings too: " + a.out());
+        assertWinnerNotWorseThanDefaultAndSaved(first, a.out());
+    }
+
+    /**
+     * Rank 1 of the leaderboard is the recommendation; it has the default's epochs and a delta-m at least the default's,
+     * and metrics.json is its model's.
+     */
+    private static void assertWinnerNotWorseThanDefaultAndSaved(Path out, String stdout) throws IOException {
+        List<String> lines = Files.readAllLines(out.resolve("leaderboard.csv"));
+        List<String> header = List.of(lines.get(0).split(","));
+        List<String[]> rows = lines.subList(1, lines.size()).stream().map(l -> l.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1)).toList();
+        String[] winner = rows.get(0);
+        String[] byDefault = rows.stream().filter(r -> r[header.indexOf("id")].equals("0")).findFirst().orElseThrow();
+        assertEquals(winner[header.indexOf("epochs")], byDefault[header.indexOf("epochs")], "the default raced at the winner's epochs");
+        double winnerDeltaM = Double.parseDouble(winner[header.indexOf("delta_m")]);
+        double defaultDeltaM = Double.parseDouble(byDefault[header.indexOf("delta_m")]);
+        assertTrue(winnerDeltaM >= defaultDeltaM, "winner " + winnerDeltaM + " vs default " + defaultDeltaM);
+        boolean defaultWins = winner[header.indexOf("id")].equals("0");
+        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertEquals(defaultWins, metrics.get("tune_default_wins").asBoolean());
+        assertEquals(Double.parseDouble(winner[header.indexOf("species_accuracy")]),
+                metrics.get("tasks").get("species").get("accuracy").asDouble(), 1e-12, "metrics.json is the recommended model's");
+        assertEquals(Double.parseDouble(winner[header.indexOf("body_mass_loss")]),
+                metrics.get("tasks").get("body_mass").get("loss").asDouble(), 1e-12);
+        assertTrue(stdout.contains(defaultWins ? "no candidate beat the default" : "it beats the default"), stdout);
+    }
+
+    @Test
+    void tuneKeepsTheDefaultWhenNoCandidateBeatsIt() throws IOException {
+        Path out = dir.resolve("default-wins");
+        // Every other candidate has a learning rate a thousand times smaller than the default's 0.01: barely trained.
+        CliRun run = CliRun.of(tasks("tune", "--budget-minutes", "10", "--candidates", "3", "--eta", "2", "--min-epochs", "1",
+                "--max-epochs", "2", "--archs", "hard", "--weightings", "fixed", "--widths", "64,64", "--lrs", "0.00001,0.00002",
+                "--out", out.toString()));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("the default hard/fixed/[64,64]/lr=0.01 wins (2 epochs)"), run.out());
+        assertTrue(run.out().contains("model.zip and metrics.json are the default's"), run.out());
+        assertTrue(run.out().contains("default   best other"), "side by side: " + run.out());
+        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertTrue(metrics.get("tune_default_wins").asBoolean());
+        assertEquals(0.01, metrics.get("learning_rate").asDouble());
+        assertEquals("#0 hard/fixed/[64,64]/lr=0.01", metrics.get("tune_winner").asText());
+        assertWinnerNotWorseThanDefaultAndSaved(out, run.out());
     }
 
     @Test
@@ -116,7 +160,9 @@ class AffinityAndTuneCliTest {
         CliRun run = CliRun.of(tiny(out, "0.0001"));
         assertEquals(0, run.code(), run.err());
         // the baselines alone exceed 6 ms: only the first candidate (the default) trains after them
-        assertTrue(run.out().contains("1 of 6 planned trainings (budget spent)"), run.out());
+        assertTrue(run.out().contains("1 of 7 planned trainings (budget spent)"), run.out());
+        assertTrue(run.out().contains("the default hard/fixed/[64,64]/lr=0.01 wins (1 epochs)"), run.out());
+        assertTrue(run.out().contains("no other configuration reached that rung (budget spent)"), run.out());
         assertEquals(2, Files.readAllLines(out.resolve("leaderboard.csv")).size());
         assertTrue(Files.exists(out.resolve("model.zip")));
     }

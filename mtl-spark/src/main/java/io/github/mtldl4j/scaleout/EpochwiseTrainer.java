@@ -5,9 +5,11 @@ import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.EpochReport;
+import io.github.mtldl4j.train.KeptParameters;
 import io.github.mtldl4j.train.StoppingCriterion;
 import io.github.mtldl4j.train.TaskEpochStats;
 import io.github.mtldl4j.train.TrainingHistory;
+import io.github.mtldl4j.train.TrainingState;
 import io.github.mtldl4j.weighting.FixedWeighting;
 import io.github.mtldl4j.weighting.LossWeighting;
 import io.github.mtldl4j.weighting.WeightingContext;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Data-parallel training of a {@link MultiTaskModel}, epoch by epoch: a {@link DataParallelBackend} runs each
  * epoch on its workers (parameter averaging); between epochs the driver computes every task's loss on the training
  * and validation data (where the data is), updates the task weights (fixed or DWA, see {@link ScaleOutMethods}), and
- * keeps the history, the best epoch and early stopping as {@code MultiTaskTrainer} does.
+ * keeps the history, the best epoch, early stopping and the kept parameters ({@link KeptParameters}) as
+ * {@code MultiTaskTrainer} does.
  *
  * <p>Differences to {@code MultiTaskTrainer}, all stated in the README: weights are per epoch, not per step; a
  * task's weight is scaled by N / labelled rows of the whole training set (the single-machine trainer scales per
@@ -44,6 +47,7 @@ public final class EpochwiseTrainer {
     private final StoppingCriterion criterion = StoppingCriterion.meanRelativeLoss();
     private final List<EpochListener> listeners;
     private final java.util.function.BiFunction<String, INDArray, INDArray> metricUnits;
+    private final KeptParameters keep;
 
     private EpochwiseTrainer(Builder b) {
         this.model = b.model;
@@ -53,6 +57,7 @@ public final class EpochwiseTrainer {
         this.patience = b.patience;
         this.listeners = List.copyOf(b.listeners);
         this.metricUnits = b.metricUnits;
+        this.keep = b.keep;
     }
 
     /** A trainer of {@code model} on {@code backend}. */
@@ -69,6 +74,7 @@ public final class EpochwiseTrainer {
         private Integer patience;
         private final List<EpochListener> listeners = new ArrayList<>();
         private java.util.function.BiFunction<String, INDArray, INDArray> metricUnits;
+        private KeptParameters keep;
 
         private Builder(MultiTaskModel model, DataParallelBackend backend) {
             this.model = Objects.requireNonNull(model, "model");
@@ -91,12 +97,22 @@ public final class EpochwiseTrainer {
             return this;
         }
 
-        /** Stops after this many epochs without improvement of the mean relative validation loss, keeping the best parameters. */
+        /** Stops after this many epochs without improvement of the mean relative validation loss. */
         public Builder earlyStopping(int epochsWithoutImprovement) {
             if (epochsWithoutImprovement < 1) {
                 throw new IllegalArgumentException("early-stopping patience must be >= 1 epoch, received " + epochsWithoutImprovement + ".");
             }
             this.patience = epochsWithoutImprovement;
+            return this;
+        }
+
+        /**
+         * Which epoch's state (parameters, optimizer state, counters, as the driver holds them) the model keeps, as
+         * {@code MultiTaskTrainer.Builder.keep}. Default: {@link KeptParameters#BEST} when the backend has validation
+         * data or early stopping is on, else {@link KeptParameters#LAST}.
+         */
+        public Builder keep(KeptParameters which) {
+            this.keep = Objects.requireNonNull(which, "keep: expected KeptParameters.BEST or KeptParameters.LAST");
             return this;
         }
 
@@ -124,8 +140,8 @@ public final class EpochwiseTrainer {
     /**
      * Trains for the configured epochs or until early stopping.
      *
-     * @return every epoch; the model holds the best epoch's parameters when early stopping is on, and its task weights
-     *     are back to the values they had before training
+     * @return every epoch; the model holds the state of {@link TrainingHistory#keptEpoch()}, and its task weights are
+     *     back to the values they had before training
      */
     public TrainingHistory fit() {
         List<String> tasks = model.taskNames();
@@ -133,13 +149,15 @@ public final class EpochwiseTrainer {
         weighting.start(new WeightingContext(tasks, userWeights, new org.nd4j.linalg.learning.config.Sgd(), new Random(0)));
         TaskFigures coverage = null;
         List<EpochReport> reports = new ArrayList<>();
+        KeptParameters kept = null;
         ScoreImprovementEpochTerminationCondition stopper = patience == null ? null
                 : new ScoreImprovementEpochTerminationCondition(patience, 0.0);
         if (stopper != null) {
             stopper.initialize();
         }
-        INDArray bestParameters = null;
+        TrainingState bestState = null;
         double bestCriterion = Double.NaN;
+        boolean validated = false;
         try {
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long start = System.nanoTime();
@@ -167,6 +185,7 @@ public final class EpochwiseTrainer {
                 });
                 weighting.afterEpoch(epoch, present);
                 TaskFigures validation = backend.validationFigures(model);
+                validated |= validation != null;
                 Map<String, Double> validLosses = validation == null ? Map.of() : validation.meanLosses(tasks);
                 Map<String, TaskMetrics> metrics = validation == null ? Map.of() : validation.metrics(model.tasks(), metricUnits);
                 Map<String, TaskEpochStats> stats = new LinkedHashMap<>();
@@ -183,8 +202,13 @@ public final class EpochwiseTrainer {
                 boolean best = !Double.isNaN(value) && (Double.isNaN(bestCriterion) || value < bestCriterion);
                 if (best) {
                     bestCriterion = value;
-                    if (stopper != null) {
-                        bestParameters = model.graph().params().dup();
+                    // Copied whatever is kept in the end: the default (best with validation data) is known only now.
+                    if (keep != KeptParameters.LAST) {
+                        if (bestState == null) {
+                            bestState = TrainingState.of(model.graph());
+                        } else {
+                            bestState.keep(model.graph());
+                        }
                     }
                 }
                 EpochReport report = new EpochReport(epoch, stats, value, seconds, best);
@@ -198,12 +222,13 @@ public final class EpochwiseTrainer {
                     break;
                 }
             }
-            if (bestParameters != null) {
-                model.graph().setParams(bestParameters);
+            kept = keep != null ? keep : validated || patience != null ? KeptParameters.BEST : KeptParameters.LAST;
+            if (kept == KeptParameters.BEST && bestState != null) {
+                bestState.restore(model.graph());
             }
         } finally {
             model.weights().setAll(userWeights);
         }
-        return TrainingHistory.of(reports, task -> TaskEvaluator.mainMetric(model.task(task).type()));
+        return TrainingHistory.of(reports, task -> TaskEvaluator.mainMetric(model.task(task).type()), kept);
     }
 }

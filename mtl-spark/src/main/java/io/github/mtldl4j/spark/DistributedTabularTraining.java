@@ -10,6 +10,7 @@ import io.github.mtldl4j.scaleout.DataParallelBackend;
 import io.github.mtldl4j.scaleout.EpochwiseTrainer;
 import io.github.mtldl4j.scaleout.ParallelWrapperBackend;
 import io.github.mtldl4j.scaleout.ScaleOutMethods;
+import io.github.mtldl4j.scaleout.TaskFigures;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import io.github.mtldl4j.weighting.LossWeighting;
@@ -105,7 +106,7 @@ public final class DistributedTabularTraining {
             TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.preprocessor(), prepared.validData());
-            return new TabularTraining.Result(model, prepared.preprocessor(), history, TabularTraining.withValidationLoss(metrics, history), seconds,
+            return new TabularTraining.Result(model, prepared.preprocessor(), history, metrics, seconds,
                     prepared.validData(), prepared.trainEncoding());
         }
         OnSpark onSpark = (OnSpark) mode;
@@ -160,8 +161,11 @@ public final class DistributedTabularTraining {
             long start = System.nanoTime();
             TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, TaskMetrics> metrics = SparkBackend.figures(spark, model, valid, true).metrics(model.tasks(), preprocessor::toLabelUnits);
-            return new TabularTraining.Result(model, preprocessor, history, TabularTraining.withValidationLoss(metrics, history), seconds, prepared.validData(),
+            // The kept model's figures, loss included, measured on the executors after training.
+            TaskFigures figures = SparkBackend.figures(spark, model, valid, true);
+            Map<String, TaskMetrics> metrics = figures.metrics(model.tasks(), preprocessor::toLabelUnits);
+            return new TabularTraining.Result(model, preprocessor, history,
+                    TabularTraining.withLoss(metrics, figures.meanLosses(model.taskNames())), seconds, prepared.validData(),
                     prepared.trainEncoding());
         } finally {
             train.unpersist();
@@ -183,7 +187,7 @@ public final class DistributedTabularTraining {
     private static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,
                                             TabularTraining.Settings settings, EpochListener listener, TabularPreprocessor preprocessor) {
         EpochwiseTrainer.Builder trainer = EpochwiseTrainer.builder(model, backend).epochs(settings.epochs()).weighting(weighting)
-                .metricsInLabelUnits(preprocessor::toLabelUnits);
+                .metricsInLabelUnits(preprocessor::toLabelUnits).keep(settings.kept());
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
         }

@@ -7,6 +7,7 @@ import io.github.mtldl4j.data.TabularPreprocessor;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.pipeline.TabularTraining;
 import io.github.mtldl4j.spark.Penguins;
+import io.github.mtldl4j.train.KeptParameters;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -77,5 +78,28 @@ class EpochwiseTrainerTest {
         assertEquals(2.0 * 344.0 / 342.0, seen.get("mass"), 1e-15);
         assertEquals(Map.of("species", 1.0, "sex", 1.0, "mass", 2.0), model.weights().asMap(), "weights restored after training");
         assertEquals(2.0, history.epochs().get(0).task("mass").weight(), "history reports the unscaled weight");
+    }
+
+    @Test
+    void withValidationTheBestEpochIsKeptWithoutEarlyStoppingAndKeepLastKeepsTheLast() {
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(Penguins.table(), Penguins.tasks(), null, Set.of());
+        MultiDataSet data = preprocessor.encode(Penguins.table(), true).data();
+        for (KeptParameters keep : new KeptParameters[] {null, KeptParameters.LAST}) {
+            MultiTaskModel model = TabularTraining.build(preprocessor, Penguins.settings("fixed", Map.of(), 1));
+            Map<Integer, INDArray> parameters = new LinkedHashMap<>();
+            EpochwiseTrainer.Builder builder = EpochwiseTrainer.builder(model, new WreckingBackend(data, 3)).epochs(4)
+                    .listener(report -> parameters.put(report.epoch(), model.graph().params().dup()));
+            if (keep != null) {
+                builder.keep(keep);
+            }
+            TrainingHistory history = builder.build().fit();
+            // Epochs 3 and 4 wreck the parameters: epoch 2 is the best; all four epochs run (no early stopping).
+            assertEquals(4, history.epochs().size());
+            assertEquals(2, history.bestEpoch().epoch());
+            int expected = keep == null ? 2 : 4;
+            assertEquals(keep == null ? KeptParameters.BEST : KeptParameters.LAST, history.kept());
+            assertEquals(expected, history.keptEpoch().orElseThrow().epoch());
+            assertEquals(parameters.get(expected), model.graph().params(), "kept " + history.kept());
+        }
     }
 }
