@@ -147,8 +147,8 @@ final class BackendCheck {
             remedy = null;
         }
         return "mtl: the ND4J backend built here is " + kind + " (" + backend.artifact() + "), but it cannot load: " + reason + ". "
-                + ("CUDA".equals(kind) ? "To run on the CPU: rm -rf mtl-examples/target, then run ./mtl without "
-                        + "MTL_MAVEN_ARGS=-Pcuda (it rebuilds)" + (remedy == null ? "" : "; or " + remedy) + "."
+                + ("CUDA".equals(kind) ? "To run on the CPU: run ./mtl without "
+                        + "MTL_MAVEN_ARGS=-Pcuda (it rebuilds for the CPU)" + (remedy == null ? "" : "; or " + remedy) + "."
                         : "MTL_DEBUG=1 ./mtl ... shows ND4J's own output.");
     }
 

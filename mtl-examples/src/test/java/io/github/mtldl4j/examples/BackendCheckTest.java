@@ -33,8 +33,8 @@ class BackendCheckTest {
     @Test
     void aCudaBuildWithoutDriverGetsOneLineSayingWhatToDo() {
         assertEquals("mtl: the ND4J backend built here is CUDA (nd4j-cuda-11.6), but it cannot load: libcuda.so.1 not found "
-                + "(no NVIDIA driver?). To run on the CPU: rm -rf mtl-examples/target, then run ./mtl without MTL_MAVEN_ARGS=-Pcuda "
-                + "(it rebuilds); or install the NVIDIA driver and CUDA 11.6.",
+                + "(no NVIDIA driver?). To run on the CPU: run ./mtl without MTL_MAVEN_ARGS=-Pcuda "
+                + "(it rebuilds for the CPU); or install the NVIDIA driver and CUDA 11.6.",
                 BackendCheck.message(CUDA, nd4jInitFailure(), PRINTED_WITHOUT_DRIVER));
     }
 
