@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
@@ -30,7 +32,6 @@ import org.nd4j.linalg.learning.config.Sgd;
  */
 class AffinityMeasurementTest {
     private static final double LEARNING_RATE = 0.1;
-    private static final double TOLERANCE = 1e-10;
     private static final double[] X = {1.0, -2.0, 0.5, 3.0};
     private static final double[] Y_A = {2.0, -3.0, 1.0, 5.0};
     private static final double[] Y_B = {-1.0, 4.0, 0.0, -2.5};
@@ -104,10 +105,10 @@ class AffinityMeasurementTest {
             for (int j = 0; j < 3; j++) {
                 double cosine = (g[i][0] * g[j][0] + g[i][1] * g[j][1])
                         / Math.hypot(g[i][0], g[i][1]) / Math.hypot(g[j][0], g[j][1]);
-                assertEquals(cosine, affinity.gradientCosine()[i][j], TOLERANCE, "cosine " + i + "," + j);
+                assertClose(cosine, affinity.gradientCosine()[i][j], REORDERED, "cosine " + i + "," + j);
                 double after = loss(j, W - LEARNING_RATE * g[i][0], B - LEARNING_RATE * g[i][1]);
                 double z = 1 - after / loss(j, W, B);
-                assertEquals(z, affinity.lookahead()[i][j], TOLERANCE, "Z " + i + "->" + j);
+                assertClose(z, affinity.lookahead()[i][j], REORDERED, "Z " + i + "->" + j);
             }
         }
         assertEquals(affinity.lookahead()[0][1], affinity.lookahead("a", "b"));

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
@@ -26,7 +29,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Mean gate weights per task and expert, against the gate activations averaged by hand over the whole data. */
 class GateUtilizationTest {
-    private static final double TIGHT = 1e-12;
     private static final int INPUTS = 5;
 
     @BeforeAll
@@ -58,10 +60,10 @@ class GateUtilizationTest {
                 for (int r = 0; r < 11; r++) {
                     mean += gate.getDouble(r, e) / 11;
                 }
-                assertEquals(mean, utilization.weight(task.name(), "expert_" + e), TIGHT);
+                assertClose(mean, utilization.weight(task.name(), "expert_" + e), REORDERED, task.name() + " expert_" + e);
                 total += weights.get("expert_" + e);
             }
-            assertEquals(1.0, total, TIGHT);
+            assertClose(1.0, total, REORDERED, task.name() + " total");
         }
     }
 
@@ -89,7 +91,7 @@ class GateUtilizationTest {
         assertEquals(2, history.epochs().size());
         EpochReport last = history.epochs().get(1);
         assertEquals(GateUtilization.of(model, new InMemoryMultiDataSetIterator(data(), 11)).byTask().get("churn").get("expert_1"),
-                last.gates().weight("churn", "expert_1"), TIGHT);
+                last.gates().weight("churn", "expert_1"), REORDERED, "churn expert_1");
         assertTrue(!history.epochs().get(0).gates().equals(last.gates()), "gates move with training");
 
         TrainingHistory plain = MultiTaskTrainer.builder(model).epochs(1).metrics(false).build()
@@ -102,7 +104,7 @@ class GateUtilizationTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MultiTaskTrainer.builder(hard)
                 .epochs(1).gateUtilization(true).build().fit(new InMemoryMultiDataSetIterator(data(), 4)));
         assertTrue(e.getMessage().contains("reads no gated mixture"), e.getMessage());
-        assertEquals(before, hard.graph().params(), "refused before training");
+        assertIdentical(before, hard.graph().params(), "refused before training");
     }
 
     @Test

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -33,7 +36,6 @@ class CrossStitchTest {
     private static final double EPSILON = 1e-6;
     private static final double MAX_RELATIVE_ERROR = 1e-5;
     private static final double MIN_ABSOLUTE_ERROR = 1e-9;
-    private static final double EXACT = 1e-12;
     private static final int INPUTS = 5;
     private static final int TASKS = 4;
 
@@ -81,7 +83,7 @@ class CrossStitchTest {
         INDArray alpha = builder(0.9).build().graph().getLayer("cross_stitch_0").getParam("alpha");
         for (int t = 0; t < TASKS; t++) {
             for (int s = 0; s < TASKS; s++) {
-                assertEquals(t == s ? 0.9 : 0.1 / 3, alpha.getDouble(t, s), EXACT);
+                assertClose(t == s ? 0.9 : 0.1 / 3, alpha.getDouble(t, s), REORDERED, "alpha[" + t + "][" + s + "]");
             }
         }
     }
@@ -95,15 +97,17 @@ class CrossStitchTest {
         List<String> tasks = model.taskNames();
         for (int t = 0; t < TASKS; t++) {
             INDArray slice = acts.get(tasks.get(t) + "_stitch_1");
+            INDArray expected = Nd4j.create(DataType.DOUBLE, 10, 4);
             for (int r = 0; r < 10; r++) {
                 for (int j = 0; j < 4; j++) {
-                    double expected = 0;
+                    double sum = 0;
                     for (int s = 0; s < TASKS; s++) {
-                        expected += alpha.getDouble(t, s) * acts.get(tasks.get(s) + "_tower_1").getDouble(r, j);
+                        sum += alpha.getDouble(t, s) * acts.get(tasks.get(s) + "_tower_1").getDouble(r, j);
                     }
-                    assertEquals(expected, slice.getDouble(r, j), EXACT);
+                    expected.putScalar(r, j, sum);
                 }
             }
+            assertClose(expected, slice, REORDERED, tasks.get(t) + "_stitch_1");
         }
     }
 
@@ -120,7 +124,8 @@ class CrossStitchTest {
         Map<String, INDArray> a = towers.predict(x);
         Map<String, INDArray> b = stitched.predict(x);
         for (String task : towers.taskNames()) {
-            assertTrue(a.get(task).equalsWithEps(b.get(task), EXACT), task);
+            // alpha = I: 1 x own tower + 0 x the others, exactly the tower.
+            assertIdentical(a.get(task), b.get(task), task);
             assertEquals(towers.parameterCounts().perTask().get(task), stitched.parameterCounts().perTask().get(task));
         }
         assertEquals(0, towers.parameterCounts().shared());
@@ -145,18 +150,18 @@ class CrossStitchTest {
         Path plain = dir.resolve("plain.zip");
         ModelSerializer.writeModel(model.graph(), plain.toFile(), true);
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(plain.toFile());
-        assertEquals(model.graph().params(), restored.params());
+        assertIdentical(model.graph().params(), restored.params(), "parameters");
 
         Path file = dir.resolve("model.zip");
         model.save(file);
         MultiTaskModel loaded = MultiTaskModel.load(file);
         assertEquals(CrossStitch.NAME, loaded.layout().sharing());
         INDArray x = data().getFeatures(0);
-        assertEquals(model.predict(x), loaded.predict(x));
+        assertIdentical(model.predict(x), loaded.predict(x), "predictions");
         MultiDataSet next = TestData.batch(TestData.mixedTasks(), INPUTS, 16, 9);
         model.fit(next);
         loaded.fit(next);
-        assertEquals(model.graph().params(), loaded.graph().params());
+        assertIdentical(model.graph().params(), loaded.graph().params(), "parameters after the next step");
     }
 
     @Test

@@ -3,6 +3,13 @@ package io.github.mtldl4j.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.mtldl4j.testing.NumericAssertions.ADAM_STEPS;
+import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
+import static io.github.mtldl4j.testing.NumericAssertions.assertCloseAsOneVector;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
+import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
@@ -34,12 +41,10 @@ import org.nd4j.linalg.learning.config.NoOp;
 /**
  * Fused heads compute the same function, scores and gradients as separate heads: the separate graph's parameters,
  * copied into the fused graph (first head layers side by side), give the same outputs, scores, gradients and training.
+ * The same sums in another grouping (one GEMM instead of three): {@code REORDERED} for one pass, {@code ADAM_STEPS}
+ * after training, {@code FRANK_WOLFE} after training with MGDA-UB (NumericAssertions).
  */
 class FusedHeadsTest {
-    /** Same sums in a different grouping (one GEMM instead of three). */
-    private static final double TOLERANCE = 1e-12;
-    /** After several Adam steps. */
-    private static final double TRAINING_TOLERANCE = 1e-10;
     private static final int INPUTS = 5;
     private static final List<Task> TASKS = List.of(
             Task.regression("price", 2).withHead(4).withWeight(0.7),
@@ -69,6 +74,7 @@ class FusedHeadsTest {
         Map<String, INDArray> expected = asFused(separate.graph().paramTable());
         assertEquals(expected.keySet(), fused.graph().paramTable().keySet());
         expected.forEach((name, value) -> fused.graph().setParam(name, value));
+        perturbOneSide(fused.graph().params());
         return new MultiTaskModel[] {separate, fused};
     }
 
@@ -94,8 +100,7 @@ class FusedHeadsTest {
 
     private static void assertSameParameters(Map<String, INDArray> expected, Map<String, INDArray> actual, double tolerance) {
         assertEquals(expected.keySet(), actual.keySet());
-        expected.forEach((name, value) -> assertEquals(0.0,
-                value.reshape(actual.get(name).shape()).sub(actual.get(name)).amaxNumber().doubleValue(), tolerance, name));
+        expected.forEach((name, value) -> assertClose(value.reshape(actual.get(name).shape()), actual.get(name), tolerance, name));
     }
 
     /** 40 rows; segment labelled in every third row, tags missing in rows 8 to 15. */
@@ -120,7 +125,7 @@ class FusedHeadsTest {
         Map<String, INDArray> a = twins[0].predict(data.getFeatures(0));
         Map<String, INDArray> b = twins[1].predict(data.getFeatures(0));
         for (Task task : TASKS) {
-            assertEquals(0.0, a.get(task.name()).sub(b.get(task.name())).amaxNumber().doubleValue(), TOLERANCE, task.name());
+            assertClose(a.get(task.name()), b.get(task.name()), REORDERED, task.name());
         }
         ComputationGraph[] graphs = {twins[0].graph(), twins[1].graph()};
         for (ComputationGraph graph : graphs) {
@@ -129,12 +134,12 @@ class FusedHeadsTest {
             graph.setLayerMaskArrays(null, data.getLabelsMaskArrays());
             graph.computeGradientAndScore();
         }
-        assertEquals(graphs[0].score(), graphs[1].score(), TOLERANCE);
+        assertClose(graphs[0].score(), graphs[1].score(), REORDERED, "score");
         for (int t = 0; t < TASKS.size(); t++) {
-            assertEquals(graphs[0].getOutputLayer(t).score(), graphs[1].getOutputLayer(t).score(), TOLERANCE, TASKS.get(t).name());
+            assertClose(graphs[0].getOutputLayer(t).score(), graphs[1].getOutputLayer(t).score(), REORDERED, TASKS.get(t).name());
         }
         assertSameParameters(asFused(graphs[0].gradient().gradientForVariable()), graphs[1].gradient().gradientForVariable(),
-                TOLERANCE);
+                REORDERED);
     }
 
     @Test
@@ -149,11 +154,17 @@ class FusedHeadsTest {
                 }
                 histories[m] = trainer.build().fit(new InMemoryMultiDataSetIterator(maskedData(), 8));
             }
-            assertSameParameters(asFused(twins[0].graph().paramTable()), twins[1].graph().paramTable(), TRAINING_TOLERANCE);
+            // Adam, 10 steps; with MGDA-UB, Frank-Wolfe may stop at other iterates (its bound is on the whole gradient).
+            double tolerance = aggregate ? FRANK_WOLFE : ADAM_STEPS;
+            if (aggregate) {
+                assertCloseAsOneVector(asFused(twins[0].graph().paramTable()), twins[1].graph().paramTable(), tolerance, "parameters");
+            } else {
+                assertSameParameters(asFused(twins[0].graph().paramTable()), twins[1].graph().paramTable(), tolerance);
+            }
             for (int e = 0; e < 2; e++) {
                 for (Task task : TASKS) {
-                    assertEquals(histories[0].epochs().get(e).task(task.name()).trainLoss(),
-                            histories[1].epochs().get(e).task(task.name()).trainLoss(), TRAINING_TOLERANCE,
+                    assertClose(histories[0].epochs().get(e).task(task.name()).trainLoss(),
+                            histories[1].epochs().get(e).task(task.name()).trainLoss(), tolerance,
                             "aggregate " + aggregate + " epoch " + e + " " + task.name());
                 }
             }
@@ -178,7 +189,7 @@ class FusedHeadsTest {
         MultiTaskModel loaded = MultiTaskModel.load(file);
         assertEquals(twins[1].layout(), loaded.layout());
         INDArray features = maskedData().getFeatures(0);
-        assertEquals(twins[1].predict(features), loaded.predict(features));
+        assertIdentical(twins[1].predict(features), loaded.predict(features), "predictions");
         assertEquals(twins[0].parameterCounts(), loaded.parameterCounts());
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.task.Task;
@@ -45,15 +46,16 @@ class WeightedLossTest {
         LossMCXENT inner = new LossMCXENT();
         WeightedLoss weighted = new WeightedLoss(new LossMCXENT(), 2.5);
 
-        assertEquals(2.5 * inner.computeScore(labels, preOutput, softmax, null, true),
-                weighted.computeScore(labels, preOutput, softmax, null, true), 1e-12);
+        // The weight multiplies the inner loss's results: the same operations, so bit for bit.
+        assertIdentical(2.5 * inner.computeScore(labels, preOutput, softmax, null, true),
+                weighted.computeScore(labels, preOutput, softmax, null, true), "score");
         INDArray expectedArray = inner.computeScoreArray(labels, preOutput, softmax, null).mul(2.5);
-        assertEquals(0.0, expectedArray.sub(weighted.computeScoreArray(labels, preOutput, softmax, null)).amaxNumber().doubleValue(), 1e-12);
+        assertIdentical(expectedArray, weighted.computeScoreArray(labels, preOutput, softmax, null), "score array");
         INDArray expectedGradient = inner.computeGradient(labels, preOutput, softmax, null).mul(2.5);
-        assertEquals(0.0, expectedGradient.sub(weighted.computeGradient(labels, preOutput, softmax, null)).amaxNumber().doubleValue(), 1e-12);
+        assertIdentical(expectedGradient, weighted.computeGradient(labels, preOutput, softmax, null), "gradient");
         Pair<Double, INDArray> both = weighted.computeGradientAndScore(labels, preOutput, softmax, null, true);
-        assertEquals(2.5 * inner.computeScore(labels, preOutput, softmax, null, true), both.getFirst(), 1e-12);
-        assertEquals(0.0, expectedGradient.sub(both.getSecond()).amaxNumber().doubleValue(), 1e-12);
+        assertIdentical(2.5 * inner.computeScore(labels, preOutput, softmax, null, true), both.getFirst(), "score of both");
+        assertIdentical(expectedGradient, both.getSecond(), "gradient of both");
     }
 
     @Test

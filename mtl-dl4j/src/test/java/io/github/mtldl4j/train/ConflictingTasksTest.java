@@ -1,6 +1,9 @@
 package io.github.mtldl4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertNonNegative;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.GradientAggregator;
@@ -85,11 +88,14 @@ class ConflictingTasksTest {
         return Nd4j.concat(0, weights.dup().reshape(-1), bias.dup().reshape(-1));
     }
 
+    /** d . g_a, d . g_b, and their scales |d| |g_a|, |d| |g_b|. */
     private static double[] innerProducts(INDArray direction) {
         MultiTaskModel model = model();
         INDArray ga = trunkGradient(model.graph(), data(), 0);
         INDArray gb = trunkGradient(model.graph(), data(), 1).mul(3.0);
-        return new double[] {direction.mul(ga).sumNumber().doubleValue(), direction.mul(gb).sumNumber().doubleValue()};
+        return new double[] {direction.mul(ga).sumNumber().doubleValue(), direction.mul(gb).sumNumber().doubleValue(),
+                direction.norm2Number().doubleValue() * ga.norm2Number().doubleValue(),
+                direction.norm2Number().doubleValue() * gb.norm2Number().doubleValue()};
     }
 
     @Test
@@ -100,15 +106,20 @@ class ConflictingTasksTest {
 
     @Test
     void pcGradStepHelpsBothTasks() {
+        // PCGrad's projections make both inner products >= 0 up to rounding.
         double[] d = innerProducts(trunkStep(new PcGrad()));
-        assertTrue(d[0] >= -1e-12 && d[1] >= -1e-12, d[0] + ", " + d[1]);
+        assertNonNegative(d[0], d[2], REORDERED, "pcgrad d.g_a");
+        assertNonNegative(d[1], d[3], REORDERED, "pcgrad d.g_b");
     }
 
     @Test
     void mgdaOnParametersAndUpGradStepsHelpBothTasks() {
         for (GradientAggregator aggregator : new GradientAggregator[] {new MgdaUb(false), new UpGrad()}) {
             double[] d = innerProducts(trunkStep(aggregator));
-            assertTrue(d[0] >= -1e-12 && d[1] >= -1e-12, aggregator.name() + ": " + d[0] + ", " + d[1]);
+            // MGDA-UB's min-norm point is as accurate as Frank-Wolfe's stop; UPGrad re-imposes its bound exactly.
+            double tolerance = aggregator instanceof MgdaUb ? FRANK_WOLFE : REORDERED;
+            assertNonNegative(d[0], d[2], tolerance, aggregator.name() + " d.g_a");
+            assertNonNegative(d[1], d[3], tolerance, aggregator.name() + " d.g_b");
         }
     }
 }

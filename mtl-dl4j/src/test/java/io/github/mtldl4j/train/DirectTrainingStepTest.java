@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.mtldl4j.testing.NumericAssertions.ADAM_STEPS;
+import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
+import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
@@ -40,6 +46,9 @@ import org.nd4j.linalg.learning.config.Sgd;
 /**
  * The direct step against DL4J's own {@code fit} on an identical graph (same seed, double precision): gradients,
  * scores, parameters and updater state after several steps; plus a central finite-difference check of its gradient.
+ * The direct step computes the same sums in another order (its own GEMMs, grouped sibling layers), so one pass compares
+ * with {@code REORDERED}, several Adam steps with {@code ADAM_STEPS}, MGDA-UB's with {@code FRANK_WOLFE}
+ * (NumericAssertions).
  */
 class DirectTrainingStepTest {
     private static final int ROWS = 12;
@@ -98,16 +107,17 @@ class DirectTrainingStepTest {
             INDArray ours = graph.getFlattenedGradients().dup();
 
             ComputationGraph reference = b.build().graph();
+            perturbOneSide(reference.params());
             reference.setInputs(batch.getFeatures());
             reference.setLabels(batch.getLabels());
             reference.setLayerMaskArrays(null, batch.getLabelsMaskArrays());
             reference.computeGradientAndScore();
             INDArray expected = reference.getFlattenedGradients();
-            assertEquals(0.0, ours.sub(expected).amaxNumber().doubleValue(), 1e-12, "gradient");
+            assertClose(expected, ours, REORDERED, "gradient");
             double regularization = reference.calcRegularizationScore(true);
             for (int t = 0; t < 3; t++) {
                 double expectedScore = reference.getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
-                assertEquals(expectedScore, scores[t], 1e-12, "score of output " + t);
+                assertClose(expectedScore, scores[t], REORDERED, "score of output " + t);
             }
         }
     }
@@ -118,7 +128,8 @@ class DirectTrainingStepTest {
                 builder().activation(Activation.SIGMOID).l2(1e-2)}) {
             ComputationGraph graph = b.build().graph();
             ComputationGraph reference = b.build().graph();
-            assertEquals(reference.params(), graph.params());
+            assertIdentical(reference.params(), graph.params(), "same seed, same initialization");
+            perturbOneSide(reference.params());
             DirectTrainingStep direct = DirectTrainingStep.of(graph);
             AtomicInteger heard = new AtomicInteger();
             AtomicInteger gradients = new AtomicInteger();
@@ -148,11 +159,12 @@ class DirectTrainingStepTest {
                 }
                 direct.fit(batch);
                 reference.fit(batch);
-                assertEquals(reference.score(), graph.score(), 1e-12, "score after step " + step);
+                // Adam: each step carries the previous steps' differences, amplified by up to lr/eps.
+                assertClose(reference.score(), graph.score(), ADAM_STEPS, "score after step " + step);
             }
-            assertEquals(0.0, graph.params().sub(reference.params()).amaxNumber().doubleValue(), 1e-12);
-            assertEquals(0.0, graph.getUpdater().getStateViewArray().sub(reference.getUpdater().getStateViewArray())
-                    .amaxNumber().doubleValue(), 1e-12);
+            assertClose(reference.params(), graph.params(), ADAM_STEPS, "parameters");
+            assertClose(reference.getUpdater().getStateViewArray(), graph.getUpdater().getStateViewArray(), ADAM_STEPS,
+                    "updater state");
             assertEquals(reference.getIterationCount(), graph.getIterationCount());
             assertEquals(6, heard.get());
             assertEquals(6, gradients.get());
@@ -209,6 +221,9 @@ class DirectTrainingStepTest {
         INDArray[] params = new INDArray[2];
         for (int run = 0; run < 2; run++) {
             MultiTaskModel model = builder().fusedHeads().build();
+            if (run == 1) {
+                perturbOneSide(model.graph().params());
+            }
             MultiDataSet data = batch(21, true, false);
             TrainingHistory history = MultiTaskTrainer.builder(model).epochs(3).weighting(new DynamicWeightAverage())
                     .directSteps(run == 0).build().fit(new InMemoryMultiDataSetIterator(data, 4));
@@ -216,8 +231,9 @@ class DirectTrainingStepTest {
                     .mapToDouble(Double::doubleValue).toArray();
             params[run] = model.graph().params();
         }
-        assertArrayEquals(losses[1], losses[0], 1e-12);
-        assertEquals(0.0, params[0].sub(params[1]).amaxNumber().doubleValue(), 1e-12);
+        // Adam, 3 epochs of 3 batches.
+        assertClose(losses[1], losses[0], ADAM_STEPS, "losses");
+        assertClose(params[1], params[0], ADAM_STEPS, "parameters");
     }
 
     /** Per-task passes against the graph's own (MultiTaskComputationGraph.backwardPerTask): gradients after each pass. */
@@ -231,6 +247,9 @@ class DirectTrainingStepTest {
             double[][] scores = new double[2][];
             for (int run = 0; run < 2; run++) {
                 MultiTaskModel model = b.build();
+                if (run == 1) {
+                    perturbOneSide(model.graph().params());
+                }
                 MultiTaskComputationGraph graph = (MultiTaskComputationGraph) model.graph();
                 INDArray[] kept = gradients[run];
                 IntPredicate include = t -> t != 1;
@@ -248,10 +267,10 @@ class DirectTrainingStepTest {
                 scores[run] = run == 0 ? DirectTrainingStep.of(graph).backwardPerTask(batch, include, before, after)
                         : graph.backwardPerTask(batch, include, before, after);
             }
-            assertArrayEquals(scores[1], scores[0], 1e-12);
+            assertClose(scores[1], scores[0], REORDERED, "scores");
             assertEquals(null, gradients[0][1]);
             for (int t : new int[] {0, 2}) {
-                assertEquals(0.0, gradients[0][t].sub(gradients[1][t]).amaxNumber().doubleValue(), 1e-12, "task " + t);
+                assertClose(gradients[1][t], gradients[0][t], REORDERED, "task " + t);
             }
         }
     }
@@ -264,6 +283,9 @@ class DirectTrainingStepTest {
         double[][] scores = new double[2][];
         for (int run = 0; run < 2; run++) {
             MultiTaskModel model = builder().representationTap().build();
+            if (run == 1) {
+                perturbOneSide(model.graph().params());
+            }
             MultiTaskComputationGraph graph = (MultiTaskComputationGraph) model.graph();
             IntConsumer before = t -> {
                 for (int other = 0; other < 3; other++) {
@@ -279,8 +301,8 @@ class DirectTrainingStepTest {
                     : graph.backwardThroughRepresentation(batch, VertexNames.SHARED_REPRESENTATION, include, before, combine);
             gradients[run] = graph.getFlattenedGradients().dup();
         }
-        assertArrayEquals(scores[1], scores[0], 1e-12);
-        assertEquals(0.0, gradients[0].sub(gradients[1]).amaxNumber().doubleValue(), 1e-12);
+        assertClose(scores[1], scores[0], REORDERED, "scores");
+        assertClose(gradients[1], gradients[0], REORDERED, "gradient");
         assertTrue(DirectTrainingStep.of(builder().representationTap().build().graph(), RepresentationTapVertex.class)
                 .splitsAt(VertexNames.SHARED_REPRESENTATION));
         assertTrue(!DirectTrainingStep.of(builder().fusedHeads().representationTap().build().graph(),
@@ -294,11 +316,15 @@ class DirectTrainingStepTest {
             INDArray[] params = new INDArray[2];
             for (int run = 0; run < 2; run++) {
                 MultiTaskModel model = builder().representationTap().build();
+                if (run == 1) {
+                    perturbOneSide(model.graph().params());
+                }
                 MultiTaskTrainer.builder(model).epochs(2).aggregator(aggregator).seed(5).directSteps(run == 0).build()
                         .fit(new InMemoryMultiDataSetIterator(batch(31, true, false), 4));
                 params[run] = model.graph().params();
             }
-            assertEquals(0.0, params[0].sub(params[1]).amaxNumber().doubleValue(), 1e-10, aggregator.name());
+            // Adam, 6 steps; MGDA-UB's Frank-Wolfe can stop at another iterate (3.2e-10 apart on an AMD EPYC).
+            assertClose(params[1], params[0], aggregator instanceof MgdaUb ? FRANK_WOLFE : ADAM_STEPS, aggregator.name());
         }
     }
 

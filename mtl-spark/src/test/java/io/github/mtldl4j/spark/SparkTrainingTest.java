@@ -1,5 +1,9 @@
 package io.github.mtldl4j.spark;
 
+import static io.github.mtldl4j.testing.NumericAssertions.FLOAT_REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,16 +79,14 @@ class SparkTrainingTest {
         INDArray features = distributed.encodedValidation().getFeatures(0);
         Map<String, INDArray> before = distributed.model().predict(features);
         Map<String, INDArray> after = loaded.predict(features);
-        for (String task : List.of("species", "sex", "mass")) {
-            assertEquals(0.0, before.get(task).sub(after.get(task)).amaxNumber().doubleValue(), 1e-6, task + " predictions after loading");
-        }
+        assertIdentical(before, after, "predictions after loading");
         // The metrics computed on the executors equal the driver's evaluation of the loaded model (with its stored preprocessing),
-        // up to float rounding (predictions are float; relative 1e-6).
+        // up to float rounding: the same FLOAT predictions in other batches.
         TabularPreprocessor preprocessing = TabularTraining.preprocessorOf(loaded, file.toString());
         Map<String, TaskMetrics> driver = TabularTraining.evaluate(loaded, preprocessing, distributed.encodedValidation());
         for (String task : List.of("species", "sex", "mass")) {
             driver.get(task).metrics().forEach((metric, value) ->
-                    assertEquals(value, many.get(task).get(metric), 1e-6 * Math.max(1, Math.abs(value)), task + " " + metric + ": executors vs driver"));
+                    assertClose(value, many.get(task).get(metric), FLOAT_REORDERED, task + " " + metric + ": executors vs driver"));
         }
     }
 
@@ -132,7 +134,7 @@ class SparkTrainingTest {
                 sum += Math.exp(ratio[t] / 2);
             }
             for (int t = 0; t < 3; t++) {
-                assertEquals(3 * Math.exp(ratio[t] / 2) / sum, epochs.get(e).task(tasks.get(t)).weight(), 1e-12,
+                assertClose(3 * Math.exp(ratio[t] / 2) / sum, epochs.get(e).task(tasks.get(t)).weight(), REORDERED,
                         tasks.get(t) + " weight, epoch " + (e + 1));
             }
         }
