@@ -188,23 +188,7 @@ class MultiTaskTrainerTest {
 
     @Test
     void earlyStoppingKeepsTheBestEpochsParameters() {
-        double[] values = {5, 3, 4, 4.5, 6, 7, 8};
-        StoppingCriterion scripted = new StoppingCriterion() {
-            @Override
-            public double value(List<EpochReport> history) {
-                return values[history.size() - 1];
-            }
-
-            @Override
-            public boolean minimize() {
-                return true;
-            }
-
-            @Override
-            public String describe() {
-                return "scripted";
-            }
-        };
+        StoppingCriterion scripted = scripted(5, 3, 4, 4.5, 6, 7, 8);
         MultiTaskModel model = builder().build();
         List<INDArray> paramsAfterEpoch = new ArrayList<>();
         TrainingHistory history = MultiTaskTrainer.builder(model).epochs(7).earlyStopping(2).criterion(scripted)
@@ -217,7 +201,11 @@ class MultiTaskTrainerTest {
 
     /** Criterion values scripted per epoch: epoch 2 is the best of four. */
     private static StoppingCriterion scriptedBestAtEpoch2() {
-        double[] values = {5, 3, 4, 4.5};
+        return scripted(5, 3, 4, 4.5);
+    }
+
+    /** A criterion whose value in epoch e is {@code values[e - 1]}, lower is better. */
+    private static StoppingCriterion scripted(double... values) {
         return new StoppingCriterion() {
             @Override
             public double value(List<EpochReport> history) {
