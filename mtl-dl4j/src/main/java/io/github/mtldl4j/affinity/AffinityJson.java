@@ -7,7 +7,7 @@ import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
- * The {@code affinity.json} of DESIGN.md: {@code {"tasks": [...], "gradient_cosine": [[...]], "lookahead": [[...]],
+ * The {@code affinity.json} of docs/design.md: {@code {"tasks": [...], "gradient_cosine": [[...]], "lookahead": [[...]],
  * "groups": [[...], ...]}}, row i, column j = effect of task i on task j; exactly these keys (the measuring overhead
  * is printed and in the report). Undefined values (NaN) are written as {@code null}.
  */

@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * The command line's method names ({@code --weighting NAME}) and what they make: a loss weighting, or a gradient
- * aggregator used with the given fixed weights. One place, so names stay in step with DESIGN.md.
+ * aggregator used with the given fixed weights. One place, so names stay in step with docs/design.md.
  */
 public final class Methods {
     /** Every accepted name, loss weightings first. */

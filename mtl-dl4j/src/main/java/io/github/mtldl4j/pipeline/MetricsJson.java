@@ -8,7 +8,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
- * The {@code metrics.json} of DESIGN.md: per task its type, labelled rows {@code n}, loss and metrics, then the run's
+ * The {@code metrics.json} of docs/design.md: per task its type, labelled rows {@code n}, loss and metrics, then the run's
  * settings. Undefined values (NaN) are written as {@code null}, since JSON has no NaN.
  */
 public final class MetricsJson {

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * as in DL4J) and the update is the graph's own updater (Adam or any other, with its regularization, gradient
  * normalization and constraints), so parameters, updater state and iteration count stay those of the graph.
  *
- * <p>Measured side by side ({@code InterleavedStepRatio}, README "Performance"): DL4J's per-operation cost, not its
+ * <p>Measured side by side ({@code InterleavedStepRatio}, docs/performance.md): DL4J's per-operation cost, not its
  * arithmetic, dominated a step of these small dense graphs; this step runs the same arithmetic in fewer operations.
  *
  * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without dropout, weight noise, layer
@@ -768,7 +768,7 @@ public final class DirectTrainingStep {
         }
         if (node.relu) {
             // ReLU's derivative as a 0/1 step times the epsilon: two plain element-wise ops, measured faster than
-            // ND4J's fused relu-derivative op (README "Performance"); the same values (x * 1 and x * 0).
+            // ND4J's fused relu-derivative op (docs/performance.md); the same values (x * 1 and x * 0).
             Nd4j.getExecutioner().exec(new Step(node.out, node.scratch, 0.0));
             Nd4j.getExecutioner().exec(new MulOp(node.epsilon, node.scratch, node.epsilon));
             return node.epsilon;

@@ -147,7 +147,7 @@ class LabelCheckTest {
         model(PRICE, CHURN.withSoftLabels(), SEGMENT.withSoftLabels()).save(file);
         Path old = dir.resolve("old.zip");
         ObjectMapper json = new ObjectMapper();
-        // The metadata as an earlier version wrote it: no "soft_labels" field. One pass with ZipOutputStream (DL4J-NOTES).
+        // The metadata as an earlier version wrote it: no "soft_labels" field. One pass with ZipOutputStream (docs/dl4j-notes.md).
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file));
              ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(old))) {
             for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code mtl affinity}: trains a hard-sharing model briefly while measuring task affinity (gradient cosine and the
  * lookahead affinity of Fifty et al., NeurIPS 2021), prints both matrices and the best task grouping for every number
- * of groups, and writes {@code DIR/affinity.json} (DESIGN.md) with the model's usual outputs (the report shows the
+ * of groups, and writes {@code DIR/affinity.json} (docs/design.md) with the model's usual outputs (the report shows the
  * matrices as heatmaps).
  */
 @Command(name = "affinity", mixinStandardHelpOptions = true, sortOptions = false,

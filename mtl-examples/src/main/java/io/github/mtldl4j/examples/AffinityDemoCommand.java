@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The two affinity demonstrations of the README. (1) The MMoE synthetic tasks (Ma et al., KDD 2018) at several
+ * The two affinity demonstrations of docs/affinity-and-tune.md. (1) The MMoE synthetic tasks (Ma et al., KDD 2018) at several
  * correlations p: hard sharing trained briefly per p and seed, the two tasks' gradient cosine and lookahead affinities
  * averaged over training. (2) The penguins with a fourth task that is pure noise (a seeded Gaussian column): the
  * affinity matrices and the suggested task groups.

@@ -32,7 +32,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code mtl train}: a multi-task model from a CSV file (DESIGN.md, "The command line"). */
+/** {@code mtl train}: a multi-task model from a CSV file (docs/design.md, "The command line"). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a multi-task model on a CSV file; writes DIR/model.zip, metrics.json, history.csv.")
 public final class TrainCommand implements Callable<Integer> {

@@ -51,7 +51,7 @@ class AffinityAndTuneCliTest {
         assertEquals(2, json.get("groups").size(), "--groups 2");
         List<String> keys = new java.util.ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
-        assertEquals(List.of("tasks", "gradient_cosine", "lookahead", "groups"), keys, "DESIGN.md's schema exactly");
+        assertEquals(List.of("tasks", "gradient_cosine", "lookahead", "groups"), keys, "docs/design.md's schema exactly");
         assertTrue(run.out().contains("B=3"), run.out());
         assertTrue(run.out().contains("groups for --groups 2"), run.out());
         assertTrue(Files.readString(out.resolve("report.html")).contains("Lookahead affinity"));

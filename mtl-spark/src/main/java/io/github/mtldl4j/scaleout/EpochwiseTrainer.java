@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * keeps the history, the best epoch, early stopping and the kept parameters ({@link KeptParameters}) as
  * {@code MultiTaskTrainer} does.
  *
- * <p>Differences to {@code MultiTaskTrainer}, all stated in the README: weights are per epoch, not per step; a
+ * <p>Differences to {@code MultiTaskTrainer}, all stated in docs/scale-out.md: weights are per epoch, not per step; a
  * task's weight is scaled by N / labelled rows of the whole training set (the single-machine trainer scales per
  * batch), so each task's loss is a mean over its labelled rows on average; the training loss reported (and seen by
  * DWA) is measured after the epoch on all training rows, not averaged over the epoch's steps.
