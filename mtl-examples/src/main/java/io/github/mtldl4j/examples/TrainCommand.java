@@ -119,7 +119,7 @@ public final class TrainCommand implements Callable<Integer> {
     boolean ui;
 
     @Option(names = "--spark", paramLabel = "MASTER", description = "Train on Spark with parameter averaging (dl4j-spark): a master "
-            + "URL such as local[2], spark://host:7077 or yarn. Weightings fixed and dwa only (README, Scaling out).")
+            + "URL such as local[2], spark://host:7077 or yarn. Weightings fixed and dwa only (docs/scale-out.md).")
     String sparkMaster;
 
     @Option(names = "--workers", paramLabel = "N", description = "Train N model replicas in parallel on this machine (DL4J's "
