@@ -43,8 +43,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TabularDataOptions input;
 
-    @Option(names = "--arch", defaultValue = "hard", description = "hard, independent, cascade, mmoe, omoe, cgc, ple or cross-stitch "
-            + "(default ${DEFAULT-VALUE}).")
+    @Option(names = "--arch", defaultValue = "hard", completionCandidates = MethodNames.Architectures.class,
+            description = "Sharing: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String architecture;
 
     @Option(names = "--experts", defaultValue = "4", description = "Experts (shared experts for cgc/ple) of the mixture-of-experts "
@@ -67,8 +67,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "function as separate heads, faster steps with loss weightings. Needs --arch hard and --head.")
     boolean fusedHeads;
 
-    @Option(names = "--weighting", defaultValue = "fixed", description = "fixed, uncertainty, dwa, rlw, gradnorm, sum, pcgrad, mgda, "
-            + "cagrad, imtl or upgrad (default ${DEFAULT-VALUE}).")
+    @Option(names = "--weighting", defaultValue = "fixed", completionCandidates = MethodNames.Weightings.class,
+            description = "Loss weighting or gradient aggregator: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String weighting;
 
     @Option(names = "--weights", split = ",", paramLabel = "NAME=W", description = "Fixed task weights (default 1 each).")
