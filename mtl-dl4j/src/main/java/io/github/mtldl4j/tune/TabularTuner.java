@@ -59,7 +59,7 @@ public final class TabularTuner {
      *
      * @param id its number in the leaderboard (0: the default)
      * @param architecture a name of {@link #TUNABLE}
-     * @param weighting a name of {@link Methods#NAMES}
+     * @param weighting a name of {@link MethodRegistry#weightingNames()}
      * @param shared trunk widths (each expert's widths for mixtures of experts)
      * @param learningRate Adam's learning rate
      */
@@ -79,7 +79,7 @@ public final class TabularTuner {
      * The values searched.
      *
      * @param architectures names of {@link #TUNABLE}
-     * @param weightings names of {@link Methods#NAMES}
+     * @param weightings names of {@link MethodRegistry#weightingNames()}
      * @param widths trunk width lists
      * @param learningRates Adam learning rates
      */
