@@ -28,7 +28,12 @@ public record MethodInfo<T>(String name, Kind kind, Class<? extends T> type, Set
         /** Combines the per-task gradients of the shared parameters ({@code GradientAggregator}). */
         GRADIENT_AGGREGATOR,
         /** How tasks share parameters below their heads ({@code SharingMode}). */
-        SHARING_MODE
+        SHARING_MODE;
+
+        /** For people, e.g. {@code gradient aggregator}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        }
     }
 
     /** Validates the name and copies the sets. */

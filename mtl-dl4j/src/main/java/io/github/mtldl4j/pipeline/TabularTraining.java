@@ -119,8 +119,8 @@ public final class TabularTraining {
             if (MethodRegistry.method(method).needs(Need.REPRESENTATION_TAP) && !sharing.offers(Need.REPRESENTATION_TAP)) {
                 String tapped = MethodRegistry.either(MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP));
                 throw new IllegalArgumentException("--weighting " + method + " (MGDA-UB) needs --arch " + tapped + ": it works on the "
-                        + "gradient at the one shared representation, which --arch " + architecture + " does not have; use pcgrad, cagrad, "
-                        + "imtl or upgrad there.");
+                        + "gradient at the one shared representation, which --arch " + architecture + " does not have; use pcgrad, "
+                        + "cagrad, imtl or upgrad there.");
             }
             tasks = List.copyOf(tasks);
             categorical = Set.copyOf(categorical);

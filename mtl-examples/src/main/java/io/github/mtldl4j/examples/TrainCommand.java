@@ -5,7 +5,9 @@ import io.github.mtldl4j.data.FeatureSelection;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.eval.GateUtilization;
+import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.model.AtomicFile;
+import io.github.mtldl4j.pipeline.MethodRegistry;
 import io.github.mtldl4j.pipeline.MetricsJson;
 import io.github.mtldl4j.report.HtmlReport;
 import io.github.mtldl4j.report.RunSummary;
@@ -253,7 +255,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
         }
-        if (fusedHeads && (!"hard".equals(architecture) || head.isEmpty())) {
+        if (fusedHeads && (!HardSharing.NAME.equals(architecture) || head.isEmpty())) {
             throw new IllegalArgumentException("--fused-heads runs the tasks' first hidden head layers as one layer, so it needs "
                     + "--arch hard and --head W (e.g. --head 16); received --arch " + architecture
                     + (head.isEmpty() ? " and no --head" : "") + ".");
@@ -329,6 +331,7 @@ public final class TrainCommand implements Callable<Integer> {
                     new InMemoryMultiDataSetIterator(result.encodedValidation(), 256)).byTask());
         }
         run.forEach(summary::setting);
+        summary.setting("weighting", settings.method() + " (" + MethodRegistry.method(settings.method()).kind().label() + ")");
         summary.setting("tasks", settings.tasks().stream().map(TaskSpec::toString).toList());
         summary.setting("features", settings.features() == null ? "all non-label columns" : settings.features());
         summary.setting("trunk", settings.shared());
