@@ -1,5 +1,6 @@
 package io.github.mtldl4j.gradient;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -33,6 +34,10 @@ public record CaGrad(double c) implements GradientAggregator {
 
     /** The command-line name. */
     public static final String NAME = "cagrad";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<GradientAggregator> INFO = MethodInfo.gradientAggregator(NAME, CaGrad.class,
+            o -> new CaGrad());
 
     /** The paper's and the authors' default c. */
     public static final double DEFAULT_C = 0.5;

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.gradient;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,6 +47,9 @@ public final class ImtlG implements GradientAggregator {
 
     /** The command-line name. */
     public static final String NAME = "imtl";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<GradientAggregator> INFO = MethodInfo.gradientAggregator(NAME, ImtlG.class, o -> new ImtlG());
 
     /** Squared gradient norms at most this fraction of the largest are treated as zero (a norm ratio of 1e-10). */
     public static final double NEGLIGIBLE_SQUARED_NORM = 1e-20;

@@ -1,5 +1,7 @@
 package io.github.mtldl4j.gradient;
 
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -41,6 +43,10 @@ public record MgdaUb(boolean representationGradients) implements GradientAggrega
 
     /** The command-line name. */
     public static final String NAME = "mgda";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<GradientAggregator> INFO = MethodInfo.gradientAggregator(NAME, MgdaUb.class,
+            o -> new MgdaUb(true), Need.REPRESENTATION_TAP);
 
     /** Frank-Wolfe stops when its duality gap is at most this fraction of the largest squared gradient norm. */
     public static final double GAP_TOLERANCE = 1e-10;

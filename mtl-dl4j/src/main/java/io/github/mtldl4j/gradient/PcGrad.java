@@ -1,5 +1,6 @@
 package io.github.mtldl4j.gradient;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,6 +26,10 @@ public final class PcGrad implements GradientAggregator {
 
     /** The command-line name. */
     public static final String NAME = "pcgrad";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<GradientAggregator> INFO = MethodInfo.gradientAggregator(NAME, PcGrad.class,
+            o -> new PcGrad());
 
     /** Squared gradient norms at most this fraction of the largest are treated as zero (a norm ratio of 1e-10). */
     public static final double NEGLIGIBLE_SQUARED_NORM = 1e-20;

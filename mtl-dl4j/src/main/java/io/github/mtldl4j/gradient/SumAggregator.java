@@ -1,5 +1,6 @@
 package io.github.mtldl4j.gradient;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -11,6 +12,10 @@ public final class SumAggregator implements GradientAggregator {
 
     /** The command-line name. */
     public static final String NAME = "sum";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<GradientAggregator> INFO = MethodInfo.gradientAggregator(NAME, SumAggregator.class,
+            o -> new SumAggregator());
 
     @Override
     public String name() {

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.gradient;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import java.util.Arrays;
 import java.util.Random;
 import org.ojalgo.optimisation.Optimisation;
@@ -36,6 +37,10 @@ public record UpGrad(double regularization) implements GradientAggregator {
 
     /** The command-line name. */
     public static final String NAME = "upgrad";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<GradientAggregator> INFO = MethodInfo.gradientAggregator(NAME, UpGrad.class,
+            o -> new UpGrad());
 
     /** TorchJD's default {@code reg_eps}. */
     public static final double DEFAULT_REGULARIZATION = 1e-4;

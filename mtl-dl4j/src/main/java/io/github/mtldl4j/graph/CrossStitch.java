@@ -1,5 +1,6 @@
 package io.github.mtldl4j.graph;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.task.Task;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,9 @@ public record CrossStitch(double selfWeight) implements SharingMode {
 
     /** The stored name of this mode. */
     public static final String NAME = "cross-stitch";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<SharingMode> INFO = MethodInfo.sharingMode(NAME, CrossStitch.class, o -> new CrossStitch());
 
     /** Validates the initial weight. */
     public CrossStitch {

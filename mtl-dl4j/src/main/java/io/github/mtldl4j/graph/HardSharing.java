@@ -1,5 +1,7 @@
 package io.github.mtldl4j.graph;
 
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.task.Task;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,6 +16,16 @@ public final class HardSharing implements SharingMode {
 
     /** The stored name of this mode. */
     public static final String NAME = "hard";
+
+    /** Name, kind and needs, for {@code MethodRegistry}; the one trunk's output can carry a representation tap. */
+    public static final MethodInfo<SharingMode> INFO = MethodInfo.<SharingMode>sharingMode(NAME, HardSharing.class,
+            o -> new HardSharing()).offering(Need.REPRESENTATION_TAP);
+
+    /**
+     * {@code --arch cascade}: hard sharing plus cascade links ({@link MultiTaskGraphBuilder#cascade}), which the builder
+     * wires for every mode; the saved model's sharing mode is {@code hard}.
+     */
+    public static final MethodInfo<SharingMode> CASCADE_INFO = INFO.renamed("cascade").needing(Need.CASCADES);
 
     @Override
     public String name() {

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.graph;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.task.Task;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,6 +13,10 @@ public final class IndependentTowers implements SharingMode {
 
     /** The stored name of this mode. */
     public static final String NAME = "independent";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<SharingMode> INFO = MethodInfo.sharingMode(NAME, IndependentTowers.class,
+            o -> new IndependentTowers());
 
     @Override
     public String name() {

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.graph;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,6 +51,19 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
         LEVEL_INPUT
     }
 
+    /** MMoE's name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<SharingMode> MMOE = MethodInfo.sharingMode("mmoe", MixtureOfExperts.class,
+            o -> mmoe(o.experts()));
+    /** OMoE's. */
+    public static final MethodInfo<SharingMode> OMOE = MethodInfo.sharingMode("omoe", MixtureOfExperts.class,
+            o -> omoe(o.experts()));
+    /** CGC's. */
+    public static final MethodInfo<SharingMode> CGC = MethodInfo.sharingMode("cgc", MixtureOfExperts.class,
+            o -> cgc(o.experts(), o.taskExperts()));
+    /** PLE's, with the two levels of the command line. */
+    public static final MethodInfo<SharingMode> PLE = MethodInfo.sharingMode("ple", MixtureOfExperts.class,
+            o -> ple(2, o.experts(), o.taskExperts()));
+
     /** Validates the settings; see the factory methods for the usual combinations. */
     public MixtureOfExperts {
         if (name == null || name.isBlank()) {
@@ -92,23 +106,23 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
     /** MMoE: {@code experts} shared experts of the given layer widths and one softmax gate per task. */
     public static MixtureOfExperts mmoe(int experts, int... expertWidths) {
         requireExperts("MMoE", experts);
-        return new MixtureOfExperts("mmoe", experts, 0, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(MMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
     }
 
     /** OMoE: {@code experts} shared experts of the given layer widths and one softmax gate for all tasks. */
     public static MixtureOfExperts omoe(int experts, int... expertWidths) {
         requireExperts("OMoE", experts);
-        return new MixtureOfExperts("omoe", experts, 0, Map.of(), widths(expertWidths), 1, true, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(OMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1, true, GateInput.RAW_INPUT);
     }
 
     /** CGC: {@code shared} shared experts, {@code perTask} experts per task, each task gating its own and the shared ones. */
     public static MixtureOfExperts cgc(int shared, int perTask, int... expertWidths) {
-        return new MixtureOfExperts("cgc", shared, perTask, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(CGC.name(), shared, perTask, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
     }
 
     /** PLE: {@code levels} stacked CGC levels of {@code shared} shared and {@code perTask} per-task experts each. */
     public static MixtureOfExperts ple(int levels, int shared, int perTask, int... expertWidths) {
-        return new MixtureOfExperts("ple", shared, perTask, Map.of(), widths(expertWidths), levels, false, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(PLE.name(), shared, perTask, Map.of(), widths(expertWidths), levels, false, GateInput.RAW_INPUT);
     }
 
     /** A copy in which task {@code task} has {@code experts} experts of its own (CGC, PLE). */

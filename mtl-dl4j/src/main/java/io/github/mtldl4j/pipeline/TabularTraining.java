@@ -8,9 +8,10 @@ import io.github.mtldl4j.data.TabularPreprocessor;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.eval.TaskMetrics;
-import io.github.mtldl4j.graph.CrossStitch;
-import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.MethodOptions;
+import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.task.TaskType;
@@ -38,10 +39,6 @@ import org.nd4j.linalg.learning.config.Adam;
  * measured on that kept model after training, so it equals {@link #evaluate} of the saved model on the validation rows.
  */
 public final class TabularTraining {
-    /** The architectures by command-line name. */
-    public static final List<String> ARCHITECTURES = List.of("hard", "independent", "cascade", "mmoe", "omoe", "cgc", "ple",
-            "cross-stitch");
-
     /** Name of the model attachment holding the fitted preprocessing. */
     public static final String PREPROCESSING = "preprocessing.json";
 
@@ -54,14 +51,13 @@ public final class TabularTraining {
      * @param tasks the tasks with their label columns
      * @param features feature columns, or null for all non-label columns
      * @param categorical columns to one-hot encode even if numeric
-     * @param architecture {@code hard}, {@code independent}, {@code cascade} (hard sharing plus cascades),
-     *     {@code mmoe}, {@code omoe}, {@code cgc}, {@code ple} or {@code cross-stitch}
+     * @param architecture a name of {@link MethodRegistry#architectureNames()}
      * @param cascades for {@code cascade}: target task to the tasks whose predictions it reads
      * @param experts number of (shared) experts for the mixture-of-experts architectures
      * @param taskExperts task-specific experts per task for {@code cgc} and {@code ple}
      * @param shared trunk widths (each expert's and each cross-stitch tower's widths too)
      * @param head hidden head widths for every task
-     * @param method a name of {@link Methods#NAMES}
+     * @param method a name of {@link MethodRegistry#weightingNames()}
      * @param weights fixed weights by task name (tasks not named: 1)
      * @param epochs maximum epochs
      * @param batch minibatch rows
@@ -100,14 +96,12 @@ public final class TabularTraining {
         /** Validates what can be checked without data. */
         public Settings {
             java.util.Objects.requireNonNull(kept, "kept: expected KeptParameters.BEST or KeptParameters.LAST.");
-            if (!ARCHITECTURES.contains(architecture)) {
-                throw new IllegalArgumentException("unknown architecture '" + architecture + "'; expected one of " + ARCHITECTURES + ".");
-            }
+            MethodInfo<?> sharing = MethodRegistry.architecture(architecture);
             if (experts < 1 || taskExperts < 0) {
                 throw new IllegalArgumentException("--experts must be >= 1 and --task-experts >= 0, received " + experts + " and "
                         + taskExperts + ".");
             }
-            if ("cascade".equals(architecture) && cascades.isEmpty()) {
+            if (sharing.needs(Need.CASCADES) && cascades.isEmpty()) {
                 throw new IllegalArgumentException("architecture 'cascade' needs at least one --cascade TARGET=SOURCE.");
             }
             if (epochs < 1) {
@@ -122,11 +116,11 @@ public final class TabularTraining {
             if (!(validFraction > 0 && validFraction < 1)) {
                 throw new IllegalArgumentException("--valid must be a fraction in (0, 1), e.g. 0.2; received " + validFraction + ".");
             }
-            Methods.weighting(method, Map.of());
-            if (Methods.needsRepresentationTap(method) && !List.of("hard", "cascade").contains(architecture)) {
-                throw new IllegalArgumentException("--weighting mgda (MGDA-UB) needs --arch hard or cascade: it works on the gradient "
-                        + "at the one shared representation, which --arch " + architecture + " does not have; use pcgrad, cagrad, "
-                        + "imtl or upgrad there.");
+            if (MethodRegistry.method(method).needs(Need.REPRESENTATION_TAP) && !sharing.offers(Need.REPRESENTATION_TAP)) {
+                String tapped = MethodRegistry.either(MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP));
+                throw new IllegalArgumentException("--weighting " + method + " (MGDA-UB) needs --arch " + tapped + ": it works on the "
+                        + "gradient at the one shared representation, which --arch " + architecture + " does not have; use pcgrad, "
+                        + "cagrad, imtl or upgrad there.");
             }
             tasks = List.copyOf(tasks);
             categorical = Set.copyOf(categorical);
@@ -257,8 +251,8 @@ public final class TabularTraining {
         MultiTaskModel model = build(preprocessor, settings);
         model.attach(PREPROCESSING, preprocessor.toJson());
         MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(model).epochs(settings.epochs()).seed(settings.seed())
-                .weighting(Methods.weighting(settings.method(), settings.weights()))
-                .aggregator(Methods.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits)
+                .weighting(MethodRegistry.weighting(settings.method(), settings.weights()))
+                .aggregator(MethodRegistry.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits)
                 .keep(settings.kept());
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
@@ -352,17 +346,10 @@ public final class TabularTraining {
         for (Task task : preprocessor.tasks()) {
             builder.task(task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0)));
         }
-        switch (settings.architecture()) {
-            case "independent" -> builder.independentTowers();
-            case "mmoe" -> builder.sharing(MixtureOfExperts.mmoe(settings.experts()));
-            case "omoe" -> builder.sharing(MixtureOfExperts.omoe(settings.experts()));
-            case "cgc" -> builder.sharing(MixtureOfExperts.cgc(settings.experts(), settings.taskExperts()));
-            case "ple" -> builder.sharing(MixtureOfExperts.ple(2, settings.experts(), settings.taskExperts()));
-            case "cross-stitch" -> builder.sharing(new CrossStitch());
-            default -> builder.hardSharing();
-        }
+        builder.sharing(MethodRegistry.architecture(settings.architecture())
+                .create(new MethodOptions(weights, settings.experts(), settings.taskExperts())));
         settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
-        if (Methods.needsRepresentationTap(settings.method())) {
+        if (MethodRegistry.method(settings.method()).needs(Need.REPRESENTATION_TAP)) {
             builder.representationTap();
         }
         if (settings.fusedHeads()) {

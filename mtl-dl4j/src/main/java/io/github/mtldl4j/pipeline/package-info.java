@@ -1,5 +1,5 @@
 /**
- * From a CSV table to a trained, evaluated model: {@link io.github.mtldl4j.pipeline.TabularTraining} and the method
- * names of the command line ({@link io.github.mtldl4j.pipeline.Methods}).
+ * From a CSV table to a trained, evaluated model: {@link io.github.mtldl4j.pipeline.TabularTraining}, and the
+ * command line's method names ({@link io.github.mtldl4j.pipeline.MethodRegistry}).
  */
 package io.github.mtldl4j.pipeline;

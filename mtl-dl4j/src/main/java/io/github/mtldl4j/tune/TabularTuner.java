@@ -4,9 +4,14 @@ import io.github.mtldl4j.data.CsvTable;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
-import io.github.mtldl4j.pipeline.Methods;
+import io.github.mtldl4j.graph.HardSharing;
+import io.github.mtldl4j.graph.IndependentTowers;
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
+import io.github.mtldl4j.pipeline.MethodRegistry;
 import io.github.mtldl4j.pipeline.TabularTraining;
 import io.github.mtldl4j.task.TaskType;
+import io.github.mtldl4j.weighting.FixedWeighting;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -39,8 +44,12 @@ import java.util.stream.Collectors;
  * so the winner's delta-m is optimistic; confirm on held-out data.
  */
 public final class TabularTuner {
+    /** The architectures the tuner can search: those that need no settings beyond the candidate's (not cascade). */
+    public static final List<String> TUNABLE = MethodRegistry.SHARING_MODES.stream().filter(m -> m.needs().isEmpty())
+            .map(MethodInfo::name).toList();
+
     /** Default configuration (that of {@code mtl train}): hard sharing, fixed weights, trunk [64, 64], Adam 0.01. */
-    public static final Candidate DEFAULT = new Candidate(0, "hard", "fixed", List.of(64, 64), 0.01);
+    public static final Candidate DEFAULT = new Candidate(0, HardSharing.NAME, FixedWeighting.NAME, List.of(64, 64), 0.01);
 
     private TabularTuner() {
     }
@@ -49,8 +58,8 @@ public final class TabularTuner {
      * One configuration.
      *
      * @param id its number in the leaderboard (0: the default)
-     * @param architecture a name of {@link TabularTraining#ARCHITECTURES}
-     * @param weighting a name of {@link Methods#NAMES}
+     * @param architecture a name of {@link #TUNABLE}
+     * @param weighting a name of {@link MethodRegistry#weightingNames()}
      * @param shared trunk widths (each expert's widths for mixtures of experts)
      * @param learningRate Adam's learning rate
      */
@@ -69,8 +78,8 @@ public final class TabularTuner {
     /**
      * The values searched.
      *
-     * @param architectures names of {@link TabularTraining#ARCHITECTURES}
-     * @param weightings names of {@link Methods#NAMES}
+     * @param architectures names of {@link #TUNABLE}
+     * @param weightings names of {@link MethodRegistry#weightingNames()}
      * @param widths trunk width lists
      * @param learningRates Adam learning rates
      */
@@ -87,12 +96,12 @@ public final class TabularTuner {
                 throw new IllegalArgumentException("every dimension of the search space needs at least one value.");
             }
             for (String a : architectures) {
-                if (!TabularTraining.ARCHITECTURES.contains(a) || "cascade".equals(a)) {
+                if (!TUNABLE.contains(a)) {
                     throw new IllegalArgumentException("--archs: unknown or unsupported architecture '" + a + "'; expected some of "
-                            + TabularTraining.ARCHITECTURES.stream().filter(x -> !x.equals("cascade")).toList() + ".");
+                            + TUNABLE + ".");
                 }
             }
-            weightings.forEach(w -> Methods.weighting(w, Map.of()));
+            weightings.forEach(MethodRegistry::method);
             for (List<Integer> w : widths) {
                 if (w.isEmpty() || w.stream().anyMatch(x -> x < 1)) {
                     throw new IllegalArgumentException("--widths: every trunk needs widths >= 1, received " + w + ".");
@@ -126,7 +135,8 @@ public final class TabularTuner {
         List<Candidate> grid = new ArrayList<>();
         for (String a : space.architectures()) {
             for (String w : space.weightings()) {
-                if (Methods.needsRepresentationTap(w) && !"hard".equals(a)) {
+                if (MethodRegistry.method(w).needs(Need.REPRESENTATION_TAP)
+                        && !MethodRegistry.architecture(a).offers(Need.REPRESENTATION_TAP)) {
                     continue;
                 }
                 for (List<Integer> width : space.widths()) {
@@ -241,8 +251,8 @@ public final class TabularTuner {
     public static Outcome tune(CsvTable table, Problem problem, List<Candidate> candidates, SuccessiveHalving.Schedule schedule,
                                double budgetSeconds, Consumer<Entry> onTrial) {
         long start = System.nanoTime();
-        TabularTraining.Result baseline = TabularTraining.train(table, settings(problem, new Candidate(-1, "independent", "fixed",
-                DEFAULT.shared(), DEFAULT.learningRate()), schedule.maxEpochs()), null);
+        Candidate singleTask = new Candidate(-1, IndependentTowers.NAME, FixedWeighting.NAME, DEFAULT.shared(), DEFAULT.learningRate());
+        TabularTraining.Result baseline = TabularTraining.train(table, settings(problem, singleTask, schedule.maxEpochs()), null);
         Map<String, Map<String, Double>> baselineMetrics = metricMaps(baseline.metrics());
         Map<String, List<String>> compared = new LinkedHashMap<>();
         problem.tasks().forEach(t -> compared.put(t.name(), comparedMetrics(t.type())));

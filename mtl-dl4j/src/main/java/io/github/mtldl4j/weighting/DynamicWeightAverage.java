@@ -1,5 +1,6 @@
 package io.github.mtldl4j.weighting;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,13 @@ import java.util.Map;
  * training losses over the two previous epochs; weights are 1 for the first two epochs. τ = 2 by default.
  */
 public final class DynamicWeightAverage implements LossWeighting {
+    /** The command-line name. */
+    public static final String NAME = "dwa";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, DynamicWeightAverage.class,
+            o -> new DynamicWeightAverage());
+
     /** The paper's temperature. */
     public static final double DEFAULT_TEMPERATURE = 2.0;
 
@@ -35,7 +43,7 @@ public final class DynamicWeightAverage implements LossWeighting {
 
     @Override
     public String name() {
-        return "dwa";
+        return NAME;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.weighting;
 
+import io.github.mtldl4j.methods.MethodInfo;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,6 +10,13 @@ import java.util.Map;
  * weights given here. The classic weighted sum of task losses.
  */
 public final class FixedWeighting implements LossWeighting {
+    /** The command-line name. */
+    public static final String NAME = "fixed";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, FixedWeighting.class,
+            o -> new FixedWeighting(o.weights()));
+
     private final Map<String, Double> given;
     private Map<String, Double> weights;
 
@@ -29,7 +37,7 @@ public final class FixedWeighting implements LossWeighting {
 
     @Override
     public String name() {
-        return "fixed";
+        return NAME;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.github.mtldl4j.weighting;
 
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,13 @@ import java.util.Map;
  * weights are clipped at a small positive floor and renormalized to sum to T. α = 1.5 by default.
  */
 public final class GradNorm implements LossWeighting {
+    /** The command-line name. */
+    public static final String NAME = "gradnorm";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, GradNorm.class,
+            o -> new GradNorm(), Need.TASK_GRADIENTS, Need.STEP_UPDATES);
+
     /** The paper's default asymmetry. */
     public static final double DEFAULT_ALPHA = 1.5;
     private static final double FLOOR = 1e-6;
@@ -38,7 +47,7 @@ public final class GradNorm implements LossWeighting {
 
     @Override
     public String name() {
-        return "gradnorm";
+        return NAME;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.github.mtldl4j.weighting;
 
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,12 +13,19 @@ import java.util.Random;
  * to 1, as in the paper and LibMTL. Draws come from the trainer's seeded generator.
  */
 public final class RandomLossWeighting implements LossWeighting {
+    /** The command-line name. */
+    public static final String NAME = "rlw";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, RandomLossWeighting.class,
+            o -> new RandomLossWeighting(), Need.STEP_UPDATES);
+
     private List<String> tasks;
     private Random random;
 
     @Override
     public String name() {
-        return "rlw";
+        return NAME;
     }
 
     @Override

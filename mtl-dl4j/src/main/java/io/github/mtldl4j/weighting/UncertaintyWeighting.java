@@ -1,5 +1,7 @@
 package io.github.mtldl4j.weighting;
 
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +13,20 @@ import java.util.Map;
  * ∂total/∂s_t = 0.5 − 0.5 exp(−s_t) L_t, using the step's losses; s starts at 0 (w = 0.5).
  */
 public final class UncertaintyWeighting implements LossWeighting {
+    /** The command-line name. */
+    public static final String NAME = "uncertainty";
+
+    /** Name, kind and needs, for {@code MethodRegistry}. */
+    public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, UncertaintyWeighting.class,
+            o -> new UncertaintyWeighting(), Need.STEP_UPDATES);
+
     private List<String> tasks;
     private LearnedWeightParameters logVariances;
     private int epoch;
 
     @Override
     public String name() {
-        return "uncertainty";
+        return NAME;
     }
 
     @Override

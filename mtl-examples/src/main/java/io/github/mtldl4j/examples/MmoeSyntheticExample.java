@@ -3,6 +3,7 @@ package io.github.mtldl4j.examples;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.MmoeSyntheticData;
 import io.github.mtldl4j.eval.GateUtilization;
+import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -27,16 +28,17 @@ import picocli.CommandLine.Spec;
 /**
  * The synthetic experiment of Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate
  * Mixture-of-Experts" (KDD 2018, Section 4): two regression tasks whose relatedness is set by p
- * ({@link MmoeSyntheticData}, d = 100, c = 0.3 unless {@code --scale} says otherwise, m = 5, noise sd 0.1), learned by shared-bottom, OMoE and MMoE
- * models of about the same number of parameters, at several p and seeds. Prints each task's held-out MSE as mean and
+ * ({@link MmoeSyntheticData}, d = 100, c = 0.3 unless {@code --scale} says otherwise, m = 5, noise sd 0.1), learned by
+ * hard sharing (the paper's shared-bottom), OMoE and MMoE models of about the same number of parameters, at several p and seeds. Prints each task's held-out MSE as mean and
  * standard deviation over seeds, and MMoE's mean gate weights per expert for the first seed.
  *
- * <p>Models (ReLU): shared-bottom, one hidden layer of {@code --bottom} units; OMoE and MMoE, {@code --experts}
+ * <p>Models (ReLU): hard sharing, one hidden layer of {@code --bottom} units; OMoE and MMoE, {@code --experts}
  * experts of one layer of {@code --expert-width} units with one gate (OMoE) or one gate per task (MMoE); every task
  * a tower of {@code --tower} units and a linear output.
  */
 @Command(name = "mmoe-synthetic", mixinStandardHelpOptions = true,
-        description = "MMoE paper's synthetic tasks of controlled correlation p: shared-bottom vs OMoE vs MMoE.")
+        description = "MMoE paper's synthetic tasks of controlled correlation p: hard sharing (the paper's shared-bottom) vs OMoE "
+                + "vs MMoE.")
 public final class MmoeSyntheticExample implements Callable<Integer> {
 
     @Spec
@@ -82,7 +84,7 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
     long firstSeed;
 
     /** The architectures compared, in print order. */
-    static final List<String> ARCHITECTURES = List.of("shared-bottom", "omoe", "mmoe");
+    static final List<String> ARCHITECTURES = List.of(HardSharing.NAME, MixtureOfExperts.OMOE.name(), MixtureOfExperts.MMOE.name());
 
     @Override
     public Integer call() {
@@ -107,12 +109,16 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(100).activation(Activation.RELU)
                 .updater(new Adam(lr)).seed(seed)
                 .task(Task.regression("y1").withHead(tower)).task(Task.regression("y2").withHead(tower));
-        return switch (architecture) {
-            case "shared-bottom" -> builder.sharedLayers(bottom).build();
-            case "omoe" -> builder.sharing(MixtureOfExperts.omoe(experts, expertWidth)).build();
-            case "mmoe" -> builder.sharing(MixtureOfExperts.mmoe(experts, expertWidth)).build();
-            default -> throw new IllegalArgumentException("unknown architecture " + architecture);
-        };
+        if (architecture.equals(HardSharing.NAME)) {
+            return builder.sharedLayers(bottom).build();
+        }
+        if (architecture.equals(MixtureOfExperts.MMOE.name())) {
+            return builder.sharing(MixtureOfExperts.mmoe(experts, expertWidth)).build();
+        }
+        if (architecture.equals(MixtureOfExperts.OMOE.name())) {
+            return builder.sharing(MixtureOfExperts.omoe(experts, expertWidth)).build();
+        }
+        throw new IllegalArgumentException("unknown architecture " + architecture + "; expected one of " + ARCHITECTURES + ".");
     }
 
     void run(PrintWriter out) {
@@ -124,8 +130,9 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %-14s %6d + %s = %d%n", architecture, counts.shared(), counts.perTask().values(), counts.total());
         }
         out.println("held-out MSE per task, mean ± sd over seeds (lower is better); the last column pairs each seed's mean MSE");
-        out.println("with shared-bottom's on the same data (the seed also draws the task, so pairing removes most of the spread)");
-        out.printf(Locale.ROOT, "%-5s %-14s %18s %18s %18s %20s%n", "p", "model", "y1", "y2", "mean", "mean - shared-bottom");
+        out.println("with hard sharing's (the paper's shared-bottom) on the same data (the seed also draws the task, so pairing "
+                + "removes most of the spread)");
+        out.printf(Locale.ROOT, "%-5s %-14s %18s %18s %18s %20s%n", "p", "model", "y1", "y2", "mean", "mean - hard");
         List<String> gateTables = new ArrayList<>();
         for (double p : correlations) {
             Map<String, List<double[]>> results = new LinkedHashMap<>();
@@ -142,7 +149,7 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
                     double y1 = losses.unweighted().get("y1");
                     double y2 = losses.unweighted().get("y2");
                     results.computeIfAbsent(architecture, a -> new ArrayList<>()).add(new double[] {y1, y2, (y1 + y2) / 2});
-                    if (s == 0 && "mmoe".equals(architecture)) {
+                    if (s == 0 && MixtureOfExperts.MMOE.name().equals(architecture)) {
                         gateTables.add(String.format(Locale.ROOT, "p = %.2f, seed %d:%n", p, seed)
                                 + GateUtilization.of(model, new InMemoryMultiDataSetIterator(test, 500)).table());
                     }

@@ -5,7 +5,9 @@ import io.github.mtldl4j.data.FeatureSelection;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.eval.GateUtilization;
+import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.model.AtomicFile;
+import io.github.mtldl4j.pipeline.MethodRegistry;
 import io.github.mtldl4j.pipeline.MetricsJson;
 import io.github.mtldl4j.report.HtmlReport;
 import io.github.mtldl4j.report.RunSummary;
@@ -43,8 +45,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TabularDataOptions input;
 
-    @Option(names = "--arch", defaultValue = "hard", description = "hard, independent, cascade, mmoe, omoe, cgc, ple or cross-stitch "
-            + "(default ${DEFAULT-VALUE}).")
+    @Option(names = "--arch", defaultValue = "hard", completionCandidates = MethodNames.Architectures.class,
+            description = "Sharing: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String architecture;
 
     @Option(names = "--experts", defaultValue = "4", description = "Experts (shared experts for cgc/ple) of the mixture-of-experts "
@@ -67,8 +69,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "function as separate heads, faster steps with loss weightings. Needs --arch hard and --head.")
     boolean fusedHeads;
 
-    @Option(names = "--weighting", defaultValue = "fixed", description = "fixed, uncertainty, dwa, rlw, gradnorm, sum, pcgrad, mgda, "
-            + "cagrad, imtl or upgrad (default ${DEFAULT-VALUE}).")
+    @Option(names = "--weighting", defaultValue = "fixed", completionCandidates = MethodNames.Weightings.class,
+            description = "Loss weighting or gradient aggregator: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String weighting;
 
     @Option(names = "--weights", split = ",", paramLabel = "NAME=W", description = "Fixed task weights (default 1 each).")
@@ -253,7 +255,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
         }
-        if (fusedHeads && (!"hard".equals(architecture) || head.isEmpty())) {
+        if (fusedHeads && (!HardSharing.NAME.equals(architecture) || head.isEmpty())) {
             throw new IllegalArgumentException("--fused-heads runs the tasks' first hidden head layers as one layer, so it needs "
                     + "--arch hard and --head W (e.g. --head 16); received --arch " + architecture
                     + (head.isEmpty() ? " and no --head" : "") + ".");
@@ -329,6 +331,7 @@ public final class TrainCommand implements Callable<Integer> {
                     new InMemoryMultiDataSetIterator(result.encodedValidation(), 256)).byTask());
         }
         run.forEach(summary::setting);
+        summary.setting("weighting", settings.method() + " (" + MethodRegistry.method(settings.method()).kind().label() + ")");
         summary.setting("tasks", settings.tasks().stream().map(TaskSpec::toString).toList());
         summary.setting("features", settings.features() == null ? "all non-label columns" : settings.features());
         summary.setting("trunk", settings.shared());

@@ -57,11 +57,13 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--max-epochs", defaultValue = "27", description = "Epochs of the last rung and of the baselines (default ${DEFAULT-VALUE}).")
     int maxEpochs;
 
-    @Option(names = "--archs", split = ",", defaultValue = "hard,mmoe,cgc", description = "Architectures searched (default ${DEFAULT-VALUE}).")
+    @Option(names = "--archs", split = ",", defaultValue = "hard,mmoe,cgc", completionCandidates = MethodNames.TunableArchitectures.class,
+            description = "Architectures searched, some of ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     List<String> architectures;
 
     @Option(names = "--weightings", split = ",", defaultValue = "fixed,uncertainty,dwa,pcgrad",
-            description = "Weightings searched (default ${DEFAULT-VALUE}).")
+            completionCandidates = MethodNames.Weightings.class,
+            description = "Weightings searched, some of ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     List<String> weightings;
 
     @Option(names = "--widths", split = ";", defaultValue = "32;64,64;128,64", paramLabel = "W1,W2;...",

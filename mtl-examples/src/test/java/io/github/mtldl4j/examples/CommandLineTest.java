@@ -58,6 +58,7 @@ class CommandLineTest {
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"species\"") && metrics.contains("\"macro_f1\"") && metrics.contains("\"rmse\"")
                 && metrics.contains("\"architecture\" : \"hard\""), metrics);
+        assertTrue(Files.readString(out.resolve("report.html")).contains("fixed (loss weighting)"), "the report names the method's kind");
 
         CliRun evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
         assertEquals(0, evaluated.code(), evaluated.err());
@@ -72,6 +73,15 @@ class CommandLineTest {
         assertEquals(345, lines.size());
         double mass = Double.parseDouble(lines.get(1).split(",")[7]);
         assertTrue(mass > 2000 && mass < 7000, "mass is reported in grams: " + mass);
+    }
+
+    @Test
+    void helpListsEveryRegisteredName() {
+        CliRun help = run("train", "--help");
+        assertEquals(0, help.code(), help.err());
+        String text = help.out().replaceAll("\\s+", " ");
+        assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, sum, pcgrad, mgda, cagrad, imtl, upgrad (default fixed)"), text);
+        assertTrue(text.contains("hard, independent, cascade, mmoe, omoe, cgc, ple, cross-stitch (default hard)"), text);
     }
 
     @Test

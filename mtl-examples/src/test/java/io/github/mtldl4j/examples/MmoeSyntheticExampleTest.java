@@ -20,7 +20,7 @@ class MmoeSyntheticExampleTest {
         example.tower = 8;
         List<Long> totals = MmoeSyntheticExample.ARCHITECTURES.stream()
                 .map(a -> example.model(a, 1).parameterCounts().total()).toList();
-        // shared-bottom 100*126+126 + 2*(126*8+8 + 8+1) = 14776; MMoE 8*(100*16+16) + 2*(100*8+8 + 16*8+8 + 9) = 14834.
+        // hard (the paper's shared-bottom) 100*126+126 + 2*(126*8+8 + 8+1) = 14776; MMoE 8*(100*16+16) + 2*(100*8+8 + 16*8+8 + 9) = 14834.
         assertEquals(List.of(14776L, 14026L, 14834L), totals);
     }
 

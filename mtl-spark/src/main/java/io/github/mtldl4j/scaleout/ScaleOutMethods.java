@@ -1,37 +1,35 @@
 package io.github.mtldl4j.scaleout;
 
-import io.github.mtldl4j.pipeline.Methods;
-import io.github.mtldl4j.weighting.DynamicWeightAverage;
-import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
+import io.github.mtldl4j.pipeline.MethodRegistry;
 import io.github.mtldl4j.weighting.LossWeighting;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Which weighting methods data-parallel training supports, and why the others are refused.
+ * Which weighting methods data-parallel training supports, and why the others are refused: one rule on what each
+ * method declares it {@link Need}s ({@link #runsDataParallel}).
  *
  * <p>Workers (Spark executors, ParallelWrapper threads) train replicas with plain {@code fit} steps and their
  * parameters are averaged; the driver sees the model only between averaging rounds. A method can therefore work
- * distributed only if it sets the task weights from figures the driver can compute between epochs:
- * <ul>
- *   <li>{@code fixed}: the weights live in the output losses of the configuration that is shipped to the workers.</li>
- *   <li>{@code dwa} (Liu et al., CVPR 2019): per-epoch weights from the last two epochs' training losses, which the
- *       driver computes (distributed) after each epoch.</li>
- * </ul>
+ * distributed only if it sets the task weights from figures the driver can compute between epochs: fixed weights
+ * (they live in the output losses of the configuration shipped to the workers) and DWA (Liu et al., CVPR 2019: per-epoch
+ * weights from the last two epochs' training losses, which the driver computes, distributed, after each epoch).
  * Refused, with a message naming the alternatives:
  * <ul>
- *   <li>{@code uncertainty} (Kendall et al., CVPR 2018) learns its log-variances by a gradient step after every
- *       minibatch, jointly with the network; {@code rlw} (Lin et al., TMLR 2022) draws new weights every step.
- *       Updating either only between averaging rounds would be a different method with far fewer weight updates,
- *       so we do not pretend to run it.</li>
- *   <li>{@code gradnorm} (Chen et al., ICML 2018) needs each task's gradient norm on the last shared layer after
- *       every step; the gradient aggregators ({@code sum, pcgrad, mgda, cagrad, imtl, upgrad}) need every task's
- *       gradient at every step. The workers' plain {@code fit} computes only the summed gradient.</li>
+ *   <li>{@link Need#STEP_UPDATES}: uncertainty weighting (Kendall et al., CVPR 2018) learns its log-variances by a
+ *       gradient step after every minibatch, jointly with the network; RLW (Lin et al., TMLR 2022) draws new weights
+ *       every step. Updating either only between averaging rounds would be a different method with far fewer weight
+ *       updates, so we do not pretend to run it.</li>
+ *   <li>{@link Need#TASK_GRADIENTS}: GradNorm (Chen et al., ICML 2018) needs each task's gradient norm on the last shared
+ *       layer after every step, the gradient aggregators every task's gradient at every step. The workers' plain
+ *       {@code fit} computes only the summed gradient.</li>
  * </ul>
  */
 public final class ScaleOutMethods {
-    /** The method names data-parallel training accepts. */
-    public static final List<String> SUPPORTED = List.of("fixed", "dwa");
+    /** The method names data-parallel training accepts, in registry order. */
+    public static final List<String> SUPPORTED = MethodRegistry.weightingNames(ScaleOutMethods::runsDataParallel);
 
     private ScaleOutMethods() {
     }
@@ -40,31 +38,38 @@ public final class ScaleOutMethods {
      * The loss weighting for {@code method}, or an {@link IllegalArgumentException} explaining why the method cannot
      * run data-parallel.
      *
-     * @param method a name of {@link Methods#NAMES}
+     * @param method a name of {@link MethodRegistry#weightingNames()}
      * @param weights fixed weights by task name
      * @param mode what is asked for, for the message, e.g. {@code "--spark"} or {@code "--workers"}
      */
     public static LossWeighting weighting(String method, Map<String, Double> weights, String mode) {
-        LossWeighting weighting = Methods.weighting(method, weights);
-        if (Methods.aggregator(method) != null || "gradnorm".equals(method)) {
+        LossWeighting weighting = MethodRegistry.weighting(method, weights);
+        MethodInfo<?> info = MethodRegistry.method(method);
+        String instead = "use --weighting " + MethodRegistry.either(SUPPORTED) + " with " + mode + ", or train " + method
+                + " on one machine without " + mode + ".";
+        if (info.needs(Need.TASK_GRADIENTS)) {
             throw new IllegalArgumentException("--weighting " + method + " needs every task's gradient at every step, which " + mode
-                    + " does not have (workers run plain fit steps whose parameters are averaged); use --weighting fixed or dwa with "
-                    + mode + ", or train " + method + " on one machine without " + mode + ".");
+                    + " does not have (workers run plain fit steps whose parameters are averaged); " + instead);
         }
-        if (!SUPPORTED.contains(method)) {
+        if (info.needs(Need.STEP_UPDATES)) {
             throw new IllegalArgumentException("--weighting " + method + " updates its weights after every step; " + mode
-                    + " can only update weights between epochs on the driver. Use --weighting fixed or dwa with " + mode
-                    + ", or train " + method + " on one machine without " + mode + ".");
+                    + " can only update weights between epochs on the driver. " + Character.toUpperCase(instead.charAt(0))
+                    + instead.substring(1));
         }
         return weighting;
     }
 
-    /** Checks a weighting object given to a data-parallel trainer: {@link FixedWeighting} or {@link DynamicWeightAverage}. */
+    /** The rule: workers run plain {@code fit} steps, so a method may need neither per-step task gradients nor per-step updates. */
+    public static boolean runsDataParallel(MethodInfo<?> method) {
+        return !method.needs(Need.TASK_GRADIENTS) && !method.needs(Need.STEP_UPDATES);
+    }
+
+    /** Checks a weighting object given to a data-parallel trainer: a registered class that {@link #runsDataParallel}. */
     static void requireSupported(LossWeighting weighting) {
-        if (!(weighting instanceof FixedWeighting) && !(weighting instanceof DynamicWeightAverage)) {
-            throw new IllegalArgumentException("Weighting '" + weighting.name() + "' cannot run data-parallel: only fixed weights and "
-                    + "DWA, which change weights between epochs, are supported (see ScaleOutMethods); train it with "
-                    + "MultiTaskTrainer on one machine.");
+        if (!MethodRegistry.lossWeightingOf(weighting.getClass()).map(ScaleOutMethods::runsDataParallel).orElse(false)) {
+            throw new IllegalArgumentException("Weighting '" + weighting.name() + "' cannot run data-parallel: only "
+                    + MethodRegistry.either(SUPPORTED) + ", whose weights change at most between epochs, are supported (see "
+                    + "ScaleOutMethods); train it with MultiTaskTrainer on one machine.");
         }
     }
 }

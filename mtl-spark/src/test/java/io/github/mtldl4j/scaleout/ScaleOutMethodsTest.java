@@ -1,5 +1,6 @@
 package io.github.mtldl4j.scaleout;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +13,9 @@ import io.github.mtldl4j.spark.Penguins;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
 import io.github.mtldl4j.weighting.FixedWeighting;
 import io.github.mtldl4j.weighting.GradNorm;
+import io.github.mtldl4j.weighting.LossWeighting;
 import io.github.mtldl4j.weighting.UncertaintyWeighting;
+import io.github.mtldl4j.weighting.WeightingContext;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +42,32 @@ class ScaleOutMethodsTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), "--spark"));
             assertTrue(e.getMessage().contains("updates its weights after every step") && e.getMessage().contains("fixed or dwa"), e.getMessage());
         }
+    }
+
+    @Test
+    void supportedFollowsFromTheDeclaredNeeds() {
+        assertEquals(List.of("fixed", "dwa"), ScaleOutMethods.SUPPORTED);
+        ScaleOutMethods.requireSupported(new FixedWeighting());
+        ScaleOutMethods.requireSupported(new DynamicWeightAverage());
+        // A class of the user's own is not registered, so its needs are unknown: refused, as before.
+        LossWeighting custom = new LossWeighting() {
+            @Override
+            public String name() {
+                return "custom";
+            }
+
+            @Override
+            public void start(WeightingContext context) {
+            }
+
+            @Override
+            public Map<String, Double> nextStepWeights() {
+                return Map.of();
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.requireSupported(custom));
+        assertEquals("Weighting 'custom' cannot run data-parallel: only fixed or dwa, whose weights change at most between epochs, "
+                + "are supported (see ScaleOutMethods); train it with MultiTaskTrainer on one machine.", e.getMessage());
     }
 
     @Test

@@ -1,0 +1,25 @@
+package io.github.mtldl4j.methods;
+
+import java.util.Map;
+
+/**
+ * The settings a method's factory may read, as the command line gives them.
+ *
+ * @param weights fixed task weights by task name (tasks not named: 1), for {@code fixed} and the aggregators' losses
+ * @param experts experts (shared experts for CGC and PLE) of the mixture-of-experts sharing modes
+ * @param taskExperts task-specific experts per task for CGC and PLE
+ */
+public record MethodOptions(Map<String, Double> weights, int experts, int taskExperts) {
+    /** The command line's defaults: no weights, 4 experts, 1 task expert. */
+    public static final MethodOptions DEFAULTS = new MethodOptions(Map.of(), 4, 1);
+
+    /** The defaults with these fixed weights. */
+    public static MethodOptions withWeights(Map<String, Double> weights) {
+        return new MethodOptions(weights, DEFAULTS.experts(), DEFAULTS.taskExperts());
+    }
+
+    /** Copies the weights. */
+    public MethodOptions {
+        weights = Map.copyOf(weights);
+    }
+}
