@@ -60,7 +60,7 @@ class CompatibilityFixtures {
                 Task.binary("click").withHead(3)).build();
     }
 
-    /** Cross-stitch: the cross-stitch layer (and its parameter initializer) between two towers. */
+    /** Cross-stitch: the cross-stitch layer between two towers (its parameter initializer is not stored by name). */
     static MultiTaskModel crossStitch() {
         return base().sharing(new CrossStitch(0.9)).tasks(
                 Task.regression("level").withWeight(3.0),
