@@ -22,8 +22,16 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 final class ModelMetadata {
     /** Zip entry holding the metadata. */
     static final String ENTRY = "mtl-dl4j/model.json";
-    /** Version of the metadata format; bumped on incompatible change. */
+    /**
+     * Version of the metadata format this version writes; bump it when the metadata changes in a way an older reader
+     * would misread, and add the step from the previous format to {@link #migrate}. History:
+     * <ul>
+     * <li>1 (mtl-dl4j 0.1.0): the first format; {@code soft_labels} was added without a bump (absent means false).</li>
+     * </ul>
+     */
     static final int FORMAT = 1;
+    /** The oldest format this version reads: formats from it up to {@link #FORMAT} are migrated on load. */
+    static final int OLDEST_READABLE_FORMAT = 1;
     /** Version of mtl-dl4j recorded in saved models, for messages about models from other versions. */
     static final String LIBRARY_VERSION = "0.1.0";
 
@@ -81,6 +89,22 @@ final class ModelMetadata {
     record Parsed(List<StoredTask> tasks, GraphLayout layout) {
     }
 
+    /**
+     * Metadata of format {@code format} brought to {@link #FORMAT}, one format at a time. No steps yet: format 1 is the
+     * only one. A new format adds {@code case N -> ...} turning format N's tree into format N + 1's (rename a field,
+     * fill a new one with what older versions implied), so old models keep loading instead of being refused.
+     */
+    static JsonNode migrate(JsonNode root, int format) {
+        JsonNode migrated = root;
+        for (int from = format; from < FORMAT; from++) {
+            switch (from) {
+                default -> throw new IllegalStateException("No migration from model metadata format " + from + " to " + (from + 1)
+                        + "; add one to ModelMetadata.migrate.");
+            }
+        }
+        return migrated;
+    }
+
     /** Parses metadata; {@code source} names the file in error messages. */
     static Parsed read(String json, String source) throws IOException {
         JsonNode root;
@@ -90,13 +114,20 @@ final class ModelMetadata {
             throw new IOException(source + ": entry " + ENTRY + " is not valid JSON (" + e.getMessage() + ")", e);
         }
         int format = root.path("format").asInt(-1);
-        if (format != FORMAT) {
-            String savedBy = root.path("library_version").asText("");
-            throw new IOException(source + ": model metadata format " + format + (savedBy.isEmpty() ? "" : " (saved by mtl-dl4j "
-                    + savedBy + ")") + " is not supported; this version of mtl-dl4j (" + LIBRARY_VERSION + ") reads format " + FORMAT
+        String savedBy = root.path("library_version").asText("");
+        String saved = " (saved by mtl-dl4j " + (savedBy.isEmpty() ? "of unknown version" : savedBy) + ")";
+        if (format > FORMAT) {
+            throw new IOException(source + ": model metadata format " + format + saved + " is not supported by this mtl-dl4j "
+                    + LIBRARY_VERSION + ", which reads formats up to " + FORMAT + ": the model was saved by a newer mtl-dl4j; upgrade"
+                    + (savedBy.isEmpty() ? "" : " to " + savedBy + " or later") + " to load it.");
+        }
+        if (format < OLDEST_READABLE_FORMAT) {
+            throw new IOException(source + ": model metadata format " + format + saved + " is not supported; this mtl-dl4j "
+                    + LIBRARY_VERSION + " reads formats " + OLDEST_READABLE_FORMAT + " to " + FORMAT
                     + ". Load it with the mtl-dl4j version that saved it, or retrain.");
         }
         try {
+            root = migrate(root, format);
             List<StoredTask> tasks = new ArrayList<>();
             for (JsonNode t : root.withArray("tasks")) {
                 List<Integer> head = new ArrayList<>();

@@ -3,6 +3,8 @@ package io.github.mtldl4j.model;
 import io.github.mtldl4j.data.LabelValidator;
 import io.github.mtldl4j.graph.GraphLayout;
 import io.github.mtldl4j.task.Task;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,7 @@ import org.nd4j.linalg.dataset.AsyncMultiDataSetIterator;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.exc.InvalidTypeIdException;
 
 /**
  * A multi-task DL4J {@link ComputationGraph} together with its tasks: predictions, weights and losses are
@@ -40,6 +43,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class MultiTaskModel {
     private static final String ATTACHMENTS = "mtl-dl4j/attachments/";
+    /** ModelSerializer's entry for the graph configuration (JSON), the only one that names classes. */
+    private static final String DL4J_CONFIGURATION = "configuration.json";
     private final MultiTaskComputationGraph graph;
     private final List<Task> tasks;
     private final List<String> taskNames;
@@ -257,16 +262,24 @@ public final class MultiTaskModel {
     }
 
     /**
-     * Loads a model saved by {@link #save(Path)}, with its updater state.
+     * Loads a model saved by {@link #save(Path)}, with its updater state. Models saved by older versions load too: their
+     * metadata is migrated ({@code ModelMetadata}) and classes that moved since are found under their new names
+     * ({@link LegacyClassNames}); see docs/model-compatibility.md.
      *
      * @throws IOException if the file is missing or unreadable, not a zip, or has no mtl-dl4j metadata
      */
     public static MultiTaskModel load(Path path) throws IOException {
+        return load(path, LegacyClassNames.TABLE);
+    }
+
+    /** {@link #load(Path)} with another table of moved class names (tests). */
+    static MultiTaskModel load(Path path, Map<String, String> movedClasses) throws IOException {
         if (!Files.isRegularFile(path)) {
             throw new IOException(path + ": no such model file" + (Files.isDirectory(path) ? " (it is a directory)" : "")
                     + "; expected a model.zip written by MultiTaskModel.save.");
         }
         String json;
+        String configuration = null;
         Map<String, String> attached = new java.util.TreeMap<>();
         try (ZipFile zip = new ZipFile(path.toFile())) {
             for (var entries = zip.entries(); entries.hasMoreElements(); ) {
@@ -274,6 +287,10 @@ public final class MultiTaskModel {
                 if (entry.getName().startsWith(ATTACHMENTS)) {
                     try (InputStream in = zip.getInputStream(entry)) {
                         attached.put(entry.getName().substring(ATTACHMENTS.length()), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    }
+                } else if (entry.getName().equals(DL4J_CONFIGURATION)) {
+                    try (InputStream in = zip.getInputStream(entry)) {
+                        configuration = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                     }
                 }
             }
@@ -291,8 +308,18 @@ public final class MultiTaskModel {
         ModelMetadata.Parsed metadata = ModelMetadata.read(json, path.toString());
         ComputationGraph graph;
         try {
-            graph = MultiTaskComputationGraph.of(ModelSerializer.restoreComputationGraph(path.toString(), true));
+            String current = configuration == null ? null : LegacyClassNames.rewrite(configuration, movedClasses);
+            graph = MultiTaskComputationGraph.of(current == configuration
+                    ? ModelSerializer.restoreComputationGraph(path.toString(), true)
+                    : ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(withConfiguration(path, current)), true));
         } catch (RuntimeException e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof InvalidTypeIdException unknown) {
+                    throw new IOException(path + ": the model's configuration names class " + unknown.getTypeId() + ", which this "
+                            + "mtl-dl4j " + ModelMetadata.LIBRARY_VERSION + " does not have (saved by another version, or with a "
+                            + "custom class missing from the classpath). If the class moved, map its old name in LegacyClassNames.", e);
+                }
+            }
             throw new IOException(path + ": the DL4J part of the model could not be read (" + e.getMessage() + ").", e);
         }
         List<String> names = metadata.tasks().stream().map(ModelMetadata.StoredTask::name).toList();
@@ -305,5 +332,26 @@ public final class MultiTaskModel {
         MultiTaskModel model = new MultiTaskModel(graph, tasks, metadata.layout());
         attached.forEach(model::attach);
         return model;
+    }
+
+    /**
+     * The zip's bytes with its DL4J configuration replaced, written in one pass: ModelSerializer cannot read a zip
+     * rewritten in place through Java's zip file system (docs/dl4j-notes.md).
+     */
+    private static byte[] withConfiguration(Path path, String configuration) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes);
+             ZipInputStream in = new ZipInputStream(Files.newInputStream(path))) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                if (entry.getName().equals(DL4J_CONFIGURATION)) {
+                    out.write(configuration.getBytes(StandardCharsets.UTF_8));
+                } else {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
     }
 }

@@ -10,9 +10,10 @@ import java.util.Set;
 
 /**
  * A hand-run timing of the data path of {@code ./mtl train} (read, split, fit the preprocessing, encode the training
- * and validation rows) on a table shaped as {@code ThroughputBenchmark}'s, before ({@link ReferenceCsvTable},
- * {@link ReferenceDataSplit}, {@link ReferenceTabularPreprocessor}) and after, alternating in one JVM so that a
- * shared machine's drift hits both alike. Prints the median seconds per stage. Not a test; run it with
+ * and validation rows) on a table shaped as {@code ThroughputBenchmark}'s. Prints the median seconds per stage. The
+ * "before" column of docs/performance.md came from the replaced code, since removed from the tests (its results are
+ * DataPathEquivalenceTest's golden file); to time it again, check out the commit before
+ * {@code git log --diff-filter=D -- mtl-dl4j/src/test/java/io/github/mtldl4j/data/ReferenceCsvTable.java}. Not a test; run it with
  * {@code java -cp <test classpath> io.github.mtldl4j.data.DataPathTiming [rows] [repetitions]}.
  */
 final class DataPathTiming {
@@ -28,46 +29,25 @@ final class DataPathTiming {
         Path csv = Files.createTempFile("mtl-datapath-", ".csv");
         try {
             SyntheticTable.write(csv, rows, 42);
-            double[][] before = new double[4][repetitions];
             double[][] after = new double[4][repetitions];
             for (int warmup = 0; warmup < 3; warmup++) {
-                runBefore(csv, new double[4][1], 0);
                 runAfter(csv, new double[4][1], 0);
             }
             for (int i = 0; i < repetitions; i++) {
-                runBefore(csv, before, i);
                 runAfter(csv, after, i);
             }
             String[] stages = {"read", "split", "fit preprocessing", "encode", "total"};
-            System.out.printf(Locale.ROOT, "%,d rows, median of %d, seconds:%n%-18s %8s %8s%n", rows, repetitions, "stage", "before", "after");
-            double totalBefore = 0;
+            System.out.printf(Locale.ROOT, "%,d rows, median of %d, seconds:%n%-18s %8s%n", rows, repetitions, "stage", "seconds");
             double totalAfter = 0;
             for (int s = 0; s < 4; s++) {
-                double b = median(before[s]);
                 double a = median(after[s]);
-                totalBefore += b;
                 totalAfter += a;
-                System.out.printf(Locale.ROOT, "%-18s %8.3f %8.3f%n", stages[s], b, a);
+                System.out.printf(Locale.ROOT, "%-18s %8.3f%n", stages[s], a);
             }
-            System.out.printf(Locale.ROOT, "%-18s %8.3f %8.3f%n", stages[4], totalBefore, totalAfter);
+            System.out.printf(Locale.ROOT, "%-18s %8.3f%n", stages[4], totalAfter);
         } finally {
             Files.deleteIfExists(csv);
         }
-    }
-
-    private static void runBefore(Path csv, double[][] seconds, int i) {
-        long t0 = System.nanoTime();
-        ReferenceCsvTable table = ReferenceCsvTable.read(csv);
-        long t1 = System.nanoTime();
-        ReferenceDataSplit split = ReferenceDataSplit.of(table, 0.2, 42, null);
-        ReferenceCsvTable train = table.rows(split.train());
-        ReferenceCsvTable valid = table.rows(split.validation());
-        long t2 = System.nanoTime();
-        ReferenceTabularPreprocessor pre = ReferenceTabularPreprocessor.fit(train, TASKS, null, Set.of());
-        long t3 = System.nanoTime();
-        int checksum = pre.encode(train, true).data().getFeatures(0).columns() + pre.encode(valid, true).data().getFeatures(0).columns();
-        long t4 = System.nanoTime();
-        record(seconds, i, t0, t1, t2, t3, t4, checksum);
     }
 
     private static void runAfter(Path csv, double[][] seconds, int i) {
