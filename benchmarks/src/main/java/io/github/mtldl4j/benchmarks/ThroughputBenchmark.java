@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -84,8 +82,7 @@ public class ThroughputBenchmark {
     static TabularTraining.Settings settings(int epochs) {
         List<TaskSpec> tasks = List.of(TaskSpec.parse("price:regression:price"), TaskSpec.parse("churn:binary:churn"),
                 TaskSpec.parse("segment:multiclass:segment"));
-        return new TabularTraining.Settings(tasks, null, Set.of(), "hard", Map.of(), 4, 1, List.of(64, 64), List.of(),
-                "fixed", Map.of(), epochs, 256, 1e-3, 0.2, 42, null);
+        return TabularTraining.Settings.builder(tasks).epochs(epochs).batch(256).learningRate(1e-3).build();
     }
 
     @Benchmark

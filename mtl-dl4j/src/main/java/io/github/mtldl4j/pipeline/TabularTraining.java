@@ -1,5 +1,7 @@
 package io.github.mtldl4j.pipeline;
 
+import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.data.CsvTable;
 import io.github.mtldl4j.data.DataSplit;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
@@ -46,7 +48,8 @@ public final class TabularTraining {
     }
 
     /**
-     * What to train.
+     * What to train. Build it with {@link #builder(List)}, which holds the defaults (those of {@code mtl train}); the
+     * record's constructor lists every component and validates them.
      *
      * @param tasks the tasks with their label columns
      * @param features feature columns, or null for all non-label columns
@@ -67,31 +70,13 @@ public final class TabularTraining {
      * @param patience early-stopping patience in epochs, or null for none
      * @param fusedHeads the tasks' first hidden head layers as one layer ({@code MultiTaskGraphBuilder.fusedHeads()}:
      *                   the same function, faster steps; needs hard sharing and hidden head layers)
-     * @param kept whose parameters the model keeps: the best validation epoch's ({@link KeptParameters#BEST}, the
-     *             default of the shorter constructors) or the last epoch's
+     * @param kept whose parameters the model keeps: the best validation epoch's ({@link KeptParameters#BEST}) or the
+     *             last epoch's
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept) {
-
-        /** Settings keeping the best validation epoch's parameters. */
-        public Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
-                        Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head,
-                        String method, Map<String, Double> weights, int epochs, int batch, double learningRate,
-                        double validFraction, long seed, Integer patience, boolean fusedHeads) {
-            this(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method, weights, epochs,
-                    batch, learningRate, validFraction, seed, patience, fusedHeads, KeptParameters.BEST);
-        }
-
-        /** Settings with separate heads. */
-        public Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
-                        Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head,
-                        String method, Map<String, Double> weights, int epochs, int batch, double learningRate,
-                        double validFraction, long seed, Integer patience) {
-            this(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method, weights, epochs,
-                    batch, learningRate, validFraction, seed, patience, false);
-        }
 
         /** Validates what can be checked without data. */
         public Settings {
@@ -129,10 +114,175 @@ public final class TabularTraining {
             weights = Map.copyOf(weights);
         }
 
-        /** These settings keeping {@code which} epoch's parameters. */
-        public Settings withKept(KeptParameters which) {
-            return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
-                    weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, which);
+        /**
+         * Settings for {@code tasks}, every other component at its default (those of {@code mtl train}): all non-label
+         * columns as features, none forced categorical, hard sharing with trunk [64, 64] and no hidden head layers,
+         * 4 experts and 1 task expert (for the mixture-of-experts architectures), fixed weights of 1, 50 epochs,
+         * batch 32, Adam 0.01, 20 % validation, seed 42, no early stopping, separate heads, the best epoch kept.
+         */
+        public static Builder builder(List<TaskSpec> tasks) {
+            return new Builder(tasks);
+        }
+
+        /** A builder holding these settings, to derive others from them. */
+        public Builder toBuilder() {
+            return new Builder(tasks).features(features).categorical(categorical).architecture(architecture).cascades(cascades)
+                    .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
+                    .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
+                    .patience(patience).fusedHeads(fusedHeads).kept(kept);
+        }
+
+        /**
+         * {@link Settings} by name; each method sets the component of the same name. {@link #build()} validates, so a
+         * builder may pass through invalid states.
+         */
+        public static final class Builder {
+            private List<TaskSpec> tasks;
+            private List<String> features;
+            private Set<String> categorical = Set.of();
+            private String architecture = HardSharing.NAME;
+            private Map<String, List<String>> cascades = Map.of();
+            private int experts = 4;
+            private int taskExperts = 1;
+            private List<Integer> shared = List.of(64, 64);
+            private List<Integer> head = List.of();
+            private String method = FixedWeighting.NAME;
+            private Map<String, Double> weights = Map.of();
+            private int epochs = 50;
+            private int batch = 32;
+            private double learningRate = 0.01;
+            private double validFraction = 0.2;
+            private long seed = 42;
+            private Integer patience;
+            private boolean fusedHeads;
+            private KeptParameters kept = KeptParameters.BEST;
+
+            private Builder(List<TaskSpec> tasks) {
+                this.tasks = tasks;
+            }
+
+            /** The tasks with their label columns. */
+            public Builder tasks(List<TaskSpec> tasks) {
+                this.tasks = tasks;
+                return this;
+            }
+
+            /** Feature columns, or null for all non-label columns (the default). */
+            public Builder features(List<String> features) {
+                this.features = features;
+                return this;
+            }
+
+            /** Columns to one-hot encode even if numeric (default none). */
+            public Builder categorical(Set<String> categorical) {
+                this.categorical = categorical;
+                return this;
+            }
+
+            /** A name of {@link MethodRegistry#architectureNames()} (default {@code hard}). */
+            public Builder architecture(String architecture) {
+                this.architecture = architecture;
+                return this;
+            }
+
+            /** For {@code cascade}: target task to the tasks whose predictions it reads (default none). */
+            public Builder cascades(Map<String, List<String>> cascades) {
+                this.cascades = cascades;
+                return this;
+            }
+
+            /** Number of (shared) experts of the mixture-of-experts architectures (default 4). */
+            public Builder experts(int experts) {
+                this.experts = experts;
+                return this;
+            }
+
+            /** Task-specific experts per task for {@code cgc} and {@code ple} (default 1). */
+            public Builder taskExperts(int taskExperts) {
+                this.taskExperts = taskExperts;
+                return this;
+            }
+
+            /** Trunk widths, each expert's and each cross-stitch tower's too (default [64, 64]). */
+            public Builder shared(List<Integer> shared) {
+                this.shared = shared;
+                return this;
+            }
+
+            /** Hidden head widths for every task (default none). */
+            public Builder head(List<Integer> head) {
+                this.head = head;
+                return this;
+            }
+
+            /** A name of {@link MethodRegistry#weightingNames()} (default {@code fixed}). */
+            public Builder method(String method) {
+                this.method = method;
+                return this;
+            }
+
+            /** Fixed weights by task name; tasks not named weigh 1 (default: all 1). */
+            public Builder weights(Map<String, Double> weights) {
+                this.weights = weights;
+                return this;
+            }
+
+            /** Maximum epochs (default 50). */
+            public Builder epochs(int epochs) {
+                this.epochs = epochs;
+                return this;
+            }
+
+            /** Minibatch rows (default 32). */
+            public Builder batch(int batch) {
+                this.batch = batch;
+                return this;
+            }
+
+            /** Adam's learning rate (default 0.01). */
+            public Builder learningRate(double learningRate) {
+                this.learningRate = learningRate;
+                return this;
+            }
+
+            /** Fraction of rows held out for validation when no validation table is given (default 0.2). */
+            public Builder validFraction(double validFraction) {
+                this.validFraction = validFraction;
+                return this;
+            }
+
+            /** Seed of split, initialization, shuffling and random methods (default 42). */
+            public Builder seed(long seed) {
+                this.seed = seed;
+                return this;
+            }
+
+            /** Early-stopping patience in epochs, or null for no early stopping (the default). */
+            public Builder patience(Integer patience) {
+                this.patience = patience;
+                return this;
+            }
+
+            /**
+             * Whether the tasks' first hidden head layers run as one layer (default false: separate heads); see
+             * {@link Settings#fusedHeads()}.
+             */
+            public Builder fusedHeads(boolean fusedHeads) {
+                this.fusedHeads = fusedHeads;
+                return this;
+            }
+
+            /** Whose parameters the model keeps (default {@link KeptParameters#BEST}). */
+            public Builder kept(KeptParameters kept) {
+                this.kept = kept;
+                return this;
+            }
+
+            /** The settings, validated by {@link Settings}'s constructor. */
+            public Settings build() {
+                return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
+                        weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept);
+            }
         }
     }
 

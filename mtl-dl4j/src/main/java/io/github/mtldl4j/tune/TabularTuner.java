@@ -321,9 +321,10 @@ public final class TabularTuner {
 
     /** Settings for one candidate. */
     public static TabularTraining.Settings settings(Problem problem, Candidate candidate, int epochs) {
-        return new TabularTraining.Settings(problem.tasks(), problem.features(), problem.categorical(), candidate.architecture(), Map.of(),
-                4, 1, candidate.shared(), List.of(), candidate.weighting(), Map.of(), epochs, problem.batch(), candidate.learningRate(),
-                problem.validFraction(), problem.seed(), null);
+        return TabularTraining.Settings.builder(problem.tasks()).features(problem.features()).categorical(problem.categorical())
+                .architecture(candidate.architecture()).shared(candidate.shared()).method(candidate.weighting()).epochs(epochs)
+                .batch(problem.batch()).learningRate(candidate.learningRate()).validFraction(problem.validFraction())
+                .seed(problem.seed()).build();
     }
 
     /** The metrics delta-m compares for a task type. */

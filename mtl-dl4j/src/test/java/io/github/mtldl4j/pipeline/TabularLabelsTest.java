@@ -10,7 +10,6 @@ import io.github.mtldl4j.data.LabelValidator;
 import io.github.mtldl4j.data.TabularPreprocessor;
 import io.github.mtldl4j.data.TaskSpec;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -24,8 +23,8 @@ class TabularLabelsTest {
     private static final String HEADER = "x,price,segment,churn,red,blue\n";
 
     private static TabularTraining.Settings settings() {
-        return new TabularTraining.Settings(List.of(TaskSpec.parse("price:regression:price")), List.of("x"), Set.of(), "hard",
-                Map.of(), 4, 1, List.of(4), List.of(), "fixed", Map.of(), 1, 4, 0.01, 0.25, 7, null);
+        return TabularTraining.Settings.builder(List.of(TaskSpec.parse("price:regression:price"))).features(List.of("x"))
+                .shared(List.of(4)).epochs(1).batch(4).validFraction(0.25).seed(7).build();
     }
 
     @Test

@@ -14,7 +14,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,14 +75,14 @@ public final class AffinityCommand implements Callable<Integer> {
         if (every < 1) {
             throw new IllegalArgumentException("--every must be >= 1 step, received " + every + ".");
         }
-        TabularTraining.Settings settings = new TabularTraining.Settings(specs, input.features, input.categoricalColumns(), "hard", Map.of(),
-                4, 1, shared, List.of(), "fixed", Map.of(), epochs, batch, learningRate, valid, seed, null);
+        TabularTraining.Settings settings = TabularTraining.Settings.builder(specs).features(input.features)
+                .categorical(input.categoricalColumns()).shared(shared).epochs(epochs).batch(batch).learningRate(learningRate)
+                .validFraction(valid).seed(seed).build();
         OutputDirectory.check(out);
         CsvTable table = CsvTable.read(input.data);
         FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null, settings), specs,
                 spec.commandLine().getErr());
-        settings = new TabularTraining.Settings(specs, features.used(), input.categoricalColumns(), "hard", Map.of(),
-                4, 1, shared, List.of(), "fixed", Map.of(), epochs, batch, learningRate, valid, seed, null);
+        settings = settings.toBuilder().features(features.used()).build();
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; hard sharing %s, %d epochs, affinity measured every %d step(s)%n", input.data,
                 table.rowCount(), specs.stream().map(TaskSpec::name).toList(), shared, epochs, every);

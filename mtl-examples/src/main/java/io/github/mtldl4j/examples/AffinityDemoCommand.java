@@ -15,9 +15,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
@@ -116,8 +114,8 @@ public final class AffinityDemoCommand implements Callable<Integer> {
         tasks.add(TaskSpec.parse("noise:regression:noise"));
         out.printf(Locale.ROOT, "(2) Palmer penguins + a pure-noise regression task (Gaussian, seed %d); hard sharing [64, 64], Adam(0.01), "
                 + "batch 32, %d epochs, measured every %d steps%n", seed, penguinEpochs, every);
-        TabularTraining.Settings settings = new TabularTraining.Settings(tasks, DemoCommand.FEATURES, Set.of(), "hard", Map.of(), 4, 1,
-                List.of(64, 64), List.of(), "fixed", Map.of(), penguinEpochs, 32, 0.01, 0.2, seed, null);
+        TabularTraining.Settings settings = TabularTraining.Settings.builder(tasks).features(DemoCommand.FEATURES).epochs(penguinEpochs)
+                .seed(seed).build();
         AffinityCommand.Measured measured = AffinityCommand.measure(table, settings, every, null);
         AffinityCommand.report(out, measured.affinity(), measured.trainingSeconds(), null);
     }

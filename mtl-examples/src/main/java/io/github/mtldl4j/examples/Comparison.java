@@ -45,8 +45,8 @@ final class Comparison {
         Map<String, TabularTraining.Settings> used = new LinkedHashMap<>();
         for (RunConfig run : runs) {
             stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights)...%n", run.name(), run.architecture(), run.method());
-            TabularTraining.Settings settings = new TabularTraining.Settings(tasks, features, categorical, run.architecture(),
-                    Map.of(), 4, 1, List.of(32, 32), List.of(), run.method(), Map.of(), epochs, 32, 0.01, 0.2, seed, null);
+            TabularTraining.Settings settings = TabularTraining.Settings.builder(tasks).features(features).categorical(categorical)
+                    .architecture(run.architecture()).shared(List.of(32, 32)).method(run.method()).epochs(epochs).seed(seed).build();
             TabularTraining.Result result = TabularTraining.train(table, settings, null);
             trained.put(run.name(), result);
             used.put(run.name(), settings);

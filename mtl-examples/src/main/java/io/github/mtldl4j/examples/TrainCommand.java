@@ -157,7 +157,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         FeatureSelection features = input.chooseFeatures(trainingRows(table, validation, settings), settings.tasks(),
                 spec.commandLine().getErr());
-        settings = settings(features.used());
+        settings = settings.toBuilder().features(features.used()).build();
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", input.data, table.rowCount(),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
@@ -241,12 +241,8 @@ public final class TrainCommand implements Callable<Integer> {
         return TabularTraining.split(table, validation, settings)[0];
     }
 
+    /** The settings of the options, with the {@code --features} as given (null: the library's default). */
     TabularTraining.Settings settings() {
-        return settings(input.features);
-    }
-
-    /** The settings of the options, with these feature columns (null: the library's default). */
-    TabularTraining.Settings settings(List<String> features) {
         Map<String, List<String>> cascadeMap = new LinkedHashMap<>();
         for (String cascade : cascades) {
             String[] parts = cascade.split("=", -1);
@@ -261,10 +257,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + (head.isEmpty() ? " and no --head" : "") + ".");
         }
         List<TaskSpec> specs = input.taskSpecs();
-        return new TabularTraining.Settings(specs, features, input.categoricalColumns(), architecture, cascadeMap, experts, taskExperts,
-                shared, head,
-                weighting, weights, epochs, batch, learningRate, valid, seed, patience, fusedHeads,
-                keepLast ? KeptParameters.LAST : KeptParameters.BEST);
+        return TabularTraining.Settings.builder(specs).features(input.features).categorical(input.categoricalColumns())
+                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).shared(shared).head(head)
+                .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
+                .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
+                .build();
     }
 
     /**

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** The bundled penguins and the settings the scale-out tests share. */
 public final class Penguins {
@@ -38,7 +37,7 @@ public final class Penguins {
 
     /** Settings with {@code method}, {@code weights} and {@code epochs}; batch 32, Adam 0.01, 20 % validation, seed 7. */
     public static TabularTraining.Settings settings(String method, Map<String, Double> weights, int epochs) {
-        return new TabularTraining.Settings(tasks(), null, Set.of(), "hard", Map.of(), 4, 1, List.of(32, 32), List.of(), method, weights,
-                epochs, 32, 0.01, 0.2, 7, null);
+        return TabularTraining.Settings.builder(tasks()).shared(List.of(32, 32)).method(method).weights(weights).epochs(epochs)
+                .seed(7).build();
     }
 }
