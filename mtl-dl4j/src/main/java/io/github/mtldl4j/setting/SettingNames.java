@@ -1,6 +1,7 @@
 package io.github.mtldl4j.setting;
 
 /** How a front end names settings in messages. */
+@FunctionalInterface
 public interface SettingNames {
     /** The library's own names: the API calls ({@link Setting#api()}), values in quotes. */
     SettingNames API = new SettingNames() {
