@@ -1,5 +1,7 @@
 package io.github.mtldl4j.data;
 
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.setting.SettingMessage;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -45,8 +47,9 @@ public record DataSplit(int[] train, int[] validation) {
             validationRows += take;
         }
         if (validationRows == 0 || validationRows == table.rowCount()) {
-            throw new InvalidDataException(table.source() + ": " + table.rowCount() + " rows cannot be split " + (1 - validationFraction)
-                    + "/" + validationFraction + " with both sides non-empty; use more rows or another --valid fraction.");
+            throw new InvalidDataException(SettingMessage.of(table.source() + ": " + table.rowCount() + " rows cannot be split "
+                    + (1 - validationFraction) + "/" + validationFraction + " with both sides non-empty; use more rows or another ",
+                    Setting.VALID_FRACTION, "."));
         }
         // Both sides in ascending order, without sorting.
         int[] train = new int[table.rowCount() - validationRows];

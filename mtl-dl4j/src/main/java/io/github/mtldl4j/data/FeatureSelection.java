@@ -1,5 +1,7 @@
 package io.github.mtldl4j.data;
 
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.setting.SettingMessage;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -99,13 +101,14 @@ public record FeatureSelection(List<String> used, List<String> oneHot, List<Left
             for (String column : named) {
                 train.column(column, "feature column");
                 if (labelColumns.contains(column)) {
-                    throw new InvalidDataException(train.source() + ": column '" + column + "' is both a feature and a label; "
-                            + "a model must not see its labels: remove it from --features.");
+                    throw new InvalidDataException(SettingMessage.of(train.source() + ": column '" + column + "' is both a feature and a "
+                            + "label; a model must not see its labels: remove it from ", Setting.FEATURES, "."));
                 }
                 seen.add(column);
             }
             if (seen.isEmpty()) {
-                throw new InvalidDataException(train.source() + ": no feature columns given; name at least one in --features.");
+                throw new InvalidDataException(SettingMessage.of(train.source() + ": no feature columns given; name at least one in ",
+                        Setting.FEATURES, "."));
             }
             List<String> oneHot = seen.stream().filter(column -> categorical.contains(column)
                     || !train.numbers(train.column(column, "feature column")).complete()).toList();
@@ -138,9 +141,10 @@ public record FeatureSelection(List<String> used, List<String> oneHot, List<Left
             }
         }
         if (used.isEmpty()) {
-            throw new InvalidDataException(train.source() + ": no feature columns left; the columns " + train.header()
-                    + " are all labels" + (leftOut.isEmpty() ? "" : " or left out (" + leftOut.stream().map(l -> l.column() + ": "
-                    + l.reason()).toList() + "; name them in --features to use them)") + ". Add columns to learn from.");
+            String allLabels = train.source() + ": no feature columns left; the columns " + train.header() + " are all labels";
+            throw new InvalidDataException(leftOut.isEmpty() ? SettingMessage.of(allLabels + ". Add columns to learn from.")
+                    : SettingMessage.of(allLabels + " or left out (" + leftOut.stream().map(l -> l.column() + ": " + l.reason()).toList()
+                    + "; name them in ", Setting.FEATURES, " to use them). Add columns to learn from."));
         }
         return new FeatureSelection(used, oneHot, leftOut, rowNumbers, false);
     }

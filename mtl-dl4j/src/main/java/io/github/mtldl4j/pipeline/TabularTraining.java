@@ -15,6 +15,9 @@ import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.MethodOptions;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.task.TaskType;
 import io.github.mtldl4j.train.EpochListener;
@@ -83,29 +86,33 @@ public final class TabularTraining {
             java.util.Objects.requireNonNull(kept, "kept: expected KeptParameters.BEST or KeptParameters.LAST.");
             MethodInfo<?> sharing = MethodRegistry.architecture(architecture);
             if (experts < 1 || taskExperts < 0) {
-                throw new IllegalArgumentException("--experts must be >= 1 and --task-experts >= 0, received " + experts + " and "
-                        + taskExperts + ".");
+                throw new InvalidSettingException(experts < 1 ? Setting.EXPERTS : Setting.TASK_EXPERTS, SettingMessage.of(
+                        Setting.EXPERTS, " must be >= 1 and ", Setting.TASK_EXPERTS, " >= 0, received " + experts + " and "
+                        + taskExperts + "."));
             }
             if (sharing.needs(Need.CASCADES) && cascades.isEmpty()) {
-                throw new IllegalArgumentException("architecture 'cascade' needs at least one --cascade TARGET=SOURCE.");
+                throw new InvalidSettingException(Setting.CASCADES, SettingMessage.of(Setting.ARCHITECTURE.is(architecture),
+                        " needs at least one cascade in ", Setting.CASCADES, " (target task to the tasks whose predictions it reads)."));
             }
             if (epochs < 1) {
-                throw new IllegalArgumentException("--epochs must be >= 1, received " + epochs + ".");
+                throw new InvalidSettingException(Setting.EPOCHS, SettingMessage.of(Setting.EPOCHS, " must be >= 1, received " + epochs + "."));
             }
             if (batch < 1) {
-                throw new IllegalArgumentException("--batch must be >= 1, received " + batch + ".");
+                throw new InvalidSettingException(Setting.BATCH, SettingMessage.of(Setting.BATCH, " must be >= 1, received " + batch + "."));
             }
             if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-                throw new IllegalArgumentException("--lr must be a finite number > 0, received " + learningRate + ".");
+                throw new InvalidSettingException(Setting.LEARNING_RATE, SettingMessage.of(Setting.LEARNING_RATE,
+                        " must be a finite number > 0, received " + learningRate + "."));
             }
             if (!(validFraction > 0 && validFraction < 1)) {
-                throw new IllegalArgumentException("--valid must be a fraction in (0, 1), e.g. 0.2; received " + validFraction + ".");
+                throw new InvalidSettingException(Setting.VALID_FRACTION, SettingMessage.of(Setting.VALID_FRACTION,
+                        " must be a fraction in (0, 1), e.g. 0.2; received " + validFraction + "."));
             }
             if (MethodRegistry.method(method).needs(Need.REPRESENTATION_TAP) && !sharing.offers(Need.REPRESENTATION_TAP)) {
-                String tapped = MethodRegistry.either(MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP));
-                throw new IllegalArgumentException("--weighting " + method + " (MGDA-UB) needs --arch " + tapped + ": it works on the "
-                        + "gradient at the one shared representation, which --arch " + architecture + " does not have; use pcgrad, "
-                        + "cagrad, imtl or upgrad there.");
+                String[] tapped = MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP).toArray(String[]::new);
+                throw new InvalidSettingException(Setting.WEIGHTING, SettingMessage.of(Setting.WEIGHTING.is(method), " (MGDA-UB) needs ",
+                        Setting.ARCHITECTURE.is(tapped), ": it works on the gradient at the one shared representation, which ",
+                        Setting.ARCHITECTURE.is(architecture), " does not have; use pcgrad, cagrad, imtl or upgrad there."));
             }
             tasks = List.copyOf(tasks);
             categorical = Set.copyOf(categorical);
@@ -485,8 +492,8 @@ public final class TabularTraining {
         Map<String, Double> weights = settings.weights();
         for (String task : weights.keySet()) {
             if (settings.tasks().stream().noneMatch(t -> t.name().equals(task))) {
-                throw new InvalidDataException("--weights names unknown task '" + task + "'; the tasks are "
-                        + settings.tasks().stream().map(TaskSpec::name).toList() + ".");
+                throw new InvalidDataException(SettingMessage.of(Setting.WEIGHTS, " names unknown task '" + task + "'; the tasks are "
+                        + settings.tasks().stream().map(TaskSpec::name).toList() + "."));
             }
         }
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(preprocessor.inputWidth())

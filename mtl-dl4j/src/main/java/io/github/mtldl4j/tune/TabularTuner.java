@@ -10,6 +10,9 @@ import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.pipeline.MethodRegistry;
 import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.task.TaskType;
 import io.github.mtldl4j.weighting.FixedWeighting;
 import java.util.ArrayList;
@@ -97,19 +100,21 @@ public final class TabularTuner {
             }
             for (String a : architectures) {
                 if (!TUNABLE.contains(a)) {
-                    throw new IllegalArgumentException("--archs: unknown or unsupported architecture '" + a + "'; expected some of "
-                            + TUNABLE + ".");
+                    throw new InvalidSettingException(Setting.TUNED_ARCHITECTURES, SettingMessage.of(Setting.TUNED_ARCHITECTURES,
+                            ": unknown or unsupported architecture '" + a + "'; expected some of " + TUNABLE + "."));
                 }
             }
             weightings.forEach(MethodRegistry::method);
             for (List<Integer> w : widths) {
                 if (w.isEmpty() || w.stream().anyMatch(x -> x < 1)) {
-                    throw new IllegalArgumentException("--widths: every trunk needs widths >= 1, received " + w + ".");
+                    throw new InvalidSettingException(Setting.TUNED_WIDTHS, SettingMessage.of(Setting.TUNED_WIDTHS,
+                            ": every trunk needs widths >= 1, received " + w + "."));
                 }
             }
             for (double lr : learningRates) {
                 if (!(lr > 0) || Double.isInfinite(lr)) {
-                    throw new IllegalArgumentException("--lrs: learning rates must be finite and > 0, received " + lr + ".");
+                    throw new InvalidSettingException(Setting.TUNED_LEARNING_RATES, SettingMessage.of(Setting.TUNED_LEARNING_RATES,
+                            ": learning rates must be finite and > 0, received " + lr + "."));
                 }
             }
             architectures = List.copyOf(architectures);
@@ -130,7 +135,7 @@ public final class TabularTuner {
      */
     public static List<Candidate> sample(SearchSpace space, int count, long seed) {
         if (count < 1) {
-            throw new IllegalArgumentException("--candidates must be >= 1, received " + count + ".");
+            throw new InvalidSettingException(Setting.CANDIDATES, SettingMessage.of(Setting.CANDIDATES, " must be >= 1, received " + count + "."));
         }
         List<Candidate> grid = new ArrayList<>();
         for (String a : space.architectures()) {

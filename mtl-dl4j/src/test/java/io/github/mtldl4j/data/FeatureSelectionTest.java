@@ -84,7 +84,9 @@ class FeatureSelectionTest {
         InvalidDataException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidDataException.class,
                 () -> FeatureSelection.of(table, Set.of("y"), null, Set.of()));
         assertEquals("t.csv: no feature columns left; the columns [date, y] are all labels or left out ([date: 30 distinct values in "
-                + "30 training rows]; name them in --features to use them). Add columns to learn from.", e.getMessage());
+                + "30 training rows]; name them in TabularTraining.Settings.features to use them). Add columns to learn from.", e.getMessage());
+        assertEquals("t.csv: no feature columns left; the columns [date, y] are all labels or left out ([date: 30 distinct values in "
+                + "30 training rows]; name them in <features> to use them). Add columns to learn from.", e.message(s -> "<features>"));
     }
 
     @Test

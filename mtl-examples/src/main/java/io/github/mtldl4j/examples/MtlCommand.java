@@ -1,6 +1,7 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.setting.MentionsSettings;
 import io.github.mtldl4j.train.TrainingDivergedException;
 import java.io.PrintWriter;
 import java.util.List;
@@ -46,7 +47,8 @@ public final class MtlCommand implements Runnable {
         });
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof TrainingDivergedException) {
-                err.println("mtl: " + e.getMessage());
+                // Library messages name API calls; the command line names its flags instead.
+                err.println("mtl: " + (e instanceof MentionsSettings m ? m.message(CommandLineFlags.FLAGS) : e.getMessage()));
                 if (System.getenv("MTL_DEBUG") != null) {
                     e.printStackTrace(err);
                 }

@@ -6,20 +6,22 @@ import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.TaskSpec;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.graph.HardSharing;
+import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.pipeline.MethodRegistry;
 import io.github.mtldl4j.pipeline.MetricsJson;
+import io.github.mtldl4j.pipeline.TabularTraining;
 import io.github.mtldl4j.report.HtmlReport;
 import io.github.mtldl4j.report.RunSummary;
 import io.github.mtldl4j.scaleout.ScaleOutMethods;
+import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.spark.DistributedTabularTraining;
-import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.train.CheckpointDirectory;
 import io.github.mtldl4j.train.EpochReport;
 import io.github.mtldl4j.train.KeptParameters;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.io.IOException;
 import java.io.PrintWriter;
-import io.github.mtldl4j.train.CheckpointDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +31,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -221,11 +223,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "several devices of this machine; choose one.");
         }
         String flag = sparkMaster != null ? "--spark" : "--workers";
+        Setting mode = sparkMaster != null ? Setting.SPARK : Setting.WORKERS;
         if (ui) {
             throw new IllegalArgumentException("--ui shows a model trained in this process; with " + flag + " the workers train "
                     + "replicas: leave out --ui (history.csv and report.html have every epoch).");
         }
-        ScaleOutMethods.weighting(settings.method(), settings.weights(), flag);
+        ScaleOutMethods.weighting(settings.method(), settings.weights(), mode);
         return sparkMaster != null ? new DistributedTabularTraining.OnSpark(sparkMaster, averagingFrequency)
                 : new DistributedTabularTraining.OnWorkers(workers, averagingFrequency);
     }
@@ -250,6 +253,9 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--cascade '" + cascade + "': expected TARGET=SOURCE, e.g. sex=species.");
             }
             cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
+        }
+        if (cascadeMap.isEmpty() && MethodRegistry.architecture(architecture).needs(Need.CASCADES)) {
+            throw new IllegalArgumentException("--arch " + architecture + " needs at least one --cascade TARGET=SOURCE, e.g. sex=species.");
         }
         if (fusedHeads && (!HardSharing.NAME.equals(architecture) || head.isEmpty())) {
             throw new IllegalArgumentException("--fused-heads runs the tasks' first hidden head layers as one layer, so it needs "

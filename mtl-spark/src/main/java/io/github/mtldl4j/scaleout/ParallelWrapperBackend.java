@@ -34,7 +34,7 @@ public final class ParallelWrapperBackend implements DataParallelBackend {
         this.train = Objects.requireNonNull(train, "train");
         this.validation = validation;
         if (workers < 1) {
-            throw new IllegalArgumentException("--workers must be >= 1, received " + workers + ".");
+            throw new IllegalArgumentException("workers must be >= 1, received " + workers + ".");
         }
         if (batch < 1 || averagingFrequency < 1) {
             throw new IllegalArgumentException("batch and averaging frequency must be >= 1, received " + batch + " and "

@@ -3,6 +3,9 @@ package io.github.mtldl4j.scaleout;
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.pipeline.MethodRegistry;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.weighting.LossWeighting;
 import java.util.List;
 import java.util.Map;
@@ -40,21 +43,23 @@ public final class ScaleOutMethods {
      *
      * @param method a name of {@link MethodRegistry#weightingNames()}
      * @param weights fixed weights by task name
-     * @param mode what is asked for, for the message, e.g. {@code "--spark"} or {@code "--workers"}
+     * @param mode what is asked for, for the message: {@link Setting#SPARK} or {@link Setting#WORKERS}
+     * @throws InvalidSettingException of {@link Setting#WEIGHTING} for a method that cannot run data-parallel
      */
-    public static LossWeighting weighting(String method, Map<String, Double> weights, String mode) {
+    public static LossWeighting weighting(String method, Map<String, Double> weights, Setting mode) {
         LossWeighting weighting = MethodRegistry.weighting(method, weights);
         MethodInfo<?> info = MethodRegistry.method(method);
-        String instead = "use --weighting " + MethodRegistry.either(SUPPORTED) + " with " + mode + ", or train " + method
-                + " on one machine without " + mode + ".";
         if (info.needs(Need.TASK_GRADIENTS)) {
-            throw new IllegalArgumentException("--weighting " + method + " needs every task's gradient at every step, which " + mode
-                    + " does not have (workers run plain fit steps whose parameters are averaged); " + instead);
+            throw new InvalidSettingException(Setting.WEIGHTING, SettingMessage.of(Setting.WEIGHTING.is(method),
+                    " needs every task's gradient at every step, which ", mode, " does not have (workers run plain fit steps "
+                    + "whose parameters are averaged); use ", Setting.WEIGHTING.is(SUPPORTED.toArray(String[]::new)), " with ",
+                    mode, ", or train " + method + " on one machine without ", mode, "."));
         }
         if (info.needs(Need.STEP_UPDATES)) {
-            throw new IllegalArgumentException("--weighting " + method + " updates its weights after every step; " + mode
-                    + " can only update weights between epochs on the driver. " + Character.toUpperCase(instead.charAt(0))
-                    + instead.substring(1));
+            throw new InvalidSettingException(Setting.WEIGHTING, SettingMessage.of(Setting.WEIGHTING.is(method),
+                    " updates its weights after every step; ", mode, " can only update weights between epochs on the driver. "
+                    + "Use ", Setting.WEIGHTING.is(SUPPORTED.toArray(String[]::new)), " with ", mode, ", or train " + method
+                    + " on one machine without ", mode, "."));
         }
         return weighting;
     }

@@ -11,6 +11,9 @@ import io.github.mtldl4j.scaleout.EpochwiseTrainer;
 import io.github.mtldl4j.scaleout.ParallelWrapperBackend;
 import io.github.mtldl4j.scaleout.ScaleOutMethods;
 import io.github.mtldl4j.scaleout.TaskFigures;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import io.github.mtldl4j.weighting.LossWeighting;
@@ -34,8 +37,8 @@ public final class DistributedTabularTraining {
 
     /** Where the epochs run. */
     public sealed interface Mode permits OnSpark, OnWorkers {
-        /** The command-line flag, for messages. */
-        String flag();
+        /** The setting that asks for this mode, for messages. */
+        Setting setting();
 
         /** Minibatches each worker fits between parameter averagings. */
         int averagingFrequency();
@@ -51,14 +54,15 @@ public final class DistributedTabularTraining {
         /** Validates. */
         public OnSpark {
             if (master == null || master.isBlank()) {
-                throw new IllegalArgumentException("--spark needs a master URL, e.g. local[2], spark://host:7077 or yarn.");
+                throw new InvalidSettingException(Setting.SPARK, SettingMessage.of(Setting.SPARK,
+                        " needs a master URL, e.g. local[2], spark://host:7077 or yarn; received " + (master == null ? "null" : "'" + master + "'") + "."));
             }
             checkFrequency(averagingFrequency);
         }
 
         @Override
-        public String flag() {
-            return "--spark";
+        public Setting setting() {
+            return Setting.SPARK;
         }
     }
 
@@ -72,20 +76,21 @@ public final class DistributedTabularTraining {
         /** Validates. */
         public OnWorkers {
             if (workers < 1) {
-                throw new IllegalArgumentException("--workers must be >= 1, received " + workers + ".");
+                throw new InvalidSettingException(Setting.WORKERS, SettingMessage.of(Setting.WORKERS, " must be >= 1, received " + workers + "."));
             }
             checkFrequency(averagingFrequency);
         }
 
         @Override
-        public String flag() {
-            return "--workers";
+        public Setting setting() {
+            return Setting.WORKERS;
         }
     }
 
     private static void checkFrequency(int averagingFrequency) {
         if (averagingFrequency < 1) {
-            throw new IllegalArgumentException("--averaging-frequency must be >= 1, received " + averagingFrequency + ".");
+            throw new InvalidSettingException(Setting.AVERAGING_FREQUENCY, SettingMessage.of(Setting.AVERAGING_FREQUENCY,
+                    " must be >= 1, received " + averagingFrequency + "."));
         }
     }
 
@@ -97,7 +102,7 @@ public final class DistributedTabularTraining {
      */
     public static TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Mode mode,
                                                EpochListener listener) {
-        Prepared prepared = prepare(table, validation, settings, mode.flag());
+        Prepared prepared = prepare(table, validation, settings, mode.setting());
         if (mode instanceof OnWorkers workers) {
             MultiTaskModel model = prepared.model();
             DataParallelBackend backend = new ParallelWrapperBackend(prepared.trainEncoding().data(), prepared.validData(), workers.workers(),
@@ -122,7 +127,7 @@ public final class DistributedTabularTraining {
     public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
                                                TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
         checkFrequency(averagingFrequency);
-        return trainOnSpark(spark, prepare(table, validation, settings, "--spark"), settings, averagingFrequency, listener);
+        return trainOnSpark(spark, prepare(table, validation, settings, Setting.SPARK), settings, averagingFrequency, listener);
     }
 
     /** What the driver prepares before training, as {@link TabularTraining} does. */
@@ -131,8 +136,8 @@ public final class DistributedTabularTraining {
     }
 
     /** Method check (before anything else), split, preprocessing fitted on the training rows, the graph. */
-    private static Prepared prepare(CsvTable table, CsvTable validation, TabularTraining.Settings settings, String flag) {
-        LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), flag);
+    private static Prepared prepare(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Setting mode) {
+        LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), mode);
         for (TaskSpec spec : settings.tasks()) {
             spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
         }

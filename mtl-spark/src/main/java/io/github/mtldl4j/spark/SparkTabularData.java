@@ -97,7 +97,7 @@ public final class SparkTabularData {
      */
     public static JavaRDD<MultiDataSet> encode(Rows rows, TabularPreprocessor preprocessor, int batch) {
         if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be >= 1, received " + batch + ".");
+            throw new IllegalArgumentException("batch must be >= 1 row, received " + batch + ".");
         }
         String json = preprocessor.toJson();
         List<String> header = rows.header();

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mtldl4j.data.TabularPreprocessor;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.spark.Penguins;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
@@ -26,12 +28,21 @@ class ScaleOutMethodsTest {
     @Test
     void perStepGradientMethodsAreRefusedNamingTheAlternatives() {
         for (String method : List.of("pcgrad", "mgda", "cagrad", "imtl", "upgrad", "sum", "gradnorm")) {
-            for (String mode : List.of("--spark", "--workers")) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            for (Setting mode : List.of(Setting.SPARK, Setting.WORKERS)) {
+                InvalidSettingException e = assertThrows(InvalidSettingException.class,
                         () -> ScaleOutMethods.weighting(method, Map.of(), mode), method);
-                assertTrue(e.getMessage().startsWith("--weighting " + method + " needs every task's gradient at every step"), e.getMessage());
-                assertTrue(e.getMessage().contains("use --weighting fixed or dwa with " + mode), e.getMessage());
-                assertTrue(e.getMessage().contains("on one machine without " + mode), e.getMessage());
+                assertEquals(Setting.WEIGHTING, e.setting());
+                String api = mode == Setting.SPARK ? "DistributedTabularTraining.OnSpark(master)" : "DistributedTabularTraining.OnWorkers(workers)";
+                assertTrue(e.getMessage().startsWith("TabularTraining.Settings.method \"" + method + "\" needs every task's gradient at every step, "
+                        + "which " + api + " does not have"), e.getMessage());
+                assertTrue(e.getMessage().contains("use TabularTraining.Settings.method \"fixed\" or \"dwa\" with " + api), e.getMessage());
+                assertTrue(e.getMessage().contains("on one machine without " + api + "."), e.getMessage());
+                // A front end names the settings its own way, e.g. the command line's flags.
+                String flag = mode == Setting.SPARK ? "--spark" : "--workers";
+                String cli = e.message(s -> s == Setting.WEIGHTING ? "--weighting" : flag);
+                assertTrue(cli.startsWith("--weighting " + method + " needs every task's gradient at every step, which " + flag), cli);
+                assertTrue(cli.contains("use --weighting fixed or dwa with " + flag + ", or train " + method + " on one machine without "
+                        + flag + "."), cli);
             }
         }
     }
@@ -39,8 +50,8 @@ class ScaleOutMethodsTest {
     @Test
     void perStepLossWeightingsAreRefused() {
         for (String method : List.of("uncertainty", "rlw")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), "--spark"));
-            assertTrue(e.getMessage().contains("updates its weights after every step") && e.getMessage().contains("fixed or dwa"), e.getMessage());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), Setting.SPARK));
+            assertTrue(e.getMessage().contains("updates its weights after every step") && e.getMessage().contains("\"fixed\" or \"dwa\""), e.getMessage());
         }
     }
 
@@ -72,8 +83,8 @@ class ScaleOutMethodsTest {
 
     @Test
     void fixedAndDwaAreAccepted() {
-        assertInstanceOf(FixedWeighting.class, ScaleOutMethods.weighting("fixed", Map.of("mass", 2.0), "--spark"));
-        assertInstanceOf(DynamicWeightAverage.class, ScaleOutMethods.weighting("dwa", Map.of(), "--workers"));
+        assertInstanceOf(FixedWeighting.class, ScaleOutMethods.weighting("fixed", Map.of("mass", 2.0), Setting.SPARK));
+        assertInstanceOf(DynamicWeightAverage.class, ScaleOutMethods.weighting("dwa", Map.of(), Setting.WORKERS));
     }
 
     @Test
@@ -89,6 +100,6 @@ class ScaleOutMethodsTest {
         // Refused before a Spark context is started.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistributedTabularTraining.train(Penguins.table(),
                 null, Penguins.settings("pcgrad", Map.of(), 1), new DistributedTabularTraining.OnSpark("local[2]", 5), null));
-        assertTrue(e.getMessage().contains("--spark"), e.getMessage());
+        assertTrue(e.getMessage().contains("DistributedTabularTraining.OnSpark(master)"), e.getMessage());
     }
 }
