@@ -1,0 +1,179 @@
+package io.github.mtldl4j.train;
+
+import io.github.mtldl4j.loss.WeightedLoss;
+import io.github.mtldl4j.train.DirectStepPlan.Kind;
+import io.github.mtldl4j.train.DirectStepPlan.Node;
+import io.github.mtldl4j.train.DirectStepPlan.SiblingGroup;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BiasAdd;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The arithmetic of a {@link DirectTrainingStep} on the nodes of its {@link DirectStepPlan}: a node's forward pass, a
+ * sibling group's, a dense layer's delta and gradients, and the squared-error loss; each written into the node's
+ * buffers or straight into the graph's gradient view. Stateless.
+ */
+final class DirectStepKernels {
+
+    private DirectStepKernels() {
+    }
+
+    /** The loss weight of an output layer (1 for an unweighted loss). */
+
+    static double lossWeight(Node output) {
+        return output.loss instanceof WeightedLoss weighted ? weighted.getWeight() : 1.0;
+    }
+
+    /** The forward pass of one node, into its buffers (a sibling group's first member computes the group). */
+    static void forward(Node node) {
+        switch (node.kind) {
+            case SUBSET -> {
+                if (node.input.kind == Kind.INPUT) {
+                    node.out = node.input.out.get(NDArrayIndex.all(), NDArrayIndex.interval(node.from, node.from + node.width));
+                }
+            }
+            case DENSE, OUTPUT -> {
+                if (node.group != null) {
+                    if (node == node.group.members[0]) {
+                        forwardGroup(node.group);
+                    }
+                    return;
+                }
+                INDArray target = node.preOut != null ? node.preOut : node.out;
+                Nd4j.gemm(node.input.out, node.weights, target, false, false, 1.0, 0.0);
+                if (node.bias != null) {
+                    Nd4j.exec(new BiasAdd(target, node.biasVector, target, false));
+                }
+                if (node.kind == Kind.OUTPUT) {
+                    return;
+                }
+                if (node.relu) {
+                    Nd4j.getExecutioner().exec(new RectifiedLinear(node.out, node.out, 0.0));
+                } else if (!node.identity) {
+                    node.out.assign(node.preOut);
+                    INDArray activated = node.activation.getActivation(node.out, true);
+                    if (activated != node.out) {
+                        node.out.assign(activated);
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("input vertex after the first");
+        }
+    }
+
+    private static void forwardGroup(SiblingGroup group) {
+        INDArray[] weights = new INDArray[group.members.length];
+        for (int m = 0; m < weights.length; m++) {
+            weights[m] = group.members[m].weights;
+        }
+        Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(weights).addOutputs(group.weights).addIntegerArguments(1).build());
+        Nd4j.gemm(group.input.out, group.weights, group.out, false, false, 1.0, 0.0);
+        if (group.bias != null) {
+            INDArray[] biases = new INDArray[group.members.length];
+            for (int m = 0; m < biases.length; m++) {
+                biases[m] = group.members[m].biasVector;
+            }
+            Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(biases).addOutputs(group.bias).addIntegerArguments(0).build());
+            Nd4j.exec(new BiasAdd(group.out, group.bias, group.out, false));
+        }
+        Nd4j.getExecutioner().exec(new RectifiedLinear(group.out, group.out, 0.0));
+    }
+
+    /**
+     * A full backward pass through a sibling group, once every member's epsilon is in: one ReLU derivative over the
+     * group, each member's weight and bias gradient from its block, and one GEMM for the input's epsilon.
+     */
+    static void backwardGroup(SiblingGroup group, INDArray ones) {
+        INDArray[] epsilons = new INDArray[group.members.length];
+        for (int m = 0; m < epsilons.length; m++) {
+            Node member = group.members[m];
+            if (!member.epsilonWritten) {
+                member.epsilon.assign(0);
+            }
+            epsilons[m] = member.epsilon;
+        }
+        Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(epsilons).addOutputs(group.epsilon).addIntegerArguments(1).build());
+        Nd4j.getExecutioner().exec(new Step(group.out, group.scratch, 0.0));
+        Nd4j.getExecutioner().exec(new MulOp(group.epsilon, group.scratch, group.epsilon));
+        int from = 0;
+        for (Node member : group.members) {
+            INDArray delta = group.epsilon.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + member.width));
+            Nd4j.gemm(group.input.out, delta, member.weightGradient, true, false, 1.0, 0.0);
+            if (member.biasGradient != null) {
+                Nd4j.gemm(ones, delta, member.biasGradientRow, false, false, 1.0, 0.0);
+            }
+            from += member.width;
+        }
+        Node source = group.input;
+        if (source.kind == Kind.INPUT || source.kind == Kind.SUBSET && source.input.kind == Kind.INPUT) {
+            return;
+        }
+        Nd4j.gemm(group.epsilon, group.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
+        source.epsilonWritten = true;
+    }
+
+    /** dL/dz of a hidden dense layer from its epsilon dL/d(out). */
+    static INDArray delta(Node node) {
+        if (node.identity) {
+            return node.epsilon;
+        }
+        if (node.relu) {
+            // ReLU's derivative as a 0/1 step times the epsilon: two plain element-wise ops, measured faster than
+            // ND4J's fused relu-derivative op (docs/performance.md); the same values (x * 1 and x * 0).
+            Nd4j.getExecutioner().exec(new Step(node.out, node.scratch, 0.0));
+            Nd4j.getExecutioner().exec(new MulOp(node.epsilon, node.scratch, node.epsilon));
+            return node.epsilon;
+        }
+        // DL4J's activations may overwrite their input; per-task passes reuse the pre-activations, so pass a copy.
+        node.scratch.assign(node.preOut);
+        return node.activation.backprop(node.scratch, node.epsilon).getFirst();
+    }
+
+    /** A layer's weight and bias gradients from its delta, and its input's epsilon (accumulated). */
+    static void backwardLayer(Node node, INDArray delta, INDArray ones) {
+        Node source = node.input;
+        Nd4j.gemm(source.out, delta, node.weightGradient, true, false, 1.0, 0.0);
+        if (node.biasGradient != null) {
+            // The column sums as a product with a row of ones: one GEMM, measured faster than the sum reduction.
+            Nd4j.gemm(ones, delta, node.biasGradientRow, false, false, 1.0, 0.0);
+        }
+        if (source.kind == Kind.INPUT || source.kind == Kind.SUBSET && source.input.kind == Kind.INPUT) {
+            return;
+        }
+        // Into the source's epsilon buffer (a subset passes it on in its own turn).
+        Nd4j.gemm(delta, node.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
+        source.epsilonWritten = true;
+    }
+
+    /**
+     * Mean squared error with an identity output, as {@code LossMSE} (times the loss weight) computes it: the score
+     * {@code w * sum(mask * (z - y)^2) / nOut} and, left in the node's gradient buffer, the gradient
+     * {@code w * 2 (z - y) * mask / nOut}; in three or four ops instead of the loss function's dozen.
+     */
+    static double squaredError(Node node, INDArray labels, INDArray mask) {
+        INDArray residual = node.scratch;
+        Nd4j.getExecutioner().exec(new SubOp(node.preOut, labels, residual));
+        INDArray gradient = residual;
+        if (mask != null) {
+            gradient = node.epsilon;
+            if (mask.columns() == 1 && node.width > 1) {
+                Nd4j.exec(new BroadcastMulOp(residual, mask, gradient, 0));
+            } else {
+                Nd4j.getExecutioner().exec(new MulOp(residual, mask, gradient));
+            }
+        }
+        double sum = Nd4j.getBlasWrapper().dot(node.scratchVector, gradient == residual ? node.scratchVector : node.epsilonVector);
+        // Read every step: trainers change loss weights between steps.
+        double weight = lossWeight(node);
+        gradient.muli(2.0 * weight / node.width);
+        node.delta = gradient;
+        return weight * sum / node.width;
+    }
+}

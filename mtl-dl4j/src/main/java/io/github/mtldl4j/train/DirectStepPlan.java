@@ -1,0 +1,423 @@
+package io.github.mtldl4j.train;
+
+import io.github.mtldl4j.loss.WeightedLoss;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.SubsetVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+
+/**
+ * The compiled plan of a {@link DirectTrainingStep}: the graph's vertices in topological order as {@link Node}s with
+ * their parameter and gradient views and their buffers for the current batch size, the sibling groups computed as one
+ * layer, the subset partitions, which nodes each output depends on, and where the heads split from the trunk. Built
+ * once per graph by {@link #compile}; the arithmetic on it is in {@link DirectStepKernels}.
+ */
+final class DirectStepPlan {
+    final Node[] nodes;
+    final Node[] outputs;
+    /** Vertex name to node; identity vertices map to the node they pass on. */
+    final Map<String, Node> byName;
+    /** Per output, the nodes its value depends on. */
+    final boolean[][] reaches;
+    final DataType dataType;
+    /** Per representation name, where the heads split from the trunk (computed on first use). */
+    private final Map<String, Split> splits = new HashMap<>();
+    private int bufferRows = -1;
+    /** A row of ones, one per batch row (bias gradients). */
+    INDArray ones;
+
+    enum Kind { INPUT, DENSE, OUTPUT, SUBSET }
+
+    /** One vertex of the graph with its buffers for the current batch size. */
+    static final class Node {
+        final String name;
+        final Kind kind;
+        final int width;
+        Node input;
+        int inputIndex;
+        int from;
+        INDArray weights;
+        INDArray bias;
+        INDArray weightGradient;
+        INDArray biasGradient;
+        /** The bias gradient as a 1 x nOut row, for its GEMM. */
+        INDArray biasGradientRow;
+        /** The bias as a vector, for the bias-add op. */
+        INDArray biasVector;
+        IActivation activation;
+        boolean relu;
+        boolean identity;
+        ILossFunction loss;
+        /** Whether the loss is a mean squared error (maybe weighted) with an identity output, computed here. */
+        boolean squaredError;
+        int outputIndex;
+        /**
+         * The subset vertices that read this node, when they split its columns into consecutive blocks and nothing
+         * else reads it: their epsilons are concatenated into this node's epsilon in one op.
+         */
+        Node[] partition;
+        /** Output of the vertex (activations), rows x width. */
+        INDArray out;
+        /** Pre-activations, kept only when the activation's derivative needs them (and for outputs). */
+        INDArray preOut;
+        /** ReLU's derivative (1 where the output is positive), or the squared-error output's residual. */
+        INDArray scratch;
+        /** Vector views of scratch and epsilon (a squared-error output's dot product). */
+        INDArray scratchVector;
+        INDArray epsilonVector;
+        /** An output's dL/dz for the current step. */
+        INDArray delta;
+        /** The loss weight {@link #delta} was computed with. */
+        double deltaWeight;
+        /** dL/d(out), rows x width. */
+        INDArray epsilon;
+        /** Whether {@link #epsilon} has been written this step (later consumers accumulate). */
+        boolean epsilonWritten;
+        /** The sibling group this ReLU layer is computed in, or null. */
+        SiblingGroup group;
+
+        Node(String name, Kind kind, int width) {
+            this.name = name;
+            this.kind = kind;
+            this.width = width;
+        }
+    }
+
+    /**
+     * Two or more ReLU dense layers that read the same node (e.g. the first layers of separate heads): computed as one
+     * layer with their weights side by side, so one GEMM, one bias add and one ReLU replace one of each per layer, and
+     * in a full backward pass one ReLU derivative and one input-gradient GEMM replace one per layer. Each member's
+     * output is a view of the group's; its own parameters and gradients stay where the graph keeps them.
+     */
+    static final class SiblingGroup {
+        final Node[] members;
+        final Node input;
+        final int width;
+        INDArray weights;
+        INDArray bias;
+        INDArray out;
+        INDArray epsilon;
+        INDArray scratch;
+
+        SiblingGroup(Node[] members) {
+            this.members = members;
+            this.input = members[0].input;
+            this.width = Arrays.stream(members).mapToInt(member -> member.width).sum();
+        }
+    }
+
+    /**
+     * Where the heads leave the trunk at a representation: per output its head's nodes below it, the trunk's nodes,
+     * and a buffer per task for the representation's gradient; or why the graph does not split there.
+     */
+    static final class Split {
+        Node node;
+        boolean[][] heads;
+        boolean[] trunk;
+        INDArray[] perTask;
+        String problem;
+    }
+
+    private DirectStepPlan(ComputationGraph graph, Node[] nodes, Node[] outputs, Map<String, Node> byName) {
+        this.nodes = nodes;
+        this.outputs = outputs;
+        this.byName = byName;
+        List<Node> order = Arrays.asList(nodes);
+        this.reaches = new boolean[outputs.length][nodes.length];
+        for (int t = 0; t < outputs.length; t++) {
+            for (Node node = outputs[t]; node != null; node = node.input) {
+                reaches[t][order.indexOf(node)] = true;
+            }
+        }
+        this.dataType = graph.params().dataType();
+    }
+
+    /**
+     * Why this step cannot train {@code graph}, naming the vertex, or empty when it can.
+     *
+     * @param identityVertices classes of parameter-free vertices whose output equals their input (e.g. the library's
+     *                         representation tap), treated as identities
+     */
+    static Optional<String> unsupportedReason(ComputationGraph graph, Class<?>... identityVertices) {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1) {
+            return Optional.of("the graph has " + conf.getNetworkInputs().size() + " inputs; one is supported");
+        }
+        for (Map.Entry<String, GraphVertex> entry : conf.getVertices().entrySet()) {
+            String name = entry.getKey();
+            GraphVertex vertex = entry.getValue();
+            if (vertex instanceof LayerVertex layerVertex) {
+                if (layerVertex.getPreProcessor() != null) {
+                    return Optional.of("vertex '" + name + "' has an input preprocessor");
+                }
+                org.deeplearning4j.nn.conf.layers.Layer layer = layerVertex.getLayerConf().getLayer();
+                if (!(layer instanceof DenseLayer) && !(layer instanceof OutputLayer)) {
+                    return Optional.of("vertex '" + name + "' is a " + layer.getClass().getSimpleName()
+                            + "; dense and output layers are supported");
+                }
+                BaseLayer base = (BaseLayer) layer;
+                if (base.getIDropout() != null) {
+                    return Optional.of("layer '" + name + "' uses dropout");
+                }
+                if (base.getWeightNoise() != null) {
+                    return Optional.of("layer '" + name + "' uses weight noise");
+                }
+                if (layer instanceof DenseLayer dense && dense.hasLayerNorm()) {
+                    return Optional.of("layer '" + name + "' uses layer normalization");
+                }
+            } else if (!(vertex instanceof SubsetVertex) && !isIdentity(vertex, identityVertices)) {
+                return Optional.of("vertex '" + name + "' is a " + vertex.getClass().getSimpleName()
+                        + "; dense and output layers, subset and identity vertices are supported");
+            }
+        }
+        for (Map.Entry<String, List<String>> inputs : conf.getVertexInputs().entrySet()) {
+            if (inputs.getValue().size() != 1) {
+                return Optional.of("vertex '" + inputs.getKey() + "' has " + inputs.getValue().size()
+                        + " inputs; one is supported");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isIdentity(GraphVertex vertex, Class<?>[] identityVertices) {
+        return Arrays.stream(identityVertices).anyMatch(type -> type.isInstance(vertex));
+    }
+
+    /**
+     * The plan for {@code graph}.
+     *
+     * @throws IllegalArgumentException naming the vertex when the graph has something the direct step does not support
+     */
+    static DirectStepPlan compile(ComputationGraph graph, Class<?>... identityVertices) {
+        Optional<String> reason = unsupportedReason(graph, identityVertices);
+        if (reason.isPresent()) {
+            throw new IllegalArgumentException("DirectTrainingStep cannot train this graph: " + reason.get()
+                    + ". Train it with ComputationGraph.fit instead.");
+        }
+        if (graph.getFlattenedGradients() == null) {
+            graph.initGradientsView();
+        }
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        Map<String, Node> byName = new HashMap<>();
+        List<Node> ordered = new ArrayList<>();
+        String inputName = conf.getNetworkInputs().get(0);
+        List<String> outputNames = conf.getNetworkOutputs();
+        Node[] outputs = new Node[outputNames.size()];
+        for (int index : graph.topologicalSortOrder()) {
+            org.deeplearning4j.nn.graph.vertex.GraphVertex runtime = graph.getVertices()[index];
+            String name = runtime.getVertexName();
+            Node node;
+            if (name.equals(inputName)) {
+                node = new Node(name, Kind.INPUT, 0);
+            } else {
+                Node input = byName.get(conf.getVertexInputs().get(name).get(0));
+                GraphVertex vertex = conf.getVertices().get(name);
+                if (!(vertex instanceof LayerVertex) && !(vertex instanceof SubsetVertex)) {
+                    // An identity: its consumers read its input directly.
+                    byName.put(name, input);
+                    continue;
+                }
+                if (vertex instanceof LayerVertex layerVertex) {
+                    node = layerNode(name, layerVertex, runtime.getLayer(), input);
+                    if (node.kind == Kind.OUTPUT) {
+                        node.outputIndex = outputNames.indexOf(name);
+                        outputs[node.outputIndex] = node;
+                    }
+                } else {
+                    SubsetVertex subset = (SubsetVertex) vertex;
+                    node = new Node(name, Kind.SUBSET, subset.getTo() - subset.getFrom() + 1);
+                    node.from = subset.getFrom();
+                }
+                node.input = input;
+            }
+            byName.put(name, node);
+            ordered.add(node);
+        }
+        for (int i = 0; i < outputs.length; i++) {
+            if (outputs[i] == null) {
+                throw new IllegalArgumentException("DirectTrainingStep cannot train this graph: output '" + outputNames.get(i)
+                        + "' is not an output layer. Train it with ComputationGraph.fit instead.");
+            }
+        }
+        findPartitions(ordered);
+        findSiblingGroups(ordered);
+        return new DirectStepPlan(graph, ordered.toArray(Node[]::new), outputs, byName);
+    }
+
+    private static void findSiblingGroups(List<Node> nodes) {
+        for (Node node : nodes) {
+            List<Node> siblings = nodes.stream().filter(other -> other.input == node && other.kind == Kind.DENSE && other.relu
+                    && other.partition == null)
+                    .toList();
+            if (siblings.size() < 2 || siblings.stream().map(sibling -> sibling.bias != null).distinct().count() != 1) {
+                continue;
+            }
+            SiblingGroup group = new SiblingGroup(siblings.toArray(Node[]::new));
+            for (Node sibling : siblings) {
+                sibling.group = group;
+            }
+        }
+    }
+
+    private static void findPartitions(List<Node> nodes) {
+        for (Node node : nodes) {
+            List<Node> readers = nodes.stream().filter(other -> other.input == node).toList();
+            if (readers.isEmpty() || readers.stream().anyMatch(reader -> reader.kind != Kind.SUBSET)) {
+                continue;
+            }
+            List<Node> blocks = new ArrayList<>(readers);
+            blocks.sort(java.util.Comparator.comparingInt(block -> block.from));
+            int next = 0;
+            for (Node block : blocks) {
+                next = block.from == next ? next + block.width : -1;
+            }
+            if (next == node.width) {
+                node.partition = blocks.toArray(Node[]::new);
+            }
+        }
+    }
+
+    private static Node layerNode(String name, LayerVertex vertex, Layer layer, Node input) {
+        org.deeplearning4j.nn.conf.layers.FeedForwardLayer conf =
+                (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) vertex.getLayerConf().getLayer();
+        boolean output = conf instanceof BaseOutputLayer;
+        Node node = new Node(name, output ? Kind.OUTPUT : Kind.DENSE, (int) conf.getNOut());
+        node.weights = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
+        node.bias = layer.paramTable().get(DefaultParamInitializer.BIAS_KEY);
+        node.biasVector = node.bias == null ? null : node.bias.reshape(node.bias.length());
+        Map<String, INDArray> gradients = conf.initializer().getGradientsFromFlattened(vertex.getLayerConf(),
+                layer.getGradientsViewArray());
+        node.weightGradient = gradients.get(DefaultParamInitializer.WEIGHT_KEY);
+        node.biasGradient = gradients.get(DefaultParamInitializer.BIAS_KEY);
+        node.biasGradientRow = node.biasGradient == null ? null : node.biasGradient.reshape(1, node.biasGradient.length());
+        node.activation = conf.getActivationFn();
+        node.relu = node.activation.equals(new ActivationReLU());
+        node.identity = node.activation instanceof ActivationIdentity;
+        if (output) {
+            node.loss = ((BaseOutputLayer) conf).getLossFn();
+            ILossFunction inner = node.loss instanceof WeightedLoss weighted ? weighted.getInner() : node.loss;
+            if (node.identity && inner.getClass() == LossMSE.class && ((LossMSE) inner).getWeights() == null) {
+                node.squaredError = true;
+            }
+        }
+        return node;
+    }
+
+    /** Number of sibling groups (layers computed together). */
+    int siblingGroups() {
+        return (int) Arrays.stream(nodes).filter(node -> node.group != null && node == node.group.members[0]).count();
+    }
+
+    /** Where the heads split from the trunk at {@code representation} (computed once per name). */
+    Split splitAt(String representation) {
+        return splits.computeIfAbsent(representation, this::split);
+    }
+
+    private Split split(String representation) {
+        Split split = new Split();
+        Node node = byName.get(representation);
+        if (node == null || node.kind != Kind.DENSE) {
+            split.problem = "The graph has no dense representation '" + representation + "' to split at; use backwardPerTask.";
+            return split;
+        }
+        List<Node> order = Arrays.asList(nodes);
+        int index = order.indexOf(node);
+        boolean[] seen = new boolean[nodes.length];
+        split.node = node;
+        split.heads = new boolean[outputs.length][];
+        for (int t = 0; t < outputs.length; t++) {
+            boolean[] head = new boolean[nodes.length];
+            for (Node member = outputs[t]; member != node; member = member.input) {
+                int i = order.indexOf(member);
+                if (member.kind == Kind.INPUT || i < index || seen[i]) {
+                    split.problem = "Graph does not split at '" + representation + "': a head reads the trunk other than "
+                            + "through it, or heads share vertices; use backwardPerTask.";
+                    return split;
+                }
+                head[i] = true;
+                seen[i] = true;
+            }
+            split.heads[t] = head;
+        }
+        split.trunk = new boolean[nodes.length];
+        for (Node member = node; member.kind != Kind.INPUT; member = member.input) {
+            split.trunk[order.indexOf(member)] = true;
+        }
+        return split;
+    }
+
+    /** Buffers for batches of {@code rows} rows (kept while the batch size stays the same). */
+    void allocate(int rows) {
+        if (rows == bufferRows) {
+            return;
+        }
+        for (int i = 1; i < nodes.length; i++) {
+            Node node = nodes[i];
+            switch (node.kind) {
+                case DENSE -> {
+                    node.out = node.group != null ? null : Nd4j.create(dataType, rows, node.width);
+                    node.scratch = node.identity ? null : Nd4j.create(dataType, rows, node.width);
+                    node.preOut = node.relu || node.identity ? null : Nd4j.create(dataType, rows, node.width);
+                    node.epsilon = Nd4j.create(dataType, rows, node.width);
+                }
+                case OUTPUT -> {
+                    node.preOut = Nd4j.create(dataType, rows, node.width);
+                    if (node.squaredError) {
+                        node.scratch = Nd4j.create(dataType, rows, node.width);
+                        node.epsilon = Nd4j.create(dataType, rows, node.width);
+                        node.scratchVector = node.scratch.reshape(node.scratch.length());
+                        node.epsilonVector = node.epsilon.reshape(node.epsilon.length());
+                    }
+                }
+                case SUBSET -> {
+                    if (node.input.kind != Kind.INPUT) {
+                        node.out = node.input.out.get(NDArrayIndex.all(), NDArrayIndex.interval(node.from, node.from + node.width));
+                        node.epsilon = Nd4j.create(dataType, rows, node.width);
+                    }
+                }
+                default -> throw new IllegalStateException("input vertex after the first");
+            }
+        }
+        for (Node node : nodes) {
+            SiblingGroup group = node.group;
+            if (group != null && node == group.members[0]) {
+                group.out = Nd4j.create(dataType, rows, group.width);
+                group.epsilon = Nd4j.create(dataType, rows, group.width);
+                group.scratch = Nd4j.create(dataType, rows, group.width);
+                if (group.weights == null) {
+                    group.weights = Nd4j.create(dataType, new long[] {group.members[0].weights.rows(), group.width}, 'f');
+                    group.bias = group.members[0].bias == null ? null : Nd4j.create(dataType, group.width);
+                }
+                int from = 0;
+                for (Node member : group.members) {
+                    member.out = group.out.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + member.width));
+                    from += member.width;
+                }
+            }
+        }
+        ones = Nd4j.ones(dataType, 1, rows);
+        bufferRows = rows;
+    }
+}
