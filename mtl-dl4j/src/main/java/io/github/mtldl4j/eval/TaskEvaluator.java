@@ -70,9 +70,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Accumulating batch by batch gives the same metrics as one batch holding all the rows. Not thread-safe.
  */
 public final class TaskEvaluator {
-    private static final List<String> LOWER_IS_BETTER = List.of("rmse", "mae", "hamming_loss", "loss");
-    private static final List<String> HIGHER_IS_BETTER = List.of("r2", "accuracy", "auc", "f1", "macro_f1", "micro_f1");
-
     private final TaskType type;
     private final int width;
     private final Accumulator accumulator;
@@ -210,52 +207,23 @@ public final class TaskEvaluator {
         return Collections.unmodifiableMap(metrics);
     }
 
-    /** The metric names {@link #metrics()} returns for {@code type}, in order. */
+    /** The metric names {@link #metrics()} returns for {@code type}, in order ({@link Metric#of(TaskType)}). */
     public static List<String> metricNames(TaskType type) {
-        Objects.requireNonNull(type, "Task type is null; expected one of " + Arrays.toString(TaskType.values()) + ".");
-        return switch (type) {
-            case REGRESSION -> List.of("rmse", "mae", "r2");
-            case BINARY -> List.of("accuracy", "auc", "f1");
-            case MULTICLASS -> List.of("accuracy", "macro_f1");
-            case MULTILABEL -> List.of("micro_f1", "macro_f1", "hamming_loss");
-        };
+        return Metric.of(type).stream().map(Metric::key).toList();
     }
 
-    /**
-     * The metric that stands for a task in summaries and early stopping: {@code rmse} for regression, {@code auc}
-     * for binary, {@code accuracy} for multi-class, {@code micro_f1} for multi-label.
-     *
-     * <p>Binary uses AUC rather than accuracy because it does not depend on the 0.5 threshold and does not reward
-     * predicting the majority class of an imbalanced label. It is NaN on a split holding one class only, so a
-     * caller that stops early on it must skip NaN values (or fall back to the loss).
-     */
+    /** The name of the metric that stands for a task type ({@link Metric#main(TaskType)}, which says why). */
     public static String mainMetric(TaskType type) {
-        Objects.requireNonNull(type, "Task type is null; expected one of " + Arrays.toString(TaskType.values()) + ".");
-        return switch (type) {
-            case REGRESSION -> "rmse";
-            case BINARY -> "auc";
-            case MULTICLASS -> "accuracy";
-            case MULTILABEL -> "micro_f1";
-        };
+        return Metric.main(type).key();
     }
 
     /**
-     * Whether a lower value of {@code metric} is better: true for {@code rmse}, {@code mae}, {@code hamming_loss} and
-     * {@code loss}; false for {@code r2}, {@code accuracy}, {@code auc}, {@code f1}, {@code macro_f1}, {@code micro_f1}.
+     * Whether a lower value of {@code metric} is better ({@link Metric#lowerIsBetter()}).
      *
-     * @throws IllegalArgumentException for any other name
+     * @throws IllegalArgumentException naming the known metrics, for any other name
      */
     public static boolean lowerIsBetter(String metric) {
-        if (LOWER_IS_BETTER.contains(metric)) {
-            return true;
-        }
-        if (HIGHER_IS_BETTER.contains(metric)) {
-            return false;
-        }
-        List<String> known = new ArrayList<>(LOWER_IS_BETTER);
-        known.addAll(HIGHER_IS_BETTER);
-        throw new IllegalArgumentException("Unknown metric " + (metric == null ? "null" : "'" + metric + "'")
-                + ": known metrics are " + known + ".");
+        return Metric.of(metric).lowerIsBetter();
     }
 
     private void requireMatrix(String what, INDArray array) {
@@ -424,9 +392,9 @@ public final class TaskEvaluator {
                 mae += sae.getDouble(c) / count;
                 r2 += sumSquaredDeviations[c] > 0 ? 1.0 - sse.getDouble(c) / sumSquaredDeviations[c] : Double.NaN;
             }
-            into.put("rmse", rmse / width);
-            into.put("mae", mae / width);
-            into.put("r2", r2 / width);
+            into.put(Metric.RMSE.key(), rmse / width);
+            into.put(Metric.MAE.key(), mae / width);
+            into.put(Metric.R2.key(), r2 / width);
         }
     }
 
@@ -457,9 +425,9 @@ public final class TaskEvaluator {
             long tp = evaluation.truePositives().getOrDefault(1, 0);
             long fp = evaluation.falsePositives().getOrDefault(1, 0);
             long fn = evaluation.falseNegatives().getOrDefault(1, 0);
-            into.put("accuracy", evaluation.accuracy());
-            into.put("auc", auc());
-            into.put("f1", f1(tp, fp, fn));
+            into.put(Metric.ACCURACY.key(), evaluation.accuracy());
+            into.put(Metric.AUC.key(), auc());
+            into.put(Metric.F1.key(), f1(tp, fp, fn));
         }
 
         /** Mann-Whitney: (rank sum of the positives - nPos(nPos+1)/2) / (nPos nNeg), tied scores sharing their mean rank. */
@@ -513,8 +481,8 @@ public final class TaskEvaluator {
                 f1[c] = f1(evaluation.truePositives().getOrDefault(c, 0), evaluation.falsePositives().getOrDefault(c, 0),
                         evaluation.falseNegatives().getOrDefault(c, 0));
             }
-            into.put("accuracy", evaluation.accuracy());
-            into.put("macro_f1", meanOfDefined(f1));
+            into.put(Metric.ACCURACY.key(), evaluation.accuracy());
+            into.put(Metric.MACRO_F1.key(), meanOfDefined(f1));
         }
     }
 
@@ -550,9 +518,9 @@ public final class TaskEvaluator {
                 bits += evaluation.totalCount(l);
                 f1[l] = f1(evaluation.truePositives(l), evaluation.falsePositives(l), evaluation.falseNegatives(l));
             }
-            into.put("micro_f1", f1(tp, fp, fn));
-            into.put("macro_f1", meanOfDefined(f1));
-            into.put("hamming_loss", bits == 0 ? Double.NaN : (double) (fp + fn) / bits);
+            into.put(Metric.MICRO_F1.key(), f1(tp, fp, fn));
+            into.put(Metric.MACRO_F1.key(), meanOfDefined(f1));
+            into.put(Metric.HAMMING_LOSS.key(), bits == 0 ? Double.NaN : (double) (fp + fn) / bits);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.github.mtldl4j.report;
 
+import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.model.ParameterCounts;
+import io.github.mtldl4j.task.TaskType;
 import io.github.mtldl4j.train.EpochReport;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.util.Collections;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Everything {@link HtmlReport} shows about one training run. Immutable: every map and list is copied, keeping its
@@ -122,8 +125,9 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
 
     /** Collects the optional parts of a {@link RunSummary}; every setter replaces what was set before. */
     public static final class Builder {
-        /** TaskEvaluator's main metrics, in an order where each identifies its task type. */
-        private static final List<String> MAIN_METRIC_BY_TYPE = List.of("rmse", "auc", "micro_f1", "accuracy");
+        /** The main metrics of the task types, in an order where each identifies its type (binary has accuracy too). */
+        private static final List<String> MAIN_METRIC_BY_TYPE = Stream.of(TaskType.REGRESSION, TaskType.BINARY,
+                TaskType.MULTILABEL, TaskType.MULTICLASS).map(type -> Metric.main(type).key()).toList();
         private final String title;
         private final TrainingHistory history;
         private List<String> tasks;

@@ -2,6 +2,7 @@ package io.github.mtldl4j.tune;
 
 import io.github.mtldl4j.data.CsvTable;
 import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.graph.HardSharing;
@@ -332,14 +333,9 @@ public final class TabularTuner {
                 .seed(problem.seed()).build();
     }
 
-    /** The metrics delta-m compares for a task type. */
+    /** The metrics delta-m compares for a task type ({@link Metric#comparedByDeltaM(TaskType)}). */
     public static List<String> comparedMetrics(TaskType type) {
-        return switch (type) {
-            case MULTICLASS -> List.of("accuracy", "macro_f1");
-            case BINARY -> List.of("accuracy", "auc", "f1");
-            case REGRESSION -> List.of("rmse", "mae");
-            case MULTILABEL -> List.of("micro_f1", "macro_f1");
-        };
+        return Metric.comparedByDeltaM(type).stream().map(Metric::key).toList();
     }
 
     /** delta-m over the compared metrics that are finite in both and positive in the baseline; NaN if a task has none. */
