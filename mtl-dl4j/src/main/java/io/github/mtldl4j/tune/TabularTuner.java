@@ -265,9 +265,7 @@ public final class TabularTuner {
         double baselineSeconds = (System.nanoTime() - start) / 1e9;
 
         Map<Integer, Entry> latest = new LinkedHashMap<>();
-        TabularTraining.Result[] bestResult = new TabularTraining.Result[1];
-        double[] bestScore = {Double.NaN};
-        int[] bestRung = {-1};
+        BestModel best = new BestModel();
         SuccessiveHalving.Result<Candidate> race = SuccessiveHalving.runAgainstReference(candidates, schedule, (candidate, epochs) -> {
             long t0 = System.nanoTime();
             TabularTraining.Result result;
@@ -282,15 +280,7 @@ public final class TabularTuner {
             double deltaM = deltaM(metrics, baselineMetrics, compared);
             Entry entry = new Entry(candidate, -1, epochs, deltaM, (System.nanoTime() - t0) / 1e9, metrics);
             latest.put(candidate.id(), entry);
-            // keep the model of the best candidate at the highest epochs so far (the race's winner is among them); the
-            // reference trains first in each rung and a tie keeps the earlier model, as the race's tie-break does
-            boolean better = epochs > bestRung[0] || (epochs == bestRung[0] && Double.isFinite(deltaM)
-                    && (Double.isNaN(bestScore[0]) || deltaM > bestScore[0]));
-            if (better) {
-                bestRung[0] = epochs;
-                bestScore[0] = deltaM;
-                bestResult[0] = result;
-            }
+            best.offer(result, epochs, deltaM);
             return deltaM;
         }, () -> (System.nanoTime() - start) / 1e9 < budgetSeconds, trial -> {
             Entry e = latest.get(trial.candidate().id());
@@ -313,16 +303,41 @@ public final class TabularTuner {
         Entry defaultEntry = latest.get(candidates.get(0).id());
         Entry challenger = board.stream().filter(e -> e.rung() == winner.rung() && e.candidate().id() != defaultEntry.candidate().id())
                 .findFirst().orElse(null);
-        if (bestResult[0] == null || !Double.valueOf(bestScore[0]).equals(winner.deltaM()) || bestRung[0] != winner.epochs()) {
-            // the model kept is not the winner's (e.g. a tie resolved differently): retrain the winner once
-            bestResult[0] = TabularTraining.train(table, settings(problem, winner.candidate(), winner.epochs()), null);
-        }
+        TabularTraining.Result winnerModel = best.isOf(winner) ? best.result
+                // the model kept is not the winner's (e.g. a tie resolved differently): retrain the winner once
+                : TabularTraining.train(table, settings(problem, winner.candidate(), winner.epochs()), null);
         if (defaultEntry.epochs() != winner.epochs()) {
             throw new IllegalStateException("the default configuration was not raced at the winner's " + winner.epochs()
                     + " epochs (it reached " + defaultEntry.epochs() + ")");
         }
-        return new Outcome(board, bestResult[0], winner, defaultEntry, challenger, baselineMetrics, baselineSeconds, race.planned(),
+        return new Outcome(board, winnerModel, winner, defaultEntry, challenger, baselineMetrics, baselineSeconds, race.planned(),
                 race.trials().size(), race.budgetExhausted());
+    }
+
+    /**
+     * The trained model of the best candidate at the highest epochs so far (the race's winner is among them), kept so
+     * the winner need not train again. The reference trains first in each rung and a tie keeps the earlier model, as
+     * the race's tie-break does.
+     */
+    private static final class BestModel {
+        private TabularTraining.Result result;
+        private double deltaM = Double.NaN;
+        private int epochs = -1;
+
+        void offer(TabularTraining.Result candidate, int candidateEpochs, double candidateDeltaM) {
+            boolean better = candidateEpochs > epochs || (candidateEpochs == epochs && Double.isFinite(candidateDeltaM)
+                    && (Double.isNaN(deltaM) || candidateDeltaM > deltaM));
+            if (better) {
+                result = candidate;
+                epochs = candidateEpochs;
+                deltaM = candidateDeltaM;
+            }
+        }
+
+        /** Whether the model kept is the one that scored {@code winner}'s delta-m at its epochs. */
+        boolean isOf(Entry winner) {
+            return result != null && Double.valueOf(deltaM).equals(winner.deltaM()) && epochs == winner.epochs();
+        }
     }
 
     /** Settings for one candidate. */
