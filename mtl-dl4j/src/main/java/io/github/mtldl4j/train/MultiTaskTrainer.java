@@ -42,12 +42,11 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * loss is a mean over its labelled rows, not over the whole batch as in plain DL4J, so a task's weight does not
  * shrink with its label coverage; a task with no label in a batch sits that batch out.
  *
- * <p><b>Steps.</b> With a loss weighting alone a step is one plain {@code fit} of the graph with the step's
- * weights. With a gradient aggregator (or a weighting that needs gradient norms, GradNorm) a step computes each
- * task's gradient (K passes), combines the shared parameters' gradients with the aggregator's coefficients from the
- * K x K Gram matrix, gives every head its own task's gradient, and applies the result through the graph's own
- * updater, so optimizer state is shared with plain {@code fit}. The K task gradients come from one forward pass and
- * K backward passes.
+ * <p><b>Steps.</b> One optimizer step per minibatch ({@code MinibatchEpoch}) inside the {@link EpochLoop} that the
+ * data-parallel trainer shares. With a loss weighting alone a step is one plain {@code fit} of the graph with the
+ * step's weights. With a gradient aggregator (or GradNorm, which needs gradient norms) the {@code TaskGradientEngine}
+ * computes each task's gradient (one forward, K backward passes) and combines them; the result goes through the
+ * graph's own updater, so optimizer state is shared with plain {@code fit}.
  *
  * <p><b>Kept parameters.</b> When training ends the model holds the training state (parameters, optimizer state,
  * counters) of the epoch {@link Builder#keep} names: by default the best epoch by the criterion when there is
