@@ -13,6 +13,7 @@ import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.train.TrainerInternals;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
 import io.github.mtldl4j.weighting.FixedWeighting;
 import io.github.mtldl4j.weighting.GradNorm;
@@ -68,7 +69,7 @@ public class AggregatorBenchmark {
 
     /**
      * {@code direct}: the trainer's default, {@link io.github.mtldl4j.train.DirectTrainingStep} for these dense
-     * graphs; {@code fit}: every pass through DL4J's graph ({@code directSteps(false)}).
+     * graphs; {@code fit}: every pass through DL4J's graph ({@code TrainerInternals.directSteps(builder, false)}).
      */
     @Param({"direct"})
     public String steps;
@@ -94,8 +95,8 @@ public class AggregatorBenchmark {
         if (!"direct".equals(steps) && !"fit".equals(steps)) {
             throw new IllegalArgumentException("steps must be direct or fit, received '" + steps + "'.");
         }
-        MultiTaskTrainer.Builder training = MultiTaskTrainer.builder(model).epochs(1).metrics(false).seed(1)
-                .directSteps("direct".equals(steps));
+        MultiTaskTrainer.Builder training = TrainerInternals.directSteps(
+                MultiTaskTrainer.builder(model).epochs(1).metrics(false).seed(1), "direct".equals(steps));
         LossWeighting weighting = weighting(method);
         if (weighting != null) {
             training.weighting(weighting);

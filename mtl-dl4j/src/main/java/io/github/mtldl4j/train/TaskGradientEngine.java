@@ -230,6 +230,119 @@ final class TaskGradientEngine {
         }
     }
 
+    /**
+     * One step's gradient, the per-task gradients combined: every head {@code w_t} times its own task's gradient;
+     * the shared parameters {@code sum_t w_t g_t}, or with an aggregator {@code sum_t c_t w_t g_t} with the
+     * aggregator's coefficients {@code c} from the K x K Gram matrix of the weighted task gradients on the shared part
+     * (or, for a representation-gradient aggregator, at the shared representation).
+     *
+     * @param gradient the combined gradient (a sum over the batch, for {@link #apply}); null when a labelled task's
+     *     loss is not finite: nothing was combined, the caller stops
+     * @param losses per-task mean loss over labelled rows (NaN without labels)
+     * @param sharedNorms per task the L2 norm of its gradient on the last shared layer's weights, when asked for and
+     *     the per-task route was taken; else null
+     * @param score {@code sum_t w_t loss_t} over the labelled tasks
+     */
+    record Combined(INDArray gradient, double[] losses, double[] sharedNorms, double score) {
+    }
+
+    /**
+     * Computes and combines the task gradients of one batch (see {@link Combined}). A representation-gradient
+     * aggregator takes the short way ({@link #combineAtRepresentation}) when {@code shortcut} is on and the graph
+     * splits at the representation; a non-finite gradient there falls back to the per-task route.
+     *
+     * @param w the step's weight per task (0 for tasks without labels)
+     * @param aggregator the aggregator of the shared gradients, or null for the plain weighted sum
+     * @param withNorms whether to measure {@link Combined#sharedNorms} (GradNorm)
+     */
+    Combined combine(MultiDataSet batch, LabelCoverage coverage, double[] w, GradientAggregator aggregator, boolean shortcut,
+                     boolean withNorms, Random random) {
+        int k = tasks.size();
+        boolean representation = aggregator != null && aggregator.usesRepresentationGradients();
+        if (representation && shortcut && splitsAtRepresentation()) {
+            try {
+                double[] losses = combineAtRepresentation(batch, coverage, w, aggregator, random);
+                return new Combined(gradientView(), losses, null, score(losses, w, coverage));
+            } catch (NonFiniteGradients e) {
+                // Nothing applied yet: the per-task route below finds and names the diverging task.
+            }
+        }
+        Result result = compute(batch, coverage, representation);
+        INDArray gradients = result.gradients();
+        double[] losses = result.losses();
+        for (int t = 0; t < k; t++) {
+            if (coverage.labelled(t) > 0 && !Double.isFinite(losses[t])) {
+                return new Combined(null, losses, null, Double.NaN);
+            }
+        }
+        double[] norms = null;
+        if (withNorms) {
+            norms = new double[k];
+            for (int t = 0; t < k; t++) {
+                norms[t] = columns(gradients, t, ranges.lastSharedWeights()).norm2Number().doubleValue();
+            }
+        }
+        // Row t is N x the gradient of task t's mean loss (a sum over the batch, as DL4J's updater expects).
+        int n = (int) coverage.rows();
+        INDArray heads = row(gradients, w).mmul(gradients);
+        INDArray combined;
+        if (aggregator == null) {
+            combined = heads;
+        } else {
+            long[] block = ranges.sharedBlock();
+            INDArray sharedColumns = representation ? result.representationGradients()
+                    : block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]))
+                    : gradients.mulRowVector(ranges.sharedMask());
+            double[] c = aggregator.coefficients(gram(sharedColumns, w, n), random);
+            double[] cw = new double[k];
+            for (int t = 0; t < k; t++) {
+                cw[t] = c[t] * w[t];
+            }
+            INDArray coefficientRow = row(gradients, cw);
+            if (block != null) {
+                // Heads keep their own task's gradient; only the shared block takes the aggregator's combination.
+                INDArray sharedRows = gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]));
+                heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1])).assign(coefficientRow.mmul(sharedRows));
+                combined = heads;
+            } else {
+                INDArray shared = coefficientRow.mmul(gradients);
+                combined = shared.muliRowVector(ranges.sharedMask()).addi(heads.muliRowVector(ranges.headMask()));
+            }
+        }
+        return new Combined(combined, losses, norms, score(losses, w, coverage));
+    }
+
+    private static INDArray row(INDArray like, double[] values) {
+        INDArray row = Nd4j.create(like.dataType(), 1, values.length);
+        for (int t = 0; t < values.length; t++) {
+            row.putScalar(0, t, values[t]);
+        }
+        return row;
+    }
+
+    private static double score(double[] losses, double[] w, LabelCoverage coverage) {
+        double total = 0;
+        for (int t = 0; t < losses.length; t++) {
+            if (coverage.labelled(t) > 0) {
+                total += w[t] * losses[t];
+            }
+        }
+        return total;
+    }
+
+    /** K x K Gram matrix of the weighted mean-loss task gradients (rows: the tasks' gradients on the shared part): one GEMM. */
+    private static double[][] gram(INDArray shared, double[] w, int rows) {
+        INDArray gram = shared.mmul(shared.transpose());
+        int k = w.length;
+        double[][] out = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                out[i][j] = w[i] * w[j] * gram.getDouble(i, j) / ((double) rows * rows);
+            }
+        }
+        return out;
+    }
+
     /** The graph's gradient view (all parameters, flattened). */
     INDArray gradientView() {
         return graph.getFlattenedGradients();
