@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.mtldl4j.affinity.TaskGrouping;
-import io.github.mtldl4j.tune.TabularTuner;
+import io.github.mtldl4j.tabular.tune.TabularTuner;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;

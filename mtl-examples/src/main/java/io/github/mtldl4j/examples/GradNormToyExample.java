@@ -1,6 +1,6 @@
 package io.github.mtldl4j.examples;
 
-import io.github.mtldl4j.data.GradNormToyData;
+import io.github.mtldl4j.examples.data.GradNormToyData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;

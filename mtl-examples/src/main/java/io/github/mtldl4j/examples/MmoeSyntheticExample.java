@@ -1,7 +1,7 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.data.MmoeSyntheticData;
+import io.github.mtldl4j.examples.data.MmoeSyntheticData;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.graph.MixtureOfExperts;

@@ -1,6 +1,6 @@
 package io.github.mtldl4j.examples;
 
-import io.github.mtldl4j.data.SeedArticleData;
+import io.github.mtldl4j.examples.data.SeedArticleData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.model.ParameterCounts;

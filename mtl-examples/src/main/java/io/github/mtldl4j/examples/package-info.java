@@ -1,2 +1,2 @@
-/** Runnable examples and the {@code mtl} command line ({@link io.github.mtldl4j.examples.MtlCommand}). */
+/** Runnable examples and the {@code mtl} command line ({@link io.github.mtldl4j.cli.MtlCommand}). */
 package io.github.mtldl4j.examples;

@@ -3,6 +3,7 @@ package io.github.mtldl4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mtldl4j.cli.MtlCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
