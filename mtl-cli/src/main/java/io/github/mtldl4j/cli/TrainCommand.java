@@ -4,6 +4,7 @@ import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.FeatureSelection;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.methods.Need;
@@ -13,9 +14,7 @@ import io.github.mtldl4j.tabular.pipeline.MetricsJson;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.tabular.report.HtmlReport;
 import io.github.mtldl4j.tabular.report.RunSummary;
-import io.github.mtldl4j.scaleout.ScaleOutMethods;
 import io.github.mtldl4j.setting.Setting;
-import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.train.CheckpointDirectory;
 import io.github.mtldl4j.train.EpochReport;
 import io.github.mtldl4j.train.KeptParameters;
@@ -142,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         TabularTraining.Settings settings = settings();
         TabularTraining.Safeguards safeguards = safeguards();
-        DistributedTabularTraining.Mode scaleOut = scaleOutMode(settings);
+        DataParallelTraining.Placement scaleOut = scaleOutMode(settings);
         if (scaleOut != null && (checkpointEvery != null || resume != null || clipNorm != null || affinityEvery != null)) {
             throw new IllegalArgumentException("--checkpoint-every, --resume, --clip-norm and --affinity-every work for training on one machine; "
                     + "leave them out with " + (sparkMaster != null ? "--spark" : "--workers") + ".");
@@ -166,7 +165,7 @@ public final class TrainCommand implements Callable<Integer> {
         stdout.println(TabularDataOptions.describe(features));
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
         TabularTraining.Result result = scaleOut != null
-                ? DistributedTabularTraining.train(table, validation, settings, scaleOut, progress)
+                ? dataParallel(scaleOut.setting()).train(table, validation, settings, scaleOut, progress)
                 : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
                         ui ? model -> TrainingUi.attach(model, stdout) : null,
                         affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
@@ -214,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** {@code --spark} or {@code --workers} checked against the other options, or null to train on one machine. */
-    private DistributedTabularTraining.Mode scaleOutMode(TabularTraining.Settings settings) {
+    private DataParallelTraining.Placement scaleOutMode(TabularTraining.Settings settings) {
         if (sparkMaster == null && workers == null) {
             return null;
         }
@@ -228,9 +227,17 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ui shows a model trained in this process; with " + flag + " the workers train "
                     + "replicas: leave out --ui (history.csv and report.html have every epoch).");
         }
-        ScaleOutMethods.weighting(settings.method(), settings.weights(), mode);
-        return sparkMaster != null ? new DistributedTabularTraining.OnSpark(sparkMaster, averagingFrequency)
-                : new DistributedTabularTraining.OnWorkers(workers, averagingFrequency);
+        DataParallelTraining.Placement placement = sparkMaster != null ? new DataParallelTraining.SparkCluster(sparkMaster, averagingFrequency)
+                : new DataParallelTraining.LocalWorkers(workers, averagingFrequency);
+        dataParallel(mode).check(settings.method(), settings.weights(), placement);
+        return placement;
+    }
+
+    /** mtl-spark's data-parallel training, which ./mtl puts on the class path only for --spark and --workers. */
+    private static DataParallelTraining dataParallel(Setting mode) {
+        return DataParallelTraining.find().orElseThrow(() -> new IllegalArgumentException(CommandLineFlags.FLAGS.name(mode)
+                + " needs mtl-spark, which is not on the class path: run ./mtl, which adds it for --spark and --workers, or put "
+                + "mtl-spark's jar and dependencies on the class path."));
     }
 
     /**
@@ -298,9 +305,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** How a data-parallel run was trained, for metrics.json and the report. */
-    private static String describe(DistributedTabularTraining.Mode mode) {
-        String where = mode instanceof DistributedTabularTraining.OnSpark spark ? "spark " + spark.master()
-                : ((DistributedTabularTraining.OnWorkers) mode).workers() + " ParallelWrapper workers";
+    private static String describe(DataParallelTraining.Placement mode) {
+        String where = mode instanceof DataParallelTraining.SparkCluster spark ? "spark " + spark.master()
+                : ((DataParallelTraining.LocalWorkers) mode).workers() + " ParallelWrapper workers";
         return where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker";
     }
 
