@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The rule that library messages name API calls and the command line its flags: no string literal of the library's
- * main code (mtl-dl4j, mtl-spark) holds a command-line flag, and the command line has a flag for every setting the
+ * main code (mtl-dl4j, mtl-tabular, mtl-spark) holds a command-line flag, and the command line has a flag for every setting the
  * library's messages name.
  */
 class LibraryMessagesTest {
@@ -31,9 +31,9 @@ class LibraryMessagesTest {
     void libraryStringLiteralsNameNoCommandLineFlag() throws IOException {
         List<String> found = new ArrayList<>();
         int files = 0;
-        for (String module : List.of("mtl-dl4j", "mtl-spark")) {
+        for (String module : List.of("mtl-dl4j", "mtl-tabular", "mtl-spark")) {
             Path sources = Path.of("..", module, "src", "main", "java");
-            assertTrue(Files.isDirectory(sources), sources.toAbsolutePath() + " (the test runs from mtl-examples)");
+            assertTrue(Files.isDirectory(sources), sources.toAbsolutePath() + " (the test runs from mtl-cli)");
             try (Stream<Path> walk = Files.walk(sources)) {
                 for (Path file : walk.filter(f -> f.toString().endsWith(".java")).toList()) {
                     files++;
