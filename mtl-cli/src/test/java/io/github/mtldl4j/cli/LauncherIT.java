@@ -117,6 +117,17 @@ class LauncherIT {
     }
 
     @Test
+    void workersBringMtlSparkOntoTheClassPath() throws Exception {
+        // classpath.txt has no Spark; the launcher adds mtl-spark's class path for --workers (and --spark) only.
+        Path out = dir.resolve("workers");
+        Run trained = mtl("train", "--data", penguins.toString(), "--task", "species:multiclass:species", "--epochs", "1",
+                "--workers", "2", "--out", out.toString());
+        assertEquals(0, trained.code(), trained.err());
+        assertClean(trained, "train --workers 2");
+        assertTrue(Files.isRegularFile(out.resolve("model.zip")), trained.out());
+    }
+
+    @Test
     void eachBadInputGivesExactlyOneLineAndExitCodeTwo() throws Exception {
         Path headerOnly = Files.writeString(dir.resolve("header-only.csv"), "a,b\n");
         Path out = dir.resolve("never-written");
