@@ -128,6 +128,28 @@ class LauncherIT {
     }
 
     @Test
+    void sparkWithoutMtlSparkOnTheClassPathSaysHowToGetIt() throws Exception {
+        // The lean class path that ./mtl uses without --spark/--workers, run directly with --spark.
+        Path classes = Path.of("target", "classes").toAbsolutePath();
+        String classpath = classes + ":" + Files.readString(Path.of("target", "classpath.txt")).trim();
+        assertFalse(classpath.contains("mtl-spark") || classpath.contains("spark-core"), "classpath.txt has Spark: " + classpath);
+        Path out = dir.resolve("no-spark");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
+                MtlCommand.class.getName(), "train", "--data", penguins.toString(), "--task", "species:multiclass:species",
+                "--spark", "local[2]", "--out", out.toString()).directory(dir.toFile());
+        Path stdout = Files.createTempFile(dir, "stdout", ".txt");
+        Path stderr = Files.createTempFile(dir, "stderr", ".txt");
+        Process process = builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "did not finish");
+        Run run = new Run(process.exitValue(), Files.readString(stdout), Files.readString(stderr));
+        assertEquals(2, run.code(), run.err());
+        assertClean(run, "train --spark without mtl-spark");
+        assertEquals("mtl: --spark needs mtl-spark, which is not on the class path: run ./mtl, which adds it for --spark and --workers, "
+                + "or put mtl-spark's jar and dependencies on the class path.", run.errLines().get(run.errLines().size() - 1), run.err());
+        assertFalse(Files.exists(out), "wrote " + out);
+    }
+
+    @Test
     void eachBadInputGivesExactlyOneLineAndExitCodeTwo() throws Exception {
         Path headerOnly = Files.writeString(dir.resolve("header-only.csv"), "a,b\n");
         Path out = dir.resolve("never-written");
