@@ -126,7 +126,7 @@ final class BackendCheck {
      */
     static String message(Backend backend, Throwable failure, String printed) {
         if (backend == null) {
-            return "mtl: no ND4J backend on the class path (" + rootMessage(failure) + "); rebuild: rm -rf mtl-examples/target, "
+            return "mtl: no ND4J backend on the class path (" + rootMessage(failure) + "); rebuild: rm -rf mtl-cli/target, "
                     + "then run ./mtl (it rebuilds).";
         }
         String kind = backend.kind();
