@@ -1,6 +1,6 @@
 package io.github.mtldl4j.benchmarks;
 
-import io.github.mtldl4j.data.SeedArticleData;
+import io.github.mtldl4j.examples.data.SeedArticleData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
 import java.util.Locale;

@@ -1,10 +1,10 @@
 package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
-import io.github.mtldl4j.data.CsvTable;
-import io.github.mtldl4j.data.SyntheticTable;
-import io.github.mtldl4j.data.TaskSpec;
-import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.examples.data.SyntheticTable;
+import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

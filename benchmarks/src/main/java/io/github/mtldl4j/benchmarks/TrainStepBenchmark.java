@@ -1,7 +1,7 @@
 package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
-import io.github.mtldl4j.data.SeedArticleData;
+import io.github.mtldl4j.examples.data.SeedArticleData;
 import java.util.concurrent.TimeUnit;
 import io.github.mtldl4j.train.DirectTrainingStep;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -18,7 +18,7 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * exempt from every rule but the first:
  * <ul>
  *   <li>every label value is finite, in masked rows too: DL4J multiplies the loss by the mask, and NaN x 0 is NaN
- *       (missing labels are 0 with mask 0, as {@link TabularPreprocessor} fills them);</li>
+ *       (missing labels are 0 with mask 0, as mtl-tabular's {@code TabularPreprocessor} fills them);</li>
  *   <li>{@code REGRESSION}: nothing more;</li>
  *   <li>{@code BINARY} and {@code MULTILABEL}: each value is 0 or 1 (multi-hot rows for multilabel);
  *       with {@link Task#withSoftLabels()}, any value in [0, 1];</li>

@@ -1,7 +1,7 @@
 /**
- * Data for multi-task models as DL4J {@code MultiDataSet}s: the seed article's random data
- * ({@link io.github.mtldl4j.data.SeedArticleData}), the GradNorm toy tasks ({@link io.github.mtldl4j.data.GradNormToyData}),
- * the MMoE paper's two regression tasks of controlled correlation ({@link io.github.mtldl4j.data.MmoeSyntheticData}),
- * shared by examples, tests and benchmarks; and an in-memory iterator.
+ * Multi-task data as DL4J {@code MultiDataSet}s: an in-memory iterator
+ * ({@link io.github.mtldl4j.data.InMemoryMultiDataSetIterator}), the label checks run before training
+ * ({@link io.github.mtldl4j.data.LabelValidator}) and the exceptions for unusable input
+ * ({@link io.github.mtldl4j.data.InvalidDataException}). CSV tables live in mtl-tabular, demo data in mtl-examples.
  */
 package io.github.mtldl4j.data;

@@ -7,7 +7,7 @@ import java.util.function.Function;
 /**
  * A method as it declares itself: every loss weighting, gradient aggregator and sharing mode exposes one as a
  * {@code static final} constant next to its code (e.g. {@code DynamicWeightAverage.INFO}), and
- * {@link io.github.mtldl4j.pipeline.MethodRegistry} lists those constants.
+ * {@link io.github.mtldl4j.registry.MethodRegistry} lists those constants.
  *
  * @param name the command-line name ({@code --weighting NAME} or {@code --arch NAME}): lower case, digits and dashes;
  *             a user contract, never renamed

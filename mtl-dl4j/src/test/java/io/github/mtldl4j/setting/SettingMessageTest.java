@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.mtldl4j.affinity.TaskGrouping;
-import io.github.mtldl4j.tune.TabularTuner;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -29,15 +28,7 @@ class SettingMessageTest {
 
     @Test
     void libraryChecksNameTheApiAndTheSetting() {
-        InvalidSettingException candidates = assertThrows(InvalidSettingException.class,
-                () -> TabularTuner.sample(TabularTuner.SearchSpace.standard(), 0, 1));
-        assertEquals(Setting.CANDIDATES, candidates.setting());
-        assertEquals("TabularTuner.sample(count) must be >= 1, received 0.", candidates.getMessage());
-        assertEquals("--candidates must be >= 1, received 0.", candidates.message(FLAGS));
-        InvalidSettingException lrs = assertThrows(InvalidSettingException.class, () -> new TabularTuner.SearchSpace(List.of("hard"),
-                List.of("fixed"), List.of(List.of(8)), List.of(-0.5)));
-        assertEquals("TabularTuner.SearchSpace.learningRates: learning rates must be finite and > 0, received -0.5.", lrs.getMessage());
-        assertEquals("--tuned-learning-rates: learning rates must be finite and > 0, received -0.5.", lrs.message(FLAGS));
+        // The tuner's checks (mtl-tabular): TabularTunerSettingsTest.
         InvalidSettingException groups = assertThrows(InvalidSettingException.class,
                 () -> new TaskGrouping(List.of("a", "b"), new double[][] {{0, 1}, {1, 0}}).best(3));
         assertEquals("TaskGrouping.best(count) must be between 1 and the number of tasks (2), received 3.", groups.getMessage());

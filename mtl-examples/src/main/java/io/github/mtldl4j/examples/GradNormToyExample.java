@@ -1,6 +1,7 @@
 package io.github.mtldl4j.examples;
 
-import io.github.mtldl4j.data.GradNormToyData;
+import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.examples.data.GradNormToyData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -61,7 +62,8 @@ public final class GradNormToyExample implements Callable<Integer> {
             throw new IllegalArgumentException("need --tasks >= 2, --epochs >= 1, --rows >= 10 and --lr > 0; received tasks="
                     + tasks + ", epochs=" + epochs + ", rows=" + rows + ", lr=" + learningRate + ".");
         }
-        MtlCommand.announceBackend(spec.commandLine().getErr());
+        // The one line naming the ND4J backend, as every command of the mtl command line prints at start.
+        spec.commandLine().getErr().println(BackendInfo.describe());
         run(spec.commandLine().getOut());
         return 0;
     }

@@ -1,7 +1,8 @@
 package io.github.mtldl4j.examples;
 
+import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.data.MmoeSyntheticData;
+import io.github.mtldl4j.examples.data.MmoeSyntheticData;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.graph.MixtureOfExperts;
@@ -100,7 +101,8 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
                 throw new IllegalArgumentException("--p values are correlations in [-1, 1], received " + p + ".");
             }
         }
-        MtlCommand.announceBackend(spec.commandLine().getErr());
+        // The one line naming the ND4J backend, as every command of the mtl command line prints at start.
+        spec.commandLine().getErr().println(BackendInfo.describe());
         run(spec.commandLine().getOut());
         return 0;
     }

@@ -1,8 +1,9 @@
 package io.github.mtldl4j.examples;
 
-import io.github.mtldl4j.data.IdxFile;
+import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.examples.data.IdxFile;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.data.MultiFashion;
+import io.github.mtldl4j.examples.data.MultiFashion;
 import io.github.mtldl4j.eval.MultiTaskEvaluation;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.MgdaUb;
@@ -61,7 +62,8 @@ public final class MultiFashionExample implements Callable<Integer> {
                 IdxFile.read(directory.resolve("train-labels-idx1-ubyte.gz")));
         MultiFashion test = new MultiFashion(IdxFile.read(directory.resolve("t10k-images-idx3-ubyte.gz")),
                 IdxFile.read(directory.resolve("t10k-labels-idx1-ubyte.gz")));
-        MtlCommand.announceBackend(spec.commandLine().getErr());
+        // The one line naming the ND4J backend, as every command of the mtl command line prints at start.
+        spec.commandLine().getErr().println(BackendInfo.describe());
         PrintWriter out = spec.commandLine().getOut();
         MultiDataSet trainData = train.compose(rows, seed);
         MultiDataSet testData = test.compose(testRows, seed + 1);

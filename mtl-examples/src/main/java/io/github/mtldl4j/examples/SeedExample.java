@@ -1,6 +1,7 @@
 package io.github.mtldl4j.examples;
 
-import io.github.mtldl4j.data.SeedArticleData;
+import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.examples.data.SeedArticleData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.model.ParameterCounts;
@@ -46,7 +47,8 @@ public final class SeedExample implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs must be >= 1, received " + epochs + ".");
         }
         PrintWriter out = spec.commandLine().getOut();
-        MtlCommand.announceBackend(spec.commandLine().getErr());
+        // The one line naming the ND4J backend, as every command of the mtl command line prints at start.
+        spec.commandLine().getErr().println(BackendInfo.describe());
         run(out);
         return 0;
     }

@@ -2,7 +2,7 @@ package io.github.mtldl4j.scaleout;
 
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
-import io.github.mtldl4j.pipeline.MethodRegistry;
+import io.github.mtldl4j.registry.MethodRegistry;
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;

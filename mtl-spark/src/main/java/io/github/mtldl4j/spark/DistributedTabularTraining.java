@@ -1,11 +1,11 @@
 package io.github.mtldl4j.spark;
 
-import io.github.mtldl4j.data.CsvTable;
-import io.github.mtldl4j.data.TabularPreprocessor;
-import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.model.MultiTaskModel;
-import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.scaleout.DataParallelBackend;
 import io.github.mtldl4j.scaleout.EpochwiseTrainer;
 import io.github.mtldl4j.scaleout.ParallelWrapperBackend;

@@ -1,9 +1,9 @@
 package io.github.mtldl4j.spark;
 
-import io.github.mtldl4j.data.CsvTable;
+import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.data.InvalidDataException;
-import io.github.mtldl4j.data.TabularPreprocessor;
-import io.github.mtldl4j.data.TaskSpec;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.data.TaskSpec;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

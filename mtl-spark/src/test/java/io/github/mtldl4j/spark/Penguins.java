@@ -1,8 +1,8 @@
 package io.github.mtldl4j.spark;
 
-import io.github.mtldl4j.data.CsvTable;
-import io.github.mtldl4j.data.TaskSpec;
-import io.github.mtldl4j.pipeline.TabularTraining;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

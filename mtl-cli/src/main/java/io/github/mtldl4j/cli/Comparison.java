@@ -1,0 +1,109 @@
+package io.github.mtldl4j.cli;
+
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.eval.RelativeImprovement;
+import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Trains several configurations on the same table and split (the first is the baseline), writes each run's outputs
+ * and prints a per-task table side by side with delta-m against the baseline. Used by the table demos.
+ */
+final class Comparison {
+    /**
+     * One configuration.
+     *
+     * @param name run name, also its output folder
+     * @param architecture hard, independent or cascade
+     * @param method a weighting or aggregator name
+     */
+    record RunConfig(String name, String architecture, String method) {
+    }
+
+    /** The three runs of the demos: single-task baselines, hard sharing, hard sharing with uncertainty weighting. */
+    static final List<RunConfig> STANDARD = List.of(new RunConfig("single-task", "independent", "fixed"),
+            new RunConfig("hard", "hard", "fixed"), new RunConfig("hard-uncertainty", "hard", "uncertainty"));
+
+    private Comparison() {
+    }
+
+    static void run(PrintWriter stdout, CsvTable table, List<TaskSpec> tasks, List<String> features, Set<String> categorical,
+                    Map<String, List<String>> compared, List<RunConfig> runs, int epochs, long seed, Path out) throws IOException {
+        Map<String, Map<String, TaskMetrics>> results = new LinkedHashMap<>();
+        Map<String, Long> parameters = new LinkedHashMap<>();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        Map<String, TabularTraining.Result> trained = new LinkedHashMap<>();
+        Map<String, TabularTraining.Settings> used = new LinkedHashMap<>();
+        for (RunConfig run : runs) {
+            stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights)...%n", run.name(), run.architecture(), run.method());
+            TabularTraining.Settings settings = TabularTraining.Settings.builder(tasks).features(features).categorical(categorical)
+                    .architecture(run.architecture()).shared(List.of(32, 32)).method(run.method()).epochs(epochs).seed(seed).build();
+            TabularTraining.Result result = TabularTraining.train(table, settings, null);
+            trained.put(run.name(), result);
+            used.put(run.name(), settings);
+            results.put(run.name(), result.metrics());
+            parameters.put(run.name(), result.model().parameterCounts().total());
+            seconds.put(run.name(), result.trainSeconds());
+        }
+        stdout.println(table(results, parameters, seconds, compared));
+        StringBuilder kept = new StringBuilder("each run keeps the parameters of its best validation epoch (model.zip and the figures above):");
+        trained.forEach((run, result) -> kept.append(String.format(Locale.ROOT, " %s epoch %d of %d;", run,
+                result.history().keptEpoch().orElseThrow().epoch(), result.history().epochs().size())));
+        stdout.println(kept.substring(0, kept.length() - 1));
+        Map<String, Map<String, Map<String, Double>>> comparison = new LinkedHashMap<>();
+        results.forEach((run, metrics) -> comparison.put(run, metricMaps(metrics)));
+        Map<String, Double> deltaM = new LinkedHashMap<>();
+        results.forEach((run, metrics) -> deltaM.put(run,
+                RelativeImprovement.deltaMOverMetrics(metricMaps(metrics), comparison.get(runs.get(0).name()), compared)));
+        for (RunConfig run : runs) {
+            TrainCommand.write(trained.get(run.name()), used.get(run.name()), out.resolve(run.name()), table.source(), comparison, deltaM);
+        }
+        stdout.printf(Locale.ROOT, "wrote %s/%s/ (model.zip, metrics.json, history.csv, report.html)%n", out,
+                runs.stream().map(RunConfig::name).toList());
+    }
+
+    static String table(Map<String, Map<String, TaskMetrics>> results, Map<String, Long> parameters, Map<String, Double> seconds,
+                        Map<String, List<String>> compared) {
+        List<String> runs = List.copyOf(results.keySet());
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%n%-26s", "task / metric"));
+        runs.forEach(r -> out.append(String.format(Locale.ROOT, "%18s", r)));
+        out.append('\n');
+        for (String task : results.get(runs.get(0)).keySet()) {
+            for (String metric : results.get(runs.get(0)).get(task).metrics().keySet()) {
+                out.append(String.format(Locale.ROOT, "%-26s", task + " " + metric));
+                for (String run : runs) {
+                    out.append(String.format(Locale.ROOT, "%18s", MetricsTable.format(results.get(run).get(task).get(metric))));
+                }
+                out.append('\n');
+            }
+        }
+        out.append(String.format(Locale.ROOT, "%-26s", "parameters"));
+        runs.forEach(r -> out.append(String.format(Locale.ROOT, "%18d", parameters.get(r))));
+        out.append(String.format(Locale.ROOT, "%n%-26s", "train seconds"));
+        runs.forEach(r -> out.append(String.format(Locale.ROOT, "%18.1f", seconds.get(r))));
+        out.append(String.format(Locale.ROOT, "%n%-26s", "delta-m vs " + runs.get(0)));
+        Map<String, Map<String, Double>> baseline = metricMaps(results.get(runs.get(0)));
+        for (String run : runs) {
+            double deltaM = RelativeImprovement.deltaMOverMetrics(metricMaps(results.get(run)), baseline, compared);
+            out.append(String.format(Locale.ROOT, "%17.2f%%", 100 * deltaM));
+        }
+        out.append("\n(delta-m: mean over tasks of the mean relative gain over ").append(compared).append("; positive = better)");
+        return out.toString();
+    }
+
+    private static Map<String, Map<String, Double>> metricMaps(Map<String, TaskMetrics> metrics) {
+        Map<String, Map<String, Double>> maps = new LinkedHashMap<>();
+        metrics.forEach((task, m) -> maps.put(task, m.metrics()));
+        return maps;
+    }
+}

@@ -1,0 +1,352 @@
+package io.github.mtldl4j.cli;
+
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.FeatureSelection;
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
+import io.github.mtldl4j.eval.GateUtilization;
+import io.github.mtldl4j.graph.HardSharing;
+import io.github.mtldl4j.methods.Need;
+import io.github.mtldl4j.model.AtomicFile;
+import io.github.mtldl4j.registry.MethodRegistry;
+import io.github.mtldl4j.tabular.pipeline.MetricsJson;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
+import io.github.mtldl4j.tabular.report.HtmlReport;
+import io.github.mtldl4j.tabular.report.RunSummary;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.train.CheckpointDirectory;
+import io.github.mtldl4j.train.EpochReport;
+import io.github.mtldl4j.train.KeptParameters;
+import io.github.mtldl4j.train.TrainingHistory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mtl train}: a multi-task model from a CSV file (docs/design.md, "The command line"). */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a multi-task model on a CSV file; writes DIR/model.zip, metrics.json, history.csv.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    TabularDataOptions input;
+
+    @Option(names = "--arch", defaultValue = "hard", completionCandidates = MethodNames.Architectures.class,
+            description = "Sharing: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--experts", defaultValue = "4", description = "Experts (shared experts for cgc/ple) of the mixture-of-experts "
+            + "architectures (default ${DEFAULT-VALUE}); each has the --shared widths.")
+    int experts;
+
+    @Option(names = "--task-experts", defaultValue = "1", description = "Task-specific experts per task for cgc and ple (default ${DEFAULT-VALUE}).")
+    int taskExperts;
+
+    @Option(names = "--cascade", paramLabel = "B=A", description = "With --arch cascade: task B's head reads task A's prediction (repeat).")
+    List<String> cascades = List.of();
+
+    @Option(names = "--shared", split = ",", defaultValue = "64,64", paramLabel = "W1,W2", description = "Trunk widths (default ${DEFAULT-VALUE}).")
+    List<Integer> shared;
+
+    @Option(names = "--head", split = ",", paramLabel = "W", description = "Hidden head widths per task (default none).")
+    List<Integer> head = List.of();
+
+    @Option(names = "--fused-heads", description = "Run every task's first hidden head layer as one layer: the same "
+            + "function as separate heads, faster steps with loss weightings. Needs --arch hard and --head.")
+    boolean fusedHeads;
+
+    @Option(names = "--weighting", defaultValue = "fixed", completionCandidates = MethodNames.Weightings.class,
+            description = "Loss weighting or gradient aggregator: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    String weighting;
+
+    @Option(names = "--weights", split = ",", paramLabel = "NAME=W", description = "Fixed task weights (default 1 each).")
+    Map<String, Double> weights = new LinkedHashMap<>();
+
+    @Option(names = "--epochs", defaultValue = "50", description = "Maximum epochs (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Minibatch rows (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction, stratified on the first classification task (default ${DEFAULT-VALUE}).")
+    double valid;
+
+    @Option(names = "--valid-data", paramLabel = "FILE.csv", description = "A separate validation file (instead of --valid).")
+    Path validData;
+
+    @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
+    Integer patience;
+
+    @Option(names = "--keep-last", description = "Keep the last epoch's parameters in model.zip and metrics.json (default: the best "
+            + "validation epoch's, by the mean relative validation loss).")
+    boolean keepLast;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of split, initialization and shuffling (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Write a checkpoint to DIR/checkpoints every N epochs "
+            + "(and after the last; the newest two kept, plus best.zip of the best epoch).")
+    Integer checkpointEvery;
+
+    @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "DIR", description = "Continue from the newest "
+            + "valid checkpoint in DIR (a checkpoints directory or an --out directory; default: --out's), with the same other options.")
+    String resume;
+
+    @Option(names = "--clip-norm", paramLabel = "X", description = "Clip each layer's gradient to L2 norm X before the update.")
+    Double clipNorm;
+
+    @Option(names = "--affinity-every", paramLabel = "N", description = "Also measure task affinity every N steps (report heatmaps; "
+            + "see mtl affinity). Default: off.")
+    Integer affinityEvery;
+
+    @Option(names = "--ui", description = "Also show DL4J's training UI (http://localhost:9000); needs the build with "
+            + "MTL_MAVEN_ARGS=-Pui (DL4J's UI is an optional dependency).")
+    boolean ui;
+
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Train on Spark with parameter averaging (dl4j-spark): a master "
+            + "URL such as local[2], spark://host:7077 or yarn. Weightings fixed and dwa only (docs/scale-out.md).")
+    String sparkMaster;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Train N model replicas in parallel on this machine (DL4J's "
+            + "ParallelWrapper: one per GPU or CPU socket), parameters averaged. Weightings fixed and dwa only.")
+    Integer workers;
+
+    @Option(names = "--averaging-frequency", defaultValue = "5", paramLabel = "N", description = "With --spark or --workers: "
+            + "minibatches each worker fits between parameter averagings (default ${DEFAULT-VALUE}).")
+    int averagingFrequency;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        TabularTraining.Settings settings = settings();
+        TabularTraining.Safeguards safeguards = safeguards();
+        DataParallelTraining.Placement scaleOut = scaleOutMode(settings);
+        if (scaleOut != null && (checkpointEvery != null || resume != null || clipNorm != null || affinityEvery != null)) {
+            throw new IllegalArgumentException("--checkpoint-every, --resume, --clip-norm and --affinity-every work for training on one machine; "
+                    + "leave them out with " + (sparkMaster != null ? "--spark" : "--workers") + ".");
+        }
+        if (ui) {
+            TrainingUi.checkAvailable();
+        }
+        OutputDirectory.check(out);
+        CsvTable table = CsvTable.read(input.data);
+        CsvTable validation = validData == null ? null : CsvTable.read(validData);
+        // A misspelt column is one line on stderr, before anything else is printed.
+        for (CsvTable checked : validation == null ? List.of(table) : List.of(table, validation)) {
+            requireColumns(checked, settings);
+        }
+        FeatureSelection features = input.chooseFeatures(trainingRows(table, validation, settings), settings.tasks(),
+                spec.commandLine().getErr());
+        settings = settings.toBuilder().features(features.used()).build();
+        MtlCommand.announceBackend(spec.commandLine().getErr());
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", input.data, table.rowCount(),
+                settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
+        stdout.println(TabularDataOptions.describe(features));
+        TrainingProgress progress = new TrainingProgress(stdout, epochs);
+        TabularTraining.Result result = scaleOut != null
+                ? dataParallel(scaleOut.setting()).train(table, validation, settings, scaleOut, progress)
+                : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
+                        ui ? model -> TrainingUi.attach(model, stdout) : null,
+                        affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
+        write(result, settings, out, input.data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
+        stdout.println(result.fillSummary());
+        stdout.println(MetricsTable.render(result.metrics()));
+        stdout.println(keptLine(result.history()));
+        stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
+        return 0;
+    }
+
+    /** Checkpoints, resume and clipping from the options; checked before any work starts. */
+    /** Every label column and every named feature column is in the table, or one error naming the first that is not. */
+    static void requireColumns(CsvTable table, TabularTraining.Settings settings) {
+        for (TaskSpec task : settings.tasks()) {
+            for (String column : task.columns()) {
+                table.column(column, "label column of task '" + task.name() + "'");
+            }
+        }
+        if (settings.features() != null) {
+            for (String column : settings.features()) {
+                table.column(column, "named in --features");
+            }
+        }
+    }
+
+    TabularTraining.Safeguards safeguards() {
+        if (checkpointEvery != null && checkpointEvery < 1) {
+            throw new IllegalArgumentException("--checkpoint-every must be >= 1 epoch, received " + checkpointEvery + ".");
+        }
+        if (clipNorm != null && (!(clipNorm > 0) || clipNorm.isInfinite())) {
+            throw new IllegalArgumentException("--clip-norm must be a finite number > 0, received " + clipNorm + ".");
+        }
+        Path resumeFrom = null;
+        if (resume != null) {
+            Path given = resume.isEmpty() ? out : Path.of(resume);
+            resumeFrom = Files.isDirectory(given.resolve("checkpoints")) ? given.resolve("checkpoints") : given;
+            if (new CheckpointDirectory(resumeFrom).checkpoints().isEmpty()) {
+                throw new IllegalArgumentException("--resume " + given + ": no checkpoint there (expected checkpoint-epoch-*.zip in "
+                        + resumeFrom + ", written by a run with --checkpoint-every N).");
+            }
+        }
+        return new TabularTraining.Safeguards(checkpointEvery == null ? null : out.resolve("checkpoints"),
+                checkpointEvery == null ? 1 : checkpointEvery, resumeFrom, clipNorm);
+    }
+
+    /** {@code --spark} or {@code --workers} checked against the other options, or null to train on one machine. */
+    private DataParallelTraining.Placement scaleOutMode(TabularTraining.Settings settings) {
+        if (sparkMaster == null && workers == null) {
+            return null;
+        }
+        if (sparkMaster != null && workers != null) {
+            throw new IllegalArgumentException("--spark and --workers exclude each other: --spark trains on a Spark cluster, --workers on "
+                    + "several devices of this machine; choose one.");
+        }
+        String flag = sparkMaster != null ? "--spark" : "--workers";
+        Setting mode = sparkMaster != null ? Setting.SPARK : Setting.WORKERS;
+        if (ui) {
+            throw new IllegalArgumentException("--ui shows a model trained in this process; with " + flag + " the workers train "
+                    + "replicas: leave out --ui (history.csv and report.html have every epoch).");
+        }
+        DataParallelTraining.Placement placement = sparkMaster != null ? new DataParallelTraining.SparkCluster(sparkMaster, averagingFrequency)
+                : new DataParallelTraining.LocalWorkers(workers, averagingFrequency);
+        dataParallel(mode).check(settings.method(), settings.weights(), placement);
+        return placement;
+    }
+
+    /** mtl-spark's data-parallel training, which ./mtl puts on the class path only for --spark and --workers. */
+    private static DataParallelTraining dataParallel(Setting mode) {
+        return DataParallelTraining.find().orElseThrow(() -> new IllegalArgumentException(CommandLineFlags.FLAGS.name(mode)
+                + " needs mtl-spark, which is not on the class path: run ./mtl, which adds it for --spark and --workers, or put "
+                + "mtl-spark's jar and dependencies on the class path."));
+    }
+
+    /**
+     * The rows the preprocessing will be fitted on (the same split {@link TabularTraining#train} makes), after the
+     * label columns are checked to exist.
+     */
+    static CsvTable trainingRows(CsvTable table, CsvTable validation, TabularTraining.Settings settings) {
+        for (TaskSpec task : settings.tasks()) {
+            task.columns().forEach(column -> table.column(column, "label column of task '" + task.name() + "'"));
+        }
+        return TabularTraining.split(table, validation, settings)[0];
+    }
+
+    /** The settings of the options, with the {@code --features} as given (null: the library's default). */
+    TabularTraining.Settings settings() {
+        Map<String, List<String>> cascadeMap = new LinkedHashMap<>();
+        for (String cascade : cascades) {
+            String[] parts = cascade.split("=", -1);
+            if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+                throw new IllegalArgumentException("--cascade '" + cascade + "': expected TARGET=SOURCE, e.g. sex=species.");
+            }
+            cascadeMap.computeIfAbsent(parts[0].trim(), k -> new ArrayList<>()).add(parts[1].trim());
+        }
+        if (cascadeMap.isEmpty() && MethodRegistry.architecture(architecture).needs(Need.CASCADES)) {
+            throw new IllegalArgumentException("--arch " + architecture + " needs at least one --cascade TARGET=SOURCE, e.g. sex=species.");
+        }
+        if (fusedHeads && (!HardSharing.NAME.equals(architecture) || head.isEmpty())) {
+            throw new IllegalArgumentException("--fused-heads runs the tasks' first hidden head layers as one layer, so it needs "
+                    + "--arch hard and --head W (e.g. --head 16); received --arch " + architecture
+                    + (head.isEmpty() ? " and no --head" : "") + ".");
+        }
+        List<TaskSpec> specs = input.taskSpecs();
+        return TabularTraining.Settings.builder(specs).features(input.features).categorical(input.categoricalColumns())
+                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).shared(shared).head(head)
+                .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
+                .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
+                .build();
+    }
+
+    /**
+     * Which epoch's parameters model.zip and metrics.json hold, e.g. "kept the parameters of epoch 14 of 30, the best
+     * by validation loss (mean relative loss 0.6123); --keep-last keeps the last epoch's".
+     */
+    static String keptLine(TrainingHistory history) {
+        EpochReport best = history.bestEpoch();
+        int last = history.epochs().get(history.epochs().size() - 1).epoch();
+        EpochReport kept = history.keptEpoch().orElse(history.epochs().get(history.epochs().size() - 1));
+        if (history.kept() == KeptParameters.LAST) {
+            return String.format(Locale.ROOT, "kept the parameters of the last epoch, %d (--keep-last); the best by validation loss was "
+                    + "epoch %d (mean relative loss %.4f)", last, best.epoch(), best.criterion());
+        }
+        return String.format(Locale.ROOT, "kept the parameters of epoch %d of %d, the best by validation loss (mean relative loss %.4f)%s",
+                kept.epoch(), last, kept.criterion(), kept.epoch() == last ? "" : "; --keep-last keeps the last epoch's");
+    }
+
+    /** Writes model.zip, metrics.json, history.csv and report.html, each atomically. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource) throws IOException {
+        write(result, settings, out, dataSource, Map.of(), Map.of());
+    }
+
+    /** As {@link #write(TabularTraining.Result, TabularTraining.Settings, Path, String)}, the report with a comparison of runs. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
+                      Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM) throws IOException {
+        write(result, settings, out, dataSource, comparison, deltaM, Map.of());
+    }
+
+    /** How a data-parallel run was trained, for metrics.json and the report. */
+    private static String describe(DataParallelTraining.Placement mode) {
+        String where = mode instanceof DataParallelTraining.SparkCluster spark ? "spark " + spark.master()
+                : ((DataParallelTraining.LocalWorkers) mode).workers() + " ParallelWrapper workers";
+        return where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker";
+    }
+
+    /** As above, with further run settings (e.g. how a data-parallel run was trained) in metrics.json and the report. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
+                      Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM,
+                      Map<String, Object> extraSettings) throws IOException {
+        OutputDirectory.create(out);
+        result.model().save(out.resolve("model.zip"));
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("architecture", settings.architecture());
+        run.put("weighting", settings.method());
+        run.put("parameters", result.model().parameterCounts().total());
+        run.put("epochs", result.history().epochs().size());
+        run.put("best_epoch", result.history().bestEpoch().epoch());
+        // Whose parameters model.zip holds and every figure above was measured on.
+        run.put("kept", result.history().kept() == null ? "unknown" : result.history().kept().label());
+        result.history().keptEpoch().ifPresent(kept -> run.put("kept_epoch", kept.epoch()));
+        run.put("train_seconds", result.trainSeconds());
+        run.put("seed", settings.seed());
+        run.put("data", dataSource);
+        run.putAll(extraSettings);
+        AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run));
+        result.history().writeCsv(out.resolve("history.csv"));
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        result.metrics().forEach((task, m) -> metrics.put(task, m.metrics()));
+        RunSummary.Builder summary = RunSummary.builder("mtl train: " + dataSource, result.history())
+                .metrics(metrics).parameters(result.model().parameterCounts()).comparison(comparison).deltaM(deltaM);
+        if (GateUtilization.hasGates(result.model())) {
+            summary.gateUtilization(GateUtilization.of(result.model(),
+                    new InMemoryMultiDataSetIterator(result.encodedValidation(), 256)).byTask());
+        }
+        run.forEach(summary::setting);
+        summary.setting("weighting", settings.method() + " (" + MethodRegistry.method(settings.method()).kind().label() + ")");
+        summary.setting("tasks", settings.tasks().stream().map(TaskSpec::toString).toList());
+        summary.setting("features", settings.features() == null ? "all non-label columns" : settings.features());
+        summary.setting("trunk", settings.shared());
+        summary.setting("batch", settings.batch());
+        summary.setting("learning rate", settings.learningRate());
+        HtmlReport.write(out.resolve("report.html"), summary.build());
+    }
+}

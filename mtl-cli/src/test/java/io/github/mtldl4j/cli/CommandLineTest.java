@@ -1,0 +1,199 @@
+package io.github.mtldl4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train, evaluate and predict end to end on the penguins, and every bad input of the CLI issue: exit 2, one line, nothing written. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+    Path penguins;
+
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
+    }
+
+    @BeforeEach
+    void copyPenguins() throws Exception {
+        try (InputStream in = getClass().getResourceAsStream("/data/penguins.csv")) {
+            penguins = dir.resolve("penguins.csv");
+            Files.copy(in, penguins);
+        }
+    }
+
+    private String[] train(Path data, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--task", "species:multiclass:species",
+                "--task", "sex:binary:sex", "--task", "mass:regression:body_mass_g", "--out", out.toString()));
+        if (!Arrays.asList(extra).contains("--epochs")) {
+            args.addAll(List.of("--epochs", "3"));
+        }
+        args.addAll(Arrays.asList(extra));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void trainEvaluatePredict() throws Exception {
+        Path out = dir.resolve("run");
+        CliRun trained = run(train(penguins, out));
+        assertEquals(0, trained.code(), trained.err());
+        assertEquals(3, trained.out().lines().filter(l -> l.startsWith("epoch ")).count(), trained.out());
+        // 2 penguins without measurements and 11 without sex; which of them fall into the training rows depends on the split.
+        assertTrue(trained.out().contains("training rows: missing feature values imputed: bill_length_mm "), trained.out());
+        assertTrue(trained.out().contains("; missing labels (left out of that task's loss): sex "), trained.out());
+        for (String file : List.of("model.zip", "metrics.json", "history.csv", "report.html")) {
+            assertTrue(Files.isRegularFile(out.resolve(file)), file);
+        }
+        String metrics = Files.readString(out.resolve("metrics.json"));
+        assertTrue(metrics.contains("\"species\"") && metrics.contains("\"macro_f1\"") && metrics.contains("\"rmse\"")
+                && metrics.contains("\"architecture\" : \"hard\""), metrics);
+        assertTrue(Files.readString(out.resolve("report.html")).contains("fixed (loss weighting)"), "the report names the method's kind");
+
+        CliRun evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
+        assertEquals(0, evaluated.code(), evaluated.err());
+        assertTrue(evaluated.out().contains("\"n\" : 344") || evaluated.out().contains("\"n\" : 342"), evaluated.out());
+
+        Path predictions = dir.resolve("pred.csv");
+        CliRun predicted = run("predict", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(),
+                "--out", predictions.toString());
+        assertEquals(0, predicted.code(), predicted.err());
+        List<String> lines = Files.readAllLines(predictions);
+        assertEquals("species,species_p_Adelie,species_p_Chinstrap,species_p_Gentoo,sex,sex_p_female,sex_p_male,mass", lines.get(0));
+        assertEquals(345, lines.size());
+        double mass = Double.parseDouble(lines.get(1).split(",")[7]);
+        assertTrue(mass > 2000 && mass < 7000, "mass is reported in grams: " + mass);
+    }
+
+    @Test
+    void helpListsEveryRegisteredName() {
+        CliRun help = run("train", "--help");
+        assertEquals(0, help.code(), help.err());
+        String text = help.out().replaceAll("\\s+", " ");
+        assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, sum, pcgrad, mgda, cagrad, imtl, upgrad (default fixed)"), text);
+        assertTrue(text.contains("hard, independent, cascade, mmoe, omoe, cgc, ple, cross-stitch (default hard)"), text);
+    }
+
+    @Test
+    void everyArchitectureTrainsFromTheCommandLine() throws Exception {
+        for (String arch : List.of("independent", "mmoe", "omoe", "cgc", "ple", "cross-stitch")) {
+            Path out = dir.resolve(arch);
+            CliRun run = run(train(penguins, out, "--arch", arch, "--epochs", "1", "--shared", "8", "--experts", "2"));
+            assertEquals(0, run.code(), arch + ": " + run.err());
+            String report = Files.readString(out.resolve("report.html"));
+            boolean gated = List.of("mmoe", "omoe", "cgc", "ple").contains(arch);
+            assertEquals(gated, report.contains("Gate utilization"), arch + " report gate section");
+        }
+        CliRun cascade = run(train(penguins, dir.resolve("cascade"), "--arch", "cascade", "--cascade", "sex=species", "--epochs", "1"));
+        assertEquals(0, cascade.code(), cascade.err());
+        CliRun noEdge = run(train(penguins, dir.resolve("c2"), "--arch", "cascade", "--epochs", "1"));
+        assertEquals(2, noEdge.code());
+        assertTrue(noEdge.err().contains("--cascade TARGET=SOURCE"), noEdge.err());
+    }
+
+    @Test
+    void fusedHeadsTrainAndTheModelEvaluates() throws Exception {
+        Path out = dir.resolve("fused");
+        CliRun run = run(train(penguins, out, "--head", "8", "--fused-heads", "--epochs", "2"));
+        assertEquals(0, run.code(), run.err());
+        CliRun evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
+        assertEquals(0, evaluated.code(), evaluated.err());
+        assertTrue(evaluated.out().contains("\"macro_f1\""), evaluated.out());
+
+        CliRun noHead = run(train(penguins, dir.resolve("f2"), "--fused-heads", "--epochs", "1"));
+        assertEquals(2, noHead.code());
+        assertTrue(noHead.err().contains("--fused-heads") && noHead.err().contains("--head"), noHead.err());
+        CliRun towers = run(train(penguins, dir.resolve("f3"), "--fused-heads", "--head", "8", "--arch", "mmoe", "--epochs", "1"));
+        assertEquals(2, towers.code());
+        assertTrue(towers.err().contains("--arch hard"), towers.err());
+        assertTrue(!Files.exists(dir.resolve("f2")) && !Files.exists(dir.resolve("f3")), "a refused run writes nothing");
+    }
+
+    @Test
+    void separateValidationFile() throws Exception {
+        List<String> lines = Files.readAllLines(penguins);
+        List<String> training = new ArrayList<>(List.of(lines.get(0)));
+        List<String> validation = new ArrayList<>(List.of(lines.get(0)));
+        for (int i = 1; i < lines.size(); i++) {
+            (i % 4 == 0 ? validation : training).add(lines.get(i));
+        }
+        Path train = Files.write(dir.resolve("train.csv"), training);
+        Path valid = Files.write(dir.resolve("valid.csv"), validation);
+        Path out = dir.resolve("sep");
+        CliRun run = run(train(train, out, "--valid-data", valid.toString()));
+        assertEquals(0, run.code(), run.err());
+        String metrics = Files.readString(out.resolve("metrics.json"));
+        assertTrue(metrics.contains("\"n\" : 86"), "every 4th of 344 rows validates: " + metrics);
+    }
+
+    private void refused(String[] args, Path out, String... fragments) {
+        CliRun run = run(args);
+        assertEquals(2, run.code(), String.join(" ", args) + "\n" + run.err());
+        List<String> lines = run.err().lines().filter(l -> !l.startsWith("ND4J backend")).toList();
+        assertEquals(1, lines.size(), run.err());
+        for (String fragment : fragments) {
+            assertTrue(lines.get(0).contains(fragment), "'" + fragment + "' missing in: " + lines.get(0));
+        }
+        if (out != null) {
+            assertFalse(Files.exists(out), "nothing written for a refused run: " + out);
+        }
+    }
+
+    private Path csv(String name, String text) throws Exception {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void badInputsExitTwoWithOneLineAndWriteNothing() throws Exception {
+        Path out = dir.resolve("never");
+        refused(train(dir.resolve("missing.csv"), out), out, "missing.csv", "no such file");
+        refused(train(csv("empty.csv", ""), out), out, "empty.csv", "empty file");
+        refused(train(csv("header.csv", "species,sex,body_mass_g\n"), out), out, "header.csv", "no data rows");
+        refused(train(csv("ragged.csv", "species,sex,body_mass_g,x\nAdelie,male,3000,1\nGentoo,male\n"), out), out,
+                "ragged.csv", "line 3", "2 fields");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:binary:nope", "--out", out.toString()}, out,
+                "no column 'nope'", "task 'x'");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:ordinal:sex", "--out", out.toString()}, out,
+                "unknown type 'ordinal'");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:binary", "--out", out.toString()}, out,
+                "expected NAME:TYPE:COLUMN");
+        refused(new String[] {"train", "--data", penguins.toString(), "--task", "x:binary:sex", "--task", "x:multiclass:species",
+                "--out", out.toString()}, out, "'x' is given twice");
+        refused(train(penguins, out, "--features", "island,sex"), out, "'sex' is both a feature and a label");
+        refused(new String[] {"train", "--data", csv("one.csv", "y,x\na,1\na,2\na,3\na,4\na,5\n").toString(), "--task", "y:binary:y",
+                "--out", out.toString()}, out, "task 'y'", "only one class");
+        refused(new String[] {"train", "--data", csv("text.csv", "y,x\n1,1\nheavy,2\n3,3\n4,4\n5,5\n").toString(), "--task",
+                "y:regression:y", "--out", out.toString()}, out, "text.csv", "line 3", "column 'y'", "'heavy'");
+        refused(new String[] {"train", "--data", csv("nolabels.csv", "y,x\n,1\nNA,2\n,3\n,4\n,5\n").toString(), "--task",
+                "y:regression:y", "--out", out.toString()}, out, "task 'y'", "every training row lacks");
+        refused(train(penguins, out, "--valid", "1.5"), out, "--valid", "(0, 1)");
+        refused(train(penguins, out, "--epochs", "0"), out, "--epochs must be >= 1");
+        refused(train(penguins, out, "--ui"), out, "-Pui");
+        refused(train(penguins, out, "--arch", "mmoe", "--weighting", "mgda"), out, "--weighting mgda", "--arch hard");
+        refused(train(penguins, out, "--arch", "cross-stitch", "--weighting", "gradnorm"), out, "gradnorm", "no shared layer");
+        Path notModel = csv("model.zip", "not a model");
+        refused(new String[] {"evaluate", "--model", notModel.toString(), "--data", penguins.toString()}, null, "model.zip", "not a");
+        CliRun trained = run(train(penguins, dir.resolve("ok")));
+        assertEquals(0, trained.code(), trained.err());
+        Path withoutBill = csv("nobill.csv", "species,island,sex,body_mass_g,bill_depth_mm,flipper_length_mm\n"
+                + "Adelie,Dream,male,3000,18,190\n");
+        refused(new String[] {"evaluate", "--model", dir.resolve("ok/model.zip").toString(), "--data", withoutBill.toString()}, null,
+                "nobill.csv", "no column 'bill_length_mm'");
+        Path predictions = dir.resolve("p.csv");
+        refused(new String[] {"predict", "--model", dir.resolve("ok/model.zip").toString(), "--data", withoutBill.toString(),
+                "--out", predictions.toString()}, predictions, "no column 'bill_length_mm'");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
+        }
+    }
+}

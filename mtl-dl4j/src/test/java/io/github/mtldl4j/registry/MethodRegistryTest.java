@@ -1,0 +1,168 @@
+package io.github.mtldl4j.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.graph.HardSharing;
+import io.github.mtldl4j.graph.SharingMode;
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.MethodInfo.Kind;
+import io.github.mtldl4j.methods.MethodOptions;
+import io.github.mtldl4j.methods.Need;
+import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.LossWeighting;
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Ties every command-line name to its class and every class to a registry line. */
+class MethodRegistryTest {
+    private static final MethodOptions OPTIONS = new MethodOptions(Map.of("a", 2.0), 3, 1);
+
+    /** The command line's names: a user contract (DESIGN.md), typed here by hand, never derived. */
+    @Test
+    void namesAreTheCommandLineContract() {
+        assertEquals(List.of("fixed", "uncertainty", "dwa", "rlw", "gradnorm", "sum", "pcgrad", "mgda", "cagrad", "imtl", "upgrad"),
+                MethodRegistry.weightingNames());
+        assertEquals(List.of("hard", "independent", "cascade", "mmoe", "omoe", "cgc", "ple", "cross-stitch"),
+                MethodRegistry.architectureNames());
+    }
+
+    @Test
+    void everyNameResolvesToItsClassAndKind() {
+        check(MethodRegistry.LOSS_WEIGHTINGS, Kind.LOSS_WEIGHTING, LossWeighting.class, LossWeighting::name);
+        check(MethodRegistry.GRADIENT_AGGREGATORS, Kind.GRADIENT_AGGREGATOR, GradientAggregator.class, GradientAggregator::name);
+        check(MethodRegistry.SHARING_MODES, Kind.SHARING_MODE, SharingMode.class, SharingMode::name);
+        for (MethodInfo<LossWeighting> m : MethodRegistry.LOSS_WEIGHTINGS) {
+            assertSame(m, MethodRegistry.method(m.name()));
+            assertInstanceOf(m.type(), MethodRegistry.weighting(m.name(), Map.of()), m.name());
+            assertNull(MethodRegistry.aggregator(m.name()), m.name());
+            assertSame(m, MethodRegistry.lossWeightingOf(m.type()).orElseThrow());
+        }
+        for (MethodInfo<GradientAggregator> m : MethodRegistry.GRADIENT_AGGREGATORS) {
+            assertSame(m, MethodRegistry.method(m.name()));
+            assertInstanceOf(m.type(), MethodRegistry.aggregator(m.name()), m.name());
+            assertInstanceOf(FixedWeighting.class, MethodRegistry.weighting(m.name(), Map.of()), m.name());
+        }
+        for (MethodInfo<SharingMode> m : MethodRegistry.SHARING_MODES) {
+            assertSame(m, MethodRegistry.architecture(m.name()));
+        }
+    }
+
+    private static <T> void check(List<MethodInfo<T>> infos, Kind kind, Class<T> api, Function<T, String> name) {
+        for (MethodInfo<T> m : infos) {
+            assertEquals(kind, m.kind(), m.name());
+            T made = m.create(OPTIONS);
+            assertInstanceOf(m.type(), made, m.name());
+            assertInstanceOf(api, made, m.name());
+            // cascade is hard sharing plus cascade links; its saved models say "hard".
+            String expected = m.needs(Need.CASCADES) ? HardSharing.NAME : m.name();
+            assertEquals(expected, name.apply(made), m.type().getSimpleName() + ".INFO");
+        }
+    }
+
+    @Test
+    void namesAreUnique() {
+        List<String> all = new ArrayList<>(MethodRegistry.weightingNames());
+        all.addAll(MethodRegistry.architectureNames());
+        assertEquals(all.size(), new HashSet<>(all).size(), all.toString());
+    }
+
+    /** The declared needs agree with what the instances ask of the trainer. */
+    @Test
+    void declaredNeedsMatchTheInstances() {
+        for (MethodInfo<LossWeighting> m : MethodRegistry.LOSS_WEIGHTINGS) {
+            if (m.create(OPTIONS).needsSharedGradientNorms()) {
+                assertTrue(m.needs(Need.TASK_GRADIENTS), m.name());
+            }
+        }
+        for (MethodInfo<GradientAggregator> m : MethodRegistry.GRADIENT_AGGREGATORS) {
+            assertTrue(m.needs(Need.TASK_GRADIENTS), m.name());
+            assertEquals(m.create(OPTIONS).usesRepresentationGradients(), m.needs(Need.REPRESENTATION_TAP), m.name());
+        }
+        assertEquals(List.of("hard", "cascade"), MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP));
+    }
+
+    @Test
+    void unknownNamesListTheRegisteredOnes() {
+        String weighting = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.method("nosuch")).getMessage();
+        assertTrue(weighting.startsWith("unknown weighting 'nosuch'; expected one of [fixed, uncertainty, "), weighting);
+        assertTrue(weighting.endsWith(", imtl, upgrad]."), weighting);
+        String arch = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.architecture("transformer")).getMessage();
+        assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, mmoe, omoe, cgc, ple, "
+                + "cross-stitch].", arch);
+    }
+
+    /**
+     * Every concrete LossWeighting, GradientAggregator and SharingMode compiled from mtl-dl4j's main sources is
+     * registered (or, for a sharing mode, listed as library-only), so a new method fails here until its line is added.
+     */
+    @Test
+    void everyImplementationIsRegistered() throws IOException, URISyntaxException {
+        Path classes = Path.of(LossWeighting.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertTrue(Files.isDirectory(classes), "expected mtl-dl4j's compiled classes directory, found " + classes);
+        List<String> missing = new ArrayList<>();
+        Set<Class<?>> seen = new HashSet<>();
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                String name = classes.relativize(file).toString().replace(file.getFileSystem().getSeparator(), ".")
+                        .replaceAll("\\.class$", "");
+                Class<?> type = load(name);
+                if (type.isInterface() || Modifier.isAbstract(type.getModifiers()) || type.isAnonymousClass()) {
+                    continue;
+                }
+                if (LossWeighting.class.isAssignableFrom(type)) {
+                    seen.add(type);
+                    missingLine(type, "LossWeighting", "lossWeighting", "LOSS_WEIGHTINGS", MethodRegistry.LOSS_WEIGHTINGS, missing);
+                } else if (GradientAggregator.class.isAssignableFrom(type)) {
+                    seen.add(type);
+                    missingLine(type, "GradientAggregator", "gradientAggregator", "GRADIENT_AGGREGATORS",
+                            MethodRegistry.GRADIENT_AGGREGATORS, missing);
+                } else if (SharingMode.class.isAssignableFrom(type) && !MethodRegistry.LIBRARY_ONLY.contains(type)) {
+                    seen.add(type);
+                    missingLine(type, "SharingMode", "sharingMode", "SHARING_MODES", MethodRegistry.SHARING_MODES, missing);
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            fail(String.join("\n", missing));
+        }
+        // The scan works: it found every registered class.
+        Stream.of(MethodRegistry.LOSS_WEIGHTINGS, MethodRegistry.GRADIENT_AGGREGATORS, MethodRegistry.SHARING_MODES).flatMap(List::stream)
+                .forEach(m -> assertTrue(seen.contains(m.type()), m.type() + " not found under " + classes));
+    }
+
+    private static void missingLine(Class<?> type, String api, String factory, String list, List<? extends MethodInfo<?>> infos,
+                                    List<String> missing) {
+        if (infos.stream().noneMatch(m -> m.type() == type)) {
+            String simple = type.getSimpleName();
+            missing.add(api + " " + type.getName() + " is not registered: give it 'public static final MethodInfo<" + api
+                    + "> INFO = MethodInfo." + factory + "(NAME, " + simple + ".class, o -> new " + simple + "(...));' and add the line '"
+                    + simple + ".INFO,' to MethodRegistry." + list + " (see docs/registry.md).");
+        }
+    }
+
+    private static Class<?> load(String name) {
+        try {
+            return Class.forName(name, false, MethodRegistryTest.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError("cannot load " + name, e);
+        }
+    }
+}

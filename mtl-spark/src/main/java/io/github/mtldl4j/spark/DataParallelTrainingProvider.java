@@ -1,0 +1,40 @@
+package io.github.mtldl4j.spark;
+
+import io.github.mtldl4j.scaleout.ScaleOutMethods;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
+import io.github.mtldl4j.train.EpochListener;
+import java.util.Map;
+
+/**
+ * mtl-spark's {@link DataParallelTraining}, found through {@code META-INF/services}: {@link DistributedTabularTraining}
+ * with the supported methods of {@link ScaleOutMethods}.
+ */
+public final class DataParallelTrainingProvider implements DataParallelTraining {
+
+    /** For {@link java.util.ServiceLoader}. */
+    public DataParallelTrainingProvider() {
+    }
+
+    @Override
+    public void check(String method, Map<String, Double> weights, Placement placement) {
+        ScaleOutMethods.weighting(method, weights, placement.setting());
+        mode(placement);
+    }
+
+    @Override
+    public TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
+                                        EpochListener listener) {
+        return DistributedTabularTraining.train(table, validation, settings, mode(placement), listener);
+    }
+
+    /** The placement as {@link DistributedTabularTraining}'s mode, whose constructors check the values. */
+    static DistributedTabularTraining.Mode mode(Placement placement) {
+        if (placement instanceof SparkCluster spark) {
+            return new DistributedTabularTraining.OnSpark(spark.master(), spark.averagingFrequency());
+        }
+        LocalWorkers workers = (LocalWorkers) placement;
+        return new DistributedTabularTraining.OnWorkers(workers.workers(), workers.averagingFrequency());
+    }
+}

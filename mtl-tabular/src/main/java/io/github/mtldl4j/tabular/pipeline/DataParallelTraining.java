@@ -1,0 +1,78 @@
+package io.github.mtldl4j.tabular.pipeline;
+
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.train.EpochListener;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * {@link TabularTraining} with the epochs run data-parallel, on Spark or on several workers of this machine, as a
+ * service: mtl-spark provides it ({@code META-INF/services}), and a front end finds it with {@link #find()}, so that
+ * it carries Spark on its class path only when asked to train data-parallel. A library user who depends on mtl-spark
+ * can call its {@code DistributedTabularTraining} directly instead.
+ */
+public interface DataParallelTraining {
+
+    /** Where the epochs run. */
+    sealed interface Placement permits SparkCluster, LocalWorkers {
+        /** The setting that asks for this placement, for messages. */
+        Setting setting();
+
+        /** Minibatches each worker fits between parameter averagings. */
+        int averagingFrequency();
+    }
+
+    /**
+     * On Spark; the provider checks the values.
+     *
+     * @param master a Spark master URL ({@code local[2]}, {@code spark://host:7077}, {@code yarn}, ...)
+     * @param averagingFrequency minibatches each worker fits between averagings
+     */
+    record SparkCluster(String master, int averagingFrequency) implements Placement {
+        @Override
+        public Setting setting() {
+            return Setting.SPARK;
+        }
+    }
+
+    /**
+     * On several devices of this machine; the provider checks the values.
+     *
+     * @param workers model replicas trained in parallel
+     * @param averagingFrequency minibatches each worker fits between averagings
+     */
+    record LocalWorkers(int workers, int averagingFrequency) implements Placement {
+        @Override
+        public Setting setting() {
+            return Setting.WORKERS;
+        }
+    }
+
+    /**
+     * Checks, before any work starts, that {@code method} can run data-parallel and that the placement's values are
+     * valid.
+     *
+     * @param method a weighting name of the method registry
+     * @param weights fixed weights by task name
+     * @throws InvalidSettingException naming the setting to change
+     */
+    void check(String method, Map<String, Double> weights, Placement placement);
+
+    /**
+     * Splits, fits the preprocessing on the driver, trains data-parallel and evaluates, with the outputs of
+     * {@link TabularTraining#train(CsvTable, CsvTable, TabularTraining.Settings, TabularTraining.Hooks)}.
+     *
+     * @param validation a separate validation table, or null to split off {@code settings.validFraction()}
+     * @param listener told after every epoch, or null
+     */
+    TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
+                                 EpochListener listener);
+
+    /** The provider on the class path (mtl-spark's), or empty when there is none. */
+    static Optional<DataParallelTraining> find() {
+        return ServiceLoader.load(DataParallelTraining.class, DataParallelTraining.class.getClassLoader()).findFirst();
+    }
+}

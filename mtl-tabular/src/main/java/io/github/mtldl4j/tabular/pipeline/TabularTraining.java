@@ -1,0 +1,551 @@
+package io.github.mtldl4j.tabular.pipeline;
+
+import io.github.mtldl4j.registry.MethodRegistry;
+import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.graph.HardSharing;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.DataSplit;
+import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.data.InvalidDataException;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.eval.TaskEvaluator;
+import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.MethodOptions;
+import io.github.mtldl4j.methods.Need;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.task.TaskType;
+import io.github.mtldl4j.train.EpochListener;
+import io.github.mtldl4j.train.KeptParameters;
+import io.github.mtldl4j.train.MeanTaskLosses;
+import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.train.StepListener;
+import io.github.mtldl4j.train.TrainingHistory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * From a table to a trained, evaluated multi-task model: split (stratified on the first classification task),
+ * preprocessing fitted on the training rows, graph built, trained with the chosen method, metrics on the validation
+ * rows in the labels' own units. The command line's {@code train} and {@code demo} run exactly this.
+ *
+ * <p>The trained model keeps the best validation epoch's parameters unless the settings say
+ * {@link KeptParameters#LAST} ({@link Settings#kept}); every figure of the {@link Result} (loss included) is
+ * measured on that kept model after training, so it equals {@link #evaluate} of the saved model on the validation rows.
+ */
+public final class TabularTraining {
+    /** Name of the model attachment holding the fitted preprocessing. */
+    public static final String PREPROCESSING = "preprocessing.json";
+
+    private TabularTraining() {
+    }
+
+    /**
+     * What to train. Build it with {@link #builder(List)}, which holds the defaults (those of {@code mtl train}); the
+     * record's constructor lists every component and validates them.
+     *
+     * @param tasks the tasks with their label columns
+     * @param features feature columns, or null for all non-label columns
+     * @param categorical columns to one-hot encode even if numeric
+     * @param architecture a name of {@link MethodRegistry#architectureNames()}
+     * @param cascades for {@code cascade}: target task to the tasks whose predictions it reads
+     * @param experts number of (shared) experts for the mixture-of-experts architectures
+     * @param taskExperts task-specific experts per task for {@code cgc} and {@code ple}
+     * @param shared trunk widths (each expert's and each cross-stitch tower's widths too)
+     * @param head hidden head widths for every task
+     * @param method a name of {@link MethodRegistry#weightingNames()}
+     * @param weights fixed weights by task name (tasks not named: 1)
+     * @param epochs maximum epochs
+     * @param batch minibatch rows
+     * @param learningRate Adam's learning rate
+     * @param validFraction fraction of rows held out for validation
+     * @param seed seed of split, initialization, shuffling and random methods
+     * @param patience early-stopping patience in epochs, or null for none
+     * @param fusedHeads the tasks' first hidden head layers as one layer ({@code MultiTaskGraphBuilder.fusedHeads()}:
+     *                   the same function, faster steps; needs hard sharing and hidden head layers)
+     * @param kept whose parameters the model keeps: the best validation epoch's ({@link KeptParameters#BEST}) or the
+     *             last epoch's
+     */
+    public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
+                           Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
+                           Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
+                           long seed, Integer patience, boolean fusedHeads, KeptParameters kept) {
+
+        /** Validates what can be checked without data. */
+        public Settings {
+            java.util.Objects.requireNonNull(kept, "kept: expected KeptParameters.BEST or KeptParameters.LAST.");
+            MethodInfo<?> sharing = MethodRegistry.architecture(architecture);
+            if (experts < 1 || taskExperts < 0) {
+                throw new InvalidSettingException(experts < 1 ? Setting.EXPERTS : Setting.TASK_EXPERTS, SettingMessage.of(
+                        Setting.EXPERTS, " must be >= 1 and ", Setting.TASK_EXPERTS, " >= 0, received " + experts + " and "
+                        + taskExperts + "."));
+            }
+            if (sharing.needs(Need.CASCADES) && cascades.isEmpty()) {
+                throw new InvalidSettingException(Setting.CASCADES, SettingMessage.of(Setting.ARCHITECTURE.is(architecture),
+                        " needs at least one cascade in ", Setting.CASCADES, " (target task to the tasks whose predictions it reads)."));
+            }
+            if (epochs < 1) {
+                throw new InvalidSettingException(Setting.EPOCHS, SettingMessage.of(Setting.EPOCHS, " must be >= 1, received " + epochs + "."));
+            }
+            if (batch < 1) {
+                throw new InvalidSettingException(Setting.BATCH, SettingMessage.of(Setting.BATCH, " must be >= 1, received " + batch + "."));
+            }
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new InvalidSettingException(Setting.LEARNING_RATE, SettingMessage.of(Setting.LEARNING_RATE,
+                        " must be a finite number > 0, received " + learningRate + "."));
+            }
+            if (!(validFraction > 0 && validFraction < 1)) {
+                throw new InvalidSettingException(Setting.VALID_FRACTION, SettingMessage.of(Setting.VALID_FRACTION,
+                        " must be a fraction in (0, 1), e.g. 0.2; received " + validFraction + "."));
+            }
+            if (MethodRegistry.method(method).needs(Need.REPRESENTATION_TAP) && !sharing.offers(Need.REPRESENTATION_TAP)) {
+                String[] tapped = MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP).toArray(String[]::new);
+                throw new InvalidSettingException(Setting.WEIGHTING, SettingMessage.of(Setting.WEIGHTING.is(method), " (MGDA-UB) needs ",
+                        Setting.ARCHITECTURE.is(tapped), ": it works on the gradient at the one shared representation, which ",
+                        Setting.ARCHITECTURE.is(architecture), " does not have; use pcgrad, cagrad, imtl or upgrad there."));
+            }
+            tasks = List.copyOf(tasks);
+            categorical = Set.copyOf(categorical);
+            shared = List.copyOf(shared);
+            head = List.copyOf(head);
+            weights = Map.copyOf(weights);
+        }
+
+        /**
+         * Settings for {@code tasks}, every other component at its default (those of {@code mtl train}): all non-label
+         * columns as features, none forced categorical, hard sharing with trunk [64, 64] and no hidden head layers,
+         * 4 experts and 1 task expert (for the mixture-of-experts architectures), fixed weights of 1, 50 epochs,
+         * batch 32, Adam 0.01, 20 % validation, seed 42, no early stopping, separate heads, the best epoch kept.
+         */
+        public static Builder builder(List<TaskSpec> tasks) {
+            return new Builder(tasks);
+        }
+
+        /** A builder holding these settings, to derive others from them. */
+        public Builder toBuilder() {
+            return new Builder(tasks).features(features).categorical(categorical).architecture(architecture).cascades(cascades)
+                    .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
+                    .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
+                    .patience(patience).fusedHeads(fusedHeads).kept(kept);
+        }
+
+        /**
+         * {@link Settings} by name; each method sets the component of the same name. {@link #build()} validates, so a
+         * builder may pass through invalid states.
+         */
+        public static final class Builder {
+            private List<TaskSpec> tasks;
+            private List<String> features;
+            private Set<String> categorical = Set.of();
+            private String architecture = HardSharing.NAME;
+            private Map<String, List<String>> cascades = Map.of();
+            private int experts = 4;
+            private int taskExperts = 1;
+            private List<Integer> shared = List.of(64, 64);
+            private List<Integer> head = List.of();
+            private String method = FixedWeighting.NAME;
+            private Map<String, Double> weights = Map.of();
+            private int epochs = 50;
+            private int batch = 32;
+            private double learningRate = 0.01;
+            private double validFraction = 0.2;
+            private long seed = 42;
+            private Integer patience;
+            private boolean fusedHeads;
+            private KeptParameters kept = KeptParameters.BEST;
+
+            private Builder(List<TaskSpec> tasks) {
+                this.tasks = tasks;
+            }
+
+            /** The tasks with their label columns. */
+            public Builder tasks(List<TaskSpec> tasks) {
+                this.tasks = tasks;
+                return this;
+            }
+
+            /** Feature columns, or null for all non-label columns (the default). */
+            public Builder features(List<String> features) {
+                this.features = features;
+                return this;
+            }
+
+            /** Columns to one-hot encode even if numeric (default none). */
+            public Builder categorical(Set<String> categorical) {
+                this.categorical = categorical;
+                return this;
+            }
+
+            /** A name of {@link MethodRegistry#architectureNames()} (default {@code hard}). */
+            public Builder architecture(String architecture) {
+                this.architecture = architecture;
+                return this;
+            }
+
+            /** For {@code cascade}: target task to the tasks whose predictions it reads (default none). */
+            public Builder cascades(Map<String, List<String>> cascades) {
+                this.cascades = cascades;
+                return this;
+            }
+
+            /** Number of (shared) experts of the mixture-of-experts architectures (default 4). */
+            public Builder experts(int experts) {
+                this.experts = experts;
+                return this;
+            }
+
+            /** Task-specific experts per task for {@code cgc} and {@code ple} (default 1). */
+            public Builder taskExperts(int taskExperts) {
+                this.taskExperts = taskExperts;
+                return this;
+            }
+
+            /** Trunk widths, each expert's and each cross-stitch tower's too (default [64, 64]). */
+            public Builder shared(List<Integer> shared) {
+                this.shared = shared;
+                return this;
+            }
+
+            /** Hidden head widths for every task (default none). */
+            public Builder head(List<Integer> head) {
+                this.head = head;
+                return this;
+            }
+
+            /** A name of {@link MethodRegistry#weightingNames()} (default {@code fixed}). */
+            public Builder method(String method) {
+                this.method = method;
+                return this;
+            }
+
+            /** Fixed weights by task name; tasks not named weigh 1 (default: all 1). */
+            public Builder weights(Map<String, Double> weights) {
+                this.weights = weights;
+                return this;
+            }
+
+            /** Maximum epochs (default 50). */
+            public Builder epochs(int epochs) {
+                this.epochs = epochs;
+                return this;
+            }
+
+            /** Minibatch rows (default 32). */
+            public Builder batch(int batch) {
+                this.batch = batch;
+                return this;
+            }
+
+            /** Adam's learning rate (default 0.01). */
+            public Builder learningRate(double learningRate) {
+                this.learningRate = learningRate;
+                return this;
+            }
+
+            /** Fraction of rows held out for validation when no validation table is given (default 0.2). */
+            public Builder validFraction(double validFraction) {
+                this.validFraction = validFraction;
+                return this;
+            }
+
+            /** Seed of split, initialization, shuffling and random methods (default 42). */
+            public Builder seed(long seed) {
+                this.seed = seed;
+                return this;
+            }
+
+            /** Early-stopping patience in epochs, or null for no early stopping (the default). */
+            public Builder patience(Integer patience) {
+                this.patience = patience;
+                return this;
+            }
+
+            /**
+             * Whether the tasks' first hidden head layers run as one layer (default false: separate heads); see
+             * {@link Settings#fusedHeads()}.
+             */
+            public Builder fusedHeads(boolean fusedHeads) {
+                this.fusedHeads = fusedHeads;
+                return this;
+            }
+
+            /** Whose parameters the model keeps (default {@link KeptParameters#BEST}). */
+            public Builder kept(KeptParameters kept) {
+                this.kept = kept;
+                return this;
+            }
+
+            /** The settings, validated by {@link Settings}'s constructor. */
+            public Settings build() {
+                return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
+                        weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept);
+            }
+        }
+    }
+
+    /**
+     * A trained model with everything the command line writes.
+     *
+     * @param model the model, with the fitted preprocessing attached
+     * @param preprocessor the fitted preprocessing
+     * @param history every epoch, with the epoch whose parameters the model kept ({@link TrainingHistory#keptEpoch()})
+     * @param metrics per task its validation metrics in label units, with {@code loss} (validation, unweighted, in
+     *     training units) first, all of the kept model
+     * @param trainSeconds wall time of training
+     * @param encodedValidation the validation rows as encoded
+     * @param trainingEncoding the training rows as encoded, with what was imputed or masked
+     */
+    public record Result(MultiTaskModel model, TabularPreprocessor preprocessor, TrainingHistory history,
+                         Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation,
+                         TabularPreprocessor.Encoded trainingEncoding) {
+
+        /**
+         * One line on the training rows' missing values, e.g. {@code training rows: missing feature values imputed:
+         * bill_length_mm 2 (training mean), sex 9 ("unknown" level); missing labels (left out of that task's loss):
+         * sex 11}, or {@code training rows: no missing feature values, no missing labels}.
+         */
+        public String fillSummary() {
+            StringBuilder imputed = new StringBuilder();
+            Map<String, Long> unknown = trainingEncoding.unknownLevels();
+            trainingEncoding.imputedFeatures().forEach((column, rows) -> {
+                if (rows > 0) {
+                    imputed.append(imputed.isEmpty() ? "" : ", ").append(column).append(' ').append(rows)
+                            .append(unknown.containsKey(column) ? " (\"unknown\" level)" : " (training mean)");
+                }
+            });
+            unknown.forEach((column, rows) -> {
+                if (rows > 0) {
+                    imputed.append(imputed.isEmpty() ? "" : ", ").append(column).append(' ').append(rows).append(" (level unseen when fitted: \"unknown\")");
+                }
+            });
+            StringBuilder labels = new StringBuilder();
+            trainingEncoding.missingLabels().forEach((task, rows) -> {
+                if (rows > 0) {
+                    labels.append(labels.isEmpty() ? "" : ", ").append(task).append(' ').append(rows);
+                }
+            });
+            return "training rows: " + (imputed.isEmpty() ? "no missing feature values" : "missing feature values imputed: " + imputed)
+                    + (labels.isEmpty() ? ", no missing labels" : "; missing labels (left out of that task's loss): " + labels);
+        }
+    }
+
+    /**
+     * What the caller wants to hear of, or add, during training.
+     *
+     * @param epochs told of every epoch, or null
+     * @param steps told of every step (and first of the batches per epoch), or null
+     * @param beforeTraining called with the built model before the first step (e.g. to add DL4J listeners), or null
+     * @param trainer called with the trainer's builder after the settings are applied (e.g. to measure task affinity),
+     *     or null
+     */
+    public record Hooks(EpochListener epochs, ProgressListener steps, java.util.function.Consumer<MultiTaskModel> beforeTraining,
+                        java.util.function.Consumer<MultiTaskTrainer.Builder> trainer) {
+        /** Hooks that leave the trainer as the settings make it. */
+        public Hooks(EpochListener epochs, ProgressListener steps, java.util.function.Consumer<MultiTaskModel> beforeTraining) {
+            this(epochs, steps, beforeTraining, null);
+        }
+
+        /** No hooks. */
+        public static Hooks none() {
+            return new Hooks(null, null, null);
+        }
+    }
+
+    /**
+     * Checkpoints, resume and gradient clipping of a run ({@link MultiTaskTrainer.Builder#checkpoints},
+     * {@link MultiTaskTrainer.Builder#resumeFrom}, {@link MultiTaskTrainer.Builder#clipGradientNorm}).
+     *
+     * @param checkpointDir where checkpoints go, or null for none
+     * @param checkpointEvery epochs between checkpoints (used with {@code checkpointDir})
+     * @param resumeFrom checkpoint directory to continue from, or null to start afresh
+     * @param clipNorm per-layer gradient L2 norm limit, or null for none
+     */
+    public record Safeguards(java.nio.file.Path checkpointDir, int checkpointEvery, java.nio.file.Path resumeFrom, Double clipNorm) {
+        /** No checkpoints, no resume, no clipping. */
+        public static Safeguards none() {
+            return new Safeguards(null, 1, null, null);
+        }
+    }
+
+    /** Splits, fits, trains and evaluates. */
+    public static Result train(CsvTable table, Settings settings, EpochListener listener) {
+        return train(table, null, settings, new Hooks(listener, null, null));
+    }
+
+    /**
+     * As {@link #train(CsvTable, Settings, EpochListener)}, with a separate validation table (null: split off
+     * {@code validFraction} of {@code table}) and hooks.
+     */
+    public static Result train(CsvTable table, CsvTable validation, Settings settings, Hooks hooks) {
+        return train(table, validation, settings, hooks, Safeguards.none());
+    }
+
+    /** As {@link #train(CsvTable, CsvTable, Settings, Hooks)}, with checkpoints, resume or gradient clipping. */
+    public static Result train(CsvTable table, CsvTable validation, Settings settings, Hooks hooks, Safeguards safeguards) {
+        EpochListener listener = hooks.epochs();
+        ProgressListener stepListener = hooks.steps();
+        for (TaskSpec spec : settings.tasks()) {
+            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
+        }
+        CsvTable[] split = split(table, validation, settings);
+        CsvTable train = split[0];
+        CsvTable valid = split[1];
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(train, settings.tasks(), settings.features(), settings.categorical());
+        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(train, true);
+        MultiDataSet trainData = trainEncoding.data();
+        MultiDataSet validData = preprocessor.encode(valid, true).data();
+
+        MultiTaskModel model = build(preprocessor, settings);
+        model.attach(PREPROCESSING, preprocessor.toJson());
+        MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(model).epochs(settings.epochs()).seed(settings.seed())
+                .weighting(MethodRegistry.weighting(settings.method(), settings.weights()))
+                .aggregator(MethodRegistry.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits)
+                .keep(settings.kept());
+        if (settings.patience() != null) {
+            trainer.earlyStopping(settings.patience());
+        }
+        if (safeguards.checkpointDir() != null) {
+            trainer.checkpoints(safeguards.checkpointDir(), safeguards.checkpointEvery());
+        }
+        if (safeguards.resumeFrom() != null) {
+            trainer.resumeFrom(safeguards.resumeFrom());
+        }
+        if (safeguards.clipNorm() != null) {
+            trainer.clipGradientNorm(safeguards.clipNorm());
+        }
+        if (listener != null) {
+            trainer.listener(listener);
+        }
+        if (stepListener != null) {
+            stepListener.batchesPerEpoch((trainData.getFeatures(0).size(0) + settings.batch() - 1) / settings.batch());
+            trainer.stepListener(stepListener);
+        }
+        if (hooks.trainer() != null) {
+            hooks.trainer().accept(trainer);
+        }
+        if (hooks.beforeTraining() != null) {
+            hooks.beforeTraining().accept(model);
+        }
+        long start = System.nanoTime();
+        TrainingHistory history = trainer.build().fit(new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed()),
+                new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), EVALUATION_BATCH)));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // Measured afresh on the model as it is now (the kept epoch's), the same call mtl evaluate makes on the saved model.
+        Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
+        return new Result(model, preprocessor, history, metrics, seconds, validData, trainEncoding);
+    }
+
+    /**
+     * Per task {@code losses}' value as {@code loss} first, then its metrics, as {@code metrics.json} reports them; for
+     * metrics computed elsewhere (e.g. on Spark executors) with the model's mean losses ({@link MeanTaskLosses}).
+     */
+    public static Map<String, TaskMetrics> withLoss(Map<String, TaskMetrics> metrics, Map<String, Double> losses) {
+        Map<String, TaskMetrics> withLoss = new LinkedHashMap<>();
+        metrics.forEach((task, m) -> {
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("loss", losses.getOrDefault(task, Double.NaN));
+            m.metrics().forEach((name, value) -> {
+                if (!"loss".equals(name)) {
+                    values.put(name, value);
+                }
+            });
+            withLoss.put(task, new TaskMetrics(m.type(), m.count(), values));
+        });
+        return withLoss;
+    }
+
+    /**
+     * The training and validation rows: {@code validation} if given, else {@code validFraction} of {@code table} split
+     * off, stratified on the first classification task and seeded.
+     *
+     * @return the training table, then the validation table
+     */
+    public static CsvTable[] split(CsvTable table, CsvTable validation, Settings settings) {
+        if (validation != null) {
+            return new CsvTable[] {table, validation};
+        }
+        String stratify = settings.tasks().stream()
+                .filter(t -> t.type() == TaskType.BINARY || t.type() == TaskType.MULTICLASS)
+                .map(t -> t.columns().get(0)).findFirst().orElse(null);
+        DataSplit split = DataSplit.of(table, settings.validFraction(), settings.seed(), stratify);
+        return new CsvTable[] {table.rows(split.train()), table.rows(split.validation())};
+    }
+
+    /** A step listener that also learns how many batches an epoch has. */
+    public interface ProgressListener extends StepListener {
+        /** Called once before training. */
+        void batchesPerEpoch(long batches);
+    }
+
+    /** The graph for the settings (also used by the data-parallel pipeline of mtl-spark). */
+    public static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings) {
+        Map<String, Double> weights = settings.weights();
+        for (String task : weights.keySet()) {
+            if (settings.tasks().stream().noneMatch(t -> t.name().equals(task))) {
+                throw new InvalidDataException(SettingMessage.of(Setting.WEIGHTS, " names unknown task '" + task + "'; the tasks are "
+                        + settings.tasks().stream().map(TaskSpec::name).toList() + "."));
+            }
+        }
+        MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(preprocessor.inputWidth())
+                .sharedLayers(settings.shared().stream().mapToInt(Integer::intValue).toArray())
+                .updater(new Adam(settings.learningRate())).seed(settings.seed());
+        int[] head = settings.head().stream().mapToInt(Integer::intValue).toArray();
+        for (Task task : preprocessor.tasks()) {
+            builder.task(task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0)));
+        }
+        builder.sharing(MethodRegistry.architecture(settings.architecture())
+                .create(new MethodOptions(weights, settings.experts(), settings.taskExperts())));
+        settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
+        if (MethodRegistry.method(settings.method()).needs(Need.REPRESENTATION_TAP)) {
+            builder.representationTap();
+        }
+        if (settings.fusedHeads()) {
+            builder.fusedHeads();
+        }
+        return builder.build();
+    }
+
+    /** Rows per batch when {@link #evaluate} computes losses (as the trainer's validation batches for --batch up to it). */
+    static final int EVALUATION_BATCH = 256;
+
+    /**
+     * Per-task metrics of a model on encoded rows: {@code loss} first (the mean loss over labelled rows, unweighted, in
+     * training units: {@link MeanTaskLosses}), then the metrics in the labels' own units (regression de-standardized).
+     * {@code metrics.json}, {@code mtl evaluate} and the tuner all measure with this.
+     */
+    public static Map<String, TaskMetrics> evaluate(MultiTaskModel model, TabularPreprocessor preprocessor, MultiDataSet data) {
+        Map<String, Double> losses = MeanTaskLosses.of(model, new InMemoryMultiDataSetIterator(data, EVALUATION_BATCH));
+        Map<String, INDArray> predictions = model.predict(data.getFeatures(0));
+        Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
+        for (int t = 0; t < model.tasks().size(); t++) {
+            Task task = model.tasks().get(t);
+            TaskEvaluator evaluator = new TaskEvaluator(task.type(), task.width());
+            INDArray labels = preprocessor.toLabelUnits(task.name(), data.getLabels(t));
+            INDArray predicted = preprocessor.toLabelUnits(task.name(), predictions.get(task.name()));
+            evaluator.add(labels.castTo(predicted.dataType()), predicted, data.getLabelsMaskArray(t));
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("loss", losses.get(task.name()));
+            values.putAll(evaluator.metrics());
+            metrics.put(task.name(), new TaskMetrics(task.type(), evaluator.count(), values));
+        }
+        return metrics;
+    }
+
+    /** The preprocessing stored with a model trained by this pipeline. */
+    public static TabularPreprocessor preprocessorOf(MultiTaskModel model, String modelSource) {
+        String json = model.attachment(PREPROCESSING).orElseThrow(() -> new InvalidDataException(modelSource
+                + ": the model has no tabular preprocessing; it was not trained from a table by 'mtl train'."));
+        return TabularPreprocessor.fromJson(json);
+    }
+}
