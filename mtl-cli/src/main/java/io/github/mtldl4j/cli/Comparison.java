@@ -2,6 +2,7 @@ package io.github.mtldl4j.cli;
 
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
@@ -36,8 +37,14 @@ final class Comparison {
     private Comparison() {
     }
 
+    /**
+     * Trains each run on the same split and prints the per-task table and delta-m against the first run, over the
+     * metrics delta-m compares for each task's type ({@link Metric#comparedByDeltaM}), in task order.
+     */
     static void run(PrintWriter stdout, CsvTable table, List<TaskSpec> tasks, List<String> features, Set<String> categorical,
-                    Map<String, List<String>> compared, List<RunConfig> runs, int epochs, long seed, Path out) throws IOException {
+                    List<RunConfig> runs, int epochs, long seed, Path out) throws IOException {
+        Map<String, List<String>> compared = new LinkedHashMap<>();
+        tasks.forEach(task -> compared.put(task.name(), Metric.comparedByDeltaM(task.type()).stream().map(Metric::key).toList()));
         Map<String, Map<String, TaskMetrics>> results = new LinkedHashMap<>();
         Map<String, Long> parameters = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,9 +28,6 @@ public final class DemoCommand implements Callable<Integer> {
     static final List<TaskSpec> TASKS = List.of(TaskSpec.parse("species:multiclass:species"), TaskSpec.parse("sex:binary:sex"),
             TaskSpec.parse("body_mass:regression:body_mass_g"));
     static final List<String> FEATURES = List.of("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "island");
-    /** Metrics compared in delta-m, per task (r2 can be negative, which a relative change cannot use). */
-    static final Map<String, List<String>> COMPARED = Map.of("species", List.of("accuracy", "macro_f1"),
-            "sex", List.of("accuracy", "auc", "f1"), "body_mass", List.of("rmse", "mae"));
 
     @Spec
     CommandSpec spec;
@@ -54,7 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "Palmer penguins: %d rows; tasks species (multiclass), sex (binary, partly missing), body_mass "
                 + "(regression); features %s; 20 %% validation, stratified on species; %d epochs, seed %d%n",
                 table.rowCount(), FEATURES, epochs, seed);
-        Comparison.run(stdout, table, TASKS, FEATURES, Set.of(), COMPARED, Comparison.STANDARD, epochs, seed, out);
+        Comparison.run(stdout, table, TASKS, FEATURES, Set.of(), Comparison.STANDARD, epochs, seed, out);
         return 0;
     }
 
