@@ -1,8 +1,10 @@
 package io.github.mtldl4j.graph;
 
 import io.github.mtldl4j.loss.WeightedLoss;
+import io.github.mtldl4j.model.GraphLayout;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

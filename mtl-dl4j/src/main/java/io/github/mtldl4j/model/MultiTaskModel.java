@@ -1,7 +1,6 @@
 package io.github.mtldl4j.model;
 
 import io.github.mtldl4j.data.LabelValidator;
-import io.github.mtldl4j.graph.GraphLayout;
 import io.github.mtldl4j.task.Task;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

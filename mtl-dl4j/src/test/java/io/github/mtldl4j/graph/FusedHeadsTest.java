@@ -15,6 +15,7 @@ import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.train.MultiTaskTrainer;
 import io.github.mtldl4j.train.TrainingHistory;

@@ -13,7 +13,7 @@ import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
-import io.github.mtldl4j.graph.VertexNames;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayList;
