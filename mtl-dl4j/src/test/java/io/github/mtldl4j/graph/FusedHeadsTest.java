@@ -151,7 +151,7 @@ class FusedHeadsTest {
             for (int m = 0; m < 2; m++) {
                 MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(twins[m]).epochs(2).metrics(false);
                 if (aggregate) {
-                    trainer.aggregator(new MgdaUb(false));
+                    trainer.aggregator(MgdaUb.onSharedParameters());
                 }
                 histories[m] = trainer.build().fit(new InMemoryMultiDataSetIterator(maskedData(), 8));
             }

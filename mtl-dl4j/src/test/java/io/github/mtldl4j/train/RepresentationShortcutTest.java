@@ -66,7 +66,7 @@ class RepresentationShortcutTest {
 
     /** Records every Gram matrix and coefficient vector of the wrapped aggregator. */
     private static final class Recording implements GradientAggregator {
-        final GradientAggregator inner = new MgdaUb(true);
+        final GradientAggregator inner = MgdaUb.onRepresentation();
         final List<double[][]> grams = new ArrayList<>();
         final List<double[]> coefficients = new ArrayList<>();
 
