@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.data.LabelCoverage;
 import io.github.mtldl4j.graph.RepresentationTap;
 import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
