@@ -121,8 +121,8 @@ public class AggregatorBenchmark {
         return switch (method) {
             case "sum" -> new SumAggregator();
             case "pcgrad" -> new PcGrad();
-            case "mgda" -> new MgdaUb(true);
-            case "mgda-params" -> new MgdaUb(false);
+            case "mgda" -> MgdaUb.onRepresentation();
+            case "mgda-params" -> MgdaUb.onSharedParameters();
             case "cagrad" -> new CaGrad();
             case "imtl" -> new ImtlG();
             case "upgrad" -> new UpGrad();

@@ -1,6 +1,6 @@
 package io.github.mtldl4j.eval;
 
-import io.github.mtldl4j.graph.VertexNames;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.model.MultiTaskModel;
 import java.util.ArrayList;
 import java.util.Collections;

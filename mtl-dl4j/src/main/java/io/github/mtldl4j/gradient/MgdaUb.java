@@ -23,9 +23,10 @@ import java.util.Random;
  * stops when the Frank-Wolfe duality gap {@code α^T G α - min_t (G α)_t} (which bounds the distance to the
  * optimum) is at most {@link #GAP_TOLERANCE} times the largest {@code G[t][t]}, or after {@link #MAX_ITERATIONS}.
  *
- * <p>MGDA-UB ({@code representationGradients = true}, the default) solves the same problem on the gradients
- * w.r.t. the shared representation (the paper's upper bound, Section 3.3), which costs one backward pass through
- * the heads instead of through the trunk per task; the trainer then passes that Gram matrix. The coefficients are
+ * <p>MGDA-UB ({@link #onRepresentation()}, what {@code mgda} names on the command line) solves the same problem on the
+ * gradients w.r.t. the shared representation (the paper's upper bound, Section 3.3), which costs one backward pass
+ * through the heads instead of through the trunk per task; the trainer then passes that Gram matrix. Plain MGDA
+ * ({@link #onSharedParameters()}) solves it on the shared parameters' gradients. The coefficients are
  * applied to the parameter gradients either way, as in the paper ("scaled back-propagation").
  *
  * <p>Scale: the paper's α lies on the simplex (sums to 1), and so do the weights of the authors' code
@@ -36,17 +37,24 @@ import java.util.Random;
  * "to match the sum loss"). Divide by K to get the paper's α ({@link #simplexWeights(double[][])} returns it).
  * The authors' optional gradient normalizations (l2, loss) are not part of the paper and not applied.
  *
- * @param representationGradients true for MGDA-UB (Gram matrix of the representation gradients), false for MGDA on
- *                                the shared parameters' gradients
+ * @param gradients whose gradients' Gram matrix the min-norm point is solved on
  */
-public record MgdaUb(boolean representationGradients) implements GradientAggregator {
+public record MgdaUb(Gradients gradients) implements GradientAggregator {
+
+    /** Which gradients MGDA compares. */
+    public enum Gradients {
+        /** The gradients w.r.t. the shared representation: MGDA-UB, the paper's upper bound. */
+        SHARED_REPRESENTATION,
+        /** The gradients of the shared parameters: plain MGDA. */
+        SHARED_PARAMETERS
+    }
 
     /** The command-line name. */
     public static final String NAME = "mgda";
 
     /** Name, kind and needs, for {@code MethodRegistry}. */
     public static final MethodInfo<GradientAggregator> INFO = MethodInfo.gradientAggregator(NAME, MgdaUb.class,
-            o -> new MgdaUb(true), Need.REPRESENTATION_TAP);
+            o -> onRepresentation(), Need.REPRESENTATION_TAP);
 
     /** Frank-Wolfe stops when its duality gap is at most this fraction of the largest squared gradient norm. */
     public static final double GAP_TOLERANCE = 1e-10;
@@ -54,9 +62,25 @@ public record MgdaUb(boolean representationGradients) implements GradientAggrega
     /** Frank-Wolfe stops after this many iterations at the latest (each costs O(K²)). */
     public static final int MAX_ITERATIONS = 10_000;
 
-    /** MGDA-UB: the Gram matrix of the gradients w.r.t. the shared representation. */
-    public MgdaUb() {
-        this(true);
+    /** Validates the choice of gradients. */
+    public MgdaUb {
+        if (gradients == null) {
+            throw new IllegalArgumentException("MGDA's gradients are null; use MgdaUb.onRepresentation() (MGDA-UB) or "
+                    + "MgdaUb.onSharedParameters() (plain MGDA).");
+        }
+    }
+
+    /**
+     * MGDA-UB: the Gram matrix of the gradients w.r.t. the shared representation; the graph needs
+     * {@code MultiTaskGraphBuilder.representationTap()}.
+     */
+    public static MgdaUb onRepresentation() {
+        return new MgdaUb(Gradients.SHARED_REPRESENTATION);
+    }
+
+    /** Plain MGDA: the Gram matrix of the shared parameters' gradients (one backward pass through the trunk per task). */
+    public static MgdaUb onSharedParameters() {
+        return new MgdaUb(Gradients.SHARED_PARAMETERS);
     }
 
     @Override
@@ -66,7 +90,7 @@ public record MgdaUb(boolean representationGradients) implements GradientAggrega
 
     @Override
     public boolean usesRepresentationGradients() {
-        return representationGradients;
+        return gradients == Gradients.SHARED_REPRESENTATION;
     }
 
     @Override

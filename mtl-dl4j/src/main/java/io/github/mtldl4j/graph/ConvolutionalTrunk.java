@@ -1,5 +1,6 @@
 package io.github.mtldl4j.graph;
 
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,13 +21,21 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
  * @param height image height
  * @param width image width
  * @param channels image channels
- * @param shared one trunk for all tasks, or one per task
+ * @param trunks one trunk for all tasks, or one per task
  * @param filters1 filters of the first convolution (LeNet-sized: 10)
  * @param filters2 filters of the second convolution (20)
  * @param dense width of the dense layer that ends the trunk (50)
  */
-public record ConvolutionalTrunk(int height, int width, int channels, boolean shared, int filters1, int filters2, int dense)
+public record ConvolutionalTrunk(int height, int width, int channels, Trunks trunks, int filters1, int filters2, int dense)
         implements SharingMode {
+
+    /** How many trunks the graph has. */
+    public enum Trunks {
+        /** One trunk shared by all tasks (hard sharing). */
+        ONE_SHARED,
+        /** One trunk per task (the single-task baseline). */
+        ONE_PER_TASK
+    }
     private static final int KERNEL = 5;
 
     /** Validates the image shape (two 5x5 convolutions and two 2x2 poolings must fit) and the sizes. */
@@ -34,6 +43,10 @@ public record ConvolutionalTrunk(int height, int width, int channels, boolean sh
         if (height < 16 || width < 16 || channels < 1) {
             throw new IllegalArgumentException("Convolutional trunk needs images of at least 16 x 16 and >= 1 channel, received "
                     + height + " x " + width + " x " + channels + ".");
+        }
+        if (trunks == null) {
+            throw new IllegalArgumentException("Convolutional trunk: trunks is null; use ConvolutionalTrunk.hard(...) or "
+                    + "ConvolutionalTrunk.independent(...).");
         }
         if (filters1 < 1 || filters2 < 1 || dense < 1) {
             throw new IllegalArgumentException("Convolutional trunk sizes must be >= 1, received filters " + filters1 + ", " + filters2
@@ -43,17 +56,22 @@ public record ConvolutionalTrunk(int height, int width, int channels, boolean sh
 
     /** One LeNet-sized trunk shared by all tasks. */
     public static ConvolutionalTrunk hard(int height, int width, int channels) {
-        return new ConvolutionalTrunk(height, width, channels, true, 10, 20, 50);
+        return new ConvolutionalTrunk(height, width, channels, Trunks.ONE_SHARED, 10, 20, 50);
     }
 
     /** One LeNet-sized trunk per task. */
     public static ConvolutionalTrunk independent(int height, int width, int channels) {
-        return new ConvolutionalTrunk(height, width, channels, false, 10, 20, 50);
+        return new ConvolutionalTrunk(height, width, channels, Trunks.ONE_PER_TASK, 10, 20, 50);
+    }
+
+    /** Whether all tasks share one trunk. */
+    public boolean shared() {
+        return trunks == Trunks.ONE_SHARED;
     }
 
     @Override
     public String name() {
-        return shared ? "conv-hard" : "conv-independent";
+        return shared() ? "conv-hard" : "conv-independent";
     }
 
     @Override
@@ -63,7 +81,7 @@ public record ConvolutionalTrunk(int height, int width, int channels, boolean sh
                     + height * width * channels + " inputs, the builder has " + wiring.input().width() + ".");
         }
         Map<String, Representation> byTask = new LinkedHashMap<>();
-        if (shared) {
+        if (shared()) {
             Representation trunk = trunk(wiring, "", null);
             if (wiring.tapRepresentation()) {
                 trunk = wiring.addVertex(VertexNames.SHARED_REPRESENTATION, null, trunk.width(), new RepresentationTapVertex(),

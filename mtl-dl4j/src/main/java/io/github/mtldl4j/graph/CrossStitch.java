@@ -1,6 +1,7 @@
 package io.github.mtldl4j.graph;
 
 import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.LinkedHashMap;
 import java.util.List;

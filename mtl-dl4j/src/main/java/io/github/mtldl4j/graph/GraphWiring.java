@@ -1,5 +1,6 @@
 package io.github.mtldl4j.graph;
 
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.Collections;
 import java.util.HashSet;

@@ -2,6 +2,7 @@ package io.github.mtldl4j.graph;
 
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package io.github.mtldl4j.graph;
 
 import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,12 +37,20 @@ import org.nd4j.linalg.activations.Activation;
  * @param taskExperts task name to its own number of experts, overriding {@code expertsPerTask}
  * @param expertWidths dense layer widths of every expert, input side first; empty: the builder's shared layer widths
  * @param levels number of stacked extraction levels (1 except in PLE)
- * @param singleGate one gate shared by all tasks (OMoE)
+ * @param gates a gate per task, or one gate shared by all tasks (OMoE)
  * @param gateInput what the gates read
  */
 public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTask, Map<String, Integer> taskExperts,
-                               List<Integer> expertWidths, int levels, boolean singleGate, GateInput gateInput)
+                               List<Integer> expertWidths, int levels, Gates gates, GateInput gateInput)
         implements SharingMode {
+
+    /** How many gates mix the experts. */
+    public enum Gates {
+        /** One softmax gate per task (MMoE, CGC, PLE). */
+        ONE_PER_TASK,
+        /** One softmax gate shared by all tasks (OMoE). */
+        ONE_SHARED
+    }
 
     /** What a gate reads. */
     public enum GateInput {
@@ -93,7 +102,10 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
         if (levels < 1) {
             throw new IllegalArgumentException("A mixture of experts needs at least one level, received " + levels + ".");
         }
-        if (singleGate && (expertsPerTask > 0 || !taskExperts.isEmpty() || levels > 1)) {
+        if (gates == null) {
+            throw new IllegalArgumentException("Gates is null; expected Gates.ONE_PER_TASK or Gates.ONE_SHARED.");
+        }
+        if (gates == Gates.ONE_SHARED && (expertsPerTask > 0 || !taskExperts.isEmpty() || levels > 1)) {
             throw new IllegalArgumentException("One gate shared by all tasks (OMoE) mixes shared experts only on one level, "
                     + "received " + expertsPerTask + " experts per task, task experts " + taskExperts + " and " + levels
                     + " levels; use cgc(...) or ple(...) for task experts and levels.");
@@ -106,35 +118,39 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
     /** MMoE: {@code experts} shared experts of the given layer widths and one softmax gate per task. */
     public static MixtureOfExperts mmoe(int experts, int... expertWidths) {
         requireExperts("MMoE", experts);
-        return new MixtureOfExperts(MMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(MMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1,
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT);
     }
 
     /** OMoE: {@code experts} shared experts of the given layer widths and one softmax gate for all tasks. */
     public static MixtureOfExperts omoe(int experts, int... expertWidths) {
         requireExperts("OMoE", experts);
-        return new MixtureOfExperts(OMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1, true, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(OMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1,
+                Gates.ONE_SHARED, GateInput.RAW_INPUT);
     }
 
     /** CGC: {@code shared} shared experts, {@code perTask} experts per task, each task gating its own and the shared ones. */
     public static MixtureOfExperts cgc(int shared, int perTask, int... expertWidths) {
-        return new MixtureOfExperts(CGC.name(), shared, perTask, Map.of(), widths(expertWidths), 1, false, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(CGC.name(), shared, perTask, Map.of(), widths(expertWidths), 1,
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT);
     }
 
     /** PLE: {@code levels} stacked CGC levels of {@code shared} shared and {@code perTask} per-task experts each. */
     public static MixtureOfExperts ple(int levels, int shared, int perTask, int... expertWidths) {
-        return new MixtureOfExperts(PLE.name(), shared, perTask, Map.of(), widths(expertWidths), levels, false, GateInput.RAW_INPUT);
+        return new MixtureOfExperts(PLE.name(), shared, perTask, Map.of(), widths(expertWidths), levels,
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT);
     }
 
     /** A copy in which task {@code task} has {@code experts} experts of its own (CGC, PLE). */
     public MixtureOfExperts withExpertsFor(String task, int experts) {
         Map<String, Integer> copy = new LinkedHashMap<>(taskExperts);
         copy.put(task, experts);
-        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, copy, expertWidths, levels, singleGate, gateInput);
+        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, copy, expertWidths, levels, gates, gateInput);
     }
 
     /** A copy whose gates read {@code input}. */
     public MixtureOfExperts withGateInput(GateInput input) {
-        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, taskExperts, expertWidths, levels, singleGate, input);
+        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, taskExperts, expertWidths, levels, gates, input);
     }
 
     /** The number of experts of {@code task} itself (not counting shared experts), per level. */
@@ -185,7 +201,7 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
             for (int e = 0; e < sharedExperts; e++) {
                 shared.add(wiring.addTrunk(VertexNames.expertPrefix(null, level, e), null, sharedIn, widths));
             }
-            if (singleGate) {
+            if (gates == Gates.ONE_SHARED) {
                 Representation mixed = addMixture(wiring, null, level, gateInput == GateInput.RAW_INPUT ? input : sharedIn,
                         shared, width);
                 taskNames.forEach(t -> taskIn.put(t, mixed));

@@ -1,8 +1,10 @@
 package io.github.mtldl4j.graph;
 
 import io.github.mtldl4j.loss.WeightedLoss;
+import io.github.mtldl4j.model.GraphLayout;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,9 +33,13 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
- * Builds a multi-task DL4J {@link ComputationGraph}: an input, a sharing part chosen by {@link SharingMode}
- * (hard sharing by default), optional cascades between tasks, then per task its hidden head layers and an
- * output whose loss is wrapped in a {@link WeightedLoss} carrying the task's weight.
+ * Builds a multi-task model: a DL4J {@link ComputationGraph} with an input, a sharing part chosen by
+ * {@link SharingMode} (hard sharing by default), optional cascades between tasks, then per task its hidden head layers
+ * and an output whose loss is wrapped in a {@link WeightedLoss} carrying the task's weight. As with Keras' functional
+ * API, the product is the model itself: {@link #build()} returns a {@link MultiTaskModel} (the initialized graph, its
+ * tasks and its layout), ready to {@code fit}, train with {@code MultiTaskTrainer}, predict by task name and save;
+ * {@link MultiTaskModel#graph()} is the plain {@code ComputationGraph}. {@link #configuration()} gives the graph's
+ * configuration alone, for DL4J tooling that wants one.
  *
  * <pre>{@code
  * MultiTaskModel model = MultiTaskGraphBuilder.forInputs(10)
@@ -228,12 +234,15 @@ public final class MultiTaskGraphBuilder {
         return this;
     }
 
-    /** The configuration of the graph this builder describes. */
+    /** The configuration of the graph this builder describes, without building a model ({@link #build()} does). */
     public ComputationGraphConfiguration configuration() {
         return wire().configuration;
     }
 
-    /** Builds and initializes the graph and wraps it with its tasks. */
+    /**
+     * The model this builder describes: builds and initializes the graph (parameters drawn with {@link #seed}) and
+     * wraps it with its tasks and layout. Each call builds a new, independent model.
+     */
     public MultiTaskModel build() {
         Wired wired = wire();
         ComputationGraph graph = new MultiTaskComputationGraph(wired.configuration);

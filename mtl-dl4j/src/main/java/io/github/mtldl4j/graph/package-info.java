@@ -9,6 +9,7 @@
  *       {@link io.github.mtldl4j.graph.CrossStitchLayer}.</li>
  * </ul>
  * Also the representation tap for MGDA-UB ({@link io.github.mtldl4j.graph.RepresentationTapVertex}) and the vertex
- * naming scheme {@link io.github.mtldl4j.graph.VertexNames}.
+ * naming scheme the builder follows ({@link io.github.mtldl4j.model.VertexNames}). This package builds models, so it
+ * depends on {@code model}, never the other way round.
  */
 package io.github.mtldl4j.graph;

@@ -1,6 +1,5 @@
 package io.github.mtldl4j.model;
 
-import io.github.mtldl4j.graph.GraphLayout;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.task.TaskType;
 import java.io.IOException;

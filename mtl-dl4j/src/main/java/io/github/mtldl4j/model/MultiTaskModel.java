@@ -1,7 +1,6 @@
 package io.github.mtldl4j.model;
 
 import io.github.mtldl4j.data.LabelValidator;
-import io.github.mtldl4j.graph.GraphLayout;
 import io.github.mtldl4j.task.Task;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -133,18 +132,29 @@ public final class MultiTaskModel {
     /**
      * One training step on one minibatch (labels in task order; label masks mark missing labels). The labels are checked
      * first ({@link LabelValidator}: finite, and 0/1, one-hot or multi-hot as the task type says unless the task has
-     * {@link Task#withSoftLabels() soft labels}).
+     * {@link Task#withSoftLabels() soft labels}). Missing labels count as in {@code MultiTaskTrainer}: each task's loss
+     * is a mean over its labelled rows (not over the whole batch as in plain DL4J), and a batch in which no task has a
+     * label trains nothing ({@link io.github.mtldl4j.data.LabelCoverage}).
      *
      * @throws io.github.mtldl4j.data.InvalidLabelsException for labels that do not fit their task (nothing is trained)
      */
     public synchronized void fit(MultiDataSet batch) {
         labelValidator.check(batch);
-        graph.fit(batch);
+        LabelledRowsMean mean = new LabelledRowsMean(weights(), taskNames);
+        if (!mean.scaleFor(batch)) {
+            return;
+        }
+        try {
+            graph.fit(batch);
+        } finally {
+            mean.restore();
+        }
     }
 
     /**
-     * One epoch over an iterator, each batch's labels checked before the step on it, as {@link #fit(MultiDataSet)} does.
-     * An iterator that supports asynchronous prefetch is prefetched as DL4J's {@code fit} would.
+     * One epoch over an iterator, each batch's labels checked before the step on it and missing labels counted as
+     * {@link #fit(MultiDataSet)} does. An iterator that supports asynchronous prefetch is prefetched as DL4J's
+     * {@code fit} would.
      *
      * @throws io.github.mtldl4j.data.InvalidLabelsException for a batch whose labels do not fit their task (the batches
      *     before it have been trained on)
@@ -153,9 +163,11 @@ public final class MultiTaskModel {
         // DL4J prefetches on a thread of its own, where a refusal would not reach the caller: prefetch here, check on this thread.
         MultiDataSetIterator source = data.asyncSupported()
                 ? new AsyncMultiDataSetIterator(data, Math.max(Nd4j.getAffinityManager().getNumberOfDevices() * 2, 2), true) : data;
+        LabelledRowsMean mean = new LabelledRowsMean(weights(), taskNames);
         try {
-            graph.fit(labelValidator.checking(source, "this epoch"));
+            graph.fit(mean.scaling(labelValidator.checking(source, "this epoch")));
         } finally {
+            mean.restore();
             if (source instanceof AsyncMultiDataSetIterator async) {
                 async.shutdown();
             }

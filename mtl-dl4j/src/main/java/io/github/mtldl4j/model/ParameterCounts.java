@@ -1,7 +1,5 @@
 package io.github.mtldl4j.model;
 
-import io.github.mtldl4j.graph.GraphLayout;
-import io.github.mtldl4j.graph.VertexNames;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

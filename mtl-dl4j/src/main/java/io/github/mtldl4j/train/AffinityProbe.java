@@ -4,6 +4,7 @@ import io.github.mtldl4j.affinity.AffinityAccumulator;
 import io.github.mtldl4j.affinity.GradientAffinity;
 import io.github.mtldl4j.affinity.LookaheadAffinity;
 import io.github.mtldl4j.affinity.TaskAffinity;
+import io.github.mtldl4j.data.LabelCoverage;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.data.LabelCoverage;
 import io.github.mtldl4j.model.MultiTaskModel;
 import java.util.LinkedHashMap;
 import java.util.List;

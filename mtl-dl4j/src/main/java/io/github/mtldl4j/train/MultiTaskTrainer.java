@@ -2,6 +2,7 @@ package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.InvalidLabelsException;
+import io.github.mtldl4j.data.LabelCoverage;
 import io.github.mtldl4j.data.LabelValidator;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.eval.TaskEvaluator;

@@ -1,7 +1,7 @@
 package io.github.mtldl4j.train;
 
-import io.github.mtldl4j.graph.GraphLayout;
-import io.github.mtldl4j.graph.VertexNames;
+import io.github.mtldl4j.model.GraphLayout;
+import io.github.mtldl4j.model.VertexNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GramValidationTest {
 
     static List<GradientAggregator> aggregators() {
-        return List.of(new SumAggregator(), new PcGrad(), new MgdaUb(), new CaGrad(), new ImtlG(), new UpGrad());
+        return List.of(new SumAggregator(), new PcGrad(), MgdaUb.onRepresentation(), new CaGrad(), new ImtlG(), new UpGrad());
     }
 
     private static void refused(GradientAggregator aggregator, double[][] gram, String... fragments) {

@@ -22,7 +22,7 @@ class MgdaUbTest {
         double[] g1 = {1, 0};
         double[] g2 = {0, 2};
         assertArrayEquals(new double[] {0.8, 0.2}, MgdaUb.simplexWeights(gram(g1, g2)), TOLERANCE);
-        double[] c = new MgdaUb().coefficients(gram(g1, g2), null);
+        double[] c = MgdaUb.onRepresentation().coefficients(gram(g1, g2), null);
         assertArrayEquals(new double[] {1.6, 0.4}, c, TOLERANCE);                 // scaled by K = 2
         assertArrayEquals(new double[] {1.6, 0.8}, combine(c, g1, g2), TOLERANCE);
     }
@@ -34,7 +34,7 @@ class MgdaUbTest {
         double[] g2 = {2, 0};
         assertArrayEquals(new double[] {1, 0}, MgdaUb.simplexWeights(gram(g1, g2)), TOLERANCE);
         // Equal gradients: every point is the min-norm point; the centre is returned, i.e. the plain sum.
-        assertArrayEquals(new double[] {1, 1}, new MgdaUb().coefficients(gram(g1, g1), null), TOLERANCE);
+        assertArrayEquals(new double[] {1, 1}, MgdaUb.onRepresentation().coefficients(gram(g1, g1), null), TOLERANCE);
     }
 
     @Test
@@ -68,7 +68,7 @@ class MgdaUbTest {
         for (int trial = 0; trial < 100; trial++) {
             int k = 2 + random.nextInt(7);
             double[][] g = GradientVectors.random(random, k, k + 3, 1.0);
-            double[] c = new MgdaUb().coefficients(gram(g), null);
+            double[] c = MgdaUb.onRepresentation().coefficients(gram(g), null);
             assertEquals(k, GradientVectors.sum(c), 1e-9);
             double[] d = combine(c, g);
             double dd = dot(d, d);
@@ -85,16 +85,16 @@ class MgdaUbTest {
         double[] g1 = {1, 0};
         double[] g2 = {-1, 1};
         double[] g3 = {-1, -1};                                          // 2 g1 + g2 + g3 = 0
-        double[] d = combine(new MgdaUb().coefficients(gram(g1, g2, g3), null), g1, g2, g3);
+        double[] d = combine(MgdaUb.onRepresentation().coefficients(gram(g1, g2, g3), null), g1, g2, g3);
         assertEquals(0, GradientVectors.norm(d), 1e-4);
-        assertArrayEquals(new double[] {1, 1, 1}, new MgdaUb().coefficients(gram(new double[2], new double[2], new double[2]), null));
+        assertArrayEquals(new double[] {1, 1, 1}, MgdaUb.onRepresentation().coefficients(gram(new double[2], new double[2], new double[2]), null));
     }
 
     @Test
     void representationGradientsByDefault() {
-        assertTrue(new MgdaUb().usesRepresentationGradients());
-        assertFalse(new MgdaUb(false).usesRepresentationGradients());
-        assertEquals("mgda", new MgdaUb().name());
+        assertTrue(MgdaUb.onRepresentation().usesRepresentationGradients());
+        assertFalse(MgdaUb.onSharedParameters().usesRepresentationGradients());
+        assertEquals("mgda", MgdaUb.onRepresentation().name());
     }
 
     private static double squaredNorm(double[] alpha, double[][] g) {

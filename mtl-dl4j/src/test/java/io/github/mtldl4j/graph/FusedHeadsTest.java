@@ -15,6 +15,7 @@ import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.train.MultiTaskTrainer;
 import io.github.mtldl4j.train.TrainingHistory;
@@ -150,7 +151,7 @@ class FusedHeadsTest {
             for (int m = 0; m < 2; m++) {
                 MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(twins[m]).epochs(2).metrics(false);
                 if (aggregate) {
-                    trainer.aggregator(new MgdaUb(false));
+                    trainer.aggregator(MgdaUb.onSharedParameters());
                 }
                 histories[m] = trainer.build().fit(new InMemoryMultiDataSetIterator(maskedData(), 8));
             }

@@ -11,6 +11,7 @@ import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.model.ParameterCounts;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.io.IOException;
 import java.nio.file.Path;

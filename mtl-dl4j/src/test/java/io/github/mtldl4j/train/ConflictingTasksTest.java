@@ -114,7 +114,7 @@ class ConflictingTasksTest {
 
     @Test
     void mgdaOnParametersAndUpGradStepsHelpBothTasks() {
-        for (GradientAggregator aggregator : new GradientAggregator[] {new MgdaUb(false), new UpGrad()}) {
+        for (GradientAggregator aggregator : new GradientAggregator[] {MgdaUb.onSharedParameters(), new UpGrad()}) {
             double[] d = innerProducts(trunkStep(aggregator));
             // MGDA-UB's min-norm point is as accurate as Frank-Wolfe's stop; UPGrad re-imposes its bound exactly.
             double tolerance = aggregator instanceof MgdaUb ? FRANK_WOLFE : REORDERED;

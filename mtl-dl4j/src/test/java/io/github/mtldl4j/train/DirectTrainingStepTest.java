@@ -15,7 +15,7 @@ import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.graph.VertexNames;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.gradient.PcGrad;
@@ -312,7 +312,7 @@ class DirectTrainingStepTest {
     /** PCGrad and MGDA-UB through the trainer: direct passes against the graph's own, 2 epochs, missing labels. */
     @Test
     void trainerWithAggregatorsEqualsTheGraphsOwnPasses() {
-        for (GradientAggregator aggregator : new GradientAggregator[] {new PcGrad(), new MgdaUb()}) {
+        for (GradientAggregator aggregator : new GradientAggregator[] {new PcGrad(), MgdaUb.onRepresentation()}) {
             INDArray[] params = new INDArray[2];
             for (int run = 0; run < 2; run++) {
                 MultiTaskModel model = builder().representationTap().build();

@@ -140,7 +140,7 @@ class DivergenceGuardTest {
                 .dataType(DataType.DOUBLE).seed(1).tasks(TASKS.toArray(Task[]::new)).build();
         double[] before = model.graph().params().toDoubleVector();
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> MultiTaskTrainer.builder(model).epochs(2)
-                .metrics(false).aggregator(new io.github.mtldl4j.gradient.MgdaUb(true)).build().fit(new PoisonedIterator(1, 1e300)));
+                .metrics(false).aggregator(io.github.mtldl4j.gradient.MgdaUb.onRepresentation()).build().fit(new PoisonedIterator(1, 1e300)));
         assertEquals("price", e.task());
         assertEquals(1, e.epoch());
         assertArrayEquals(before, model.graph().params().toDoubleVector(), 0.0);

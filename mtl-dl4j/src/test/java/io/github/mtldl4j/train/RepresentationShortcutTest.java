@@ -13,7 +13,7 @@ import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
-import io.github.mtldl4j.graph.VertexNames;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ class RepresentationShortcutTest {
 
     /** Records every Gram matrix and coefficient vector of the wrapped aggregator. */
     private static final class Recording implements GradientAggregator {
-        final GradientAggregator inner = new MgdaUb(true);
+        final GradientAggregator inner = MgdaUb.onRepresentation();
         final List<double[][]> grams = new ArrayList<>();
         final List<double[]> coefficients = new ArrayList<>();
 

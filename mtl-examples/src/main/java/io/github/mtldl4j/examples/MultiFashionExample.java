@@ -72,7 +72,7 @@ public final class MultiFashionExample implements Callable<Integer> {
         out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %9s%n", "method", "left acc", "right acc", "mean", "parameters", "seconds");
         run(out, "single-task", ConvolutionalTrunk.independent(36, 36, 1), null, trainData, testData);
         run(out, "hard (equal)", ConvolutionalTrunk.hard(36, 36, 1), null, trainData, testData);
-        run(out, "mgda-ub", ConvolutionalTrunk.hard(36, 36, 1), new MgdaUb(true), trainData, testData);
+        run(out, "mgda-ub", ConvolutionalTrunk.hard(36, 36, 1), MgdaUb.onRepresentation(), trainData, testData);
         run(out, "pcgrad", ConvolutionalTrunk.hard(36, 36, 1), new PcGrad(), trainData, testData);
         return 0;
     }

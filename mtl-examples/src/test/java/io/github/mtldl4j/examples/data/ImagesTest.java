@@ -95,8 +95,9 @@ class ImagesTest {
     void convolutionalTrunkPassesAGradientCheckSharedAndIndependent() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         // DL4J M2.1's graph gradient check ignores subset/maxPerParam and checks every parameter: a small trunk keeps it fast.
-        for (ConvolutionalTrunk trunk : new ConvolutionalTrunk[] {new ConvolutionalTrunk(16, 16, 1, true, 2, 3, 8),
-                new ConvolutionalTrunk(16, 16, 1, false, 2, 3, 8)}) {
+        for (ConvolutionalTrunk trunk : new ConvolutionalTrunk[] {
+                new ConvolutionalTrunk(16, 16, 1, ConvolutionalTrunk.Trunks.ONE_SHARED, 2, 3, 8),
+                new ConvolutionalTrunk(16, 16, 1, ConvolutionalTrunk.Trunks.ONE_PER_TASK, 2, 3, 8)}) {
             MultiTaskModel model = MultiTaskGraphBuilder.forInputs(256).sharing(trunk).activation(Activation.TANH).updater(new NoOp())
                     .dataType(DataType.DOUBLE).seed(3).tasks(Task.multiclass("left", 3), Task.regression("right")).build();
             INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 256);

@@ -1,20 +1,21 @@
-package io.github.mtldl4j.graph;
+package io.github.mtldl4j.model;
 
 /**
- * The vertex naming scheme of every graph the builder makes (task names are unique, so names never clash
- * unless a task is named like another task's vertex, which the builder refuses):
+ * The vertex naming scheme of every graph that {@code graph.MultiTaskGraphBuilder} makes and the model, the trainer
+ * and the evaluator read back; it lives in {@code model} so that the model does not depend on its builder. Task names
+ * are unique, so names never clash unless a task is named like another task's vertex, which the builder refuses:
  * <ul>
  *   <li>{@code input}: the feature input;</li>
  *   <li>{@code trunk_<i>}: layer i of the shared trunk (hard sharing);</li>
  *   <li>{@code shared}: the shared representation tap after the trunk, when asked for (MGDA-UB);</li>
  *   <li>{@code <task>_tower_<i>}: layer i of the task's own trunk (independent towers);</li>
- *   <li>mixtures of experts ({@link MixtureOfExperts}; {@code <k>} is the level, PLE only, {@code _l<k>} left out
+ *   <li>mixtures of experts ({@code graph.MixtureOfExperts}; {@code <k>} is the level, PLE only, {@code _l<k>} left out
  *       for level 0): {@code expert_<e>_<i>} / {@code expert_l<k>_<e>_<i>} layer i of shared expert e,
  *       {@code <task>_expert_<e>_<i>} layer i of the task's own expert e (CGC, PLE); {@code <task>_gate}
  *       the task's softmax gate and {@code <task>_mix} its gated sum of experts; {@code gate} and {@code mix} the
  *       shared gate (OMoE; in PLE the gate feeding the next level's shared experts);</li>
- *   <li>cross-stitch ({@link CrossStitch}): {@code <task>_tower_<i>} the task's layer i, {@code cross_stitch_<i>_in} the
- *       merge of all towers' layer i, {@code cross_stitch_<i>} the {@link CrossStitchLayer} mixing them,
+ *   <li>cross-stitch ({@code graph.CrossStitch}): {@code <task>_tower_<i>} the task's layer i, {@code cross_stitch_<i>_in} the
+ *       merge of all towers' layer i, {@code cross_stitch_<i>} the {@code graph.CrossStitchLayer} mixing them,
  *       {@code <task>_stitch_<i>} the task's slice of its output;</li>
  *   <li>{@code <task>_cascade}: merge of the task's representation with the outputs of the tasks it reads;</li>
  *   <li>{@code <task>_head_<i>}: hidden head layer i of the task; with fused heads, {@code <task>_head_0} is the
@@ -26,9 +27,9 @@ package io.github.mtldl4j.graph;
 public final class VertexNames {
     /** The network input. */
     public static final String INPUT = "input";
-    /** The identity vertex that records the gradient at the shared representation ({@link RepresentationTapVertex}). */
+    /** The identity vertex that records the gradient at the shared representation ({@code graph.RepresentationTapVertex}). */
     public static final String SHARED_REPRESENTATION = "shared";
-    /** The dense layer computing the first hidden layer of all heads at once ({@link MultiTaskGraphBuilder#fusedHeads()}). */
+    /** The dense layer computing the first hidden layer of all heads at once ({@code graph.MultiTaskGraphBuilder.fusedHeads()}). */
     public static final String FUSED_HEADS = "fused_heads";
     /** Prefix of the shared trunk layers. */
     public static final String SHARED_TRUNK_PREFIX = "trunk_";
@@ -54,7 +55,7 @@ public final class VertexNames {
         return ownerPrefix(task) + "gate" + levelSuffix(level);
     }
 
-    /** The gated sum of experts ({@link GatedSumVertex}) of {@code task} ({@code null}: shared) at {@code level}. */
+    /** The gated sum of experts ({@code graph.GatedSumVertex}) of {@code task} ({@code null}: shared) at {@code level}. */
     public static String mix(String task, int level) {
         return ownerPrefix(task) + "mix" + levelSuffix(level);
     }

@@ -1,4 +1,4 @@
-package io.github.mtldl4j.train;
+package io.github.mtldl4j.data;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -6,10 +6,11 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * How many rows of a minibatch carry each task's label. DL4J divides every output's loss by the full batch
- * size N even when label masks remove rows, so a task with n labelled rows would count n/N of its weight; the
- * trainer multiplies the task's weight by N/n for the step, which makes its loss a mean over the labelled rows.
+ * size N even when label masks remove rows, so a task with n labelled rows would count n/N of its weight;
+ * {@code MultiTaskModel.fit} and {@code MultiTaskTrainer} multiply the task's weight by {@link #factor N/n} for the
+ * step, which makes its loss a mean over the labelled rows, and skip a batch in which no task has a label.
  */
-final class LabelCoverage {
+public final class LabelCoverage {
     private final long rows;
     private final long[] labelled;
 
@@ -18,7 +19,8 @@ final class LabelCoverage {
         this.labelled = labelled;
     }
 
-    static LabelCoverage of(MultiDataSet batch) {
+    /** Counts the rows with a label mask entry above 0 (all rows for a task without a mask). */
+    public static LabelCoverage of(MultiDataSet batch) {
         long rows = batch.getFeatures(0).size(0);
         int tasks = batch.numLabelsArrays();
         long[] labelled = new long[tasks];
@@ -37,17 +39,27 @@ final class LabelCoverage {
     }
 
     /** Rows in the batch. */
-    long rows() {
+    public long rows() {
         return rows;
     }
 
     /** Rows with task {@code t}'s label. */
-    long labelled(int t) {
+    public long labelled(int t) {
         return labelled[t];
     }
 
     /** N / n_t, or 0 when the task has no label in the batch (it then sits the step out). */
-    double factor(int t) {
+    public double factor(int t) {
         return labelled[t] == 0 ? 0.0 : (double) rows / labelled[t];
+    }
+
+    /** Whether some task has a label in the batch (a batch without any is skipped). */
+    public boolean anyLabel() {
+        for (long n : labelled) {
+            if (n > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 }

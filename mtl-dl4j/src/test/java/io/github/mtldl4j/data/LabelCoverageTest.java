@@ -1,4 +1,4 @@
-package io.github.mtldl4j.train;
+package io.github.mtldl4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.github.mtldl4j.graph;
+package io.github.mtldl4j.model;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
