@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class MethodRegistryTest {
     private static final MethodOptions OPTIONS = new MethodOptions(Map.of("a", 2.0), 3, 1);
 
-    /** The command line's names: a user contract (DESIGN.md), typed here by hand, never derived. */
+    /** The command line's names: a user contract (docs/design.md), typed here by hand, never derived. */
     @Test
     void namesAreTheCommandLineContract() {
         assertEquals(List.of("fixed", "uncertainty", "dwa", "rlw", "gradnorm", "sum", "pcgrad", "mgda", "cagrad", "imtl", "upgrad"),
