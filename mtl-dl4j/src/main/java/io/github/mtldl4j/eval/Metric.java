@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * The metrics the library reports, by the name they have in {@code metrics.json}, with whether lower is better and
  * whether a relative change of them means something (what delta-m compares). {@link TaskEvaluator} computes them;
- * early stopping, delta-m, the tuner and the report read their direction here. The {@link #loss} is the validation
+ * early stopping, delta-m, the tuner and the report read their direction here. The {@link #LOSS} is the validation
  * loss, which every task has.
  */
 public enum Metric {

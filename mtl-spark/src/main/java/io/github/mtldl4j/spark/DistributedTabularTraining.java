@@ -2,7 +2,6 @@ package io.github.mtldl4j.spark;
 
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
-import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
@@ -22,7 +21,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.dataset.MultiDataSet;
 
 /**
  * The command line's {@code train} with {@code --spark MASTER} or {@code --workers N}: the same split, preprocessing
@@ -104,15 +102,15 @@ public final class DistributedTabularTraining {
                                                EpochListener listener) {
         Prepared prepared = prepare(table, validation, settings, mode.setting());
         if (mode instanceof OnWorkers workers) {
-            MultiTaskModel model = prepared.model();
-            DataParallelBackend backend = new ParallelWrapperBackend(prepared.trainEncoding().data(), prepared.validData(), workers.workers(),
+            MultiTaskModel model = prepared.data().model();
+            DataParallelBackend backend = new ParallelWrapperBackend(prepared.data().trainEncoding().data(), prepared.data().validData(), workers.workers(),
                     settings.batch(), workers.averagingFrequency(), settings.seed());
             long start = System.nanoTime();
-            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.preprocessor()).fit();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.data().preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.preprocessor(), prepared.validData());
-            return new TabularTraining.Result(model, prepared.preprocessor(), history, metrics, seconds,
-                    prepared.validData(), prepared.trainEncoding());
+            Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.data().preprocessor(), prepared.data().validData());
+            return new TabularTraining.Result(model, prepared.data().preprocessor(), history, metrics, seconds,
+                    prepared.data().validData(), prepared.data().trainEncoding());
         }
         OnSpark onSpark = (OnSpark) mode;
         try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
@@ -130,48 +128,40 @@ public final class DistributedTabularTraining {
         return trainOnSpark(spark, prepare(table, validation, settings, Setting.SPARK), settings, averagingFrequency, listener);
     }
 
-    /** What the driver prepares before training, as {@link TabularTraining} does. */
-    private record Prepared(LossWeighting weighting, CsvTable train, TabularPreprocessor preprocessor,
-                            TabularPreprocessor.Encoded trainEncoding, CsvTable validation, MultiDataSet validData, MultiTaskModel model) {
+    /**
+     * What the driver prepares before training: the method checked before anything else, then what
+     * {@link TabularTraining#prepare} does for every tabular training (the training rows are encoded on the driver too,
+     * for the summary of what was imputed or masked that the command line prints).
+     */
+    private record Prepared(LossWeighting weighting, TabularTraining.Prepared data) {
     }
 
-    /** Method check (before anything else), split, preprocessing fitted on the training rows, the graph. */
     private static Prepared prepare(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Setting mode) {
         LossWeighting weighting = ScaleOutMethods.weighting(settings.method(), settings.weights(), mode);
-        for (TaskSpec spec : settings.tasks()) {
-            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
-        }
-        CsvTable[] split = TabularTraining.split(table, validation, settings);
-        TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
-        // Encoded on the driver too, for the summary of what was imputed or masked (the command line prints it).
-        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0], true);
-        MultiDataSet validData = preprocessor.encode(split[1], true).data();
-        MultiTaskModel model = TabularTraining.build(preprocessor, settings);
-        model.attach(TabularTraining.PREPROCESSING, preprocessor.toJson());
-        return new Prepared(weighting, split[0], preprocessor, trainEncoding, split[1], validData, model);
+        return new Prepared(weighting, TabularTraining.prepare(table, validation, settings));
     }
 
     private static TabularTraining.Result trainOnSpark(JavaSparkContext spark, Prepared prepared, TabularTraining.Settings settings,
                                                        int averagingFrequency, EpochListener listener) {
-        TabularPreprocessor preprocessor = prepared.preprocessor();
-        MultiTaskModel model = prepared.model();
+        TabularPreprocessor preprocessor = prepared.data().preprocessor();
+        MultiTaskModel model = prepared.data().model();
         int partitions = spark.defaultParallelism();
         JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> train = SparkTabularData.encode(
-                SparkTabularData.parallelize(spark, prepared.train(), partitions), preprocessor, settings.batch()).persist(StorageLevel.MEMORY_ONLY());
+                SparkTabularData.parallelize(spark, prepared.data().train(), partitions), preprocessor, settings.batch()).persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> valid = SparkTabularData.encode(
-                SparkTabularData.parallelize(spark, prepared.validation(), partitions), preprocessor, Math.max(settings.batch(), 256))
+                SparkTabularData.parallelize(spark, prepared.data().validation(), partitions), preprocessor, Math.max(settings.batch(), 256))
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
             SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
             long start = System.nanoTime();
-            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.preprocessor()).fit();
+            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.data().preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             // The kept model's figures, loss included, measured on the executors after training.
             TaskFigures figures = SparkBackend.figures(spark, model, valid, true);
             Map<String, TaskMetrics> metrics = figures.metrics(model.tasks(), preprocessor::toLabelUnits);
             return new TabularTraining.Result(model, preprocessor, history,
-                    TabularTraining.withLoss(metrics, figures.meanLosses(model.taskNames())), seconds, prepared.validData(),
-                    prepared.trainEncoding());
+                    TabularTraining.withLoss(metrics, figures.meanLosses(model.taskNames())), seconds, prepared.data().validData(),
+                    prepared.data().trainEncoding());
         } finally {
             train.unpersist();
             valid.unpersist();

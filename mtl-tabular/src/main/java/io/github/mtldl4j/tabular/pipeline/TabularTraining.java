@@ -395,19 +395,12 @@ public final class TabularTraining {
     public static Result train(CsvTable table, CsvTable validation, Settings settings, Hooks hooks, Safeguards safeguards) {
         EpochListener listener = hooks.epochs();
         ProgressListener stepListener = hooks.steps();
-        for (TaskSpec spec : settings.tasks()) {
-            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
-        }
-        CsvTable[] split = split(table, validation, settings);
-        CsvTable train = split[0];
-        CsvTable valid = split[1];
-        TabularPreprocessor preprocessor = TabularPreprocessor.fit(train, settings.tasks(), settings.features(), settings.categorical());
-        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(train, true);
+        Prepared prepared = prepare(table, validation, settings);
+        TabularPreprocessor preprocessor = prepared.preprocessor();
+        TabularPreprocessor.Encoded trainEncoding = prepared.trainEncoding();
         MultiDataSet trainData = trainEncoding.data();
-        MultiDataSet validData = preprocessor.encode(valid, true).data();
-
-        MultiTaskModel model = build(preprocessor, settings);
-        model.attach(PREPROCESSING, preprocessor.toJson());
+        MultiDataSet validData = prepared.validData();
+        MultiTaskModel model = prepared.model();
         MultiTaskTrainer.Builder trainer = MultiTaskTrainer.builder(model).epochs(settings.epochs()).seed(settings.seed())
                 .weighting(MethodRegistry.weighting(settings.method(), settings.weights()))
                 .aggregator(MethodRegistry.aggregator(settings.method())).metricsInLabelUnits(preprocessor::toLabelUnits)
@@ -444,6 +437,34 @@ public final class TabularTraining {
         // Measured afresh on the model as it is now (the kept epoch's), the same call mtl evaluate makes on the saved model.
         Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
         return new Result(model, preprocessor, history, metrics, seconds, validData, trainEncoding);
+    }
+
+    /**
+     * What every tabular training does before its epochs, on one machine or data-parallel: the label columns checked,
+     * the split, the preprocessing fitted on the training rows, both splits encoded, the model built with the
+     * preprocessing attached.
+     *
+     * @param train the training rows
+     * @param validation the validation rows
+     * @param trainEncoding the training rows encoded, with what was imputed or masked
+     * @param validData the validation rows encoded
+     */
+    public record Prepared(CsvTable train, CsvTable validation, TabularPreprocessor preprocessor,
+                           TabularPreprocessor.Encoded trainEncoding, MultiDataSet validData, MultiTaskModel model) {
+    }
+
+    /** The preparation of {@link #train(CsvTable, CsvTable, Settings, Hooks, Safeguards)}, for data-parallel training. */
+    public static Prepared prepare(CsvTable table, CsvTable validation, Settings settings) {
+        for (TaskSpec spec : settings.tasks()) {
+            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
+        }
+        CsvTable[] split = split(table, validation, settings);
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
+        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0], true);
+        MultiDataSet validData = preprocessor.encode(split[1], true).data();
+        MultiTaskModel model = build(preprocessor, settings);
+        model.attach(PREPROCESSING, preprocessor.toJson());
+        return new Prepared(split[0], split[1], preprocessor, trainEncoding, validData, model);
     }
 
     /**
