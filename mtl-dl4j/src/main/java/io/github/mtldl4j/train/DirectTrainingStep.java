@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.train.DirectStepPlan.Kind;
 import io.github.mtldl4j.train.DirectStepPlan.Node;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One training step of a {@link ComputationGraph} made of dense layers (the hard-sharing graphs of
- * {@code MultiTaskGraphBuilder}, with or without fused heads), computed with the same arithmetic as
+ * {@code MultiTaskGraphBuilder}, with or without fused heads, and its mixtures of experts), computed with the same arithmetic as
  * {@link ComputationGraph#fit(org.nd4j.linalg.dataset.api.MultiDataSet)} but with far fewer ND4J operations: every
  * activation, pre-activation and epsilon lives in a buffer allocated once per batch size; each product is one GEMM
  * written into its buffer or straight into the graph's gradient view; ReLU runs in place; a layer fed by the graph's
@@ -40,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * arithmetic, dominated a step of these small dense graphs; this step runs the same arithmetic in fewer operations.
  *
  * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without dropout, weight noise, layer
- * normalization or input preprocessors, {@link SubsetVertex}, and identity vertices the caller names (the library's
- * representation tap). {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
+ * normalization or input preprocessors, {@link SubsetVertex}, the mixtures of experts' {@link GatedSumVertex} over
+ * dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in {@code GatedSumKernel}), and identity
+ * vertices the caller names (the library's representation tap). {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
  * Feature masks are not supported ({@link #fit} refuses them); label masks are.
  *
  * <p>Not thread-safe (it owns the step's buffers), like the graph it trains. It holds views of the graph's parameter
