@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-"""PyTorch reference for TrainStepBenchmark: the same two models, optimizer and batch, ms per training step.
+"""PyTorch reference for TrainStepBenchmark: the same models, optimizer and batch, ms per training step.
 
 Models (FLOAT, Adam(lr=1e-3), one MSE loss per head, summed, as DL4J sums its output layers' scores):
   seed: 10 -> shared 2 (linear, no bias) -> 2 heads of 2 (linear, no bias), batch 1000
   wide: 100 -> 256 relu -> 256 relu -> 8 heads (64 relu -> 1), batch 256
+  mmoe: 100 inputs; 8 experts (100 -> 64 relu); 4 tasks, each a softmax gate (100 -> 8) mixing the experts and a
+        tower (64 -> 32 relu -> 1); batch 256. The experts are one Linear(100, 8 x 64) viewed as [N, 8, 64] (the same
+        function as 8 separate layers) and each gate mixes them with one bmm: the fastest of the forms tried here
+        (LibMTL's list of experts, stacked and mixed by einsum, and broadcast-multiply-and-sum were slower).
 
-Usage: mtl_step.py [--model seed|wide|all] [--seconds S] [--repeats R]
+Usage: mtl_step.py [--model seed|wide|mmoe|all] [--seconds S] [--repeats R]
 Prints one line per model: "model <name> torch <version> threads <n> median_ms <x> min_ms <y>".
 Thread count comes from OMP_NUM_THREADS (torch.set_num_threads is set to it when given).
 Needs Debian's python3-torch and libopenblas0-pthread (without the latter torch falls back to the reference BLAS).
@@ -19,13 +23,32 @@ import torch
 from torch import nn
 
 
+class MMoE(nn.Module):
+    def __init__(self, inputs, experts, width, tasks, tower, outputs):
+        super().__init__()
+        self.shape = (experts, width)
+        self.experts = nn.Linear(inputs, experts * width)
+        self.gates = nn.ModuleList(nn.Linear(inputs, experts) for _ in range(tasks))
+        self.towers = nn.ModuleList(nn.Sequential(nn.Linear(width, tower), nn.ReLU(), nn.Linear(tower, outputs))
+                                    for _ in range(tasks))
+
+    def forward(self, x):
+        h = torch.relu(self.experts(x)).view(-1, *self.shape)  # [N, E, width]
+        return [tower(torch.bmm(torch.softmax(gate(x), -1).unsqueeze(1), h).squeeze(1))
+                for gate, tower in zip(self.gates, self.towers)]
+
+
 def build(name):
+    if name == "mmoe":
+        g = torch.Generator().manual_seed(42)
+        x = torch.randn(256, 100, generator=g)
+        return MMoE(100, 8, 64, 4, 32, 1), x, [torch.randn(256, 1, generator=g) for _ in range(4)]
     if name == "seed":
         inputs, trunk, act, bias, tasks, head, outputs, batch = 10, [2], None, False, 2, 0, 2, 1000
     elif name == "wide":
         inputs, trunk, act, bias, tasks, head, outputs, batch = 100, [256, 256], nn.ReLU, True, 8, 64, 1, 256
     else:
-        raise SystemExit("unknown model %r: expected seed or wide" % name)
+        raise SystemExit("unknown model %r: expected seed, wide or mmoe" % name)
     layers, width = [], inputs
     for w in trunk:
         layers.append(nn.Linear(width, w, bias=bias))
@@ -48,8 +71,12 @@ def build(name):
 
 def step(model, optimizer, x, ys):
     optimizer.zero_grad(set_to_none=True)
-    h = model["shared"](x)
-    loss = sum(nn.functional.mse_loss(head(h), y) for head, y in zip(model["heads"], ys))
+    if isinstance(model, MMoE):
+        predictions = model(x)
+    else:
+        h = model["shared"](x)
+        predictions = [head(h) for head in model["heads"]]
+    loss = sum(nn.functional.mse_loss(p, y) for p, y in zip(predictions, ys))
     loss.backward()
     optimizer.step()
 
@@ -80,7 +107,7 @@ def main():
     threads = os.environ.get("OMP_NUM_THREADS")
     if threads:
         torch.set_num_threads(int(threads))
-    names = ["seed", "wide"] if args.model == "all" else [args.model]
+    names = ["seed", "wide", "mmoe"] if args.model == "all" else [args.model]
     for name in names:
         median, best = measure(name, args.seconds, args.repeats)
         print("model %s torch %s threads %d median_ms %.4f min_ms %.4f"

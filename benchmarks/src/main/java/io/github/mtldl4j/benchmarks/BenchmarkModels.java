@@ -1,7 +1,10 @@
 package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.examples.data.SeedArticleData;
+import io.github.mtldl4j.graph.GatedSumVertex;
+import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.Locale;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -20,14 +23,19 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 /**
- * The two models of the speed comparison (issue 6), each built by this library and wired by hand in plain DL4J,
+ * The models of the speed comparison (issues 6 and 19), each built by this library and wired by hand in plain DL4J,
  * with the same shapes as {@code benchmarks/reference/mtl_step.py}: FLOAT, Adam(1e-3), MSE heads.
  */
 public enum BenchmarkModels {
     /** The seed article's model: 10 inputs, a shared linear layer of 2 (no bias), two linear heads of 2 (no bias); batch 1000. */
-    SEED(SeedArticleData.FEATURES, new int[] {2}, Activation.IDENTITY, false, 2, 0, 2, 1000),
+    SEED(SeedArticleData.FEATURES, new int[] {2}, Activation.IDENTITY, false, 2, 0, 2, 1000, 0),
     /** A wide model: 100 inputs, two shared ReLU layers of 256, eight heads (64 ReLU, then 1 linear); batch 256. */
-    WIDE(100, new int[] {256, 256}, Activation.RELU, true, 8, 64, 1, 256);
+    WIDE(100, new int[] {256, 256}, Activation.RELU, true, 8, 64, 1, 256, 0),
+    /**
+     * MMoE (issue 19): 100 inputs; 8 experts, each one ReLU layer 100 -> 64; 4 tasks, each with a softmax gate (100 -> 8
+     * on the input) mixing the experts and a tower 64 -> 32 ReLU -> 1; batch 256.
+     */
+    MMOE(100, new int[] {64}, Activation.RELU, true, 4, 32, 1, 256, 8);
 
     private final int inputs;
     private final int[] trunk;
@@ -37,9 +45,11 @@ public enum BenchmarkModels {
     private final int head;
     private final int outputs;
     private final int batchSize;
+    /** Experts of a mixture (MMoE, the trunk widths being each expert's), or 0 for hard sharing. */
+    private final int experts;
 
     BenchmarkModels(int inputs, int[] trunk, Activation activation, boolean bias, int tasks, int head, int outputs,
-            int batchSize) {
+            int batchSize, int experts) {
         this.inputs = inputs;
         this.trunk = trunk;
         this.activation = activation;
@@ -48,6 +58,7 @@ public enum BenchmarkModels {
         this.head = head;
         this.outputs = outputs;
         this.batchSize = batchSize;
+        this.experts = experts;
     }
 
     /** The model called {@code name} (case-insensitive). */
@@ -75,12 +86,13 @@ public enum BenchmarkModels {
      * ({@link MultiTaskGraphBuilder#fusedHeads()}; the wide model only: the seed model's heads have no hidden layer).
      */
     public ComputationGraph library(long seed, boolean fusedHeads) {
-        if (fusedHeads && head == 0) {
-            throw new IllegalArgumentException("model " + name().toLowerCase(Locale.ROOT) + " has no hidden head layers to fuse; "
-                    + "use impl=fused with model=wide only.");
+        if (fusedHeads && (head == 0 || experts > 0)) {
+            throw new IllegalArgumentException("model " + name().toLowerCase(Locale.ROOT) + " has no hidden head layers "
+                    + "reading one representation to fuse; use impl=fused with model=wide only.");
         }
-        MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(inputs).sharedLayers(trunk).activation(activation)
+        MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(inputs).activation(activation)
                 .bias(bias).updater(new Adam(1e-3)).seed(seed).dataType(DataType.FLOAT);
+        builder = experts > 0 ? builder.sharing(MixtureOfExperts.mmoe(experts, trunk)) : builder.sharedLayers(trunk);
         for (int t = 0; t < tasks; t++) {
             Task task = Task.regression("task" + (t + 1), outputs);
             builder.task(head > 0 ? task.withHead(head) : task);
@@ -91,11 +103,18 @@ public enum BenchmarkModels {
         return builder.build().graph();
     }
 
-    /** The same model wired by hand as a plain DL4J {@link ComputationGraph}. */
+    /**
+     * The same model wired by hand as a plain DL4J {@link ComputationGraph}, its layers named as the library names them.
+     * MMoE's mixing is the library's {@link GatedSumVertex} (DL4J has no gated sum); its gates and experts are plain
+     * dense layers.
+     */
     public ComputationGraph plain(long seed) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(seed)
                 .updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).dataType(DataType.FLOAT).graphBuilder()
                 .addInputs("input").setInputTypes(InputType.feedForward(inputs));
+        if (experts > 0) {
+            return plainMixture(g);
+        }
         String in = "input";
         int width = inputs;
         for (int i = 0; i < trunk.length; i++) {
@@ -117,6 +136,31 @@ public enum BenchmarkModels {
             }
             g.addLayer(names[t], new OutputLayer.Builder().nIn(headWidth).nOut(outputs).activation(Activation.IDENTITY)
                     .lossFunction(new LossMSE()).hasBias(bias).build(), headIn);
+        }
+        ComputationGraph plain = new ComputationGraph(g.setOutputs(names).build());
+        plain.init();
+        return plain;
+    }
+
+    private ComputationGraph plainMixture(ComputationGraphConfiguration.GraphBuilder g) {
+        int width = trunk[0];
+        String[] mixed = new String[experts + 1];
+        for (int e = 0; e < experts; e++) {
+            mixed[e + 1] = VertexNames.expertPrefix(null, 0, e) + "0";
+            g.addLayer(mixed[e + 1], new DenseLayer.Builder().nIn(inputs).nOut(width).activation(activation).hasBias(bias)
+                    .build(), "input");
+        }
+        String[] names = new String[tasks];
+        for (int t = 0; t < tasks; t++) {
+            names[t] = "task" + (t + 1);
+            mixed[0] = VertexNames.gate(names[t], 0);
+            g.addLayer(mixed[0], new DenseLayer.Builder().nIn(inputs).nOut(experts).activation(Activation.SOFTMAX)
+                    .hasBias(bias).build(), "input");
+            g.addVertex(VertexNames.mix(names[t], 0), new GatedSumVertex(), mixed.clone());
+            g.addLayer(names[t] + "_head_0", new DenseLayer.Builder().nIn(width).nOut(head).activation(activation)
+                    .hasBias(bias).build(), VertexNames.mix(names[t], 0));
+            g.addLayer(names[t], new OutputLayer.Builder().nIn(head).nOut(outputs).activation(Activation.IDENTITY)
+                    .lossFunction(new LossMSE()).hasBias(bias).build(), names[t] + "_head_0");
         }
         ComputationGraph plain = new ComputationGraph(g.setOutputs(names).build());
         plain.init();

@@ -13,12 +13,12 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * Two graphs' training steps compared so that a shared machine's drift cancels: both train in the same JVM, one step
  * each in turn (which goes first is drawn per pair), and the result is the median over pairs of the per-pair time
  * ratio, with its interquartile range. JMH's separate runs of {@code TrainStepBenchmark} drifted by more than the 3 %
- * this has to resolve. Compared: the library's graph against the hand-wired one ({@link BenchmarkModels}, seed and
- * wide: the library's overhead), the library's graph trained by {@link DirectTrainingStep} against the hand-wired one
+ * this has to resolve. Compared: the library's graph against the hand-wired one ({@link BenchmarkModels}: seed, wide
+ * and mmoe: the library's overhead), the library's graph trained by {@link DirectTrainingStep} against the hand-wired one
  * trained by {@code fit}, and the wide model with fused heads against separate heads.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar io.github.mtldl4j.benchmarks.InterleavedStepRatio [PAIRS]}
- * (default 2000 pairs for seed, 400 for wide, after a warm-up of a quarter as many).
+ * (default 2000 pairs for seed, 400 for wide and mmoe, after a warm-up of a quarter as many).
  */
 public final class InterleavedStepRatio {
     private InterleavedStepRatio() {

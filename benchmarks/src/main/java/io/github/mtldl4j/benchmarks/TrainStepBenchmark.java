@@ -23,8 +23,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * One question: what does one training step cost when the graph is built by this library, against the same
- * graph wired by hand in plain DL4J? Both models of issue 6 ({@link BenchmarkModels#SEED seed} and
- * {@link BenchmarkModels#WIDE wide}), both implementations, one JMH invocation: compare them as ratios. The
+ * graph wired by hand in plain DL4J? The models of issues 6 and 19 ({@link BenchmarkModels#SEED seed},
+ * {@link BenchmarkModels#WIDE wide} and {@link BenchmarkModels#MMOE mmoe}), every implementation, one JMH invocation: compare them as ratios. The
  * PyTorch side of the comparison is {@code benchmarks/reference/mtl_step.py}; {@code benchmarks/side-by-side.sh}
  * runs both.
  */
@@ -36,8 +36,11 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class TrainStepBenchmark {
 
-    /** {@code seed}: 10 -> 2 -> 2 heads of 2, batch 1000; {@code wide}: 100 -> 256 -> 256 -> 8 heads (64 -> 1), batch 256. */
-    @Param({"seed", "wide"})
+    /**
+     * {@code seed}: 10 -> 2 -> 2 heads of 2, batch 1000; {@code wide}: 100 -> 256 -> 256 -> 8 heads (64 -> 1), batch 256;
+     * {@code mmoe}: 100 inputs, 8 experts of 64, 4 softmax gates and towers (64 -> 32 -> 1), batch 256.
+     */
+    @Param({"seed", "wide", "mmoe"})
     public String model;
 
     /**

@@ -18,7 +18,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The arithmetic of a {@link DirectTrainingStep} on the nodes of its {@link DirectStepPlan}: a node's forward pass, a
  * sibling group's, a dense layer's delta and gradients, and the squared-error loss; each written into the node's
- * buffers or straight into the graph's gradient view. Stateless.
+ * buffers or straight into the graph's gradient view. Gated sums are in {@link GatedSumKernel}. Stateless.
  */
 final class DirectStepKernels {
 
@@ -31,9 +31,13 @@ final class DirectStepKernels {
         return output.loss instanceof WeightedLoss weighted ? weighted.getWeight() : 1.0;
     }
 
-    /** The forward pass of one node, into its buffers (a sibling group's first member computes the group). */
-    static void forward(Node node) {
+    /**
+     * The forward pass of one node, into its buffers (a sibling group's first member computes the group); {@code pass}
+     * counts forward passes (gated sums keep host copies per pass).
+     */
+    static void forward(Node node, int pass) {
         switch (node.kind) {
+            case GATED_SUM -> GatedSumKernel.forward(node, pass);
             case SUBSET -> {
                 if (node.input.kind == Kind.INPUT) {
                     node.out = node.input.out.get(NDArrayIndex.all(), NDArrayIndex.interval(node.from, node.from + node.width));
@@ -91,15 +95,24 @@ final class DirectStepKernels {
      * group, each member's weight and bias gradient from its block, and one GEMM for the input's epsilon.
      */
     static void backwardGroup(SiblingGroup group, INDArray ones) {
-        INDArray[] epsilons = new INDArray[group.members.length];
-        for (int m = 0; m < epsilons.length; m++) {
-            Node member = group.members[m];
-            if (!member.epsilonWritten) {
-                member.epsilon.assign(0);
+        if (group.epsilonFromMixes) {
+            // The gated sums that read the members accumulated into the group's epsilon.
+            GatedSumKernel.flush(group.members[0]);
+            if (!group.epsilonWritten) {
+                group.epsilon.assign(0);
             }
-            epsilons[m] = member.epsilon;
+        } else {
+            INDArray[] epsilons = new INDArray[group.members.length];
+            for (int m = 0; m < epsilons.length; m++) {
+                Node member = group.members[m];
+                if (!member.epsilonWritten) {
+                    member.epsilon.assign(0);
+                }
+                epsilons[m] = member.epsilon;
+            }
+            Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(epsilons).addOutputs(group.epsilon).addIntegerArguments(1)
+                    .build());
         }
-        Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(epsilons).addOutputs(group.epsilon).addIntegerArguments(1).build());
         Nd4j.getExecutioner().exec(new Step(group.out, group.scratch, 0.0));
         Nd4j.getExecutioner().exec(new MulOp(group.epsilon, group.scratch, group.epsilon));
         int from = 0;

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.loss.WeightedLoss;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * The compiled plan of a {@link DirectTrainingStep}: the graph's vertices in topological order as {@link Node}s with
@@ -45,17 +48,28 @@ final class DirectStepPlan {
     /** Per representation name, where the heads split from the trunk (computed on first use). */
     private final Map<String, Split> splits = new HashMap<>();
     private int bufferRows = -1;
+    /** Counts forward passes: host copies of activations loaded in an earlier pass are stale. */
+    int forwardPass;
     /** A row of ones, one per batch row (bias gradients). */
     INDArray ones;
 
-    enum Kind { INPUT, DENSE, OUTPUT, SUBSET }
+    /**
+     * What a node computes: the network input, a hidden dense layer, an output layer, a subset of its input's columns,
+     * or a mixture of experts' gated sum ({@link GatedSumVertex}: inputs a gate and E experts).
+     */
+    enum Kind { INPUT, DENSE, OUTPUT, SUBSET, GATED_SUM }
 
     /** One vertex of the graph with its buffers for the current batch size. */
     static final class Node {
         final String name;
         final Kind kind;
         final int width;
+        /** Position in the plan's topological order. */
+        int index;
+        /** The node read (a gated sum's gate). */
         Node input;
+        /** Every node read, in the vertex's input order: one, except for a gated sum (its gate, then its experts). */
+        Node[] inputs;
         int inputIndex;
         int from;
         INDArray weights;
@@ -97,6 +111,15 @@ final class DirectStepPlan {
         boolean epsilonWritten;
         /** The sibling group this ReLU layer is computed in, or null. */
         SiblingGroup group;
+        /** Host copies of {@link #out} and {@link #epsilon} (read by gated sums, or a gated sum's own). */
+        HostArray outHost;
+        HostArray epsilonHost;
+        /** Whether a gated sum reads this node. */
+        boolean readByMix;
+        /** Whether gated sums are the only readers, so only they write {@link #epsilon} (through its host copy). */
+        boolean epsilonFromMixes;
+        /** The first column of this member in its sibling group's buffers. */
+        int groupOffset;
 
         Node(String name, Kind kind, int width) {
             this.name = name;
@@ -120,11 +143,69 @@ final class DirectStepPlan {
         INDArray out;
         INDArray epsilon;
         INDArray scratch;
+        /**
+         * Whether every member is read by gated sums only, which accumulate their gradients straight into
+         * {@link #epsilon} (no members' epsilons to concatenate); {@link #epsilonWritten} then says whether one has.
+         */
+        boolean epsilonFromMixes;
+        boolean epsilonWritten;
+        /** Host copies of {@link #out} and {@link #epsilon}, for the gated sums that read the members. */
+        HostArray outHost;
+        HostArray epsilonHost;
 
         SiblingGroup(Node[] members) {
             this.members = members;
             this.input = members[0].input;
             this.width = Arrays.stream(members).mapToInt(member -> member.width).sum();
+        }
+    }
+
+    /**
+     * A Java copy of one of the plan's contiguous buffers, for the gated sums' loops: mixing E experts for K tasks is
+     * many small products, which cost less as plain Java loops than as one ND4J operation each. {@link #load} and
+     * {@link #store} copy the whole buffer in one bulk transfer; {@link #pass} is the forward pass the copy was loaded
+     * in; {@link #dirty} marks a copy ahead of its buffer (gradients accumulated here, stored before ND4J reads them).
+     */
+    static final class HostArray {
+        final INDArray array;
+        final float[] floats;
+        final double[] doubles;
+        int pass = -1;
+        boolean dirty;
+
+        HostArray(INDArray array) {
+            if (array.isView() || array.ordering() != 'c' || array.offset() != 0) {
+                throw new IllegalStateException("host copies need whole row-major buffers");
+            }
+            this.array = array;
+            int length = (int) array.length();
+            this.floats = array.dataType() == DataType.FLOAT ? new float[length] : null;
+            this.doubles = array.dataType() == DataType.DOUBLE ? new double[length] : null;
+        }
+
+        void load() {
+            if (floats != null) {
+                ((FloatPointer) array.data().addressPointer()).get(floats, 0, floats.length);
+            } else {
+                ((DoublePointer) array.data().addressPointer()).get(doubles, 0, doubles.length);
+            }
+        }
+
+        void store() {
+            if (floats != null) {
+                ((FloatPointer) array.data().addressPointer()).put(floats, 0, floats.length);
+            } else {
+                ((DoublePointer) array.data().addressPointer()).put(doubles, 0, doubles.length);
+            }
+            dirty = false;
+        }
+
+        void zero() {
+            if (floats != null) {
+                Arrays.fill(floats, 0f);
+            } else {
+                Arrays.fill(doubles, 0.0);
+            }
         }
     }
 
@@ -144,14 +225,26 @@ final class DirectStepPlan {
         this.nodes = nodes;
         this.outputs = outputs;
         this.byName = byName;
-        List<Node> order = Arrays.asList(nodes);
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i].index = i;
+        }
         this.reaches = new boolean[outputs.length][nodes.length];
         for (int t = 0; t < outputs.length; t++) {
-            for (Node node = outputs[t]; node != null; node = node.input) {
-                reaches[t][order.indexOf(node)] = true;
-            }
+            markAncestors(outputs[t], reaches[t]);
         }
         this.dataType = graph.params().dataType();
+    }
+
+    private static void markAncestors(Node node, boolean[] marks) {
+        if (marks[node.index]) {
+            return;
+        }
+        marks[node.index] = true;
+        if (node.inputs != null) {
+            for (Node input : node.inputs) {
+                markAncestors(input, marks);
+            }
+        }
     }
 
     /**
@@ -162,6 +255,11 @@ final class DirectStepPlan {
      */
     static Optional<String> unsupportedReason(ComputationGraph graph, Class<?>... identityVertices) {
         ComputationGraphConfiguration conf = graph.getConfiguration();
+        DataType type = graph.params() == null ? null : graph.params().dataType();
+        if (type != DataType.FLOAT && type != DataType.DOUBLE
+                && conf.getVertices().values().stream().anyMatch(GatedSumVertex.class::isInstance)) {
+            return Optional.of("the graph mixes experts in " + type + "; FLOAT and DOUBLE are supported");
+        }
         if (conf.getNetworkInputs().size() != 1) {
             return Optional.of("the graph has " + conf.getNetworkInputs().size() + " inputs; one is supported");
         }
@@ -187,13 +285,20 @@ final class DirectStepPlan {
                 if (layer instanceof DenseLayer dense && dense.hasLayerNorm()) {
                     return Optional.of("layer '" + name + "' uses layer normalization");
                 }
+            } else if (vertex instanceof GatedSumVertex) {
+                for (String input : conf.getVertexInputs().get(name)) {
+                    if (!(conf.getVertices().get(input) instanceof LayerVertex layer
+                            && layer.getLayerConf().getLayer() instanceof DenseLayer)) {
+                        return Optional.of("gated sum '" + name + "' reads '" + input + "', which is not a dense layer");
+                    }
+                }
             } else if (!(vertex instanceof SubsetVertex) && !isIdentity(vertex, identityVertices)) {
                 return Optional.of("vertex '" + name + "' is a " + vertex.getClass().getSimpleName()
-                        + "; dense and output layers, subset and identity vertices are supported");
+                        + "; dense and output layers, subset, gated-sum and identity vertices are supported");
             }
         }
         for (Map.Entry<String, List<String>> inputs : conf.getVertexInputs().entrySet()) {
-            if (inputs.getValue().size() != 1) {
+            if (inputs.getValue().size() != 1 && !(conf.getVertices().get(inputs.getKey()) instanceof GatedSumVertex)) {
                 return Optional.of("vertex '" + inputs.getKey() + "' has " + inputs.getValue().size()
                         + " inputs; one is supported");
             }
@@ -234,6 +339,15 @@ final class DirectStepPlan {
             } else {
                 Node input = byName.get(conf.getVertexInputs().get(name).get(0));
                 GraphVertex vertex = conf.getVertices().get(name);
+                if (vertex instanceof GatedSumVertex) {
+                    Node[] inputs = conf.getVertexInputs().get(name).stream().map(byName::get).toArray(Node[]::new);
+                    node = new Node(name, Kind.GATED_SUM, inputs[1].width);
+                    node.input = input;
+                    node.inputs = inputs;
+                    byName.put(name, node);
+                    ordered.add(node);
+                    continue;
+                }
                 if (!(vertex instanceof LayerVertex) && !(vertex instanceof SubsetVertex)) {
                     // An identity: its consumers read its input directly.
                     byName.put(name, input);
@@ -251,6 +365,7 @@ final class DirectStepPlan {
                     node.from = subset.getFrom();
                 }
                 node.input = input;
+                node.inputs = new Node[] {input};
             }
             byName.put(name, node);
             ordered.add(node);
@@ -263,6 +378,22 @@ final class DirectStepPlan {
         }
         findPartitions(ordered);
         findSiblingGroups(ordered);
+        for (Node node : ordered) {
+            List<Node> readers = readers(ordered, node);
+            node.readByMix = readers.stream().anyMatch(reader -> reader.kind == Kind.GATED_SUM);
+            node.epsilonFromMixes = node.readByMix && readers.stream().allMatch(reader -> reader.kind == Kind.GATED_SUM);
+        }
+        for (Node node : ordered) {
+            SiblingGroup group = node.group;
+            if (group != null && node == group.members[0]) {
+                group.epsilonFromMixes = Arrays.stream(group.members).allMatch(member -> member.epsilonFromMixes);
+                int offset = 0;
+                for (Node member : group.members) {
+                    member.groupOffset = offset;
+                    offset += member.width;
+                }
+            }
+        }
         return new DirectStepPlan(graph, ordered.toArray(Node[]::new), outputs, byName);
     }
 
@@ -281,9 +412,14 @@ final class DirectStepPlan {
         }
     }
 
+    /** The nodes that read {@code node}. */
+    private static List<Node> readers(List<Node> nodes, Node node) {
+        return nodes.stream().filter(other -> other.inputs != null && Arrays.asList(other.inputs).contains(node)).toList();
+    }
+
     private static void findPartitions(List<Node> nodes) {
         for (Node node : nodes) {
-            List<Node> readers = nodes.stream().filter(other -> other.input == node).toList();
+            List<Node> readers = readers(nodes, node);
             if (readers.isEmpty() || readers.stream().anyMatch(reader -> reader.kind != Kind.SUBSET)) {
                 continue;
             }
@@ -351,7 +487,7 @@ final class DirectStepPlan {
             boolean[] head = new boolean[nodes.length];
             for (Node member = outputs[t]; member != node; member = member.input) {
                 int i = order.indexOf(member);
-                if (member.kind == Kind.INPUT || i < index || seen[i]) {
+                if (member.kind == Kind.INPUT || member.kind == Kind.GATED_SUM || i < index || seen[i]) {
                     split.problem = "Graph does not split at '" + representation + "': a head reads the trunk other than "
                             + "through it, or heads share vertices; use backwardPerTask.";
                     return split;
@@ -363,6 +499,11 @@ final class DirectStepPlan {
         }
         split.trunk = new boolean[nodes.length];
         for (Node member = node; member.kind != Kind.INPUT; member = member.input) {
+            if (member.kind == Kind.GATED_SUM) {
+                split.problem = "Graph does not split at '" + representation + "': the trunk mixes experts below it; "
+                        + "use backwardPerTask.";
+                return split;
+            }
             split.trunk[order.indexOf(member)] = true;
         }
         return split;
@@ -397,7 +538,17 @@ final class DirectStepPlan {
                         node.epsilon = Nd4j.create(dataType, rows, node.width);
                     }
                 }
+                case GATED_SUM -> {
+                    node.out = Nd4j.create(dataType, rows, node.width);
+                    node.epsilon = Nd4j.create(dataType, rows, node.width);
+                    node.outHost = new HostArray(node.out);
+                    node.epsilonHost = new HostArray(node.epsilon);
+                }
                 default -> throw new IllegalStateException("input vertex after the first");
+            }
+            if (node.readByMix) {
+                node.outHost = node.group == null ? new HostArray(node.out) : null;
+                node.epsilonHost = node.group == null || !node.group.epsilonFromMixes ? new HostArray(node.epsilon) : null;
             }
         }
         for (Node node : nodes) {
@@ -406,6 +557,9 @@ final class DirectStepPlan {
                 group.out = Nd4j.create(dataType, rows, group.width);
                 group.epsilon = Nd4j.create(dataType, rows, group.width);
                 group.scratch = Nd4j.create(dataType, rows, group.width);
+                boolean mixed = Arrays.stream(group.members).anyMatch(member -> member.readByMix);
+                group.outHost = mixed ? new HostArray(group.out) : null;
+                group.epsilonHost = group.epsilonFromMixes ? new HostArray(group.epsilon) : null;
                 if (group.weights == null) {
                     group.weights = Nd4j.create(dataType, new long[] {group.members[0].weights.rows(), group.width}, 'f');
                     group.bias = group.members[0].bias == null ? null : Nd4j.create(dataType, group.width);

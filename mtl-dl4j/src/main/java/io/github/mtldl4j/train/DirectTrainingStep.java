@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.train.DirectStepPlan.Kind;
 import io.github.mtldl4j.train.DirectStepPlan.Node;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One training step of a {@link ComputationGraph} made of dense layers (the hard-sharing graphs of
- * {@code MultiTaskGraphBuilder}, with or without fused heads), computed with the same arithmetic as
+ * {@code MultiTaskGraphBuilder}, with or without fused heads, and its mixtures of experts), computed with the same arithmetic as
  * {@link ComputationGraph#fit(org.nd4j.linalg.dataset.api.MultiDataSet)} but with far fewer ND4J operations: every
  * activation, pre-activation and epsilon lives in a buffer allocated once per batch size; each product is one GEMM
  * written into its buffer or straight into the graph's gradient view; ReLU runs in place; a layer fed by the graph's
@@ -40,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * arithmetic, dominated a step of these small dense graphs; this step runs the same arithmetic in fewer operations.
  *
  * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without dropout, weight noise, layer
- * normalization or input preprocessors, {@link SubsetVertex}, and identity vertices the caller names (the library's
- * representation tap). {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
+ * normalization or input preprocessors, {@link SubsetVertex}, the mixtures of experts' {@link GatedSumVertex} over
+ * dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in {@code GatedSumKernel}), and identity
+ * vertices the caller names (the library's representation tap). {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
  * Feature masks are not supported ({@link #fit} refuses them); label masks are.
  *
  * <p>Not thread-safe (it owns the step's buffers), like the graph it trains. It holds views of the graph's parameter
@@ -244,9 +246,10 @@ public final class DirectTrainingStep {
         }
         int rows = (int) features.rows();
         plan.allocate(rows);
+        plan.forwardPass++;
         nodes[0].out = features;
         for (int i = 1; i < nodes.length; i++) {
-            DirectStepKernels.forward(nodes[i]);
+            DirectStepKernels.forward(nodes[i], plan.forwardPass);
         }
         double[] scores = new double[outputs.length];
         for (Node node : outputs) {
@@ -303,21 +306,26 @@ public final class DirectTrainingStep {
         if (resetEpsilons) {
             for (Node node : nodes) {
                 node.epsilonWritten = false;
+                if (node.group != null) {
+                    node.group.epsilonWritten = false;
+                }
             }
         }
         for (int i = nodes.length - 1; i > 0; i--) {
             Node node = nodes[i];
+            if (node.kind == Kind.DENSE && node.group != null && groupPass(node.group, visit)) {
+                // The group's members are done together when the first of them (in graph order) comes.
+                if (node == node.group.members[0] && anyVisited(node.group, visit)) {
+                    DirectStepKernels.backwardGroup(node.group, plan.ones);
+                }
+                continue;
+            }
             if (visit != null && !visit[i]) {
                 continue;
             }
             if (node.kind == Kind.OUTPUT) {
                 DirectStepKernels.backwardLayer(node, node.delta, plan.ones);
-            } else if (node.kind == Kind.DENSE && node.group != null && visit == null) {
-                // A full pass: the group's members are done together when the first of them (in graph order) comes.
-                if (node == node.group.members[0]) {
-                    DirectStepKernels.backwardGroup(node.group, plan.ones);
-                }
-            } else if (node.kind == Kind.DENSE) {
+            } else if (node.kind == Kind.DENSE || node.kind == Kind.GATED_SUM) {
                 if (node.partition != null) {
                     INDArray[] blocks = new INDArray[node.partition.length];
                     for (int b = 0; b < blocks.length; b++) {
@@ -330,7 +338,14 @@ public final class DirectTrainingStep {
                     }
                     Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(blocks).addOutputs(node.epsilon)
                             .addIntegerArguments(1).build());
-                } else if (!node.epsilonWritten) {
+                    node.epsilonWritten = true;
+                }
+                if (node.kind == Kind.GATED_SUM) {
+                    GatedSumKernel.backward(node, plan.forwardPass);
+                    continue;
+                }
+                GatedSumKernel.flush(node);
+                if (!node.epsilonWritten) {
                     node.epsilon.assign(0);
                 }
                 DirectStepKernels.backwardLayer(node, DirectStepKernels.delta(node), plan.ones);
@@ -349,6 +364,34 @@ public final class DirectTrainingStep {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a sibling group's backward pass runs as one (else member by member): in a full pass; when every member is
+     * visited; and always when gated sums accumulate into the group's epsilon (members not visited get zero gradients).
+     */
+    private static boolean groupPass(DirectStepPlan.SiblingGroup group, boolean[] visit) {
+        if (visit == null || group.epsilonFromMixes) {
+            return true;
+        }
+        for (Node member : group.members) {
+            if (!visit[member.index]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean anyVisited(DirectStepPlan.SiblingGroup group, boolean[] visit) {
+        if (visit == null) {
+            return true;
+        }
+        for (Node member : group.members) {
+            if (visit[member.index]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -11,7 +11,6 @@ import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
 import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 
-import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
@@ -345,9 +344,6 @@ class DirectTrainingStepTest {
         assertTrue(reason.isPresent() && reason.get().contains("dropout"), reason.toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectTrainingStep.of(dropout));
         assertTrue(e.getMessage().contains("ComputationGraph.fit"), e.getMessage());
-
-        ComputationGraph moe = builder().sharing(MixtureOfExperts.mmoe(2, 4)).build().graph();
-        assertTrue(DirectTrainingStep.unsupportedReason(moe).isPresent());
 
         ComputationGraph cascade = builder().cascade("segment", "churn").build().graph();
         assertTrue(DirectTrainingStep.unsupportedReason(cascade).isPresent());
