@@ -38,7 +38,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         TabularPreprocessor preprocessor = TabularTraining.preprocessorOf(model, modelFile.toString());
         CsvTable table = CsvTable.read(data);
         MtlCommand.announceBackend(spec.commandLine().getErr());
-        Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, preprocessor, preprocessor.encode(table, true).data());
+        Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, preprocessor, preprocessor.encode(table).data());
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("data", data.toString());
         run.put("model", modelFile.toString());

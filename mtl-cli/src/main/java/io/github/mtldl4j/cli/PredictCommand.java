@@ -62,7 +62,7 @@ public final class PredictCommand implements Callable<Integer> {
                     + "prediction columns are " + header + "); name a key column whose name differs.");
         }
         MtlCommand.announceBackend(spec.commandLine().getErr());
-        INDArray features = preprocessor.encode(table, false).data().getFeatures(0);
+        INDArray features = preprocessor.encodeWithoutLabels(table).data().getFeatures(0);
         Map<String, INDArray> predictions = model.predict(features);
         List<String> ids = null;
         if (id >= 0) {

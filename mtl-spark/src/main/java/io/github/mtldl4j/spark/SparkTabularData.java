@@ -113,7 +113,7 @@ public final class SparkTabularData {
             return batches.iterator();
         }
         TabularPreprocessor preprocessor = TabularPreprocessor.fromJson(preprocessorJson);
-        org.nd4j.linalg.dataset.MultiDataSet all = preprocessor.encode(table(header, rows, "partition " + partition), true).data();
+        org.nd4j.linalg.dataset.MultiDataSet all = preprocessor.encode(table(header, rows, "partition " + partition)).data();
         int n = (int) all.getFeatures(0).size(0);
         for (int from = 0; from < n; from += batch) {
             int to = Math.min(n, from + batch);

@@ -60,7 +60,7 @@ class EpochwiseTrainerTest {
     @Test
     void earlyStoppingKeepsTheBestEpochAndWeightsAreScaledByLabelCoverage() {
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(Penguins.table(), Penguins.tasks(), null, Set.of());
-        MultiDataSet data = preprocessor.encode(Penguins.table(), true).data();
+        MultiDataSet data = preprocessor.encode(Penguins.table()).data();
         MultiTaskModel model = TabularTraining.build(preprocessor, Penguins.settings("fixed", Map.of("mass", 2.0), 1));
         WreckingBackend backend = new WreckingBackend(data, 3);
         Map<Integer, INDArray> parameters = new LinkedHashMap<>();
@@ -83,7 +83,7 @@ class EpochwiseTrainerTest {
     @Test
     void withValidationTheBestEpochIsKeptWithoutEarlyStoppingAndKeepLastKeepsTheLast() {
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(Penguins.table(), Penguins.tasks(), null, Set.of());
-        MultiDataSet data = preprocessor.encode(Penguins.table(), true).data();
+        MultiDataSet data = preprocessor.encode(Penguins.table()).data();
         for (KeptParameters keep : new KeptParameters[] {null, KeptParameters.LAST}) {
             MultiTaskModel model = TabularTraining.build(preprocessor, Penguins.settings("fixed", Map.of(), 1));
             Map<Integer, INDArray> parameters = new LinkedHashMap<>();

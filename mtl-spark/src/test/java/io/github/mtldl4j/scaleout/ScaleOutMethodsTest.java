@@ -91,7 +91,7 @@ class ScaleOutMethodsTest {
     void trainerAndPipelineRefuseBeforeTraining() {
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(Penguins.table(), Penguins.tasks(), null, Set.of());
         MultiTaskModel model = TabularTraining.build(preprocessor, Penguins.settings("fixed", Map.of(), 1));
-        ParallelWrapperBackend backend = new ParallelWrapperBackend(preprocessor.encode(Penguins.table(), true).data(), null, 2, 32, 1, 1);
+        ParallelWrapperBackend backend = new ParallelWrapperBackend(preprocessor.encode(Penguins.table()).data(), null, 2, 32, 1, 1);
         for (var weighting : List.of(new UncertaintyWeighting(), new GradNorm())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> EpochwiseTrainer.builder(model, backend).weighting(weighting));

@@ -331,13 +331,25 @@ public final class TabularPreprocessor {
     }
 
     /**
-     * Encodes rows.
+     * Encodes rows with their labels, for training and evaluation: every label column must exist (a missing value in
+     * it is a missing label, masked).
      *
-     * @param labelsRequired true for training and evaluation (label columns must exist); false for prediction
-     *     (labels absent or ignored: zero labels with mask 0)
      * @throws InvalidDataException for a missing column, a non-number in a numeric column, an unseen class
      */
-    public Encoded encode(CsvTable table, boolean labelsRequired) {
+    public Encoded encode(CsvTable table) {
+        return encode(table, true);
+    }
+
+    /**
+     * Encodes rows for prediction: label columns may be absent and are ignored (zero labels with mask 0).
+     *
+     * @throws InvalidDataException for a missing feature column, a non-number in a numeric column
+     */
+    public Encoded encodeWithoutLabels(CsvTable table) {
+        return encode(table, false);
+    }
+
+    private Encoded encode(CsvTable table, boolean labelsRequired) {
         int rows = table.rowCount();
         int width = inputWidth();
         if ((long) rows * width > Integer.MAX_VALUE - 16) {

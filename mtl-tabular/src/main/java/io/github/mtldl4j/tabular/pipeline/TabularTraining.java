@@ -460,8 +460,8 @@ public final class TabularTraining {
         }
         CsvTable[] split = split(table, validation, settings);
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
-        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0], true);
-        MultiDataSet validData = preprocessor.encode(split[1], true).data();
+        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0]);
+        MultiDataSet validData = preprocessor.encode(split[1]).data();
         MultiTaskModel model = build(preprocessor, settings);
         model.attach(PREPROCESSING, preprocessor.toJson());
         return new Prepared(split[0], split[1], preprocessor, trainEncoding, validData, model);

@@ -225,14 +225,14 @@ class DataPathEquivalenceTest {
             }
             String[] names = {"train", "validation"};
             for (int k = 0; k < 2; k++) {
-                TabularPreprocessor.Encoded encoded = pre.encode(k == 0 ? train : valid, true);
+                TabularPreprocessor.Encoded encoded = pre.encode(k == 0 ? train : valid);
                 JsonNode e = expected.get("encoded_" + names[k]);
                 assertEquals(e.get("data"), roundTrip(DataPathOutcomes.data(encoded.data())), names[k] + " arrays, stratify " + stratify);
                 assertEquals(e.get("imputed"), roundTrip(DataPathOutcomes.counts(encoded.imputedFeatures())), "imputed");
                 assertEquals(e.get("unknown"), roundTrip(DataPathOutcomes.counts(encoded.unknownLevels())), "unknown levels");
                 assertEquals(e.get("missing"), roundTrip(DataPathOutcomes.counts(encoded.missingLabels())), "missing labels");
             }
-            assertEquals(expected.get("encoded_all"), roundTrip(DataPathOutcomes.data(pre.encode(table, false).data())), "all rows");
+            assertEquals(expected.get("encoded_all"), roundTrip(DataPathOutcomes.data(pre.encodeWithoutLabels(table).data())), "all rows");
         }
     }
 
@@ -374,7 +374,7 @@ class DataPathEquivalenceTest {
                 null, Set.of());
         for (int i = 0; i < BAD_ENCODES.size(); i++) {
             String bad = BAD_ENCODES.get(i);
-            Object actual = outcomeOf(() -> pre.encode(CsvTable.parse(bad, "e.csv"), true));
+            Object actual = outcomeOf(() -> pre.encode(CsvTable.parse(bad, "e.csv")));
             assertEquals(golden.get("refused_encodes").get(i).asText(), actual, bad);
         }
     }

@@ -93,7 +93,7 @@ class TabularDataTest {
         assertEquals(List.of("Adelie", "Chinstrap", "Gentoo"), pre.taskLabels().get(0).classes());
         assertEquals(List.of("female", "male"), pre.taskLabels().get(1).classes());
 
-        TabularPreprocessor.Encoded encoded = pre.encode(table, true);
+        TabularPreprocessor.Encoded encoded = pre.encode(table);
         MultiDataSet data = encoded.data();
         assertArrayEquals(new float[] {0, 0, 0, 1, 0, (float) ((39 - 43) / std)}, data.getFeatures(0).getRow(0).toFloatVector(), 1e-6f);
         assertEquals(0.0, data.getFeatures(0).getDouble(2, 5), 1e-9, "missing bill imputed with the mean: 0 standardized");
@@ -109,7 +109,7 @@ class TabularDataTest {
         assertEquals(Map.of("species", 0L, "sex", 1L, "mass", 1L), encoded.missingLabels());
 
         CsvTable unseen = CsvTable.parse("species,island,bill,sex,mass\nAdelie,Atlantis,40,male,3000\n", "new.csv");
-        TabularPreprocessor.Encoded other = pre.encode(unseen, true);
+        TabularPreprocessor.Encoded other = pre.encode(unseen);
         assertEquals(1.0, other.data().getFeatures(0).getDouble(0, 4), "unseen island goes to the unknown slot");
         assertEquals(1L, other.unknownLevels().get("island"));
     }
@@ -129,9 +129,9 @@ class TabularDataTest {
         TabularPreprocessor pre = TabularPreprocessor.fit(table, specs(), List.of("bill", "island"), Set.of());
         TabularPreprocessor back = TabularPreprocessor.fromJson(pre.toJson());
         assertEquals(pre.toJson(), back.toJson());
-        assertEquals(pre.encode(table, true).data().getFeatures(0), back.encode(table, true).data().getFeatures(0));
+        assertEquals(pre.encode(table).data().getFeatures(0), back.encode(table).data().getFeatures(0));
         CsvTable featuresOnly = CsvTable.parse("island,bill\nDream,40\n", "f.csv");
-        assertEquals(1L, back.encode(featuresOnly, false).missingLabels().get("species"), "predict needs no labels");
+        assertEquals(1L, back.encodeWithoutLabels(featuresOnly).missingLabels().get("species"), "predict needs no labels");
     }
 
     @Test
@@ -154,9 +154,9 @@ class TabularDataTest {
         refused(() -> TabularPreprocessor.fit(infinite, List.of(TaskSpec.parse("y:regression:y")), null, Set.of()), "line 2",
                 "'Infinity' is not a finite number");
         TabularPreprocessor pre = TabularPreprocessor.fit(table, specs(), null, Set.of());
-        refused(() -> pre.encode(CsvTable.parse("species,island,sex,mass\nAdelie,Dream,male,1\n", "nobill.csv"), true),
+        refused(() -> pre.encode(CsvTable.parse("species,island,sex,mass\nAdelie,Dream,male,1\n", "nobill.csv")),
                 "no column 'bill'", "feature column the model was trained with");
-        refused(() -> pre.encode(CsvTable.parse("species,island,bill,sex,mass\nEmperor,Dream,1,male,1\n", "e.csv"), true),
+        refused(() -> pre.encode(CsvTable.parse("species,island,bill,sex,mass\nEmperor,Dream,1,male,1\n", "e.csv")),
                 "class 'Emperor'", "training classes");
     }
 

@@ -49,7 +49,7 @@ class TabularLabelsTest {
         List<TaskSpec> specs = List.of(TaskSpec.parse("price:regression:price"), TaskSpec.parse("segment:multiclass:segment"),
                 TaskSpec.parse("churn:binary:churn"), TaskSpec.parse("colours:multilabel:red,blue"));
         TabularPreprocessor pre = TabularPreprocessor.fit(CsvTable.parse(csv, "t.csv"), specs, List.of("x"), Set.of());
-        MultiDataSet data = pre.encode(CsvTable.parse(csv, "t.csv"), true).data();
+        MultiDataSet data = pre.encode(CsvTable.parse(csv, "t.csv")).data();
         new LabelValidator(pre.tasks()).check(data);
         assertEquals(0.0, data.getLabelsMaskArray(1).getDouble(3, 0), "the missing segment is masked");
         assertEquals(0.0, data.getLabels(1).getRow(3).sumNumber().doubleValue(), "and filled with zeros, which the mask exempts");
