@@ -1,8 +1,8 @@
 package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
-import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.examples.data.SyntheticTable;
+import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import java.io.IOException;

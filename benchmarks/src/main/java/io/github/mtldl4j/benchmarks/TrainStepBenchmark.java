@@ -2,8 +2,8 @@ package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.examples.data.SeedArticleData;
-import java.util.concurrent.TimeUnit;
 import io.github.mtldl4j.train.DirectTrainingStep;
+import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.MultiDataSet;

@@ -1,12 +1,12 @@
 package io.github.mtldl4j.cli;
 
 import io.github.mtldl4j.affinity.TaskAffinity;
-import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.examples.data.MmoeSyntheticData;
-import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.train.MultiTaskTrainer;

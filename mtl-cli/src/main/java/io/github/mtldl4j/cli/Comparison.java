@@ -1,10 +1,10 @@
 package io.github.mtldl4j.cli;
 
-import io.github.mtldl4j.tabular.data.CsvTable;
-import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,9 +1,9 @@
 package io.github.mtldl4j.cli;
 
-import io.github.mtldl4j.tabular.data.CsvTable;
-import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import java.io.IOException;
 import java.io.StringWriter;

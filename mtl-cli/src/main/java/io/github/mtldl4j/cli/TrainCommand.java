@@ -1,20 +1,20 @@
 package io.github.mtldl4j.cli;
 
-import io.github.mtldl4j.tabular.data.CsvTable;
-import io.github.mtldl4j.tabular.data.FeatureSelection;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.tabular.data.TaskSpec;
-import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.registry.MethodRegistry;
+import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.FeatureSelection;
+import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.tabular.pipeline.MetricsJson;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.tabular.report.HtmlReport;
 import io.github.mtldl4j.tabular.report.RunSummary;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.train.CheckpointDirectory;
 import io.github.mtldl4j.train.EpochReport;
 import io.github.mtldl4j.train.KeptParameters;

@@ -1,9 +1,9 @@
 package io.github.mtldl4j.cli;
 
-import io.github.mtldl4j.train.EpochReport;
-import io.github.mtldl4j.train.EpochListener;
-import io.github.mtldl4j.train.TaskEpochStats;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
+import io.github.mtldl4j.train.EpochListener;
+import io.github.mtldl4j.train.EpochReport;
+import io.github.mtldl4j.train.TaskEpochStats;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.github.mtldl4j.cli;
 
+import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.FeatureSelection;
 import io.github.mtldl4j.tabular.data.TaskSpec;
-import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.tabular.tune.SuccessiveHalving;
 import io.github.mtldl4j.tabular.tune.TabularTuner;
 import java.io.IOException;
@@ -18,8 +18,8 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 

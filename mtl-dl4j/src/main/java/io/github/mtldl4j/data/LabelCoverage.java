@@ -1,8 +1,8 @@
 package io.github.mtldl4j.data;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * How many rows of a minibatch carry each task's label. DL4J divides every output's loss by the full batch

@@ -1,7 +1,7 @@
 package io.github.mtldl4j.eval;
 
-import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.model.VertexNames;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

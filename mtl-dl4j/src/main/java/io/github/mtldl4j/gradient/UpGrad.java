@@ -3,9 +3,9 @@ package io.github.mtldl4j.gradient;
 import io.github.mtldl4j.methods.MethodInfo;
 import java.util.Arrays;
 import java.util.Random;
+import org.ojalgo.matrix.store.R064Store;
 import org.ojalgo.optimisation.Optimisation;
 import org.ojalgo.optimisation.convex.ConvexSolver;
-import org.ojalgo.matrix.store.R064Store;
 
 /**
  * UPGrad, unconflicting projection of gradients: Quinton and Rey, "Jacobian Descent for Multi-Objective

@@ -1,11 +1,11 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.data.LabelCoverage;
+import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.graph.RepresentationTap;
-import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
-import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.model.VertexNames;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

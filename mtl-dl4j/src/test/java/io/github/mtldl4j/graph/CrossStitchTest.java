@@ -1,13 +1,13 @@
 package io.github.mtldl4j.graph;
 
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
-import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
-import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.model.MultiTaskModel;

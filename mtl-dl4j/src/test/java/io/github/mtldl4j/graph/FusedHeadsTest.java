@@ -1,15 +1,15 @@
 package io.github.mtldl4j.graph;
 
+import static io.github.mtldl4j.testing.NumericAssertions.ADAM_STEPS;
+import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
+import static io.github.mtldl4j.testing.NumericAssertions.assertCloseAsOneVector;
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
+import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static io.github.mtldl4j.testing.NumericAssertions.ADAM_STEPS;
-import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
-import static io.github.mtldl4j.testing.NumericAssertions.assertCloseAsOneVector;
-import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
-import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
-import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
-import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;

@@ -1,7 +1,7 @@
 package io.github.mtldl4j.graph;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.model.MultiTaskModel;

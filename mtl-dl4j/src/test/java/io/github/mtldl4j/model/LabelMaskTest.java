@@ -1,10 +1,10 @@
 package io.github.mtldl4j.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
 import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
-import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;

@@ -1,10 +1,10 @@
 package io.github.mtldl4j.model;
 
+import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;

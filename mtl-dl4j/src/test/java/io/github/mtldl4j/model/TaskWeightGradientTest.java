@@ -1,9 +1,9 @@
 package io.github.mtldl4j.model;
 
+import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
-import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;

@@ -1,9 +1,9 @@
 package io.github.mtldl4j.train;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
 import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
 import static io.github.mtldl4j.testing.NumericAssertions.assertNonNegative;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.GradientAggregator;

@@ -1,14 +1,14 @@
 package io.github.mtldl4j.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.github.mtldl4j.testing.NumericAssertions.ADAM_STEPS;
 import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
 import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 import static io.github.mtldl4j.testing.NumericAssertions.assertIdentical;
 import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;

@@ -1,20 +1,20 @@
 package io.github.mtldl4j.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
 import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
 import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
-import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.backend.BackendInfo;
-import io.github.mtldl4j.examples.data.GradNormToyData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.examples.data.GradNormToyData;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.model.TaskLosses;

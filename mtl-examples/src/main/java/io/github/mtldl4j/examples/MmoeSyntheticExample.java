@@ -2,8 +2,8 @@ package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.examples.data.MmoeSyntheticData;
 import io.github.mtldl4j.eval.GateUtilization;
+import io.github.mtldl4j.examples.data.MmoeSyntheticData;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;

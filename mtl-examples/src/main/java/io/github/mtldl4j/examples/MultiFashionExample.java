@@ -1,10 +1,10 @@
 package io.github.mtldl4j.examples;
 
 import io.github.mtldl4j.backend.BackendInfo;
-import io.github.mtldl4j.examples.data.IdxFile;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.examples.data.MultiFashion;
 import io.github.mtldl4j.eval.MultiTaskEvaluation;
+import io.github.mtldl4j.examples.data.IdxFile;
+import io.github.mtldl4j.examples.data.MultiFashion;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.gradient.PcGrad;

@@ -1,10 +1,7 @@
 package io.github.mtldl4j.spark;
 
-import io.github.mtldl4j.tabular.data.CsvTable;
-import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.model.MultiTaskModel;
-import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.scaleout.DataParallelBackend;
 import io.github.mtldl4j.scaleout.EpochwiseTrainer;
 import io.github.mtldl4j.scaleout.ParallelWrapperBackend;
@@ -13,6 +10,9 @@ import io.github.mtldl4j.scaleout.TaskFigures;
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import io.github.mtldl4j.weighting.LossWeighting;

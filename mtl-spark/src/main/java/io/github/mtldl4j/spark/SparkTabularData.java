@@ -1,7 +1,7 @@
 package io.github.mtldl4j.spark;
 
-import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.data.InvalidDataException;
+import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import java.util.ArrayList;

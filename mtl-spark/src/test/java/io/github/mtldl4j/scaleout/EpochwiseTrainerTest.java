@@ -3,10 +3,10 @@ package io.github.mtldl4j.scaleout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
-import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.model.MultiTaskModel;
-import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.spark.Penguins;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.KeptParameters;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.util.HashMap;

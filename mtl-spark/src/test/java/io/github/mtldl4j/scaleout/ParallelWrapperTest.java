@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.eval.TaskMetrics;
-import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.spark.Penguins;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochReport;
 import java.util.List;
 import java.util.Map;

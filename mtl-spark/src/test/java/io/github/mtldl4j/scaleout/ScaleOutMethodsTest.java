@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.model.MultiTaskModel;
-import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.spark.Penguins;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
 import io.github.mtldl4j.weighting.FixedWeighting;
 import io.github.mtldl4j.weighting.GradNorm;

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.model.MultiTaskModel;
-import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.scaleout.EpochwiseTrainer;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochReport;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.nio.file.Files;

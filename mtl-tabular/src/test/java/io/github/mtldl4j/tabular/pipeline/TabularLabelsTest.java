@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.data.InvalidDataException;
 import io.github.mtldl4j.data.LabelValidator;
+import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import java.util.List;
