@@ -11,7 +11,6 @@ import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochReport;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -49,20 +48,11 @@ public final class AffinityCommand implements Callable<Integer> {
     @Option(names = "--shared", split = ",", defaultValue = "64,64", paramLabel = "W1,W2", description = "Trunk widths (default ${DEFAULT-VALUE}).")
     List<Integer> shared;
 
-    @Option(names = "--batch", defaultValue = "32", description = "Minibatch rows (default ${DEFAULT-VALUE}).")
-    int batch;
-
     @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate, also the lookahead step size (default ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction (default ${DEFAULT-VALUE}).")
-    double valid;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
-    Path out;
+    @Mixin
+    TrainingRunOptions run;
 
     @Override
     public Integer call() throws IOException {
@@ -76,9 +66,9 @@ public final class AffinityCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--every must be >= 1 step, received " + every + ".");
         }
         TabularTraining.Settings settings = TabularTraining.Settings.builder(specs).features(input.features)
-                .categorical(input.categoricalColumns()).shared(shared).epochs(epochs).batch(batch).learningRate(learningRate)
-                .validFraction(valid).seed(seed).build();
-        OutputDirectory.check(out);
+                .categorical(input.categoricalColumns()).shared(shared).epochs(epochs).batch(run.batch).learningRate(learningRate)
+                .validFraction(run.valid).seed(run.seed).build();
+        OutputDirectory.check(run.out);
         CsvTable table = CsvTable.read(input.data);
         FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null, settings), specs,
                 spec.commandLine().getErr());
@@ -89,9 +79,9 @@ public final class AffinityCommand implements Callable<Integer> {
         stdout.println(TabularDataOptions.describe(features));
         Measured measured = measure(table, settings, every, stdout);
         List<List<String>> chosen = report(stdout, measured.affinity(), measured.trainingSeconds(), groups);
-        TrainCommand.write(measured.result(), settings, out, input.data.toString());
-        AtomicFile.writeString(out.resolve("affinity.json"), AffinityJson.write(measured.affinity(), chosen));
-        stdout.printf(Locale.ROOT, "wrote %s (affinity.json, model.zip, metrics.json, history.csv, report.html)%n", out);
+        TrainCommand.write(measured.result(), settings, run.out, input.data.toString());
+        AtomicFile.writeString(run.out.resolve("affinity.json"), AffinityJson.write(measured.affinity(), chosen));
+        stdout.printf(Locale.ROOT, "wrote %s (affinity.json, model.zip, metrics.json, history.csv, report.html)%n", run.out);
         return 0;
     }
 

@@ -8,7 +8,6 @@ import io.github.mtldl4j.tabular.tune.SuccessiveHalving;
 import io.github.mtldl4j.tabular.tune.TabularTuner;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,17 +72,8 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--lrs", split = ",", defaultValue = "0.003,0.01,0.03", description = "Adam learning rates searched (default ${DEFAULT-VALUE}).")
     List<Double> learningRates;
 
-    @Option(names = "--batch", defaultValue = "32", description = "Minibatch rows (default ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction (default ${DEFAULT-VALUE}).")
-    double valid;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample, split and every training (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
-    Path out;
+    @Mixin
+    TrainingRunOptions run;
 
     @Override
     public Integer call() throws IOException {
@@ -94,14 +84,14 @@ public final class TuneCommand implements Callable<Integer> {
         List<TaskSpec> specs = input.taskSpecs();
         TabularTuner.SearchSpace space = new TabularTuner.SearchSpace(architectures, weightings, parseWidths(widths), learningRates);
         SuccessiveHalving.Schedule schedule = new SuccessiveHalving.Schedule(minEpochs, maxEpochs, eta);
-        List<TabularTuner.Candidate> sampled = TabularTuner.sample(space, candidates, seed);
-        TabularTuner.Problem problem = new TabularTuner.Problem(specs, input.features, input.categoricalColumns(), batch, valid, seed);
+        List<TabularTuner.Candidate> sampled = TabularTuner.sample(space, candidates, run.seed);
+        TabularTuner.Problem problem = new TabularTuner.Problem(specs, input.features, input.categoricalColumns(), run.batch, run.valid, run.seed);
         TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs); // refuses bad --batch/--valid before any data is read
-        OutputDirectory.check(out);
+        OutputDirectory.check(run.out);
         CsvTable table = CsvTable.read(input.data);
         FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null,
                 TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs)), specs, spec.commandLine().getErr());
-        problem = new TabularTuner.Problem(specs, features.used(), input.categoricalColumns(), batch, valid, seed);
+        problem = new TabularTuner.Problem(specs, features.used(), input.categoricalColumns(), run.batch, run.valid, run.seed);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         List<Integer> plan = schedule.plan(sampled.size());
         // The default races in every rung besides the plan's challengers (SuccessiveHalving.runAgainstReference).
@@ -109,7 +99,7 @@ public final class TuneCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s; %d of %d configurations, successive halving (eta %d): candidates per rung %s "
                 + "(after the first, plus the default), "
                 + "epochs %s; budget %.1f min, seed %d%n", input.data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
-                sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, seed);
+                sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, run.seed);
         stdout.println(TabularDataOptions.describe(features));
         stdout.printf(Locale.ROOT, "training single-task baselines (independent towers, %d epochs)...%n", maxEpochs);
         stdout.flush();
@@ -162,16 +152,16 @@ public final class TuneCommand implements Callable<Integer> {
                 + "validation epoch's parameters)%n", best.epochs());
         stdout.printf(Locale.ROOT, "%d of %d planned trainings%s; %.1f s of baselines%n", outcome.trained(), outcome.planned(),
                 outcome.budgetExhausted() ? " (budget spent)" : "", outcome.baselineSeconds());
-        OutputDirectory.create(out);
-        AtomicFile.writeString(out.resolve("leaderboard.csv"), outcome.leaderboardCsv());
+        OutputDirectory.create(run.out);
+        AtomicFile.writeString(run.out.resolve("leaderboard.csv"), outcome.leaderboardCsv());
         java.util.Map<String, Object> choice = new java.util.LinkedHashMap<>();
         choice.put("tune_winner", "#" + best.candidate().id() + " " + best.candidate().describe());
         choice.put("tune_default_wins", outcome.defaultWins());
         choice.put("learning_rate", best.candidate().learningRate());
         choice.put("shared", best.candidate().shared().toString().replace(" ", ""));
-        TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), out, input.data.toString(),
+        TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), run.out, input.data.toString(),
                 java.util.Map.of(), java.util.Map.of(), choice);
-        stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the %s model.zip, metrics.json, history.csv, report.html)%n", out,
+        stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the %s model.zip, metrics.json, history.csv, report.html)%n", run.out,
                 outcome.defaultWins() ? "default's" : "winner's");
         return 0;
     }
