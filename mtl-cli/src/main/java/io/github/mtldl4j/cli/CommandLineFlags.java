@@ -2,7 +2,9 @@ package io.github.mtldl4j.cli;
 
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingNames;
-import java.util.EnumMap;
+import io.github.mtldl4j.setting.TrainingSetting;
+import io.github.mtldl4j.tabular.TabularSetting;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -13,30 +15,31 @@ final class CommandLineFlags implements SettingNames {
     /** The flags, a single instance. */
     static final CommandLineFlags FLAGS = new CommandLineFlags();
 
-    private static final Map<Setting, String> FLAG = new EnumMap<>(Setting.class);
+    private static final Map<Setting, String> FLAG = new HashMap<>();
 
     static {
-        FLAG.put(Setting.ARCHITECTURE, "--arch");
-        FLAG.put(Setting.WEIGHTING, "--weighting");
-        FLAG.put(Setting.CASCADES, "--cascade");
-        FLAG.put(Setting.EXPERTS, "--experts");
-        FLAG.put(Setting.TASK_EXPERTS, "--task-experts");
-        FLAG.put(Setting.FEATURES, "--features");
-        FLAG.put(Setting.WEIGHTS, "--weights");
-        FLAG.put(Setting.EPOCHS, "--epochs");
-        FLAG.put(Setting.BATCH, "--batch");
-        FLAG.put(Setting.LEARNING_RATE, "--lr");
-        FLAG.put(Setting.VALID_FRACTION, "--valid");
-        FLAG.put(Setting.CLIP_NORM, "--clip-norm");
-        FLAG.put(Setting.CHECKPOINTS, "--checkpoint-every");
-        FLAG.put(Setting.TUNED_ARCHITECTURES, "--archs");
-        FLAG.put(Setting.TUNED_WIDTHS, "--widths");
-        FLAG.put(Setting.TUNED_LEARNING_RATES, "--lrs");
-        FLAG.put(Setting.CANDIDATES, "--candidates");
-        FLAG.put(Setting.GROUPS, "--groups");
-        FLAG.put(Setting.SPARK, "--spark");
-        FLAG.put(Setting.WORKERS, "--workers");
-        FLAG.put(Setting.AVERAGING_FREQUENCY, "--averaging-frequency");
+        FLAG.put(TabularSetting.ARCHITECTURE, "--arch");
+        FLAG.put(TabularSetting.WEIGHTING, "--weighting");
+        FLAG.put(TabularSetting.CASCADES, "--cascade");
+        FLAG.put(TabularSetting.EXPERTS, "--experts");
+        FLAG.put(TabularSetting.TASK_EXPERTS, "--task-experts");
+        FLAG.put(TabularSetting.FEATURES, "--features");
+        FLAG.put(TabularSetting.WEIGHTS, "--weights");
+        FLAG.put(TabularSetting.EPOCHS, "--epochs");
+        FLAG.put(TabularSetting.BATCH, "--batch");
+        FLAG.put(TabularSetting.LEARNING_RATE, "--lr");
+        FLAG.put(TrainingSetting.LEARNING_RATE, "--lr");
+        FLAG.put(TabularSetting.VALID_FRACTION, "--valid");
+        FLAG.put(TrainingSetting.CLIP_NORM, "--clip-norm");
+        FLAG.put(TrainingSetting.CHECKPOINTS, "--checkpoint-every");
+        FLAG.put(TabularSetting.TUNED_ARCHITECTURES, "--archs");
+        FLAG.put(TabularSetting.TUNED_WIDTHS, "--widths");
+        FLAG.put(TabularSetting.TUNED_LEARNING_RATES, "--lrs");
+        FLAG.put(TabularSetting.CANDIDATES, "--candidates");
+        FLAG.put(TrainingSetting.GROUPS, "--groups");
+        FLAG.put(TabularSetting.SPARK, "--spark");
+        FLAG.put(TabularSetting.WORKERS, "--workers");
+        FLAG.put(TabularSetting.AVERAGING_FREQUENCY, "--averaging-frequency");
     }
 
     private CommandLineFlags() {

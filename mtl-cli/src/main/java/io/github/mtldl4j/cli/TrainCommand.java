@@ -7,6 +7,7 @@ import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.registry.MethodRegistry;
 import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.FeatureSelection;
 import io.github.mtldl4j.tabular.data.TaskSpec;
@@ -222,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "several devices of this machine; choose one.");
         }
         String flag = sparkMaster != null ? "--spark" : "--workers";
-        Setting mode = sparkMaster != null ? Setting.SPARK : Setting.WORKERS;
+        Setting mode = sparkMaster != null ? TabularSetting.SPARK : TabularSetting.WORKERS;
         if (ui) {
             throw new IllegalArgumentException("--ui shows a model trained in this process; with " + flag + " the workers train "
                     + "replicas: leave out --ui (history.csv and report.html have every epoch).");

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.setting.TrainingSetting;
+import io.github.mtldl4j.tabular.TabularSetting;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -63,14 +65,15 @@ class LibraryMessagesTest {
 
     @Test
     void everySettingHasAFlag() {
-        List<Setting> missing = Arrays.stream(Setting.values()).filter(s -> !CommandLineFlags.hasFlag(s)).toList();
+        List<Setting> missing = Stream.of(TrainingSetting.values(), TabularSetting.values()).flatMap(Arrays::stream)
+                .filter(s -> !CommandLineFlags.hasFlag(s)).map(Setting.class::cast).toList();
         assertEquals(List.of(), missing, "add their flags to CommandLineFlags");
     }
 
     @Test
     void theCommandLinePrintsALibraryMessageWithItsFlags() {
-        InvalidSettingException e = new InvalidSettingException(Setting.LEARNING_RATE, SettingMessage.of(
-                Setting.LEARNING_RATE, " must be > 0 with ", Setting.ARCHITECTURE.is("hard", "mmoe"), "."));
+        InvalidSettingException e = new InvalidSettingException(TabularSetting.LEARNING_RATE, SettingMessage.of(
+                TabularSetting.LEARNING_RATE, " must be > 0 with ", TabularSetting.ARCHITECTURE.is("hard", "mmoe"), "."));
         assertEquals("TabularTraining.Settings.learningRate must be > 0 with TabularTraining.Settings.architecture \"hard\" or \"mmoe\".",
                 e.getMessage());
         assertEquals("--lr must be > 0 with --arch hard or mmoe.", e.message(CommandLineFlags.FLAGS));

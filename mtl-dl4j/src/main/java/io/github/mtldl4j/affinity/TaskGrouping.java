@@ -1,8 +1,8 @@
 package io.github.mtldl4j.affinity;
 
 import io.github.mtldl4j.setting.InvalidSettingException;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.setting.TrainingSetting;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -120,7 +120,7 @@ public final class TaskGrouping {
     public Partition best(int count) {
         int k = tasks.size();
         if (count < 1 || count > k) {
-            throw new InvalidSettingException(Setting.GROUPS, SettingMessage.of(Setting.GROUPS,
+            throw new InvalidSettingException(TrainingSetting.GROUPS, SettingMessage.of(TrainingSetting.GROUPS,
                     " must be between 1 and the number of tasks (" + k + "), received " + count + "."));
         }
         return k <= EXHAUSTIVE_LIMIT ? exhaustive().get(count - 1) : greedy(count);

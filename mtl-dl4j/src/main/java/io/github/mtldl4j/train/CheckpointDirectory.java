@@ -2,8 +2,8 @@ package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.setting.InvalidSettingException;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.setting.TrainingSetting;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,8 +137,8 @@ public final class CheckpointDirectory {
     Map<String, byte[]> newestValid() {
         List<Path> candidates = checkpoints();
         if (candidates.isEmpty()) {
-            throw new InvalidSettingException(Setting.CHECKPOINTS, SettingMessage.of("No checkpoint to resume from in " + dir
-                    + ": expected checkpoint-epoch-*.zip files written by a run with checkpoints on (", Setting.CHECKPOINTS, ")."));
+            throw new InvalidSettingException(TrainingSetting.CHECKPOINTS, SettingMessage.of("No checkpoint to resume from in " + dir
+                    + ": expected checkpoint-epoch-*.zip files written by a run with checkpoints on (", TrainingSetting.CHECKPOINTS, ")."));
         }
         List<String> failures = new ArrayList<>();
         for (Path candidate : candidates) {

@@ -1,9 +1,9 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.setting.MentionsSettings;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.setting.SettingNames;
+import io.github.mtldl4j.setting.TrainingSetting;
 
 /**
  * Training produced a NaN or infinite loss for a task. The trainer stops, puts back the parameters and optimizer
@@ -23,7 +23,7 @@ public final class TrainingDivergedException extends RuntimeException implements
         this(SettingMessage.of("training diverged: task '" + task + "' has loss " + loss + " in epoch " + epoch
                 + (history == null ? "" : epoch == 1 ? "; the parameters are back to their values before training"
                         : "; the parameters are back to the end of epoch " + (epoch - 1))
-                + ". Lower the learning rate (", Setting.LEARNING_RATE, "), clip gradients (", Setting.CLIP_NORM,
+                + ". Lower the learning rate (", TrainingSetting.LEARNING_RATE, "), clip gradients (", TrainingSetting.CLIP_NORM,
                 ") or check the inputs for extreme values."), task, epoch, loss, history);
     }
 

@@ -14,16 +14,32 @@ import org.junit.jupiter.api.Test;
 /** A message naming settings reads in the API's words, and in a front end's when it names them its own way. */
 class SettingMessageTest {
     /** Names as a command line would: a flag per setting, values as is. */
-    private static final SettingNames FLAGS = s -> "--" + s.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    private static final SettingNames FLAGS = s -> "--" + ((Enum<?>) s).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+
+    /** Settings of a module above the library, as mtl-tabular defines its own. */
+    private enum ExampleSetting implements Setting {
+        WEIGHTING("Settings.method"), ARCHITECTURE("Settings.architecture"), EPOCHS("Settings.epochs");
+
+        private final String api;
+
+        ExampleSetting(String api) {
+            this.api = api;
+        }
+
+        @Override
+        public String api() {
+            return api;
+        }
+    }
 
     @Test
     void rendersSettingsAndValuesInEitherWords() {
-        SettingMessage message = SettingMessage.of(Setting.WEIGHTING.is("mgda-ub"), " needs ", Setting.ARCHITECTURE.is("hard", "mmoe", "cgc"),
-                "; received ", 3, " in ", Setting.EPOCHS, ".");
-        assertEquals("TabularTraining.Settings.method \"mgda-ub\" needs TabularTraining.Settings.architecture \"hard\", \"mmoe\" or \"cgc\"; "
-                + "received 3 in TabularTraining.Settings.epochs.", message.toString());
+        SettingMessage message = SettingMessage.of(ExampleSetting.WEIGHTING.is("mgda-ub"), " needs ", ExampleSetting.ARCHITECTURE.is("hard", "mmoe", "cgc"),
+                "; received ", 3, " in ", ExampleSetting.EPOCHS, ".");
+        assertEquals("Settings.method \"mgda-ub\" needs Settings.architecture \"hard\", \"mmoe\" or \"cgc\"; "
+                + "received 3 in Settings.epochs.", message.toString());
         assertEquals("--weighting mgda-ub needs --architecture hard, mmoe or cgc; received 3 in --epochs.", message.render(FLAGS));
-        assertEquals(List.of(Setting.WEIGHTING, Setting.ARCHITECTURE, Setting.EPOCHS), message.settings());
+        assertEquals(List.of(ExampleSetting.WEIGHTING, ExampleSetting.ARCHITECTURE, ExampleSetting.EPOCHS), message.settings());
     }
 
     @Test
@@ -36,17 +52,17 @@ class SettingMessageTest {
 
     @Test
     void survivesSerializationWithItsParts() throws Exception {
-        InvalidSettingException e = new InvalidSettingException(Setting.LEARNING_RATE,
-                SettingMessage.of(Setting.LEARNING_RATE, " must be > 0, received ", -1.0, "."));
+        InvalidSettingException e = new InvalidSettingException(TrainingSetting.CLIP_NORM,
+                SettingMessage.of(TrainingSetting.CLIP_NORM, " must be > 0, received ", -1.0, "."));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(e);
         }
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             InvalidSettingException back = (InvalidSettingException) in.readObject();
-            assertEquals("TabularTraining.Settings.learningRate must be > 0, received -1.0.", back.getMessage());
-            assertEquals("--learning-rate must be > 0, received -1.0.", back.message(FLAGS));
-            assertEquals(Setting.LEARNING_RATE, back.setting());
+            assertEquals("MultiTaskTrainer.Builder.clipGradientNorm must be > 0, received -1.0.", back.getMessage());
+            assertEquals("--clip-norm must be > 0, received -1.0.", back.message(FLAGS));
+            assertEquals(TrainingSetting.CLIP_NORM, back.setting());
         }
     }
 }

@@ -6,6 +6,7 @@ import io.github.mtldl4j.registry.MethodRegistry;
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.weighting.LossWeighting;
 import java.util.List;
 import java.util.Map;
@@ -50,15 +51,15 @@ public final class ScaleOutMethods {
         LossWeighting weighting = MethodRegistry.weighting(method, weights);
         MethodInfo<?> info = MethodRegistry.method(method);
         if (info.needs(Need.TASK_GRADIENTS)) {
-            throw new InvalidSettingException(Setting.WEIGHTING, SettingMessage.of(Setting.WEIGHTING.is(method),
+            throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method),
                     " needs every task's gradient at every step, which ", mode, " does not have (workers run plain fit steps "
-                    + "whose parameters are averaged); use ", Setting.WEIGHTING.is(SUPPORTED.toArray(String[]::new)), " with ",
+                    + "whose parameters are averaged); use ", TabularSetting.WEIGHTING.is(SUPPORTED.toArray(String[]::new)), " with ",
                     mode, ", or train " + method + " on one machine without ", mode, "."));
         }
         if (info.needs(Need.STEP_UPDATES)) {
-            throw new InvalidSettingException(Setting.WEIGHTING, SettingMessage.of(Setting.WEIGHTING.is(method),
+            throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method),
                     " updates its weights after every step; ", mode, " can only update weights between epochs on the driver. "
-                    + "Use ", Setting.WEIGHTING.is(SUPPORTED.toArray(String[]::new)), " with ", mode, ", or train " + method
+                    + "Use ", TabularSetting.WEIGHTING.is(SUPPORTED.toArray(String[]::new)), " with ", mode, ", or train " + method
                     + " on one machine without ", mode, "."));
         }
         return weighting;

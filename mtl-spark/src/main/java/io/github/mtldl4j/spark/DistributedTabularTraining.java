@@ -10,6 +10,7 @@ import io.github.mtldl4j.scaleout.TaskFigures;
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
@@ -52,7 +53,7 @@ public final class DistributedTabularTraining {
         /** Validates. */
         public OnSpark {
             if (master == null || master.isBlank()) {
-                throw new InvalidSettingException(Setting.SPARK, SettingMessage.of(Setting.SPARK,
+                throw new InvalidSettingException(TabularSetting.SPARK, SettingMessage.of(TabularSetting.SPARK,
                         " needs a master URL, e.g. local[2], spark://host:7077 or yarn; received " + (master == null ? "null" : "'" + master + "'") + "."));
             }
             checkFrequency(averagingFrequency);
@@ -60,7 +61,7 @@ public final class DistributedTabularTraining {
 
         @Override
         public Setting setting() {
-            return Setting.SPARK;
+            return TabularSetting.SPARK;
         }
     }
 
@@ -74,20 +75,20 @@ public final class DistributedTabularTraining {
         /** Validates. */
         public OnWorkers {
             if (workers < 1) {
-                throw new InvalidSettingException(Setting.WORKERS, SettingMessage.of(Setting.WORKERS, " must be >= 1, received " + workers + "."));
+                throw new InvalidSettingException(TabularSetting.WORKERS, SettingMessage.of(TabularSetting.WORKERS, " must be >= 1, received " + workers + "."));
             }
             checkFrequency(averagingFrequency);
         }
 
         @Override
         public Setting setting() {
-            return Setting.WORKERS;
+            return TabularSetting.WORKERS;
         }
     }
 
     private static void checkFrequency(int averagingFrequency) {
         if (averagingFrequency < 1) {
-            throw new InvalidSettingException(Setting.AVERAGING_FREQUENCY, SettingMessage.of(Setting.AVERAGING_FREQUENCY,
+            throw new InvalidSettingException(TabularSetting.AVERAGING_FREQUENCY, SettingMessage.of(TabularSetting.AVERAGING_FREQUENCY,
                     " must be >= 1, received " + averagingFrequency + "."));
         }
     }
@@ -125,7 +126,7 @@ public final class DistributedTabularTraining {
     public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
                                                TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
         checkFrequency(averagingFrequency);
-        return trainOnSpark(spark, prepare(table, validation, settings, Setting.SPARK), settings, averagingFrequency, listener);
+        return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings, averagingFrequency, listener);
     }
 
     /**

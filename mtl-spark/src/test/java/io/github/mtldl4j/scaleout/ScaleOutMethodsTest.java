@@ -10,6 +10,7 @@ import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.spark.DistributedTabularTraining;
 import io.github.mtldl4j.spark.Penguins;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
@@ -28,18 +29,18 @@ class ScaleOutMethodsTest {
     @Test
     void perStepGradientMethodsAreRefusedNamingTheAlternatives() {
         for (String method : List.of("pcgrad", "mgda", "cagrad", "imtl", "upgrad", "sum", "gradnorm")) {
-            for (Setting mode : List.of(Setting.SPARK, Setting.WORKERS)) {
+            for (Setting mode : List.of(TabularSetting.SPARK, TabularSetting.WORKERS)) {
                 InvalidSettingException e = assertThrows(InvalidSettingException.class,
                         () -> ScaleOutMethods.weighting(method, Map.of(), mode), method);
-                assertEquals(Setting.WEIGHTING, e.setting());
-                String api = mode == Setting.SPARK ? "DistributedTabularTraining.OnSpark(master)" : "DistributedTabularTraining.OnWorkers(workers)";
+                assertEquals(TabularSetting.WEIGHTING, e.setting());
+                String api = mode == TabularSetting.SPARK ? "DistributedTabularTraining.OnSpark(master)" : "DistributedTabularTraining.OnWorkers(workers)";
                 assertTrue(e.getMessage().startsWith("TabularTraining.Settings.method \"" + method + "\" needs every task's gradient at every step, "
                         + "which " + api + " does not have"), e.getMessage());
                 assertTrue(e.getMessage().contains("use TabularTraining.Settings.method \"fixed\" or \"dwa\" with " + api), e.getMessage());
                 assertTrue(e.getMessage().contains("on one machine without " + api + "."), e.getMessage());
                 // A front end names the settings its own way, e.g. the command line's flags.
-                String flag = mode == Setting.SPARK ? "--spark" : "--workers";
-                String cli = e.message(s -> s == Setting.WEIGHTING ? "--weighting" : flag);
+                String flag = mode == TabularSetting.SPARK ? "--spark" : "--workers";
+                String cli = e.message(s -> s == TabularSetting.WEIGHTING ? "--weighting" : flag);
                 assertTrue(cli.startsWith("--weighting " + method + " needs every task's gradient at every step, which " + flag), cli);
                 assertTrue(cli.contains("use --weighting fixed or dwa with " + flag + ", or train " + method + " on one machine without "
                         + flag + "."), cli);
@@ -50,7 +51,7 @@ class ScaleOutMethodsTest {
     @Test
     void perStepLossWeightingsAreRefused() {
         for (String method : List.of("uncertainty", "rlw")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), Setting.SPARK));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), TabularSetting.SPARK));
             assertTrue(e.getMessage().contains("updates its weights after every step") && e.getMessage().contains("\"fixed\" or \"dwa\""), e.getMessage());
         }
     }
@@ -83,8 +84,8 @@ class ScaleOutMethodsTest {
 
     @Test
     void fixedAndDwaAreAccepted() {
-        assertInstanceOf(FixedWeighting.class, ScaleOutMethods.weighting("fixed", Map.of("mass", 2.0), Setting.SPARK));
-        assertInstanceOf(DynamicWeightAverage.class, ScaleOutMethods.weighting("dwa", Map.of(), Setting.WORKERS));
+        assertInstanceOf(FixedWeighting.class, ScaleOutMethods.weighting("fixed", Map.of("mass", 2.0), TabularSetting.SPARK));
+        assertInstanceOf(DynamicWeightAverage.class, ScaleOutMethods.weighting("dwa", Map.of(), TabularSetting.WORKERS));
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.github.mtldl4j.tabular.data;
 
 import io.github.mtldl4j.data.InvalidDataException;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -50,7 +50,7 @@ public record DataSplit(int[] train, int[] validation) {
         if (validationRows == 0 || validationRows == table.rowCount()) {
             throw new InvalidDataException(SettingMessage.of(table.source() + ": " + table.rowCount() + " rows cannot be split "
                     + (1 - validationFraction) + "/" + validationFraction + " with both sides non-empty; use more rows or another ",
-                    Setting.VALID_FRACTION, "."));
+                    TabularSetting.VALID_FRACTION, "."));
         }
         // Both sides in ascending order, without sorting.
         int[] train = new int[table.rowCount() - validationRows];

@@ -1,8 +1,8 @@
 package io.github.mtldl4j.tabular.data;
 
 import io.github.mtldl4j.data.InvalidDataException;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -103,13 +103,13 @@ public record FeatureSelection(List<String> used, List<String> oneHot, List<Left
                 train.column(column, "feature column");
                 if (labelColumns.contains(column)) {
                     throw new InvalidDataException(SettingMessage.of(train.source() + ": column '" + column + "' is both a feature and a "
-                            + "label; a model must not see its labels: remove it from ", Setting.FEATURES, "."));
+                            + "label; a model must not see its labels: remove it from ", TabularSetting.FEATURES, "."));
                 }
                 seen.add(column);
             }
             if (seen.isEmpty()) {
                 throw new InvalidDataException(SettingMessage.of(train.source() + ": no feature columns given; name at least one in ",
-                        Setting.FEATURES, "."));
+                        TabularSetting.FEATURES, "."));
             }
             List<String> oneHot = seen.stream().filter(column -> categorical.contains(column)
                     || !train.numbers(train.column(column, "feature column")).complete()).toList();
@@ -145,7 +145,7 @@ public record FeatureSelection(List<String> used, List<String> oneHot, List<Left
             String allLabels = train.source() + ": no feature columns left; the columns " + train.header() + " are all labels";
             throw new InvalidDataException(leftOut.isEmpty() ? SettingMessage.of(allLabels + ". Add columns to learn from.")
                     : SettingMessage.of(allLabels + " or left out (" + leftOut.stream().map(l -> l.column() + ": " + l.reason()).toList()
-                    + "; name them in ", Setting.FEATURES, " to use them). Add columns to learn from."));
+                    + "; name them in ", TabularSetting.FEATURES, " to use them). Add columns to learn from."));
         }
         return new FeatureSelection(used, oneHot, leftOut, rowNumbers, false);
     }

@@ -2,6 +2,7 @@ package io.github.mtldl4j.tabular.pipeline;
 
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.Setting;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.train.EpochListener;
 import java.util.Map;
@@ -34,7 +35,7 @@ public interface DataParallelTraining {
     record SparkCluster(String master, int averagingFrequency) implements Placement {
         @Override
         public Setting setting() {
-            return Setting.SPARK;
+            return TabularSetting.SPARK;
         }
     }
 
@@ -47,7 +48,7 @@ public interface DataParallelTraining {
     record LocalWorkers(int workers, int averagingFrequency) implements Placement {
         @Override
         public Setting setting() {
-            return Setting.WORKERS;
+            return TabularSetting.WORKERS;
         }
     }
 

@@ -12,8 +12,8 @@ import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.registry.MethodRegistry;
 import io.github.mtldl4j.setting.InvalidSettingException;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.DataSplit;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
@@ -87,33 +87,33 @@ public final class TabularTraining {
             java.util.Objects.requireNonNull(kept, "kept: expected KeptParameters.BEST or KeptParameters.LAST.");
             MethodInfo<?> sharing = MethodRegistry.architecture(architecture);
             if (experts < 1 || taskExperts < 0) {
-                throw new InvalidSettingException(experts < 1 ? Setting.EXPERTS : Setting.TASK_EXPERTS, SettingMessage.of(
-                        Setting.EXPERTS, " must be >= 1 and ", Setting.TASK_EXPERTS, " >= 0, received " + experts + " and "
+                throw new InvalidSettingException(experts < 1 ? TabularSetting.EXPERTS : TabularSetting.TASK_EXPERTS, SettingMessage.of(
+                        TabularSetting.EXPERTS, " must be >= 1 and ", TabularSetting.TASK_EXPERTS, " >= 0, received " + experts + " and "
                         + taskExperts + "."));
             }
             if (sharing.needs(Need.CASCADES) && cascades.isEmpty()) {
-                throw new InvalidSettingException(Setting.CASCADES, SettingMessage.of(Setting.ARCHITECTURE.is(architecture),
-                        " needs at least one cascade in ", Setting.CASCADES, " (target task to the tasks whose predictions it reads)."));
+                throw new InvalidSettingException(TabularSetting.CASCADES, SettingMessage.of(TabularSetting.ARCHITECTURE.is(architecture),
+                        " needs at least one cascade in ", TabularSetting.CASCADES, " (target task to the tasks whose predictions it reads)."));
             }
             if (epochs < 1) {
-                throw new InvalidSettingException(Setting.EPOCHS, SettingMessage.of(Setting.EPOCHS, " must be >= 1, received " + epochs + "."));
+                throw new InvalidSettingException(TabularSetting.EPOCHS, SettingMessage.of(TabularSetting.EPOCHS, " must be >= 1, received " + epochs + "."));
             }
             if (batch < 1) {
-                throw new InvalidSettingException(Setting.BATCH, SettingMessage.of(Setting.BATCH, " must be >= 1, received " + batch + "."));
+                throw new InvalidSettingException(TabularSetting.BATCH, SettingMessage.of(TabularSetting.BATCH, " must be >= 1, received " + batch + "."));
             }
             if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-                throw new InvalidSettingException(Setting.LEARNING_RATE, SettingMessage.of(Setting.LEARNING_RATE,
+                throw new InvalidSettingException(TabularSetting.LEARNING_RATE, SettingMessage.of(TabularSetting.LEARNING_RATE,
                         " must be a finite number > 0, received " + learningRate + "."));
             }
             if (!(validFraction > 0 && validFraction < 1)) {
-                throw new InvalidSettingException(Setting.VALID_FRACTION, SettingMessage.of(Setting.VALID_FRACTION,
+                throw new InvalidSettingException(TabularSetting.VALID_FRACTION, SettingMessage.of(TabularSetting.VALID_FRACTION,
                         " must be a fraction in (0, 1), e.g. 0.2; received " + validFraction + "."));
             }
             if (MethodRegistry.method(method).needs(Need.REPRESENTATION_TAP) && !sharing.offers(Need.REPRESENTATION_TAP)) {
                 String[] tapped = MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP).toArray(String[]::new);
-                throw new InvalidSettingException(Setting.WEIGHTING, SettingMessage.of(Setting.WEIGHTING.is(method), " (MGDA-UB) needs ",
-                        Setting.ARCHITECTURE.is(tapped), ": it works on the gradient at the one shared representation, which ",
-                        Setting.ARCHITECTURE.is(architecture), " does not have; use pcgrad, cagrad, imtl or upgrad there."));
+                throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method), " (MGDA-UB) needs ",
+                        TabularSetting.ARCHITECTURE.is(tapped), ": it works on the gradient at the one shared representation, which ",
+                        TabularSetting.ARCHITECTURE.is(architecture), " does not have; use pcgrad, cagrad, imtl or upgrad there."));
             }
             tasks = List.copyOf(tasks);
             categorical = Set.copyOf(categorical);
@@ -514,7 +514,7 @@ public final class TabularTraining {
         Map<String, Double> weights = settings.weights();
         for (String task : weights.keySet()) {
             if (settings.tasks().stream().noneMatch(t -> t.name().equals(task))) {
-                throw new InvalidDataException(SettingMessage.of(Setting.WEIGHTS, " names unknown task '" + task + "'; the tasks are "
+                throw new InvalidDataException(SettingMessage.of(TabularSetting.WEIGHTS, " names unknown task '" + task + "'; the tasks are "
                         + settings.tasks().stream().map(TaskSpec::name).toList() + "."));
             }
         }

@@ -9,8 +9,8 @@ import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.registry.MethodRegistry;
 import io.github.mtldl4j.setting.InvalidSettingException;
-import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
@@ -101,20 +101,20 @@ public final class TabularTuner {
             }
             for (String a : architectures) {
                 if (!TUNABLE.contains(a)) {
-                    throw new InvalidSettingException(Setting.TUNED_ARCHITECTURES, SettingMessage.of(Setting.TUNED_ARCHITECTURES,
+                    throw new InvalidSettingException(TabularSetting.TUNED_ARCHITECTURES, SettingMessage.of(TabularSetting.TUNED_ARCHITECTURES,
                             ": unknown or unsupported architecture '" + a + "'; expected some of " + TUNABLE + "."));
                 }
             }
             weightings.forEach(MethodRegistry::method);
             for (List<Integer> w : widths) {
                 if (w.isEmpty() || w.stream().anyMatch(x -> x < 1)) {
-                    throw new InvalidSettingException(Setting.TUNED_WIDTHS, SettingMessage.of(Setting.TUNED_WIDTHS,
+                    throw new InvalidSettingException(TabularSetting.TUNED_WIDTHS, SettingMessage.of(TabularSetting.TUNED_WIDTHS,
                             ": every trunk needs widths >= 1, received " + w + "."));
                 }
             }
             for (double lr : learningRates) {
                 if (!(lr > 0) || Double.isInfinite(lr)) {
-                    throw new InvalidSettingException(Setting.TUNED_LEARNING_RATES, SettingMessage.of(Setting.TUNED_LEARNING_RATES,
+                    throw new InvalidSettingException(TabularSetting.TUNED_LEARNING_RATES, SettingMessage.of(TabularSetting.TUNED_LEARNING_RATES,
                             ": learning rates must be finite and > 0, received " + lr + "."));
                 }
             }
@@ -136,7 +136,7 @@ public final class TabularTuner {
      */
     public static List<Candidate> sample(SearchSpace space, int count, long seed) {
         if (count < 1) {
-            throw new InvalidSettingException(Setting.CANDIDATES, SettingMessage.of(Setting.CANDIDATES, " must be >= 1, received " + count + "."));
+            throw new InvalidSettingException(TabularSetting.CANDIDATES, SettingMessage.of(TabularSetting.CANDIDATES, " must be >= 1, received " + count + "."));
         }
         List<Candidate> grid = new ArrayList<>();
         for (String a : space.architectures()) {
