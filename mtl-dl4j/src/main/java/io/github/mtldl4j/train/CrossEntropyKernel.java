@@ -1,6 +1,7 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.train.DirectStepPlan.Node;
+import java.util.Arrays;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -75,11 +76,11 @@ final class CrossEntropyKernel {
             maskColumns = (int) mask.columns();
             if (mask.rank() != 2 || mask.rows() != rows || maskColumns != 1 && maskColumns != width) {
                 throw new IllegalArgumentException("Label mask of output '" + node.name + "': expected shape [" + rows
-                        + ", 1] or [" + rows + ", " + width + "], received " + java.util.Arrays.toString(mask.shape()) + ".");
+                        + ", 1] or [" + rows + ", " + width + "], received " + Arrays.toString(mask.shape()) + ".");
             }
             if (node.fusedLoss == FusedLoss.SOFTMAX_CROSS_ENTROPY && maskColumns != 1) {
                 throw new IllegalArgumentException("Label mask of softmax output '" + node.name + "': one value per row ["
-                        + rows + ", 1] expected, received " + java.util.Arrays.toString(mask.shape()) + " (DL4J's "
+                        + rows + ", 1] expected, received " + Arrays.toString(mask.shape()) + " (DL4J's "
                         + "LossMCXENT refuses per-output masks with softmax); mask whole rows.");
             }
             read(mask, host.mask, host.floats, rows * maskColumns);
