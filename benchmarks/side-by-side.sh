@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One run, both sides: TrainStepBenchmark (this library by fit and by its direct step, and plain DL4J, JMH) and benchmarks/reference/mtl_step.py
-# (PyTorch), on the same models (seed, wide, mmoe), for one thread and for two; prints ms per step and the ratios.
+# (PyTorch), on the same models (seed, wide, mmoe, mixed), for one thread and for two; prints ms per step and the ratios.
 # Usage: benchmarks/side-by-side.sh [THREADS...]   (default: 1 2)
 # Env: JAR (default benchmarks/target/benchmarks.jar, built if missing), PYTHON (default /usr/bin/python3, Debian's,
 #      which has python3-torch; install: apt-get install python3-torch libopenblas0-pthread), JMH_ARGS (extra options).
@@ -22,8 +22,9 @@ for t in "${threads[@]}"; do
   java -jar "$jar" TrainStepBenchmark -p model=seed -p impl=mtl,direct,plain -rf json -rff "$out.seed" ${JMH_ARGS:-} > "$out.log"
   java -jar "$jar" TrainStepBenchmark -p model=wide -p impl=mtl,fused,direct,direct-fused,plain -rf json -rff "$out.wide" ${JMH_ARGS:-} >> "$out.log"
   java -jar "$jar" TrainStepBenchmark -p model=mmoe -p impl=mtl,direct,plain -rf json -rff "$out.mmoe" ${JMH_ARGS:-} >> "$out.log"
+  java -jar "$jar" TrainStepBenchmark -p model=mixed -p impl=mtl,direct,plain -rf json -rff "$out.mixed" ${JMH_ARGS:-} >> "$out.log"
   python3 -c 'import json,sys; json.dump(sum((json.load(open(f)) for f in sys.argv[1:-1]), []), open(sys.argv[-1], "w"))' \
-      "$out.seed" "$out.wide" "$out.mmoe" "$out"
+      "$out.seed" "$out.wide" "$out.mmoe" "$out.mixed" "$out"
   grep -m1 -o 'ND4J backend.*' "$out.log" || true
   torch_after="$("$python" benchmarks/reference/mtl_step.py)"
   python3 - "$out" "$t" "$torch_before"$'\n'"$torch_after" <<'PY'
@@ -48,7 +49,8 @@ print("threads %s (OMP/OpenBLAS/MKL), ms per training step (JMH mean ± 99.9%% C
 print("%-18s %9s %16s %16s %10s %11s %11s" % ("model", "PyTorch", "plain DL4J", "mtl-dl4j", "mtl/plain", "plain/torch", "mtl/torch"))
 labels = {"mtl": "", "fused": " fused", "direct": " direct", "direct-fused": " direct+fused"}
 for model, impl in [("seed", "mtl"), ("seed", "direct"), ("wide", "mtl"), ("wide", "fused"), ("wide", "direct"),
-                    ("wide", "direct-fused"), ("mmoe", "mtl"), ("mmoe", "direct")]:
+                    ("wide", "direct-fused"), ("mmoe", "mtl"), ("mmoe", "direct"),
+                    ("mixed", "mtl"), ("mixed", "direct")]:
     p, m, t = dl4j[(model, "plain")], dl4j[(model, impl)], torch[model]
     label = model + labels[impl]
     print("%-18s %9.3f %9.3f ± %4.2f %9.3f ± %4.2f %10.3f %11.2f %11.2f" % (label, t, p["score"], p["scoreError"],

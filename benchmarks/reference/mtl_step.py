@@ -9,7 +9,11 @@ Models (FLOAT, Adam(lr=1e-3), one MSE loss per head, summed, as DL4J sums its ou
         function as 8 separate layers) and each gate mixes them with one bmm: the fastest of the forms tried here
         (LibMTL's list of experts, stacked and mixed by einsum, and broadcast-multiply-and-sum were slower).
 
-Usage: mtl_step.py [--model seed|wide|mmoe|all] [--seconds S] [--repeats R]
+  mixed: the wide model's trunk and heads (100 -> 256 relu -> 256 relu -> 8 heads of 64 relu); heads 1-4 one logit
+        each, BCEWithLogitsLoss (sigmoid + binary cross-entropy, fused), heads 5-8 ten logits, CrossEntropyLoss
+        (softmax + cross-entropy, fused); batch 256
+
+Usage: mtl_step.py [--model seed|wide|mmoe|mixed|all] [--seconds S] [--repeats R]
 Prints one line per model: "model <name> torch <version> threads <n> median_ms <x> min_ms <y>".
 Thread count comes from OMP_NUM_THREADS (torch.set_num_threads is set to it when given).
 Needs Debian's python3-torch and libopenblas0-pthread (without the latter torch falls back to the reference BLAS).
@@ -43,12 +47,21 @@ def build(name):
         g = torch.Generator().manual_seed(42)
         x = torch.randn(256, 100, generator=g)
         return MMoE(100, 8, 64, 4, 32, 1), x, [torch.randn(256, 1, generator=g) for _ in range(4)]
+    if name == "mixed":
+        g = torch.Generator().manual_seed(42)
+        x = torch.randn(256, 100, generator=g)
+        ys = [torch.randint(0, 2, (256, 1), generator=g).float() for _ in range(4)]
+        ys += [torch.randint(0, 10, (256,), generator=g) for _ in range(4)]
+        shared = nn.Sequential(nn.Linear(100, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU())
+        heads = nn.ModuleList(nn.Sequential(nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 1 if t < 4 else 10))
+                              for t in range(8))
+        return nn.ModuleDict({"shared": shared, "heads": heads}), x, ys
     if name == "seed":
         inputs, trunk, act, bias, tasks, head, outputs, batch = 10, [2], None, False, 2, 0, 2, 1000
     elif name == "wide":
         inputs, trunk, act, bias, tasks, head, outputs, batch = 100, [256, 256], nn.ReLU, True, 8, 64, 1, 256
     else:
-        raise SystemExit("unknown model %r: expected seed, wide or mmoe" % name)
+        raise SystemExit("unknown model %r: expected seed, wide, mmoe or mixed" % name)
     layers, width = [], inputs
     for w in trunk:
         layers.append(nn.Linear(width, w, bias=bias))
@@ -69,14 +82,21 @@ def build(name):
     return model, x, ys
 
 
-def step(model, optimizer, x, ys):
+def losses(name, tasks):
+    """One loss per head: MSE, or for the mixed model the fused sigmoid (heads 1-4) and softmax (5-8) cross-entropies."""
+    if name == "mixed":
+        return [nn.functional.binary_cross_entropy_with_logits] * 4 + [nn.functional.cross_entropy] * 4
+    return [nn.functional.mse_loss] * tasks
+
+
+def step(model, optimizer, x, ys, task_losses):
     optimizer.zero_grad(set_to_none=True)
     if isinstance(model, MMoE):
         predictions = model(x)
     else:
         h = model["shared"](x)
         predictions = [head(h) for head in model["heads"]]
-    loss = sum(nn.functional.mse_loss(p, y) for p, y in zip(predictions, ys))
+    loss = sum(f(p, y) for f, p, y in zip(task_losses, predictions, ys))
     loss.backward()
     optimizer.step()
 
@@ -85,14 +105,15 @@ def measure(name, seconds, repeats):
     torch.manual_seed(42)
     model, x, ys = build(name)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    task_losses = losses(name, len(ys))
     deadline = time.perf_counter() + seconds  # warm-up
     while time.perf_counter() < deadline:
-        step(model, optimizer, x, ys)
+        step(model, optimizer, x, ys, task_losses)
     per_step = []
     for _ in range(repeats):
         count, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
-            step(model, optimizer, x, ys)
+            step(model, optimizer, x, ys, task_losses)
             count += 1
         per_step.append((time.perf_counter() - start) * 1000.0 / count)
     return statistics.median(per_step), min(per_step)
@@ -107,7 +128,7 @@ def main():
     threads = os.environ.get("OMP_NUM_THREADS")
     if threads:
         torch.set_num_threads(int(threads))
-    names = ["seed", "wide", "mmoe"] if args.model == "all" else [args.model]
+    names = ["seed", "wide", "mmoe", "mixed"] if args.model == "all" else [args.model]
     for name in names:
         median, best = measure(name, args.seconds, args.repeats)
         print("model %s torch %s threads %d median_ms %.4f min_ms %.4f"

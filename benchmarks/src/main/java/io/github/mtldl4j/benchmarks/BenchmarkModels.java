@@ -20,11 +20,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 /**
  * The models of the speed comparison (issues 6 and 19), each built by this library and wired by hand in plain DL4J,
- * with the same shapes as {@code benchmarks/reference/mtl_step.py}: FLOAT, Adam(1e-3), MSE heads.
+ * with the same shapes as {@code benchmarks/reference/mtl_step.py}: FLOAT, Adam(1e-3), MSE heads (the mixed model:
+ * binary and multi-class cross-entropy).
  */
 public enum BenchmarkModels {
     /** The seed article's model: 10 inputs, a shared linear layer of 2 (no bias), two linear heads of 2 (no bias); batch 1000. */
@@ -35,7 +38,12 @@ public enum BenchmarkModels {
      * MMoE (issue 19): 100 inputs; 8 experts, each one ReLU layer 100 -> 64; 4 tasks, each with a softmax gate (100 -> 8
      * on the input) mixing the experts and a tower 64 -> 32 ReLU -> 1; batch 256.
      */
-    MMOE(100, new int[] {64}, Activation.RELU, true, 4, 32, 1, 256, 8);
+    MMOE(100, new int[] {64}, Activation.RELU, true, 4, 32, 1, 256, 8),
+    /**
+     * Mixed losses (issue 19): the wide model's trunk and heads (100 -> 256 ReLU -> 256 ReLU; eight heads of 64 ReLU),
+     * tasks 1-4 binary (one sigmoid output, binary cross-entropy), tasks 5-8 ten-class (softmax, cross-entropy); batch 256.
+     */
+    MIXED(100, new int[] {256, 256}, Activation.RELU, true, 8, 64, 1, 256, 0, 10);
 
     private final int inputs;
     private final int[] trunk;
@@ -47,9 +55,17 @@ public enum BenchmarkModels {
     private final int batchSize;
     /** Experts of a mixture (MMoE, the trunk widths being each expert's), or 0 for hard sharing. */
     private final int experts;
+    /** 0: every task a regression of {@link #outputs} targets (MSE); else the first half binary, the rest of this many classes. */
+    private final int classes;
 
     BenchmarkModels(int inputs, int[] trunk, Activation activation, boolean bias, int tasks, int head, int outputs,
             int batchSize, int experts) {
+        this(inputs, trunk, activation, bias, tasks, head, outputs, batchSize, experts, 0);
+    }
+
+    BenchmarkModels(int inputs, int[] trunk, Activation activation, boolean bias, int tasks, int head, int outputs,
+            int batchSize, int experts, int classes) {
+        this.classes = classes;
         this.inputs = inputs;
         this.trunk = trunk;
         this.activation = activation;
@@ -94,7 +110,9 @@ public enum BenchmarkModels {
                 .bias(bias).updater(new Adam(1e-3)).seed(seed).dataType(DataType.FLOAT);
         builder = experts > 0 ? builder.sharing(MixtureOfExperts.mmoe(experts, trunk)) : builder.sharedLayers(trunk);
         for (int t = 0; t < tasks; t++) {
-            Task task = Task.regression("task" + (t + 1), outputs);
+            String name = "task" + (t + 1);
+            Task task = classes == 0 ? Task.regression(name, outputs)
+                    : binary(t) ? Task.binary(name) : Task.multiclass(name, classes);
             builder.task(head > 0 ? task.withHead(head) : task);
         }
         if (fusedHeads) {
@@ -134,8 +152,7 @@ public enum BenchmarkModels {
                 headIn = names[t] + "_head_0";
                 headWidth = head;
             }
-            g.addLayer(names[t], new OutputLayer.Builder().nIn(headWidth).nOut(outputs).activation(Activation.IDENTITY)
-                    .lossFunction(new LossMSE()).hasBias(bias).build(), headIn);
+            g.addLayer(names[t], outputLayer(t).nIn(headWidth).hasBias(bias).build(), headIn);
         }
         ComputationGraph plain = new ComputationGraph(g.setOutputs(names).build());
         plain.init();
@@ -167,7 +184,30 @@ public enum BenchmarkModels {
         return plain;
     }
 
-    /** One batch of standard normal features and labels (the seed model uses the seed article's generator). */
+    /** Whether task {@code t} (from 0) is binary: the first half of the mixed model's tasks. */
+    private boolean binary(int t) {
+        return classes > 0 && t < tasks / 2;
+    }
+
+    /** Output units of task {@code t}. */
+    private int width(int t) {
+        return classes == 0 ? outputs : binary(t) ? 1 : classes;
+    }
+
+    /** Task {@code t}'s output layer as DL4J wires it: identity + MSE, sigmoid + binary or softmax + multi-class cross-entropy. */
+    private OutputLayer.Builder outputLayer(int t) {
+        OutputLayer.Builder layer = new OutputLayer.Builder().nOut(width(t));
+        if (classes == 0) {
+            return layer.activation(Activation.IDENTITY).lossFunction(new LossMSE());
+        }
+        return binary(t) ? layer.activation(Activation.SIGMOID).lossFunction(new LossBinaryXENT())
+                : layer.activation(Activation.SOFTMAX).lossFunction(new LossMCXENT());
+    }
+
+    /**
+     * One batch of standard normal features and labels (the seed model uses the seed article's generator); the mixed
+     * model's labels are 0/1 for binary tasks and one-hot uniform classes for the others.
+     */
     public MultiDataSet batch(long seed) {
         if (this == SEED) {
             return SeedArticleData.generate(seed, DataType.FLOAT);
@@ -176,7 +216,17 @@ public enum BenchmarkModels {
         INDArray x = Nd4j.randn(DataType.FLOAT, batchSize, inputs);
         INDArray[] y = new INDArray[tasks];
         for (int t = 0; t < tasks; t++) {
-            y[t] = Nd4j.randn(DataType.FLOAT, batchSize, outputs);
+            if (classes == 0) {
+                y[t] = Nd4j.randn(DataType.FLOAT, batchSize, outputs);
+            } else if (binary(t)) {
+                y[t] = Nd4j.rand(DataType.FLOAT, batchSize, 1).gt(0.5).castTo(DataType.FLOAT);
+            } else {
+                y[t] = Nd4j.zeros(DataType.FLOAT, batchSize, classes);
+                INDArray drawn = Nd4j.rand(DataType.FLOAT, batchSize, 1).muli(classes);
+                for (int r = 0; r < batchSize; r++) {
+                    y[t].putScalar(r, Math.min(classes - 1, (int) drawn.getFloat(r, 0)), 1.0f);
+                }
+            }
         }
         return new MultiDataSet(new INDArray[] {x}, y);
     }

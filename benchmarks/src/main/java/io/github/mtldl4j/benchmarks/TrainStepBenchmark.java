@@ -24,7 +24,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * One question: what does one training step cost when the graph is built by this library, against the same
  * graph wired by hand in plain DL4J? The models of issues 6 and 19 ({@link BenchmarkModels#SEED seed},
- * {@link BenchmarkModels#WIDE wide} and {@link BenchmarkModels#MMOE mmoe}), every implementation, one JMH invocation: compare them as ratios. The
+ * {@link BenchmarkModels#WIDE wide}, {@link BenchmarkModels#MMOE mmoe} and {@link BenchmarkModels#MIXED mixed}), every implementation, one JMH invocation: compare them as ratios. The
  * PyTorch side of the comparison is {@code benchmarks/reference/mtl_step.py}; {@code benchmarks/side-by-side.sh}
  * runs both.
  */
@@ -38,9 +38,10 @@ public class TrainStepBenchmark {
 
     /**
      * {@code seed}: 10 -> 2 -> 2 heads of 2, batch 1000; {@code wide}: 100 -> 256 -> 256 -> 8 heads (64 -> 1), batch 256;
-     * {@code mmoe}: 100 inputs, 8 experts of 64, 4 softmax gates and towers (64 -> 32 -> 1), batch 256.
+     * {@code mmoe}: 100 inputs, 8 experts of 64, 4 softmax gates and towers (64 -> 32 -> 1), batch 256; {@code mixed}: the
+     * wide model with 4 binary (sigmoid, binary cross-entropy) and 4 ten-class (softmax, cross-entropy) heads.
      */
-    @Param({"seed", "wide", "mmoe"})
+    @Param({"seed", "wide", "mmoe", "mixed"})
     public String model;
 
     /**

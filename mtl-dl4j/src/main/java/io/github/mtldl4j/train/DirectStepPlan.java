@@ -2,6 +2,7 @@ package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.loss.WeightedLoss;
+import io.github.mtldl4j.train.CrossEntropyKernel.FusedLoss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,11 +25,15 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 /**
@@ -84,8 +89,12 @@ final class DirectStepPlan {
         boolean relu;
         boolean identity;
         ILossFunction loss;
-        /** Whether the loss is a mean squared error (maybe weighted) with an identity output, computed here. */
-        boolean squaredError;
+        /** The output's loss when it is computed here (maybe weighted), else {@code NONE}: the layer's own. */
+        CrossEntropyKernel.FusedLoss fusedLoss = CrossEntropyKernel.FusedLoss.NONE;
+        /** The cross-entropy's clipping epsilon ({@code clipEps} or {@code softmaxClipEps}). */
+        double clipEps;
+        /** Host copies for a fused cross-entropy. */
+        CrossEntropyKernel.Host lossHost;
         int outputIndex;
         /**
          * The subset vertices that read this node, when they split its columns into consecutive blocks and nothing
@@ -455,7 +464,17 @@ final class DirectStepPlan {
             node.loss = ((BaseOutputLayer) conf).getLossFn();
             ILossFunction inner = node.loss instanceof WeightedLoss weighted ? weighted.getInner() : node.loss;
             if (node.identity && inner.getClass() == LossMSE.class && ((LossMSE) inner).getWeights() == null) {
-                node.squaredError = true;
+                node.fusedLoss = FusedLoss.SQUARED_ERROR;
+            } else if (node.activation.getClass() == ActivationSigmoid.class && inner.getClass() == LossBinaryXENT.class
+                    && ((LossBinaryXENT) inner).getWeights() == null && ((LossBinaryXENT) inner).getClipEps() > 0) {
+                // Without clipping DL4J's score is NaN or infinite where a probability rounds to 0 or 1: left to DL4J.
+                node.fusedLoss = FusedLoss.SIGMOID_BINARY_CROSS_ENTROPY;
+                node.clipEps = ((LossBinaryXENT) inner).getClipEps();
+            } else if (node.activation.getClass() == ActivationSoftmax.class && inner.getClass() == LossMCXENT.class
+                    && ((LossMCXENT) inner).getWeights() == null && ((LossMCXENT) inner).getSoftmaxClipEps() > 0
+                    && node.width > 1) {
+                node.fusedLoss = FusedLoss.SOFTMAX_CROSS_ENTROPY;
+                node.clipEps = ((LossMCXENT) inner).getSoftmaxClipEps();
             }
         }
         return node;
@@ -525,11 +544,14 @@ final class DirectStepPlan {
                 }
                 case OUTPUT -> {
                     node.preOut = Nd4j.create(dataType, rows, node.width);
-                    if (node.squaredError) {
+                    if (node.fusedLoss == FusedLoss.SQUARED_ERROR) {
                         node.scratch = Nd4j.create(dataType, rows, node.width);
                         node.epsilon = Nd4j.create(dataType, rows, node.width);
                         node.scratchVector = node.scratch.reshape(node.scratch.length());
                         node.epsilonVector = node.epsilon.reshape(node.epsilon.length());
+                    } else if (node.fusedLoss != FusedLoss.NONE) {
+                        node.epsilon = Nd4j.create(dataType, rows, node.width);
+                        node.lossHost = new CrossEntropyKernel.Host(rows, node.width);
                     }
                 }
                 case SUBSET -> {

@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * written into its buffer or straight into the graph's gradient view; ReLU runs in place; a layer fed by the graph's
  * input computes no epsilon; a representation read by several heads accumulates their epsilons in its GEMMs (beta 1);
  * fused-head slices are views. The losses are the layers' own {@link ILossFunction}s (per-task weights and label masks
- * as in DL4J) and the update is the graph's own updater (Adam or any other, with its regularization, gradient
+ * as in DL4J), except three computed here in fused form with DL4J's scores: mean squared error with an identity output,
+ * sigmoid with binary cross-entropy and softmax with multi-class cross-entropy (gradient {@code p - y}; see
+ * {@code CrossEntropyKernel} for the one deliberate difference, at clipped sigmoid probabilities). The update is the graph's own updater (Adam or any other, with its regularization, gradient
  * normalization and constraints), so parameters, updater state and iteration count stay those of the graph.
  *
  * <p>Measured side by side ({@code InterleavedStepRatio}, docs/performance.md): DL4J's per-operation cost, not its
@@ -123,6 +125,11 @@ public final class DirectTrainingStep {
     /** Number of sibling groups (layers computed together), for tests. */
     int siblingGroups() {
         return plan.siblingGroups();
+    }
+
+    /** Each output's loss path (fused here, or the layer's own), in output order, for tests. */
+    CrossEntropyKernel.FusedLoss[] outputLosses() {
+        return Arrays.stream(outputs).map(node -> node.fusedLoss).toArray(CrossEntropyKernel.FusedLoss[]::new);
     }
 
     /** The per-parameter views of the graph's gradient view, keyed as DL4J's updater expects. */
@@ -272,8 +279,10 @@ public final class DirectTrainingStep {
                 }
             }
             node.deltaWeight = DirectStepKernels.lossWeight(node);
-            if (node.squaredError) {
+            if (node.fusedLoss == CrossEntropyKernel.FusedLoss.SQUARED_ERROR) {
                 scores[node.outputIndex] = DirectStepKernels.squaredError(node, labels, mask) / rows;
+            } else if (node.fusedLoss != CrossEntropyKernel.FusedLoss.NONE) {
+                scores[node.outputIndex] = CrossEntropyKernel.lossAndGradient(node, labels, mask) / rows;
             } else {
                 Pair<Double, INDArray> scoreAndDelta = node.loss.computeGradientAndScore(labels, node.preOut,
                         node.activation, mask, false);
