@@ -8,7 +8,7 @@ import java.util.Map;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
- * FAMO (Liu, Liu, Jin, Stone and Liu, "FAMO: Fast Adaptive Multitask Optimization", NeurIPS 2023): task logits ξ,
+ * FAMO (Liu, Feng, Stone and Liu, "FAMO: Fast Adaptive Multitask Optimization", NeurIPS 2023): task logits ξ,
  * z = softmax(ξ); a step descends Σ_t z_t log L_t / c with c = Σ_t z_t / L_t, i.e. weights w_t = (z_t / L_t) / c
  * (they sum to 1) on the step's own losses; after the update, with δ_t = log L_t(before) − log L_t(after) on the same
  * batch, ξ moves along −(∇_ξ z^T δ + γ ξ), which shifts weight to the tasks whose log loss fell least, so that all

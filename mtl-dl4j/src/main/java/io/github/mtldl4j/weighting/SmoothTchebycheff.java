@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Smooth Tchebycheff scalarization (Lin, Zhang, Yang, Zhang and Zhang, "Smooth Tchebycheff Scalarization for
+ * Smooth Tchebycheff scalarization (Lin et al., "Smooth Tchebycheff Scalarization for
  * Multi-Objective Optimization", ICML 2024): g_μ = μ log Σ_t exp((f_t − z_t) / μ), a smooth upper bound of the
  * Tchebycheff max_t (f_t − z_t) that it approaches within μ log K as μ → 0. As the authors' multi-task code does,
  * f_t = log L_t, z_t = log n_t with n the nadir: training first minimizes Σ_t log L_t for {@code warmupEpochs}
