@@ -22,6 +22,11 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * <p>A step with a loss weighting alone is one plain {@code fit} of the graph with the step's weights (or the same
  * arithmetic in a {@link DirectTrainingStep}); with per-task gradients (an aggregator, or GradNorm's norms) the
  * {@link TaskGradientEngine} combines them and the combined gradient goes through the graph's own updater.
+ *
+ * <p>A weighting whose weights depend on the step's own losses ({@link io.github.mtldl4j.weighting.LossWeighting#weighsByStepLosses},
+ * GLS, FAMO, STCH) gets them from the direct step's forward pass, between its forward and backward passes; on the other
+ * routes the batch is scored first, in inference mode. One that needs the losses after the update (FAMO) gets the
+ * batch scored again after it.
  */
 final class MinibatchEpoch implements EpochLoop.Step {
     private final MultiTaskTrainer trainer;
