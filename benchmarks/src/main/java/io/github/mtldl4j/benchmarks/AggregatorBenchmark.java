@@ -15,10 +15,14 @@ import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.train.MultiTaskTrainer;
 import io.github.mtldl4j.train.TrainerInternals;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
+import io.github.mtldl4j.weighting.Famo;
 import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.GeometricLossStrategy;
 import io.github.mtldl4j.weighting.GradNorm;
+import io.github.mtldl4j.weighting.ImtlL;
 import io.github.mtldl4j.weighting.LossWeighting;
 import io.github.mtldl4j.weighting.RandomLossWeighting;
+import io.github.mtldl4j.weighting.SmoothTchebycheff;
 import io.github.mtldl4j.weighting.UncertaintyWeighting;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +68,7 @@ public class AggregatorBenchmark {
     @Param({"2", "4", "8"})
     public int tasks;
 
-    @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "sum", "pcgrad", "mgda", "mgda-params", "cagrad", "imtl", "upgrad"})
+    @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params", "cagrad", "imtl", "upgrad"})
     public String method;
 
     /**
@@ -113,6 +117,10 @@ public class AggregatorBenchmark {
             case "dwa" -> new DynamicWeightAverage();
             case "rlw" -> new RandomLossWeighting();
             case "gradnorm" -> new GradNorm();
+            case "famo" -> new Famo();
+            case "gls" -> new GeometricLossStrategy();
+            case "imtl-l" -> new ImtlL();
+            case "stch" -> new SmoothTchebycheff();
             default -> null;
         };
     }

@@ -18,10 +18,14 @@ import io.github.mtldl4j.methods.MethodInfo.Kind;
 import io.github.mtldl4j.methods.MethodOptions;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
+import io.github.mtldl4j.weighting.Famo;
 import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.GeometricLossStrategy;
 import io.github.mtldl4j.weighting.GradNorm;
+import io.github.mtldl4j.weighting.ImtlL;
 import io.github.mtldl4j.weighting.LossWeighting;
 import io.github.mtldl4j.weighting.RandomLossWeighting;
+import io.github.mtldl4j.weighting.SmoothTchebycheff;
 import io.github.mtldl4j.weighting.UncertaintyWeighting;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +47,11 @@ public final class MethodRegistry {
             UncertaintyWeighting.INFO,
             DynamicWeightAverage.INFO,
             RandomLossWeighting.INFO,
-            GradNorm.INFO);
+            GradNorm.INFO,
+            Famo.INFO,
+            GeometricLossStrategy.INFO,
+            ImtlL.INFO,
+            SmoothTchebycheff.INFO);
 
     /** {@code --weighting} gradient aggregators (used with fixed loss weights), in help order. */
     public static final List<MethodInfo<GradientAggregator>> GRADIENT_AGGREGATORS = List.of(

@@ -7,6 +7,7 @@ import io.github.mtldl4j.train.DirectStepPlan.Node;
 import io.github.mtldl4j.train.DirectStepPlan.Split;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
@@ -415,5 +416,36 @@ public final class DirectTrainingStep {
         double score = Arrays.stream(scores).sum() + graph.calcRegularizationScore(true);
         UpdaterStep.apply(graph, gradient, (int) batch.getFeatures(0).rows(), score);
         return scores;
+    }
+
+    /**
+     * One training step whose loss weights are chosen from the step's own losses (loss weightings such as GLS or
+     * FAMO): the forward pass and every output's score at the loss weights as they are, then {@code reweight}, handed
+     * those scores in output order, sets the loss weights of this step (an output whose weight was 0 in the forward
+     * pass must stay 0), then the backward pass and update of {@link #fit(MultiDataSet)} with the new weights. Costs
+     * what {@code fit} costs.
+     *
+     * @return the scores of the forward pass, at the weights before {@code reweight}
+     */
+    public double[] fit(MultiDataSet batch, Consumer<double[]> reweight) {
+        double[] scores = forwardAndLosses(batch);
+        reweight.accept(scores.clone());
+        double score = graph.calcRegularizationScore(true);
+        for (Node output : outputs) {
+            double before = output.deltaWeight;
+            rescaleDelta(output);
+            score += before == 0.0 ? 0.0 : scores[output.outputIndex] * (output.deltaWeight / before);
+        }
+        backward(null);
+        UpdaterStep.apply(graph, gradient, (int) batch.getFeatures(0).rows(), score);
+        return scores;
+    }
+
+    /**
+     * Each output's score on {@code batch} at the current parameters and loss weights (as {@link #computeGradient}
+     * returns them): a forward pass only; no gradient is written and nothing is updated.
+     */
+    public double[] scores(MultiDataSet batch) {
+        return forwardAndLosses(batch);
     }
 }

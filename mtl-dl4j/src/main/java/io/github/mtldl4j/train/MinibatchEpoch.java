@@ -7,6 +7,7 @@ import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.eval.MultiTaskEvaluation;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.weighting.StepObservation;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,11 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * <p>A step with a loss weighting alone is one plain {@code fit} of the graph with the step's weights (or the same
  * arithmetic in a {@link DirectTrainingStep}); with per-task gradients (an aggregator, or GradNorm's norms) the
  * {@link TaskGradientEngine} combines them and the combined gradient goes through the graph's own updater.
+ *
+ * <p>A weighting whose weights depend on the step's own losses ({@link io.github.mtldl4j.weighting.LossWeighting#weighsByStepLosses},
+ * GLS, FAMO, STCH) gets them from the direct step's forward pass, between its forward and backward passes; on the other
+ * routes the batch is scored first, in inference mode. One that needs the losses after the update (FAMO) gets the
+ * batch scored again after it.
  */
 final class MinibatchEpoch implements EpochLoop.Step {
     private final MultiTaskTrainer trainer;
@@ -120,7 +126,8 @@ final class MinibatchEpoch implements EpochLoop.Step {
     private void step(MultiDataSet batch, EpochAccumulator accumulator, int epoch) {
         int k = tasks.size();
         LabelCoverage coverage = LabelCoverage.of(batch);
-        Map<String, Double> weights = trainer.weighting.nextStepWeights();
+        boolean byStepLosses = trainer.weighting.weighsByStepLosses();
+        Map<String, Double> weights = byStepLosses ? null : trainer.weighting.nextStepWeights();
         boolean anyLabel = false;
         for (int t = 0; t < k; t++) {
             anyLabel |= coverage.labelled(t) > 0;
@@ -133,24 +140,45 @@ final class MinibatchEpoch implements EpochLoop.Step {
         }
         Map<String, Double> losses = new LinkedHashMap<>();
         Map<String, Double> norms = null;
+        Map<String, Double> stepLosses = null;
+        if (byStepLosses && (engine != null || direct == null || !DirectTrainingStep.accepts(batch))) {
+            stepLosses = currentLosses(batch, coverage);
+            checkFinite(stepLosses, epoch);
+            weights = checkedStepWeights(stepLosses);
+        }
         if (engine == null) {
-            for (int t = 0; t < k; t++) {
-                model.weights().set(tasks.get(t), weights.get(tasks.get(t)) * coverage.factor(t));
-            }
             // Each output's score: its weighted loss over the batch divided by the batch size, without regularization.
             double[] scores = new double[k];
-            if (direct != null && DirectTrainingStep.accepts(batch)) {
+            if (byStepLosses && stepLosses == null) {
+                // The direct step's own forward pass gives the losses (weight 1 per labelled row), then the weights.
+                setWeights(ones(), coverage);
+                List<Map<String, Double>> chosen = new ArrayList<>(1);
+                double[] unweighted = direct.fit(batch, s -> {
+                    Map<String, Double> before = labelledLosses(s, coverage);
+                    checkFinite(before, epoch);
+                    chosen.add(checkedStepWeights(before));
+                    setWeights(chosen.get(0), coverage);
+                });
+                weights = chosen.get(0);
+                stepLosses = labelledLosses(unweighted, coverage);
+            } else if (direct != null && DirectTrainingStep.accepts(batch)) {
+                setWeights(weights, coverage);
                 scores = direct.fit(batch);
             } else {
+                setWeights(weights, coverage);
                 model.graph().fit(batch);
                 double regularization = model.graph().calcRegularizationScore(true);
                 for (int t = 0; t < k; t++) {
                     scores[t] = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
                 }
             }
-            for (int t = 0; t < k; t++) {
-                if (weights.get(tasks.get(t)) * coverage.factor(t) > 0) {
-                    losses.put(tasks.get(t), scores[t] / weights.get(tasks.get(t)));
+            if (stepLosses != null) {
+                losses.putAll(stepLosses);
+            } else {
+                for (int t = 0; t < k; t++) {
+                    if (weights.get(tasks.get(t)) * coverage.factor(t) > 0) {
+                        losses.put(tasks.get(t), scores[t] / weights.get(tasks.get(t)));
+                    }
                 }
             }
             checkFinite(losses, epoch);
@@ -175,11 +203,78 @@ final class MinibatchEpoch implements EpochLoop.Step {
             }
             engine.apply(step.gradient(), (int) coverage.rows(), step.score());
         }
+        Map<String, Double> after = null;
+        if (trainer.weighting.needsLossesAfterStep()) {
+            Map<String, Double> stepWeights = model.weights().asMap();
+            after = currentLosses(batch, coverage);
+            model.weights().setAll(stepWeights);
+            after.keySet().retainAll(losses.keySet());
+            checkFinite(after, epoch);
+        }
         accumulator.add(losses, weights, coverage);
-        trainer.weighting.afterStep(new StepObservation(losses, weights, norms));
+        trainer.weighting.afterStep(new StepObservation(losses, weights, norms, after));
         for (StepListener listener : trainer.stepListeners) {
             listener.stepDone(epoch, losses);
         }
+    }
+
+    /** Sets the model's loss weights to {@code weights} times each task's coverage factor (a mean over labelled rows). */
+    private void setWeights(Map<String, Double> weights, LabelCoverage coverage) {
+        for (int t = 0; t < tasks.size(); t++) {
+            model.weights().set(tasks.get(t), weights.get(tasks.get(t)) * coverage.factor(t));
+        }
+    }
+
+    private Map<String, Double> ones() {
+        Map<String, Double> ones = new LinkedHashMap<>();
+        tasks.forEach(t -> ones.put(t, 1.0));
+        return ones;
+    }
+
+    /** Scores taken at weight 1 per labelled row: the labelled tasks' mean losses, by task. */
+    private Map<String, Double> labelledLosses(double[] scores, LabelCoverage coverage) {
+        Map<String, Double> losses = new LinkedHashMap<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            if (coverage.labelled(t) > 0) {
+                losses.put(tasks.get(t), scores[t]);
+            }
+        }
+        return losses;
+    }
+
+    /**
+     * The labelled tasks' mean losses on {@code batch} at the current parameters, by a forward pass: the direct step's
+     * when it takes the batch, else {@code ComputationGraph.score} in inference mode. Leaves the loss weights at 1 per
+     * labelled row.
+     */
+    private Map<String, Double> currentLosses(MultiDataSet batch, LabelCoverage coverage) {
+        setWeights(ones(), coverage);
+        double[] scores;
+        if (direct != null && DirectTrainingStep.accepts(batch)) {
+            scores = direct.scores(batch);
+        } else {
+            model.graph().score(batch, false);
+            model.graph().clearLayerMaskArrays();
+            double regularization = model.graph().calcRegularizationScore(true);
+            scores = new double[tasks.size()];
+            for (int t = 0; t < scores.length; t++) {
+                scores[t] = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
+            }
+        }
+        return labelledLosses(scores, coverage);
+    }
+
+    /** The weighting's weights for these step losses, checked: every task, finite and {@code >= 0}. */
+    private Map<String, Double> checkedStepWeights(Map<String, Double> stepLosses) {
+        Map<String, Double> weights = trainer.weighting.stepWeights(stepLosses);
+        for (String task : tasks) {
+            Double w = weights.get(task);
+            if (w == null || !Double.isFinite(w) || w < 0) {
+                throw new IllegalStateException("Weighting '" + trainer.weighting.name() + "' gave task '" + task + "' the weight " + w
+                        + " for the step losses " + stepLosses + "; expected a finite weight >= 0 for every task.");
+            }
+        }
+        return weights;
     }
 
     /** The divergence guard: a NaN or infinite task loss stops training (the caller puts back the last good state). */

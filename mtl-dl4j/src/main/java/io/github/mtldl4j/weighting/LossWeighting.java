@@ -60,4 +60,31 @@ public interface LossWeighting {
     default boolean needsSharedGradientNorms() {
         return false;
     }
+
+    /**
+     * True if a step's weights depend on that step's own losses (e.g. GLS's w_t = GLS / (K L_t), FAMO's z_t / L_t):
+     * the trainer then computes the batch's losses before the backward pass and calls {@link #stepWeights} instead
+     * of {@link #nextStepWeights()}. The direct step gets them from its own forward pass at no extra cost; a step
+     * through {@code ComputationGraph.fit} scores the batch first (one more forward pass, in inference mode).
+     */
+    default boolean weighsByStepLosses() {
+        return false;
+    }
+
+    /**
+     * The weights of the step whose unweighted losses, at the parameters before the step, are {@code stepLosses}
+     * (tasks with labels in the batch only); called exactly once per step, instead of {@link #nextStepWeights()}, when
+     * {@link #weighsByStepLosses()}. Every task must have a weight (finite, {@code >= 0}).
+     */
+    default Map<String, Double> stepWeights(Map<String, Double> stepLosses) {
+        return nextStepWeights();
+    }
+
+    /**
+     * True if {@link #afterStep} needs the losses of the same batch after the parameter update
+     * ({@link StepObservation#lossesAfterStep()}, e.g. FAMO's rate of log-loss decrease): one forward pass more per step.
+     */
+    default boolean needsLossesAfterStep() {
+        return false;
+    }
 }

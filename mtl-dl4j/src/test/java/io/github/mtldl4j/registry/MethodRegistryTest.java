@@ -38,7 +38,8 @@ class MethodRegistryTest {
     /** The command line's names: a user contract (docs/design.md), typed here by hand, never derived. */
     @Test
     void namesAreTheCommandLineContract() {
-        assertEquals(List.of("fixed", "uncertainty", "dwa", "rlw", "gradnorm", "sum", "pcgrad", "mgda", "cagrad", "imtl", "upgrad"),
+        assertEquals(List.of("fixed", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda",
+                "cagrad", "imtl", "upgrad"),
                 MethodRegistry.weightingNames());
         assertEquals(List.of("hard", "independent", "cascade", "mmoe", "omoe", "cgc", "ple", "cross-stitch"),
                 MethodRegistry.architectureNames());
@@ -90,6 +91,11 @@ class MethodRegistryTest {
         for (MethodInfo<LossWeighting> m : MethodRegistry.LOSS_WEIGHTINGS) {
             if (m.create(OPTIONS).needsSharedGradientNorms()) {
                 assertTrue(m.needs(Need.TASK_GRADIENTS), m.name());
+            }
+            // Weights from each step's own losses, or from the losses after each step, change every step.
+            LossWeighting made = m.create(OPTIONS);
+            if (made.weighsByStepLosses() || made.needsLossesAfterStep()) {
+                assertTrue(m.needs(Need.STEP_UPDATES), m.name());
             }
         }
         for (MethodInfo<GradientAggregator> m : MethodRegistry.GRADIENT_AGGREGATORS) {

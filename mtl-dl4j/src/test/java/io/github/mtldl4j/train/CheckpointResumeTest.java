@@ -13,10 +13,13 @@ import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.weighting.DynamicWeightAverage;
+import io.github.mtldl4j.weighting.Famo;
 import io.github.mtldl4j.weighting.FixedWeighting;
 import io.github.mtldl4j.weighting.GradNorm;
+import io.github.mtldl4j.weighting.ImtlL;
 import io.github.mtldl4j.weighting.LossWeighting;
 import io.github.mtldl4j.weighting.RandomLossWeighting;
+import io.github.mtldl4j.weighting.SmoothTchebycheff;
 import io.github.mtldl4j.weighting.UncertaintyWeighting;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +76,11 @@ class CheckpointResumeTest {
                 Arguments.of("uncertainty + dropout", (Supplier<LossWeighting>) UncertaintyWeighting::new, false, true, false),
                 Arguments.of("rlw + early stopping", (Supplier<LossWeighting>) RandomLossWeighting::new, false, false, true),
                 Arguments.of("gradnorm", (Supplier<LossWeighting>) GradNorm::new, false, false, false),
-                Arguments.of("pcgrad", (Supplier<LossWeighting>) FixedWeighting::new, true, false, false));
+                Arguments.of("pcgrad", (Supplier<LossWeighting>) FixedWeighting::new, true, false, false),
+                Arguments.of("famo", (Supplier<LossWeighting>) Famo::new, false, false, false),
+                Arguments.of("imtl-l", (Supplier<LossWeighting>) ImtlL::new, false, false, false),
+                // Through ComputationGraph.fit (dropout); the nadir is set at the checkpoint, after epoch 2.
+                Arguments.of("stch + dropout", (Supplier<LossWeighting>) () -> new SmoothTchebycheff(1.0, 2), false, true, false));
     }
 
     private static MultiTaskTrainer.Builder trainer(MultiTaskModel model, int epochs, Supplier<LossWeighting> weighting, boolean pcgrad,

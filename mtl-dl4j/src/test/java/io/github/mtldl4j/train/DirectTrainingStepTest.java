@@ -170,6 +170,44 @@ class DirectTrainingStepTest {
         }
     }
 
+    /**
+     * Weights chosen from the step's own forward pass (GLS, FAMO): the same step as DL4J's fit with those weights set
+     * beforehand, and the scores handed over are those at the weights of the forward pass.
+     */
+    @Test
+    void reweightedStepEqualsFitWithTheChosenWeights() {
+        for (MultiTaskGraphBuilder b : new MultiTaskGraphBuilder[] {builder(), builder().fusedHeads()}) {
+            MultiTaskModel model = b.build();
+            MultiTaskModel reference = b.build();
+            perturbOneSide(reference.graph().params());
+            DirectTrainingStep direct = DirectTrainingStep.of(model.graph());
+            double[] chosen = {2.0, 0.5, 1.5};
+            MultiDataSet batch = batch(4, true);
+            MultiTaskModel atOne = b.build();
+            for (String task : model.taskNames()) {
+                model.weights().set(task, 1.0);
+                atOne.weights().set(task, 1.0);
+            }
+            double[] expectedScores = DirectTrainingStep.of(atOne.graph()).computeGradient(batch);
+            double[][] handed = new double[1][];
+            double[] returned = direct.fit(batch, scores -> {
+                handed[0] = scores;
+                for (int t = 0; t < chosen.length; t++) {
+                    model.weights().set(model.taskNames().get(t), chosen[t]);
+                }
+            });
+            assertArrayEquals(expectedScores, handed[0], 0.0, "scores at weight 1, handed to reweight");
+            assertArrayEquals(expectedScores, returned, 0.0, "scores at weight 1, returned");
+            for (int t = 0; t < chosen.length; t++) {
+                reference.weights().set(reference.taskNames().get(t), chosen[t]);
+            }
+            reference.graph().fit(batch);
+            // One Adam step on a reordered gradient (delta rescaled from weight 1 against the loss weighted directly).
+            assertClose(reference.graph().params(), model.graph().params(), ADAM_STEPS, "parameters after the step");
+            assertClose(reference.graph().score(), model.graph().score(), REORDERED, "score at the chosen weights");
+        }
+    }
+
     private static MultiDataSet smaller(MultiDataSet batch) {
         INDArray[] labels = batch.getLabels();
         INDArray[] small = new INDArray[labels.length];
