@@ -1,5 +1,6 @@
 package io.github.mtldl4j.task;
 
+import io.github.mtldl4j.loss.PositiveWeightedBinaryXent;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -113,6 +114,31 @@ public record Task(String name, TaskType type, int width, ILossFunction loss, Ac
     /** This task with another output activation. */
     public Task withActivation(Activation newActivation) {
         return new Task(name, type, width, loss, newActivation, weight, headWidths, softLabels);
+    }
+
+    /**
+     * This binary task with its positive class weighted by {@code positiveWeight}: the loss becomes
+     * {@link PositiveWeightedBinaryXent} (a positive label's term counts {@code positiveWeight}
+     * times). For imbalanced tasks, negatives / positives of the training rows gives both classes equal total weight.
+     * Saved with the model (the loss is part of the graph configuration). A weight of 1 restores the plain loss.
+     *
+     * @throws IllegalArgumentException for a task that is not BINARY, or a weight that is not finite and {@code > 0}
+     */
+    public Task withPositiveWeight(double positiveWeight) {
+        if (type != TaskType.BINARY) {
+            throw new IllegalArgumentException("Task '" + name + "': a positive-class weight applies to a BINARY task, this one is "
+                    + type + ".");
+        }
+        if (!Double.isFinite(positiveWeight) || positiveWeight <= 0) {
+            throw new IllegalArgumentException("Task '" + name + "': positive-class weight must be finite and > 0, received "
+                    + positiveWeight + "; e.g. negatives / positives of the training rows.");
+        }
+        return withLoss(positiveWeight == 1.0 ? type.defaultLoss() : new PositiveWeightedBinaryXent(positiveWeight));
+    }
+
+    /** The weight of the positive class's loss term ({@link #withPositiveWeight}); 1 for a plain loss. */
+    public double positiveWeight() {
+        return loss instanceof PositiveWeightedBinaryXent weighted ? weighted.getPositiveWeight() : 1.0;
     }
 
     /**
