@@ -23,6 +23,7 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(Setting.TASK_EXPERTS, "--task-experts");
         FLAG.put(Setting.FEATURES, "--features");
         FLAG.put(Setting.WEIGHTS, "--weights");
+        FLAG.put(Setting.CLASS_WEIGHTS, "--class-weights");
         FLAG.put(Setting.EPOCHS, "--epochs");
         FLAG.put(Setting.BATCH, "--batch");
         FLAG.put(Setting.LEARNING_RATE, "--lr");

@@ -19,6 +19,8 @@ public enum Setting {
     FEATURES("TabularTraining.Settings.features"),
     /** {@code TabularTraining.Settings.weights}. */
     WEIGHTS("TabularTraining.Settings.weights"),
+    /** {@code TabularTraining.Settings.classWeights}. */
+    CLASS_WEIGHTS("TabularTraining.Settings.classWeights"),
     /** {@code TabularTraining.Settings.epochs}. */
     EPOCHS("TabularTraining.Settings.epochs"),
     /** {@code TabularTraining.Settings.batch}. */
