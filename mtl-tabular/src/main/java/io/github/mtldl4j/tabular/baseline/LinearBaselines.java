@@ -86,12 +86,12 @@ public final class LinearBaselines {
             values.putAll(evaluator.metrics());
             int d = xTrain[0].length;
             long parameters = (long) (d + 1) * task.width();
-            String model = ridge ? String.format(Locale.ROOT, "ridge least squares, lambda = %s x labelled rows", best)
+            String model = ridge ? String.format(Locale.ROOT, "ridge least squares, lambda = %s x labelled rows", plain(best))
                     : String.format(Locale.ROOT, "%s, C = %s%s", switch (task.type()) {
                         case BINARY -> "logistic regression";
                         case MULTICLASS -> "logistic regression, one class against the rest";
                         default -> "logistic regression per label";
-                    }, best, task.positiveWeight() == 1.0 ? "" : ", positive-class weight " + task.positiveWeight());
+                    }, plain(best), task.positiveWeight() == 1.0 ? "" : ", positive-class weight " + task.positiveWeight());
             fits.put(task.name(), new TaskFit(model, best, parameters, new TaskMetrics(task.type(), evaluator.count(), values)));
         }
         return fits;
@@ -178,6 +178,11 @@ public final class LinearBaselines {
         INDArray scores = task.loss().computeScoreArray(labels.values, pre, task.activation().getActivationFunction(), labels.mask);
         long labelled = labels.labelledRowCount();
         return labelled == 0 ? Double.NaN : scores.sumNumber().doubleValue() / labelled;
+    }
+
+    /** A grid value as written, e.g. 0.0001 rather than 1.0E-4. */
+    private static String plain(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
     private static INDArray clip(INDArray p) {

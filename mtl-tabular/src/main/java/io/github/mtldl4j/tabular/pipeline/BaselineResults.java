@@ -55,14 +55,22 @@ public record BaselineResults(Map<String, LinearBaselines.TaskFit> linear, Map<S
     /**
      * Delta-m of {@code model} against each baseline (Maninis et al. 2019): the mean over tasks of the mean relative
      * gain over the metrics delta-m compares for the task's type ({@link Metric#comparedByDeltaM}); positive = the model
-     * is better.
+     * is better. NaN against a baseline where delta-m is undefined (a compared metric of the baseline is 0, e.g. the F1
+     * of a baseline that never predicts the positive class).
      */
     public Map<String, Double> deltaM(Map<String, TaskMetrics> model) {
         Map<String, List<String>> compared = new LinkedHashMap<>();
         model.forEach((task, m) -> compared.put(task, Metric.comparedByDeltaM(m.type()).stream().map(Metric::key).toList()));
         Map<String, Double> deltas = new LinkedHashMap<>();
-        byBaseline().forEach((name, baseline) -> deltas.put(name,
-                RelativeImprovement.deltaMOverMetrics(maps(model), maps(baseline), compared)));
+        byBaseline().forEach((name, baseline) -> {
+            double delta;
+            try {
+                delta = RelativeImprovement.deltaMOverMetrics(maps(model), maps(baseline), compared);
+            } catch (IllegalArgumentException undefined) {
+                delta = Double.NaN;
+            }
+            deltas.put(name, delta);
+        });
         return deltas;
     }
 
