@@ -1,6 +1,5 @@
 package io.github.mtldl4j.task;
 
-import io.github.mtldl4j.loss.PositiveWeightedBinaryXent;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;

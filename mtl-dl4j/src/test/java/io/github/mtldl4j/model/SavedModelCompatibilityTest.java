@@ -155,7 +155,7 @@ class SavedModelCompatibilityTest {
                 }
             }
         }
-        assertEquals(Set.of("io.github.mtldl4j.loss.WeightedLoss", "io.github.mtldl4j.loss.PositiveWeightedBinaryXent",
+        assertEquals(Set.of("io.github.mtldl4j.loss.WeightedLoss", "io.github.mtldl4j.task.PositiveWeightedBinaryXent",
                 "io.github.mtldl4j.graph.GatedSumVertex",
                 "io.github.mtldl4j.graph.RepresentationTapVertex", "io.github.mtldl4j.graph.CrossStitchLayer",
                 "io.github.mtldl4j.graph.FusedHeadsWeightInit"), serialized, "serializable classes of the library");

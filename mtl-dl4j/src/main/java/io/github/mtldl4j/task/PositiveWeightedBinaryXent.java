@@ -1,4 +1,4 @@
-package io.github.mtldl4j.loss;
+package io.github.mtldl4j.task;
 
 import java.util.Objects;
 import org.nd4j.common.primitives.Pair;
@@ -20,7 +20,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p>A plain Jackson bean: it round-trips through the graph's JSON and {@code ModelSerializer}, so the weight is saved
  * with the model. It is its own class (not a {@code LossBinaryXENT} subclass), so code that recognizes
  * {@code LossBinaryXENT} by class, such as a fused sigmoid fast path, does not mistake it for the unweighted loss and
- * leaves it to this class's {@link #computeGradientAndScore}.
+ * leaves it to this class's {@link #computeGradientAndScore}. It lives in the task package, beside the losses
+ * {@link TaskType} picks, because {@link Task#withPositiveWeight} creates it (packages of one layer do not import each
+ * other: docs/design.md, "Package layers").
  */
 public final class PositiveWeightedBinaryXent implements ILossFunction {
     private static final long serialVersionUID = 1L;
