@@ -25,6 +25,7 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(TabularSetting.TASK_EXPERTS, "--task-experts");
         FLAG.put(TabularSetting.FEATURES, "--features");
         FLAG.put(TabularSetting.WEIGHTS, "--weights");
+        FLAG.put(TabularSetting.CLASS_WEIGHTS, "--class-weights");
         FLAG.put(TabularSetting.EPOCHS, "--epochs");
         FLAG.put(TabularSetting.BATCH, "--batch");
         FLAG.put(TabularSetting.LEARNING_RATE, "--lr");

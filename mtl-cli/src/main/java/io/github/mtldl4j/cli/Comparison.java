@@ -3,6 +3,7 @@ package io.github.mtldl4j.cli;
 import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.tabular.baseline.LinearBaselines;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
@@ -34,6 +35,9 @@ final class Comparison {
     static final List<RunConfig> STANDARD = List.of(new RunConfig("single-task", "independent", "fixed"),
             new RunConfig("hard", "hard", "fixed"), new RunConfig("hard-uncertainty", "hard", "uncertainty"));
 
+    /** The column of the linear baseline. */
+    static final String LINEAR = "linear";
+
     private Comparison() {
     }
 
@@ -50,6 +54,19 @@ final class Comparison {
         Map<String, Double> seconds = new LinkedHashMap<>();
         Map<String, TabularTraining.Result> trained = new LinkedHashMap<>();
         Map<String, TabularTraining.Settings> used = new LinkedHashMap<>();
+        // The linear baseline on the same split and preprocessing (the same for every run: they differ in the network only).
+        TabularTraining.Settings first = TabularTraining.Settings.builder(tasks).features(features).categorical(categorical)
+                .seed(seed).build();
+        stdout.printf(Locale.ROOT, "fitting linear (ridge / logistic regression per task, penalty chosen on the validation rows)...%n");
+        long linearStart = System.nanoTime();
+        TabularTraining.Prepared prepared = TabularTraining.prepare(table, null, first);
+        Map<String, LinearBaselines.TaskFit> linear = LinearBaselines.fit(prepared.model().tasks(), prepared.trainEncoding().data(),
+                prepared.validData(), prepared.preprocessor()::toLabelUnits);
+        Map<String, TaskMetrics> linearMetrics = new LinkedHashMap<>();
+        linear.forEach((task, fit) -> linearMetrics.put(task, fit.metrics()));
+        results.put(LINEAR, linearMetrics);
+        parameters.put(LINEAR, linear.values().stream().mapToLong(LinearBaselines.TaskFit::parameters).sum());
+        seconds.put(LINEAR, (System.nanoTime() - linearStart) / 1e9);
         for (RunConfig run : runs) {
             stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights)...%n", run.name(), run.architecture(), run.method());
             TabularTraining.Settings settings = TabularTraining.Settings.builder(tasks).features(features).categorical(categorical)
@@ -61,7 +78,8 @@ final class Comparison {
             parameters.put(run.name(), result.model().parameterCounts().total());
             seconds.put(run.name(), result.trainSeconds());
         }
-        stdout.println(table(results, parameters, seconds, compared));
+        stdout.println(table(results, parameters, seconds, compared, runs.get(0).name()));
+        linear.forEach((task, fit) -> stdout.printf(Locale.ROOT, "linear %s: %s%n", task, fit.model()));
         StringBuilder kept = new StringBuilder("each run keeps the parameters of its best validation epoch (model.zip and the figures above):");
         trained.forEach((run, result) -> kept.append(String.format(Locale.ROOT, " %s epoch %d of %d;", run,
                 result.history().keptEpoch().orElseThrow().epoch(), result.history().epochs().size())));
@@ -80,6 +98,15 @@ final class Comparison {
 
     static String table(Map<String, Map<String, TaskMetrics>> results, Map<String, Long> parameters, Map<String, Double> seconds,
                         Map<String, List<String>> compared) {
+        return table(results, parameters, seconds, compared, results.keySet().iterator().next());
+    }
+
+    /**
+     * The per-task table of {@code results} (run to task to metrics), with delta-m against run {@code baseline}, or
+     * without a delta-m row when {@code compared} is null.
+     */
+    static String table(Map<String, Map<String, TaskMetrics>> results, Map<String, Long> parameters, Map<String, Double> seconds,
+                        Map<String, List<String>> compared, String baselineRun) {
         List<String> runs = List.copyOf(results.keySet());
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%n%-26s", "task / metric"));
@@ -98,8 +125,11 @@ final class Comparison {
         runs.forEach(r -> out.append(String.format(Locale.ROOT, "%18d", parameters.get(r))));
         out.append(String.format(Locale.ROOT, "%n%-26s", "train seconds"));
         runs.forEach(r -> out.append(String.format(Locale.ROOT, "%18.1f", seconds.get(r))));
-        out.append(String.format(Locale.ROOT, "%n%-26s", "delta-m vs " + runs.get(0)));
-        Map<String, Map<String, Double>> baseline = metricMaps(results.get(runs.get(0)));
+        if (compared == null) {
+            return out.toString();
+        }
+        out.append(String.format(Locale.ROOT, "%n%-26s", "delta-m vs " + baselineRun));
+        Map<String, Map<String, Double>> baseline = metricMaps(results.get(baselineRun));
         for (String run : runs) {
             double deltaM = RelativeImprovement.deltaMOverMetrics(metricMaps(results.get(run)), baseline, compared);
             out.append(String.format(Locale.ROOT, "%17.2f%%", 100 * deltaM));

@@ -2,6 +2,7 @@ package io.github.mtldl4j.cli;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.eval.GateUtilization;
+import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.AtomicFile;
@@ -11,6 +12,9 @@ import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.FeatureSelection;
 import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.pipeline.BaselineResults;
+import io.github.mtldl4j.tabular.pipeline.Baselines;
+import io.github.mtldl4j.tabular.pipeline.ClassWeight;
 import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.tabular.pipeline.MetricsJson;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
@@ -77,6 +81,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--weights", split = ",", paramLabel = "NAME=W", description = "Fixed task weights (default 1 each).")
     Map<String, Double> weights = new LinkedHashMap<>();
+
+    @Option(names = "--class-weights", split = ",", paramLabel = "W|NAME=W", description = "Positive-class weights of binary "
+            + "tasks: balanced (negatives / positives of the training rows) or a number, for every binary task or per task "
+            + "(e.g. balanced, or churn=balanced,fraud=5). Default: none.")
+    List<String> classWeights = List.of();
+
+    @Option(names = "--baselines", description = "Also fit, per task, a linear model (ridge or logistic regression) and a "
+            + "single-task network on the same split, and report them beside the model with delta-m (docs/baselines.md).")
+    boolean baselines;
 
     @Option(names = "--epochs", defaultValue = "50", description = "Maximum epochs (default ${DEFAULT-VALUE}).")
     int epochs;
@@ -165,8 +178,11 @@ public final class TrainCommand implements Callable<Integer> {
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
         stdout.println(TabularDataOptions.describe(features));
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
+        if (settings.baselines() != Baselines.NONE) {
+            stdout.println("with baselines: per task a linear model and a single-task network, trained after the model");
+        }
         TabularTraining.Result result = scaleOut != null
-                ? dataParallel(scaleOut.setting()).train(table, validation, settings, scaleOut, progress)
+                ? withBaselines(dataParallel(scaleOut.setting()).train(table, validation, settings, scaleOut, progress), table, validation, settings)
                 : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
                         ui ? model -> TrainingUi.attach(model, stdout) : null,
                         affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
@@ -174,8 +190,49 @@ public final class TrainCommand implements Callable<Integer> {
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.println(keptLine(result.history()));
+        if (result.baselines() != null) {
+            stdout.println(baselineTable(result));
+        }
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
+    }
+
+    /** A data-parallel result with the baselines fitted on this machine, when the settings ask for them. */
+    private static TabularTraining.Result withBaselines(TabularTraining.Result result, CsvTable table, CsvTable validation,
+                                                        TabularTraining.Settings settings) {
+        if (settings.baselines() == Baselines.NONE || result.baselines() != null) {
+            return result;
+        }
+        return result.withBaselines(TabularTraining.baselines(TabularTraining.prepare(table, validation, settings), settings));
+    }
+
+    /** The model beside its baselines, per task and metric, and the model's delta-m against each. */
+    static String baselineTable(TabularTraining.Result result) {
+        BaselineResults baselines = result.baselines();
+        Map<String, Map<String, TaskMetrics>> runs = new LinkedHashMap<>();
+        runs.put("linear", baselines.linearMetrics());
+        runs.put("single-task", baselines.singleTask());
+        runs.put("this model", result.metrics());
+        Map<String, Long> parameters = new LinkedHashMap<>();
+        parameters.put("linear", baselines.linearParameters());
+        parameters.put("single-task", baselines.singleTaskParameters());
+        parameters.put("this model", result.model().parameterCounts().total());
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        seconds.put("linear", baselines.linearSeconds());
+        seconds.put("single-task", baselines.singleTaskSeconds());
+        seconds.put("this model", result.trainSeconds());
+        StringBuilder out = new StringBuilder(Comparison.table(runs, parameters, seconds, null, "this model"));
+        Map<String, Double> deltaM = baselines.deltaM(result.metrics());
+        out.append(String.format(Locale.ROOT, "%nthis model's delta-m vs linear %s, vs single-task %s (mean relative gain over tasks; "
+                + "positive = this model is better)", percent(deltaM.get(BaselineResults.LINEAR)),
+                percent(deltaM.get(BaselineResults.SINGLE_TASK))));
+        baselines.linear().forEach((task, fit) -> out.append(String.format(Locale.ROOT, "%n  linear %s: %s", task, fit.model())));
+        return out.toString();
+    }
+
+    private static String percent(double fraction) {
+        return Double.isFinite(fraction) ? String.format(Locale.ROOT, "%+.2f %%", 100 * fraction)
+                : "undefined (a compared metric of the baseline is 0)";
     }
 
     /** Checkpoints, resume and clipping from the options; checked before any work starts. */
@@ -271,11 +328,45 @@ public final class TrainCommand implements Callable<Integer> {
                     + (head.isEmpty() ? " and no --head" : "") + ".");
         }
         List<TaskSpec> specs = input.taskSpecs();
-        return TabularTraining.Settings.builder(specs).features(input.features).categorical(input.categoricalColumns())
+        ClassWeight every = ClassWeight.none();
+        Map<String, ClassWeight> byTask = new LinkedHashMap<>();
+        for (String item : classWeights) {
+            String[] parts = item.split("=", -1);
+            if (parts.length > 2 || parts[0].isBlank()) {
+                throw new IllegalArgumentException("--class-weights '" + item + "': expected balanced, a number, or NAME=balanced or "
+                        + "NAME=W, e.g. churn=balanced,fraud=5.");
+            }
+            if (parts.length == 1) {
+                every = classWeight(item, item.trim());
+            } else {
+                byTask.put(parts[0].trim(), classWeight(item, parts[1].trim()));
+            }
+        }
+        return TabularTraining.Settings.builder(specs).classWeight(every).classWeights(byTask)
+                .baselines(baselines ? Baselines.LINEAR_AND_SINGLE_TASK : Baselines.NONE).features(input.features).categorical(input.categoricalColumns())
                 .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).shared(shared).head(head)
                 .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .build();
+    }
+
+    private static ClassWeight classWeight(String item, String value) {
+        if (value.equalsIgnoreCase("balanced")) {
+            return ClassWeight.balanced();
+        }
+        if (value.equalsIgnoreCase("none")) {
+            return ClassWeight.none();
+        }
+        try {
+            double weight = Double.parseDouble(value);
+            if (Double.isFinite(weight) && weight > 0) {
+                return ClassWeight.fixed(weight);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--class-weights '" + item + "': '" + value + "' is not balanced, none or a number > 0; "
+                + "e.g. --class-weights balanced or --class-weights churn=4.");
     }
 
     /**
@@ -331,12 +422,29 @@ public final class TrainCommand implements Callable<Integer> {
         run.put("seed", settings.seed());
         run.put("data", dataSource);
         run.putAll(extraSettings);
-        AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run));
+        Map<String, Double> positiveWeights = new LinkedHashMap<>();
+        result.positiveWeights().forEach((task, weight) -> {
+            if (weight != 1.0) {
+                positiveWeights.put(task, weight);
+            }
+        });
+        if (!positiveWeights.isEmpty()) {
+            run.put("positive_weights", positiveWeights);
+        }
+        AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run, result.baselines()));
         result.history().writeCsv(out.resolve("history.csv"));
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
         result.metrics().forEach((task, m) -> metrics.put(task, m.metrics()));
         RunSummary.Builder summary = RunSummary.builder("mtl train: " + dataSource, result.history())
                 .metrics(metrics).parameters(result.model().parameterCounts()).comparison(comparison).deltaM(deltaM);
+        if (result.baselines() != null) {
+            Map<String, Map<String, Map<String, Double>>> baselineRuns = new LinkedHashMap<>();
+            baselineRuns.put("this model", BaselineResults.maps(result.metrics()));
+            result.baselines().byBaseline().forEach((name, byTask) -> baselineRuns.put(name.replace('_', '-'), BaselineResults.maps(byTask)));
+            Map<String, Double> baselineDeltaM = new LinkedHashMap<>();
+            result.baselines().deltaM(result.metrics()).forEach((name, value) -> baselineDeltaM.put(name.replace('_', '-'), value));
+            summary.baselines(baselineRuns, baselineDeltaM);
+        }
         if (GateUtilization.hasGates(result.model())) {
             summary.gateUtilization(GateUtilization.of(result.model(),
                     new InMemoryMultiDataSetIterator(result.encodedValidation(), 256)).byTask());

@@ -14,6 +14,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** train, evaluate and predict end to end on the penguins, and every bad input of the CLI issue: exit 2, one line, nothing written. */
 class CommandLineTest {
@@ -73,6 +75,30 @@ class CommandLineTest {
         assertEquals(345, lines.size());
         double mass = Double.parseDouble(lines.get(1).split(",")[7]);
         assertTrue(mass > 2000 && mass < 7000, "mass is reported in grams: " + mass);
+    }
+
+    @Test
+    void baselinesAndClassWeightsFromTheCommandLine() throws Exception {
+        Path out = dir.resolve("baselines");
+        CliRun run = run(train(penguins, out, "--baselines", "--class-weights", "sex=balanced", "--epochs", "2", "--shared", "8"));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("linear") && run.out().contains("single-task") && run.out().contains("this model"), run.out());
+        assertTrue(run.out().contains("this model's delta-m vs linear "), run.out());
+        assertTrue(run.out().contains("linear sex: logistic regression, C = "), run.out());
+        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        for (String baseline : List.of("linear", "single_task")) {
+            for (String task : List.of("species", "sex", "mass")) {
+                assertEquals(metrics.get("tasks").get(task).get("n").asLong(), metrics.get("baselines").get(baseline).get(task).get("n").asLong(),
+                        baseline + " " + task);
+            }
+            assertTrue(metrics.get("baselines").get("delta_m").has(baseline), metrics.get("baselines").toString());
+        }
+        assertTrue(metrics.get("positive_weights").get("sex").asDouble() > 0, metrics.toString());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<h2>Baselines</h2>"));
+
+        Path never = dir.resolve("never-cw");
+        refused(train(penguins, never, "--class-weights", "sex=lots"), never, "--class-weights 'sex=lots'", "balanced");
+        refused(train(penguins, never, "--class-weights", "species=balanced"), never, "--class-weights", "species", "binary");
     }
 
     @Test

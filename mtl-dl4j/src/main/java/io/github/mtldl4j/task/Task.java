@@ -116,6 +116,31 @@ public record Task(String name, TaskType type, int width, ILossFunction loss, Ac
     }
 
     /**
+     * This binary task with its positive class weighted by {@code positiveWeight}: the loss becomes
+     * {@link PositiveWeightedBinaryXent} (a positive label's term counts {@code positiveWeight}
+     * times). For imbalanced tasks, negatives / positives of the training rows gives both classes equal total weight.
+     * Saved with the model (the loss is part of the graph configuration). A weight of 1 restores the plain loss.
+     *
+     * @throws IllegalArgumentException for a task that is not BINARY, or a weight that is not finite and {@code > 0}
+     */
+    public Task withPositiveWeight(double positiveWeight) {
+        if (type != TaskType.BINARY) {
+            throw new IllegalArgumentException("Task '" + name + "': a positive-class weight applies to a BINARY task, this one is "
+                    + type + ".");
+        }
+        if (!Double.isFinite(positiveWeight) || positiveWeight <= 0) {
+            throw new IllegalArgumentException("Task '" + name + "': positive-class weight must be finite and > 0, received "
+                    + positiveWeight + "; e.g. negatives / positives of the training rows.");
+        }
+        return withLoss(positiveWeight == 1.0 ? type.defaultLoss() : new PositiveWeightedBinaryXent(positiveWeight));
+    }
+
+    /** The weight of the positive class's loss term ({@link #withPositiveWeight}); 1 for a plain loss. */
+    public double positiveWeight() {
+        return loss instanceof PositiveWeightedBinaryXent weighted ? weighted.getPositiveWeight() : 1.0;
+    }
+
+    /**
      * This task with soft labels: targets may be probabilities (label smoothing, a teacher's outputs for distillation)
      * instead of hard labels. Training then accepts, per labelled row, binary and multilabel values in [0, 1], and
      * multiclass rows of values in [0, 1] that sum to 1 within {@link io.github.mtldl4j.data.LabelValidator#SOFT_SUM_TOLERANCE}; without

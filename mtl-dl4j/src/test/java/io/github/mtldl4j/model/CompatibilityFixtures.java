@@ -2,6 +2,7 @@ package io.github.mtldl4j.model;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.graph.CrossStitch;
+import io.github.mtldl4j.graph.IndependentTowers;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
@@ -67,10 +68,18 @@ class CompatibilityFixtures {
                 Task.multiclass("kind", 2).withHead(2)).build();
     }
 
+    /** Independent towers with a binary task whose positive class is weighted (its loss class). */
+    static MultiTaskModel positiveWeight() {
+        return base().sharing(new IndependentTowers()).tasks(
+                Task.binary("fraud").withPositiveWeight(4.0).withHead(2),
+                Task.regression("amount")).build();
+    }
+
     static final Map<String, Supplier<MultiTaskModel>> FIXTURES = Map.of(
             "hard-sharing", CompatibilityFixtures::hardSharing,
             "mixture-of-experts", CompatibilityFixtures::mixtureOfExperts,
-            "cross-stitch", CompatibilityFixtures::crossStitch);
+            "cross-stitch", CompatibilityFixtures::crossStitch,
+            "positive-weight", CompatibilityFixtures::positiveWeight);
 
     private static MultiTaskGraphBuilder base() {
         return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(5).activation(Activation.TANH).updater(new Adam(0.01))

@@ -82,9 +82,12 @@ class SavedModelCompatibilityTest {
                     new Expected("click", TaskType.BINARY, 1, 1.0, false)),
             "cross-stitch", List.of(
                     new Expected("level", TaskType.REGRESSION, 1, 3.0, false),
-                    new Expected("kind", TaskType.MULTICLASS, 2, 1.0, false)));
+                    new Expected("kind", TaskType.MULTICLASS, 2, 1.0, false)),
+            "positive-weight", List.of(
+                    new Expected("fraud", TaskType.BINARY, 1, 1.0, false),
+                    new Expected("amount", TaskType.REGRESSION, 1, 1.0, false)));
     private static final Map<String, String> SHARING = Map.of("hard-sharing", "hard", "mixture-of-experts", "mmoe",
-            "cross-stitch", "cross-stitch");
+            "cross-stitch", "cross-stitch", "positive-weight", "independent");
 
     private static Path fixture(String name) {
         try {
@@ -152,10 +155,18 @@ class SavedModelCompatibilityTest {
                 }
             }
         }
-        assertEquals(Set.of("io.github.mtldl4j.loss.WeightedLoss", "io.github.mtldl4j.graph.GatedSumVertex",
+        assertEquals(Set.of("io.github.mtldl4j.loss.WeightedLoss", "io.github.mtldl4j.task.PositiveWeightedBinaryXent",
+                "io.github.mtldl4j.graph.GatedSumVertex",
                 "io.github.mtldl4j.graph.RepresentationTapVertex", "io.github.mtldl4j.graph.CrossStitchLayer",
                 "io.github.mtldl4j.graph.FusedHeadsWeightInit"), serialized, "serializable classes of the library");
         assertEquals(serialized, inFixtures, "classes named in the fixtures");
+    }
+
+    @Test
+    void aPositiveClassWeightLoadsWithItsTask() throws IOException {
+        MultiTaskModel model = MultiTaskModel.load(fixture("positive-weight.zip"));
+        assertEquals(4.0, model.tasks().get(0).positiveWeight(), "fraud's positive-class weight as saved");
+        assertEquals(1.0, model.tasks().get(1).positiveWeight(), "a regression task has none");
     }
 
     @Test

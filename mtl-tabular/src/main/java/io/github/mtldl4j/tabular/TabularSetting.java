@@ -18,6 +18,8 @@ public enum TabularSetting implements Setting {
     FEATURES("TabularTraining.Settings.features"),
     /** {@code TabularTraining.Settings.weights}. */
     WEIGHTS("TabularTraining.Settings.weights"),
+    /** {@code TabularTraining.Settings.classWeights}. */
+    CLASS_WEIGHTS("TabularTraining.Settings.classWeights"),
     /** {@code TabularTraining.Settings.epochs}. */
     EPOCHS("TabularTraining.Settings.epochs"),
     /** {@code TabularTraining.Settings.batch}. */

@@ -20,17 +20,20 @@ public final class MetricsJson {
     /**
      * @param metrics per task
      * @param run top-level fields in order (architecture, weighting, parameters, epochs, train_seconds, seed, ...):
-     *     numbers, strings or booleans
+     *     numbers, strings, booleans or maps of name to number
      */
     public static String write(Map<String, TaskMetrics> metrics, Map<String, Object> run) {
+        return write(metrics, run, null);
+    }
+
+    /**
+     * As {@link #write(Map, Map)}, followed by the {@code baselines} block when {@code baselines} is not null:
+     * {@code {"linear": {task: metrics}, "single_task": {task: metrics}, "delta_m": {"linear": x, "single_task": y},
+     * "linear_models": {task: description}, "parameters": {...}}}, delta-m being the model's against each baseline.
+     */
+    public static String write(Map<String, TaskMetrics> metrics, Map<String, Object> run, BaselineResults baselines) {
         ObjectNode root = JSON.createObjectNode();
-        ObjectNode tasks = root.putObject("tasks");
-        metrics.forEach((task, m) -> {
-            ObjectNode t = tasks.putObject(task);
-            t.put("type", m.type().name().toLowerCase(Locale.ROOT));
-            t.put("n", m.count());
-            m.metrics().forEach((name, value) -> number(t, name, value));
-        });
+        tasks(root.putObject("tasks"), metrics);
         run.forEach((key, value) -> {
             if (value instanceof Number number) {
                 number(root, key, number.doubleValue());
@@ -39,15 +42,39 @@ public final class MetricsJson {
                 }
             } else if (value instanceof Boolean flag) {
                 root.put(key, flag);
+            } else if (value instanceof Map<?, ?> map) {
+                ObjectNode inner = root.putObject(key);
+                map.forEach((name, number) -> number(inner, String.valueOf(name), ((Number) number).doubleValue()));
             } else {
                 root.put(key, String.valueOf(value));
             }
         });
+        if (baselines != null) {
+            ObjectNode block = root.putObject("baselines");
+            baselines.byBaseline().forEach((name, byTask) -> tasks(block.putObject(name), byTask));
+            ObjectNode deltaM = block.putObject("delta_m");
+            baselines.deltaM(metrics).forEach((name, value) -> number(deltaM, name, value));
+            ObjectNode models = block.putObject("linear_models");
+            baselines.linear().forEach((task, fit) -> models.put(task, fit.model()));
+            ObjectNode parameters = block.putObject("parameters");
+            parameters.put(BaselineResults.LINEAR, baselines.linearParameters());
+            parameters.put(BaselineResults.SINGLE_TASK, baselines.singleTaskParameters());
+            block.put("single_task_kept_epoch", baselines.singleTaskKeptEpoch());
+        }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
         } catch (IOException e) {
             throw new IllegalStateException("could not write metrics JSON", e);
         }
+    }
+
+    private static void tasks(ObjectNode tasks, Map<String, TaskMetrics> metrics) {
+        metrics.forEach((task, m) -> {
+            ObjectNode t = tasks.putObject(task);
+            t.put("type", m.type().name().toLowerCase(Locale.ROOT));
+            t.put("n", m.count());
+            m.metrics().forEach((name, value) -> number(t, name, value));
+        });
     }
 
     private static void number(ObjectNode node, String name, double value) {

@@ -5,6 +5,7 @@ import io.github.mtldl4j.data.InvalidDataException;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.graph.HardSharing;
+import io.github.mtldl4j.graph.IndependentTowers;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.MethodOptions;
@@ -14,6 +15,7 @@ import io.github.mtldl4j.registry.MethodRegistry;
 import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.tabular.TabularSetting;
+import io.github.mtldl4j.tabular.baseline.LinearBaselines;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.DataSplit;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
@@ -76,11 +78,20 @@ public final class TabularTraining {
      *                   the same function, faster steps; needs hard sharing and hidden head layers)
      * @param kept whose parameters the model keeps: the best validation epoch's ({@link KeptParameters#BEST}) or the
      *             last epoch's
+     * @param classWeight the positive-class weight of every binary task not named in {@code classWeights}
+     * @param classWeights positive-class weights of binary tasks by name ({@code Task.withPositiveWeight})
+     * @param baselines whether linear and single-task baselines are fitted too ({@link Result#baselines()})
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
-                           long seed, Integer patience, boolean fusedHeads, KeptParameters kept) {
+                           long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
+                           Map<String, ClassWeight> classWeights, Baselines baselines) {
+
+        /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
+        public ClassWeight classWeightOf(TaskSpec task) {
+            return task.type() != TaskType.BINARY ? ClassWeight.none() : classWeights.getOrDefault(task.name(), classWeight);
+        }
 
         /** Validates what can be checked without data. */
         public Settings {
@@ -115,8 +126,20 @@ public final class TabularTraining {
                         TabularSetting.ARCHITECTURE.is(tapped), ": it works on the gradient at the one shared representation, which ",
                         TabularSetting.ARCHITECTURE.is(architecture), " does not have; use pcgrad, cagrad, imtl or upgrad there."));
             }
+            java.util.Objects.requireNonNull(classWeight, "classWeight: expected ClassWeight.none(), balanced() or fixed(w).");
+            java.util.Objects.requireNonNull(baselines, "baselines: expected Baselines.NONE or LINEAR_AND_SINGLE_TASK.");
+            for (String task : classWeights.keySet()) {
+                TaskSpec spec = tasks.stream().filter(t -> t.name().equals(task)).findFirst().orElse(null);
+                if (spec == null || spec.type() != TaskType.BINARY) {
+                    throw new InvalidSettingException(TabularSetting.CLASS_WEIGHTS, SettingMessage.of(TabularSetting.CLASS_WEIGHTS, " names "
+                            + (spec == null ? "unknown task '" + task + "'" : "task '" + task + "', which is " + spec.type().name().toLowerCase(java.util.Locale.ROOT))
+                            + "; positive-class weights apply to binary tasks, here " + tasks.stream().filter(t -> t.type() == TaskType.BINARY)
+                            .map(TaskSpec::name).toList() + "."));
+                }
+            }
             tasks = List.copyOf(tasks);
             categorical = Set.copyOf(categorical);
+            classWeights = Map.copyOf(classWeights);
             shared = List.copyOf(shared);
             head = List.copyOf(head);
             weights = Map.copyOf(weights);
@@ -126,7 +149,8 @@ public final class TabularTraining {
          * Settings for {@code tasks}, every other component at its default (those of {@code mtl train}): all non-label
          * columns as features, none forced categorical, hard sharing with trunk [64, 64] and no hidden head layers,
          * 4 experts and 1 task expert (for the mixture-of-experts architectures), fixed weights of 1, 50 epochs,
-         * batch 32, Adam 0.01, 20 % validation, seed 42, no early stopping, separate heads, the best epoch kept.
+         * batch 32, Adam 0.01, 20 % validation, seed 42, no early stopping, separate heads, the best epoch kept, no
+         * positive-class weights, no baselines.
          */
         public static Builder builder(List<TaskSpec> tasks) {
             return new Builder(tasks);
@@ -137,7 +161,8 @@ public final class TabularTraining {
             return new Builder(tasks).features(features).categorical(categorical).architecture(architecture).cascades(cascades)
                     .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
-                    .patience(patience).fusedHeads(fusedHeads).kept(kept);
+                    .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
+                    .baselines(baselines);
         }
 
         /**
@@ -164,6 +189,9 @@ public final class TabularTraining {
             private Integer patience;
             private boolean fusedHeads;
             private KeptParameters kept = KeptParameters.BEST;
+            private ClassWeight classWeight = ClassWeight.none();
+            private Map<String, ClassWeight> classWeights = Map.of();
+            private Baselines baselines = Baselines.NONE;
 
             private Builder(List<TaskSpec> tasks) {
                 this.tasks = tasks;
@@ -286,10 +314,29 @@ public final class TabularTraining {
                 return this;
             }
 
+            /** The positive-class weight of every binary task not named in {@link #classWeights} (default none). */
+            public Builder classWeight(ClassWeight classWeight) {
+                this.classWeight = classWeight;
+                return this;
+            }
+
+            /** Positive-class weights of binary tasks by name (default none). */
+            public Builder classWeights(Map<String, ClassWeight> classWeights) {
+                this.classWeights = classWeights;
+                return this;
+            }
+
+            /** Whether linear and single-task baselines are fitted too (default {@link Baselines#NONE}). */
+            public Builder baselines(Baselines baselines) {
+                this.baselines = baselines;
+                return this;
+            }
+
             /** The settings, validated by {@link Settings}'s constructor. */
             public Settings build() {
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
-                        weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept);
+                        weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
+                        baselines);
             }
         }
     }
@@ -305,10 +352,30 @@ public final class TabularTraining {
      * @param trainSeconds wall time of training
      * @param encodedValidation the validation rows as encoded
      * @param trainingEncoding the training rows as encoded, with what was imputed or masked
+     * @param baselines the baselines on the same split ({@link Settings#baselines()}), or null when none were fitted
      */
     public record Result(MultiTaskModel model, TabularPreprocessor preprocessor, TrainingHistory history,
                          Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation,
-                         TabularPreprocessor.Encoded trainingEncoding) {
+                         TabularPreprocessor.Encoded trainingEncoding, BaselineResults baselines) {
+
+        /** A result without baselines. */
+        public Result(MultiTaskModel model, TabularPreprocessor preprocessor, TrainingHistory history,
+                      Map<String, TaskMetrics> metrics, double trainSeconds, MultiDataSet encodedValidation,
+                      TabularPreprocessor.Encoded trainingEncoding) {
+            this(model, preprocessor, history, metrics, trainSeconds, encodedValidation, trainingEncoding, null);
+        }
+
+        /** This result with baselines. */
+        public Result withBaselines(BaselineResults fitted) {
+            return new Result(model, preprocessor, history, metrics, trainSeconds, encodedValidation, trainingEncoding, fitted);
+        }
+
+        /** Per binary task, the positive-class weight the model was trained with (1: none). */
+        public Map<String, Double> positiveWeights() {
+            Map<String, Double> weights = new LinkedHashMap<>();
+            model.tasks().stream().filter(t -> t.type() == TaskType.BINARY).forEach(t -> weights.put(t.name(), t.positiveWeight()));
+            return weights;
+        }
 
         /**
          * One line on the training rows' missing values, e.g. {@code training rows: missing feature values imputed:
@@ -436,7 +503,26 @@ public final class TabularTraining {
         double seconds = (System.nanoTime() - start) / 1e9;
         // Measured afresh on the model as it is now (the kept epoch's), the same call mtl evaluate makes on the saved model.
         Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
-        return new Result(model, preprocessor, history, metrics, seconds, validData, trainEncoding);
+        Result result = new Result(model, preprocessor, history, metrics, seconds, validData, trainEncoding);
+        return settings.baselines() == Baselines.NONE ? result : result.withBaselines(baselines(prepared, settings));
+    }
+
+    /**
+     * The baselines of docs/baselines.md on the prepared split: per task a linear model on the same encoded rows, and a
+     * single-task network (independent towers, fixed weights of 1, no cascades, otherwise the same settings) trained on
+     * the same training rows and measured on the same validation rows.
+     */
+    public static BaselineResults baselines(Prepared prepared, Settings settings) {
+        long start = System.nanoTime();
+        Map<String, LinearBaselines.TaskFit> linear = LinearBaselines.fit(prepared.model().tasks(), prepared.trainEncoding().data(),
+                prepared.validData(), prepared.preprocessor()::toLabelUnits);
+        double linearSeconds = (System.nanoTime() - start) / 1e9;
+        Settings single = settings.toBuilder().architecture(IndependentTowers.NAME).method(FixedWeighting.NAME).weights(Map.of())
+                .cascades(Map.of()).fusedHeads(false).baselines(Baselines.NONE).build();
+        Result singleTask = train(prepared.train(), prepared.validation(), single, Hooks.none());
+        return new BaselineResults(linear, singleTask.metrics(), singleTask.model().parameterCounts().total(),
+                singleTask.history().keptEpoch().map(io.github.mtldl4j.train.EpochReport::epoch).orElse(singleTask.history().epochs().size()),
+                linearSeconds, singleTask.trainSeconds());
     }
 
     /**
@@ -462,7 +548,7 @@ public final class TabularTraining {
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
         TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0]);
         MultiDataSet validData = preprocessor.encode(split[1]).data();
-        MultiTaskModel model = build(preprocessor, settings);
+        MultiTaskModel model = build(preprocessor, settings, positiveWeights(settings, trainEncoding.data()));
         model.attach(PREPROCESSING, preprocessor.toJson());
         return new Prepared(split[0], split[1], preprocessor, trainEncoding, validData, model);
     }
@@ -509,8 +595,58 @@ public final class TabularTraining {
         void batchesPerEpoch(long batches);
     }
 
-    /** The graph for the settings (also used by the data-parallel pipeline of mtl-spark). */
+    /**
+     * Per binary task, its positive-class weight for these training rows: {@link ClassWeight#resolve} with the counts
+     * of positive and negative labels among the labelled rows.
+     */
+    public static Map<String, Double> positiveWeights(Settings settings, MultiDataSet train) {
+        Map<String, Double> weights = new LinkedHashMap<>();
+        for (int t = 0; t < settings.tasks().size(); t++) {
+            TaskSpec spec = settings.tasks().get(t);
+            ClassWeight weight = settings.classWeightOf(spec);
+            if (weight.kind() == ClassWeight.Kind.NONE) {
+                continue;
+            }
+            double[] labels = train.getLabels(t).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(-1).toDoubleVector();
+            INDArray maskArray = train.getLabelsMaskArray(t);
+            double[] mask = maskArray == null ? null : maskArray.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(-1).toDoubleVector();
+            long positives = 0;
+            long negatives = 0;
+            for (int r = 0; r < labels.length; r++) {
+                if (mask == null || mask[r] > 0) {
+                    if (labels[r] >= 0.5) {
+                        positives++;
+                    } else {
+                        negatives++;
+                    }
+                }
+            }
+            weights.put(spec.name(), weight.resolve(positives, negatives));
+        }
+        return weights;
+    }
+
+    /**
+     * The graph for the settings (also used by the data-parallel pipeline of mtl-spark), with fixed positive-class
+     * weights only: balanced ones need the training rows ({@link #build(TabularPreprocessor, Settings, Map)}).
+     */
     public static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings) {
+        Map<String, Double> fixed = new LinkedHashMap<>();
+        for (TaskSpec spec : settings.tasks()) {
+            ClassWeight weight = settings.classWeightOf(spec);
+            if (weight.kind() == ClassWeight.Kind.BALANCED) {
+                throw new IllegalStateException("Task '" + spec.name() + "': a balanced positive-class weight needs the training rows; "
+                        + "build the model with TabularTraining.prepare or pass the weights to build(preprocessor, settings, weights).");
+            }
+            if (weight.kind() == ClassWeight.Kind.FIXED) {
+                fixed.put(spec.name(), weight.fixed());
+            }
+        }
+        return build(preprocessor, settings, fixed);
+    }
+
+    /** The graph for the settings, binary tasks weighted by {@code positiveWeights} (task name to weight; others 1). */
+    public static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings, Map<String, Double> positiveWeights) {
         Map<String, Double> weights = settings.weights();
         for (String task : weights.keySet()) {
             if (settings.tasks().stream().noneMatch(t -> t.name().equals(task))) {
@@ -523,7 +659,9 @@ public final class TabularTraining {
                 .updater(new Adam(settings.learningRate())).seed(settings.seed());
         int[] head = settings.head().stream().mapToInt(Integer::intValue).toArray();
         for (Task task : preprocessor.tasks()) {
-            builder.task(task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0)));
+            Task weighted = task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0));
+            double positive = positiveWeights.getOrDefault(task.name(), 1.0);
+            builder.task(positive == 1.0 ? weighted : weighted.withPositiveWeight(positive));
         }
         builder.sharing(MethodRegistry.architecture(settings.architecture())
                 .create(new MethodOptions(weights, settings.experts(), settings.taskExperts())));

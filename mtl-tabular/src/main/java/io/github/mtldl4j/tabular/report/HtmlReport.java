@@ -79,6 +79,7 @@ public final class HtmlReport {
         gates(out, summary);
         affinity(out, summary);
         comparison(out, summary);
+        baselines(out, summary);
         out.append("<footer>Written by mtl-dl4j. Self-contained: no scripts, no external resources.</footer>\n</body>\n</html>\n");
         return out.toString();
     }
@@ -348,9 +349,28 @@ public final class HtmlReport {
                 .append("\n</figure>\n</div>\n</section>\n");
     }
 
+    /** This run beside its baselines: the same table as the comparison of runs, delta-m being this run's against each row. */
+    private static void baselines(StringBuilder out, RunSummary summary) {
+        if (summary.baselines().isEmpty()) {
+            return;
+        }
+        StringBuilder table = new StringBuilder();
+        comparison(table, summary.baselines(), summary.baselineDeltaM(), summary);
+        out.append(table.toString().replace("<section id=\"comparison\">\n<h2>Comparison of runs</h2>",
+                        "<section id=\"baselines\">\n<h2>Baselines</h2>\n<p class=\"note\">Per task a linear model (ridge or logistic "
+                        + "regression, penalty chosen on the validation rows) and a single-task network, on the same split and "
+                        + "preprocessing (docs/baselines.md).</p>")
+                .replace("\u0394m vs baseline \u2191", "\u0394m of this run vs the row \u2191")
+                .replace("relative change against the baseline, positive = better", "relative change of this run against the row's "
+                        + "model, positive = this run is better"));
+    }
+
     private static void comparison(StringBuilder out, RunSummary summary) {
-        Map<String, Map<String, Map<String, Double>>> runs = summary.comparison();
-        Map<String, Double> deltaM = summary.deltaM();
+        comparison(out, summary.comparison(), summary.deltaM(), summary);
+    }
+
+    private static void comparison(StringBuilder out, Map<String, Map<String, Map<String, Double>>> runs, Map<String, Double> deltaM,
+                                   RunSummary summary) {
         if (runs.isEmpty() && deltaM.isEmpty()) {
             return;
         }

@@ -30,12 +30,16 @@ import java.util.stream.Stream;
  * @param settings what the run was: architecture, weighting, epochs, seed, data file, ... in display order
  * @param comparison several runs side by side (the demo): run name -> task -> metric -> value; may be empty
  * @param deltaM run name -> delta-m against the baseline, as a fraction (0.05 = 5 % better); may be empty
+ * @param baselines this run beside its baselines (first the run, then e.g. linear and single-task): name -> task ->
+ *     metric -> value; may be empty
+ * @param baselineDeltaM baseline name -> this run's delta-m against it, as a fraction; may be empty
  */
 public record RunSummary(String title, List<String> tasks, TrainingHistory history,
                          Map<String, Map<String, Double>> metrics, Map<String, String> mainMetrics,
                          ParameterCounts parameters, Map<String, Map<String, Double>> gateUtilization,
                          Map<String, String> settings, Map<String, Map<String, Map<String, Double>>> comparison,
-                         Map<String, Double> deltaM) {
+                         Map<String, Double> deltaM, Map<String, Map<String, Map<String, Double>>> baselines,
+                         Map<String, Double> baselineDeltaM) {
 
     /**
      * Validates and copies.
@@ -86,6 +90,12 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
                 copyNested("comparison of run '" + run + "'", byTask)));
         comparison = Collections.unmodifiableMap(runs);
         deltaM = copy("deltaM", deltaM);
+        Objects.requireNonNull(baselines, "baselines is null; expected name -> task -> metric -> value, or an empty map.");
+        Map<String, Map<String, Map<String, Double>>> baselineRuns = new LinkedHashMap<>();
+        baselines.forEach((run, byTask) -> baselineRuns.put(Objects.requireNonNull(run, "A name in baselines is null."),
+                copyNested("baselines of '" + run + "'", byTask)));
+        baselines = Collections.unmodifiableMap(baselineRuns);
+        baselineDeltaM = copy("baselineDeltaM", baselineDeltaM);
     }
 
     /** Starts a summary of a run; the tasks default to those of the history's first epoch. */
@@ -138,6 +148,8 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
         private final Map<String, String> settings = new LinkedHashMap<>();
         private Map<String, Map<String, Map<String, Double>>> comparison = new LinkedHashMap<>();
         private Map<String, Double> deltaM = new LinkedHashMap<>();
+        private Map<String, Map<String, Map<String, Double>>> baselines = new LinkedHashMap<>();
+        private Map<String, Double> baselineDeltaM = new LinkedHashMap<>();
 
         private Builder(String title, TrainingHistory history) {
             this.title = title;
@@ -193,6 +205,16 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
             return this;
         }
 
+        /**
+         * This run beside its baselines (name -> task -> metric -> value, the run first) and the run's delta-m against
+         * each baseline (name -> fraction).
+         */
+        public Builder baselines(Map<String, Map<String, Map<String, Double>>> runs, Map<String, Double> deltaMOfThisRun) {
+            this.baselines = Objects.requireNonNull(runs, "baselines is null; expected name -> task -> metric -> value.");
+            this.baselineDeltaM = Objects.requireNonNull(deltaMOfThisRun, "baselineDeltaM is null; expected name -> delta-m.");
+            return this;
+        }
+
         /** Run -> delta-m against the baseline, as a fraction. */
         public Builder deltaM(Map<String, Double> byRun) {
             this.deltaM = Objects.requireNonNull(byRun, "deltaM is null; expected run -> delta-m.");
@@ -216,7 +238,7 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
             }
             main.putAll(mainMetrics);
             return new RunSummary(title, tasks, history, metrics, main, parameters, gateUtilization, settings,
-                    comparison, deltaM);
+                    comparison, deltaM, baselines, baselineDeltaM);
         }
     }
 }

@@ -20,7 +20,8 @@ class TabularSettingsTest {
         return TabularTraining.Settings.builder(TASKS).features(List.of("x", "y")).categorical(Set.of("y")).architecture("mmoe")
                 .cascades(Map.of("b", List.of("a"))).experts(3).taskExperts(2).shared(List.of(8)).head(List.of(5, 4))
                 .method("uncertainty").weights(Map.of("a", 2.0)).epochs(7).batch(9).learningRate(0.003).validFraction(0.3)
-                .seed(11).patience(4).fusedHeads(true).kept(KeptParameters.LAST).build();
+                .seed(11).patience(4).fusedHeads(true).kept(KeptParameters.LAST).classWeight(ClassWeight.balanced())
+                .classWeights(Map.of("b", ClassWeight.fixed(3.0))).baselines(Baselines.LINEAR_AND_SINGLE_TASK).build();
     }
 
     @Test
@@ -45,6 +46,24 @@ class TabularSettingsTest {
         assertEquals(4, s.patience());
         assertTrue(s.fusedHeads());
         assertEquals(KeptParameters.LAST, s.kept());
+        assertEquals(ClassWeight.balanced(), s.classWeight());
+        assertEquals(Map.of("b", ClassWeight.fixed(3.0)), s.classWeights());
+        assertEquals(Baselines.LINEAR_AND_SINGLE_TASK, s.baselines());
+        assertEquals(ClassWeight.fixed(3.0), s.classWeightOf(TASKS.get(1)));
+        assertEquals(ClassWeight.none(), s.classWeightOf(TASKS.get(0)), "a regression task has no class weight");
+    }
+
+    @Test
+    void classWeightsNameBinaryTasksOnly() {
+        var regression = assertThrows(io.github.mtldl4j.setting.InvalidSettingException.class, () -> TabularTraining.Settings
+                .builder(TASKS).classWeights(Map.of("a", ClassWeight.balanced())).build());
+        assertTrue(regression.getMessage().contains("task 'a', which is regression"), regression.getMessage());
+        var unknown = assertThrows(io.github.mtldl4j.setting.InvalidSettingException.class, () -> TabularTraining.Settings
+                .builder(TASKS).classWeights(Map.of("c", ClassWeight.balanced())).build());
+        assertTrue(unknown.getMessage().contains("unknown task 'c'") && unknown.getMessage().contains("[b]"), unknown.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ClassWeight.fixed(0.0));
+        assertEquals(3.0, ClassWeight.balanced().resolve(5, 15));
+        assertEquals(1.0, ClassWeight.balanced().resolve(0, 15), "nothing to balance without positives");
     }
 
     @Test
