@@ -15,7 +15,7 @@ rows = json.load(open(sys.argv[1]))
 score = {}
 for r in rows:
     p = r["params"]
-    score[(p.get("steps", "direct"), int(p["tasks"]), p["method"])] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"])
+    score[(p.get("steps", "direct"), int(p["tasks"]), p["method"])] = (r["primaryMetric"]["score"], float(r["primaryMetric"]["scoreError"]))
 for steps in sorted({s for s, _, _ in score}):
     ks = sorted({k for s, k, _ in score if s == steps})
     methods = []

@@ -2,10 +2,15 @@ package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
+import io.github.mtldl4j.gradient.ConFig;
+import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.gradient.UpGrad;
@@ -68,7 +73,8 @@ public class AggregatorBenchmark {
     @Param({"2", "4", "8"})
     public int tasks;
 
-    @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params", "cagrad", "imtl", "upgrad"})
+    @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
+        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac"})
     public String method;
 
     /**
@@ -91,7 +97,7 @@ public class AggregatorBenchmark {
             list.add(Task.regression("t" + t).withHead(64));
         }
         builder.tasks(list.toArray(Task[]::new));
-        if ("mgda".equals(method)) {
+        if ("mgda".equals(method) || "aligned-mtl-ub".equals(method)) {
             builder.representationTap();
         }
         MultiTaskModel model = builder.build();
@@ -134,6 +140,12 @@ public class AggregatorBenchmark {
             case "cagrad" -> new CaGrad();
             case "imtl" -> new ImtlG();
             case "upgrad" -> new UpGrad();
+            case "aligned-mtl" -> AlignedMtl.onSharedParameters();
+            case "aligned-mtl-ub" -> AlignedMtl.onRepresentation();
+            case "config" -> new ConFig();
+            case "nash-mtl" -> new NashMtl();
+            case "dualproj" -> new DualProj();
+            case "gradvac" -> new GradVac();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }

@@ -106,8 +106,8 @@ class CommandLineTest {
         CliRun help = run("train", "--help");
         assertEquals(0, help.code(), help.err());
         String text = help.out().replaceAll("\\s+", " ");
-        assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, famo, gls, imtl-l, stch, sum, pcgrad, mgda, cagrad, imtl, upgrad "
-                + "(default fixed)"), text);
+        assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, famo, gls, imtl-l, stch, sum, pcgrad, mgda, cagrad, imtl, upgrad,"
+                + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac (default fixed)"), text);
         assertTrue(text.contains("hard, independent, cascade, mmoe, omoe, cgc, ple, cross-stitch (default hard)"), text);
     }
 

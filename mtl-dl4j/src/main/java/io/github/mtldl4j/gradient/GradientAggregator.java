@@ -1,5 +1,6 @@
 package io.github.mtldl4j.gradient;
 
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -38,5 +39,30 @@ public interface GradientAggregator {
      */
     default boolean usesRepresentationGradients() {
         return false;
+    }
+
+    /** Called once before a training run's first step: a method with state (GradVac) forgets earlier runs. */
+    default void start() {
+    }
+
+    /**
+     * The method's state after any number of steps, for a training checkpoint (e.g. GradVac's target cosines): named
+     * arrays of doubles, empty for a method without state. {@link #restoreState} on a freshly started instance must
+     * make it behave exactly as this one.
+     */
+    default Map<String, double[]> state() {
+        return Map.of();
+    }
+
+    /**
+     * Restores what {@link #state()} returned; called after {@link #start} when a training run resumes.
+     *
+     * @throws IllegalArgumentException if the state is not this method's (names or sizes differ)
+     */
+    default void restoreState(Map<String, double[]> state) {
+        if (!state.isEmpty()) {
+            throw new IllegalArgumentException(name() + ": this aggregator has no state, but the checkpoint holds "
+                    + state.keySet() + ": it was written with another aggregator; resume with the same method.");
+        }
     }
 }

@@ -11,7 +11,12 @@
  *   <li>{@link io.github.mtldl4j.gradient.MgdaUb} ("mgda"): Sener and Koltun, NeurIPS 2018;</li>
  *   <li>{@link io.github.mtldl4j.gradient.CaGrad} ("cagrad"): Liu et al., NeurIPS 2021;</li>
  *   <li>{@link io.github.mtldl4j.gradient.ImtlG} ("imtl"): Liu et al., ICLR 2021;</li>
- *   <li>{@link io.github.mtldl4j.gradient.UpGrad} ("upgrad"): Quinton and Rey, 2024.</li>
+ *   <li>{@link io.github.mtldl4j.gradient.UpGrad} ("upgrad"): Quinton and Rey, 2024;</li>
+ *   <li>{@link io.github.mtldl4j.gradient.AlignedMtl} ("aligned-mtl", "aligned-mtl-ub"): Senushkin et al., CVPR 2023;</li>
+ *   <li>{@link io.github.mtldl4j.gradient.ConFig} ("config"): Liu, Chu and Thuerey, ICLR 2025;</li>
+ *   <li>{@link io.github.mtldl4j.gradient.NashMtl} ("nash-mtl"): Navon et al., ICML 2022;</li>
+ *   <li>{@link io.github.mtldl4j.gradient.DualProj} ("dualproj"): TorchJD's projection of the mean onto the dual cone;</li>
+ *   <li>{@link io.github.mtldl4j.gradient.GradVac} ("gradvac"): Wang et al., ICLR 2021 (keeps state: target cosines).</li>
  * </ul>
  * All coefficients are on the scale of "sum" (K equal gradients give K times that gradient; CAGrad
  * {@code K (1 + c) / (1 + c²)} times, as its authors rescale), so one learning rate serves every method; each class

@@ -1,9 +1,14 @@
 package io.github.mtldl4j.registry;
 
+import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
+import io.github.mtldl4j.gradient.ConFig;
+import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.gradient.UpGrad;
@@ -60,7 +65,13 @@ public final class MethodRegistry {
             MgdaUb.INFO,
             CaGrad.INFO,
             ImtlG.INFO,
-            UpGrad.INFO);
+            UpGrad.INFO,
+            AlignedMtl.INFO,
+            AlignedMtl.UB_INFO,
+            ConFig.INFO,
+            NashMtl.INFO,
+            DualProj.INFO,
+            GradVac.INFO);
 
     /** {@code --arch} sharing modes, in help order. */
     public static final List<MethodInfo<SharingMode>> SHARING_MODES = List.of(

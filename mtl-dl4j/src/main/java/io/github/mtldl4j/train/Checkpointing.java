@@ -1,6 +1,7 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.weighting.LossWeighting;
 import java.io.ByteArrayInputStream;
@@ -10,6 +11,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -24,13 +26,18 @@ import org.slf4j.LoggerFactory;
  * The checkpoints of one {@link MultiTaskTrainer#fit} ({@link CheckpointDirectory}, {@link TrainingCheckpoint}):
  * reads the one a run resumes from into the model, puts back the rest of its state (loss weighting, shuffle
  * positions, ND4J's random generator; the history replays in {@link EpochLoop}), and writes a checkpoint after the
- * epochs the settings name.
+ * epochs the settings name. A gradient aggregator's state (GradVac's targets) is kept in the checkpoint's weighting
+ * state under names starting with {@link #AGGREGATOR_PREFIX}.
  */
 final class Checkpointing {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointing.class);
 
+    /** Prefix of the aggregator's state entries in the checkpoint's weighting state. */
+    static final String AGGREGATOR_PREFIX = "aggregator.";
+
     private final MultiTaskModel model;
     private final LossWeighting weighting;
+    private final GradientAggregator aggregator;
     private final Map<String, Double> userWeights;
     private final Random random;
     private final MultiDataSetIterator train;
@@ -41,18 +48,21 @@ final class Checkpointing {
     private final TrainingCheckpoint resumed;
 
     /**
-     * The checkpoints of a run that has started its weighting; with {@code resumed}, puts the checkpoint's weighting
-     * state and shuffle positions back.
+     * The checkpoints of a run that has started its weighting (and aggregator); with {@code resumed}, puts the
+     * checkpoint's weighting and aggregator state and shuffle positions back.
      *
+     * @param aggregator the gradient aggregator, or null
      * @param out where to write checkpoints, or null for none
      * @param every write a regular checkpoint after every so many epochs (and after the last)
      * @param resumedFrom the directory {@code resumed} was read from ({@link #readInto}), or null when not resuming
      */
-    Checkpointing(MultiTaskModel model, LossWeighting weighting, Map<String, Double> userWeights, Random random,
+    Checkpointing(MultiTaskModel model, LossWeighting weighting, GradientAggregator aggregator, Map<String, Double> userWeights,
+                  Random random,
                   MultiDataSetIterator train, MultiDataSetIterator valid, CheckpointDirectory out, int every,
                   CheckpointDirectory resumedFrom, TrainingCheckpoint resumed) {
         this.model = model;
         this.weighting = weighting;
+        this.aggregator = aggregator;
         this.userWeights = userWeights;
         this.random = random;
         this.train = train;
@@ -66,7 +76,22 @@ final class Checkpointing {
                 throw new IllegalArgumentException("The checkpoint in " + resumedFrom.dir() + " was trained with weighting '"
                         + resumed.weighting() + "', this run uses '" + weighting.name() + "': resume with the same method.");
             }
-            weighting.restoreState(resumed.weightingState());
+            Map<String, double[]> own = new LinkedHashMap<>();
+            Map<String, double[]> aggregatorState = new LinkedHashMap<>();
+            resumed.weightingState().forEach((name, values) -> {
+                if (name.startsWith(AGGREGATOR_PREFIX)) {
+                    aggregatorState.put(name.substring(AGGREGATOR_PREFIX.length()), values);
+                } else {
+                    own.put(name, values);
+                }
+            });
+            weighting.restoreState(own);
+            if (aggregator != null) {
+                aggregator.restoreState(aggregatorState);
+            } else if (!aggregatorState.isEmpty()) {
+                throw new IllegalArgumentException("The checkpoint in " + resumedFrom.dir() + " holds a gradient aggregator's"
+                        + " state " + aggregatorState.keySet() + ", but this run uses none: resume with the same method.");
+            }
             if (resumed.shuffleEpoch() != null && train instanceof InMemoryMultiDataSetIterator shuffled) {
                 shuffled.continueFromShuffleEpoch(resumed.shuffleEpoch());
             }
@@ -170,7 +195,16 @@ final class Checkpointing {
                 new long[] {Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()},
                 train instanceof InMemoryMultiDataSetIterator shuffled ? shuffled.shuffleEpoch() : null,
                 valid instanceof InMemoryMultiDataSetIterator shuffledValid ? shuffledValid.shuffleEpoch() : null,
-                weighting.name(), weighting.state(), List.copyOf(reports), best);
+                weighting.name(), savedState(), List.copyOf(reports), best);
+    }
+
+    /** The weighting's state and the aggregator's, the latter's names prefixed with {@link #AGGREGATOR_PREFIX}. */
+    private Map<String, double[]> savedState() {
+        Map<String, double[]> state = new LinkedHashMap<>(weighting.state());
+        if (aggregator != null) {
+            aggregator.state().forEach((name, values) -> state.put(AGGREGATOR_PREFIX + name, values));
+        }
+        return state;
     }
 
     private static Random copyOf(Random random) throws IOException {

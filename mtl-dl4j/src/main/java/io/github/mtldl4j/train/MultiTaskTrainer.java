@@ -284,8 +284,11 @@ public final class MultiTaskTrainer {
             clipGradients(graph, clipNorm);
         }
         weighting.start(new WeightingContext(model.taskNames(), userWeights, updaterOf(graph), random));
-        Checkpointing checkpointing = new Checkpointing(model, weighting, userWeights, random, train, valid, checkpoints,
-                checkpointEvery, resumeFrom, resumed);
+        if (aggregator != null) {
+            aggregator.start();
+        }
+        Checkpointing checkpointing = new Checkpointing(model, weighting, aggregator, userWeights, random, train, valid,
+                checkpoints, checkpointEvery, resumeFrom, resumed);
         MinibatchEpoch step = new MinibatchEpoch(this, model, train, valid, random);
         checkpointing.beforeFirstEpoch();
         return loop.run(step, userWeights, checkpointing);

@@ -13,7 +13,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GramValidationTest {
 
     static List<GradientAggregator> aggregators() {
-        return List.of(new SumAggregator(), new PcGrad(), MgdaUb.onRepresentation(), new CaGrad(), new ImtlG(), new UpGrad());
+        return List.of(new SumAggregator(), new PcGrad(), MgdaUb.onRepresentation(), new CaGrad(), new ImtlG(), new UpGrad(),
+                AlignedMtl.onSharedParameters(), AlignedMtl.onRepresentation(), new ConFig(), new NashMtl(), new DualProj(),
+                new GradVac());
     }
 
     private static void refused(GradientAggregator aggregator, double[][] gram, String... fragments) {

@@ -37,7 +37,8 @@ class ScaleContractTest {
         double[][] g = GradientVectors.random(new Random(4), 6, 9, 1.0);
         assertEquals(6, aggregator.coefficients(gram(g), new Random(4)).length);
         assertEquals(aggregator.name().toLowerCase(java.util.Locale.ROOT), aggregator.name());
-        assertEquals(aggregator instanceof MgdaUb, aggregator.usesRepresentationGradients());
+        assertEquals(aggregator instanceof MgdaUb || aggregator.equals(AlignedMtl.onRepresentation()),
+                aggregator.usesRepresentationGradients());
     }
 
     @ParameterizedTest
@@ -47,7 +48,8 @@ class ScaleContractTest {
         double[] g2 = {0, 2, 0};
         double[] g3 = {0, 0, 0.5};
         double[] c = aggregator.coefficients(gram(g1, g2, g3), new Random(1));
-        if (aggregator instanceof PcGrad || aggregator instanceof UpGrad || aggregator instanceof SumAggregator) {
+        if (aggregator instanceof PcGrad || aggregator instanceof UpGrad || aggregator instanceof SumAggregator
+                || aggregator instanceof DualProj || aggregator instanceof GradVac) {
             assertArrayEquals(new double[] {1, 1, 1}, c, 1e-6, aggregator.name());
         }
         // MGDA: min-norm point of orthogonal vectors, α_t ∝ 1/|g_t|², by hand (1, 1/4, 4) / 5.25, times K = 3.
@@ -58,6 +60,19 @@ class ScaleContractTest {
         // IMTL-G: equal projections α_t |g_t| with Σα = 1: α ∝ 1/|g_t| = (1, 1/2, 2) / 3.5, times K = 3.
         if (aggregator instanceof ImtlG) {
             assertArrayEquals(new double[] {3 / 3.5, 1.5 / 3.5, 6 / 3.5}, c, 1e-12);
+        }
+        // Aligned-MTL: every gradient rescaled to the smallest singular value 0.5: c_t = 0.5 / |g_t|.
+        if (aggregator instanceof AlignedMtl) {
+            assertArrayEquals(new double[] {0.5, 0.25, 1}, c, 1e-12);
+        }
+        // ConFIG: x = Σ u_t = (1, 1, 1), length Σ g_t . x / |x|² = 3.5 / 3 times x; x = Σ g_t / |g_t|.
+        if (aggregator instanceof ConFig) {
+            assertArrayEquals(new double[] {3.5 / 3, 3.5 / 6, 7 / 3.0}, c, 1e-12);
+        }
+        // Nash-MTL: α_t = 1 / |g_t| on G, times sqrt of G's Frobenius norm sqrt(1 + 16 + 1/16) (the authors' scaling).
+        if (aggregator instanceof NashMtl) {
+            double root = Math.pow(17.0625, 0.25);
+            assertArrayEquals(new double[] {root, root / 2, 2 * root}, c, 1e-6);
         }
     }
 }

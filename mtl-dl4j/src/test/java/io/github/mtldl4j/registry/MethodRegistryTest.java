@@ -39,7 +39,7 @@ class MethodRegistryTest {
     @Test
     void namesAreTheCommandLineContract() {
         assertEquals(List.of("fixed", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda",
-                "cagrad", "imtl", "upgrad"),
+                        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac"),
                 MethodRegistry.weightingNames());
         assertEquals(List.of("hard", "independent", "cascade", "mmoe", "omoe", "cgc", "ple", "cross-stitch"),
                 MethodRegistry.architectureNames());
@@ -109,7 +109,7 @@ class MethodRegistryTest {
     void unknownNamesListTheRegisteredOnes() {
         String weighting = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.method("nosuch")).getMessage();
         assertTrue(weighting.startsWith("unknown weighting 'nosuch'; expected one of [fixed, uncertainty, "), weighting);
-        assertTrue(weighting.endsWith(", imtl, upgrad]."), weighting);
+        assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac]."), weighting);
         String arch = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.architecture("transformer")).getMessage();
         assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, mmoe, omoe, cgc, ple, "
                 + "cross-stitch].", arch);

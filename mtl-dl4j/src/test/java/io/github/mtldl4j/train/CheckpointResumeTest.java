@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -211,5 +212,22 @@ class CheckpointResumeTest {
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () ->
                 trainer(model(false), 2, FixedWeighting::new, false, false).resumeFrom(dir.resolve("nothing")).build().fit(shuffled(1), null));
         assertTrue(empty.getMessage().contains("No checkpoint to resume from"), empty.getMessage());
+    }
+
+    /** GradVac's target cosines travel in the checkpoint: resuming gives the uninterrupted run's parameters exactly. */
+    @Test
+    void gradVacTargetsAreResumed() throws Exception {
+        MultiTaskModel uninterrupted = model(false);
+        MultiTaskTrainer.builder(uninterrupted).epochs(EPOCHS).seed(5).aggregator(new GradVac(0.5)).build().fit(shuffled(1), null);
+        Path checkpoints = dir.resolve("gradvac");
+        MultiTaskTrainer.builder(model(false)).epochs(STOP_AFTER).seed(5).aggregator(new GradVac(0.5)).checkpoints(checkpoints, 1)
+                .build().fit(shuffled(1), null);
+        MultiTaskModel resumed = model(false);
+        MultiTaskTrainer.builder(resumed).epochs(EPOCHS).seed(5).aggregator(new GradVac(0.5)).resumeFrom(checkpoints).build()
+                .fit(shuffled(1), null);
+        assertArrayEquals(uninterrupted.graph().params().toDoubleVector(), resumed.graph().params().toDoubleVector(), 0.0);
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> MultiTaskTrainer.builder(model(false))
+                .epochs(EPOCHS).seed(5).aggregator(new PcGrad()).resumeFrom(checkpoints).build().fit(shuffled(1), null));
+        assertTrue(other.getMessage().startsWith("pcgrad: ") && other.getMessage().contains("[targets]"), other.getMessage());
     }
 }

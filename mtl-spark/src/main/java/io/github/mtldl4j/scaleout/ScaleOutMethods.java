@@ -44,8 +44,8 @@ public final class ScaleOutMethods {
      *
      * @param method a name of {@link MethodRegistry#weightingNames()}
      * @param weights fixed weights by task name
-     * @param mode what is asked for, for the message: {@link Setting#SPARK} or {@link Setting#WORKERS}
-     * @throws InvalidSettingException of {@link Setting#WEIGHTING} for a method that cannot run data-parallel
+     * @param mode what is asked for, for the message: {@link TabularSetting#SPARK} or {@link TabularSetting#WORKERS}
+     * @throws InvalidSettingException of {@link TabularSetting#WEIGHTING} for a method that cannot run data-parallel
      */
     public static LossWeighting weighting(String method, Map<String, Double> weights, Setting mode) {
         LossWeighting weighting = MethodRegistry.weighting(method, weights);
