@@ -4,54 +4,57 @@ import io.github.mtldl4j.data.InvalidDataException;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mtl seattle}: Seattle's daily weather 2012-2015 (NOAA, bundled): same-day maximum and minimum temperature
  * (regression) and the weather label (multiclass: drizzle, fog, rain, snow, sun) from precipitation, wind and the
  * month (derived from the date, one-hot). Single-task baselines against hard sharing and uncertainty weighting.
  */
-@Command(name = "seattle", mixinStandardHelpOptions = true,
+@Command(name = "seattle", mixinStandardHelpOptions = true, defaultValueProvider = SeattleWeatherCommand.SeattleDefaults.class,
         description = "Seattle weather: temp_max, temp_min and weather label; single-task vs multi-task, per-task table and delta-m.")
-public final class SeattleWeatherCommand implements Callable<Integer> {
+public final class SeattleWeatherCommand extends BundledStudyCommand {
     static final List<TaskSpec> TASKS = List.of(TaskSpec.parse("temp_max:regression:temp_max"),
             TaskSpec.parse("temp_min:regression:temp_min"), TaskSpec.parse("weather:multiclass:weather"));
     static final List<String> FEATURES = List.of("precipitation", "wind", "month");
 
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--out", defaultValue = "mtl-seattle", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--epochs", defaultValue = "40", description = "Epochs per run (default ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    /** {@code --out mtl-seattle}, {@code --epochs 40}. */
+    static final class SeattleDefaults extends Defaults {
+        SeattleDefaults() {
+            super("mtl-seattle", 40);
+        }
+    }
 
     @Override
-    public Integer call() throws IOException {
-        OutputDirectory.check(out);
-        MtlCommand.announceBackend(spec.commandLine().getErr());
-        PrintWriter stdout = spec.commandLine().getOut();
-        CsvTable table = withMonth(DemoCommand.bundled("seattle-weather.csv"));
-        stdout.printf(Locale.ROOT, "Seattle weather: %d days; tasks temp_max, temp_min (regression), weather (multiclass); features %s; "
-                + "20 %% validation, stratified on weather; %d epochs, seed %d%n", table.rowCount(), FEATURES, epochs, seed);
-        Comparison.run(stdout, table, TASKS, FEATURES, Set.of("month"), Comparison.STANDARD, epochs, seed, out);
-        return 0;
+    CsvTable table() throws IOException {
+        return withMonth(DemoCommand.bundled("seattle-weather.csv"));
+    }
+
+    @Override
+    String describe(CsvTable table) {
+        return String.format(Locale.ROOT, "Seattle weather: %d days; tasks temp_max, temp_min (regression), weather (multiclass); "
+                + "features %s; 20 %% validation, stratified on weather", table.rowCount(), FEATURES);
+    }
+
+    @Override
+    List<TaskSpec> tasks() {
+        return TASKS;
+    }
+
+    @Override
+    List<String> features() {
+        return FEATURES;
+    }
+
+    @Override
+    Set<String> categorical() {
+        return Set.of("month");
     }
 
     /** Adds the month (1-12) of the {@code date} column. */
