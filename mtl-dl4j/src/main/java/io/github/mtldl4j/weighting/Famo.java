@@ -37,7 +37,6 @@ public final class Famo implements LossWeighting {
     private final double decay;
     private List<String> tasks;
     private LearnedWeightParameters logits;
-    private int epoch;
 
     /** With β = 0.025 and γ = 0.01. */
     public Famo() {
@@ -66,7 +65,6 @@ public final class Famo implements LossWeighting {
     public void start(WeightingContext context) {
         tasks = context.tasks();
         logits = new LearnedWeightParameters(new double[tasks.size()], new Adam(learningRate));
-        epoch = 0;
     }
 
     @Override
@@ -137,12 +135,12 @@ public final class Famo implements LossWeighting {
         for (int i = 0; i < z.length; i++) {
             gradient[i] = (present[i] ? z[i] * (delta[i] - mean) : 0.0) + decay * xi[i];
         }
-        logits.step(gradient, epoch);
+        logits.step(gradient);
     }
 
     @Override
     public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
-        epoch = finishedEpoch;
+        logits.epochFinished(finishedEpoch);
     }
 
     /** The logits, their Adam state and step counter, and the epoch counter. */
@@ -150,14 +148,12 @@ public final class Famo implements LossWeighting {
     public Map<String, double[]> state() {
         Map<String, double[]> state = new LinkedHashMap<>();
         logits.saveTo(state, "logit_");
-        state.put("epoch", new double[] {epoch});
         return state;
     }
 
     @Override
     public void restoreState(Map<String, double[]> state) {
         logits.restoreFrom(state, "logit_", name());
-        epoch = (int) LossWeightingState.require(state, "epoch", 1, name())[0];
     }
 
     private boolean[] present(Map<String, Double> losses) {

@@ -30,7 +30,6 @@ public final class GradNorm implements LossWeighting {
     private List<String> tasks;
     private LearnedWeightParameters weights;
     private double[] initialLosses;
-    private int epoch;
 
     /** With α = 1.5. */
     public GradNorm() {
@@ -94,7 +93,7 @@ public final class GradNorm implements LossWeighting {
         if (initialLosses == null) {
             initialLosses = losses.clone();
         }
-        weights.step(gradient(weights.values(), norms, losses, initialLosses, alpha), epoch);
+        weights.step(gradient(weights.values(), norms, losses, initialLosses, alpha));
         weights.set(renormalized(weights.values()));
     }
 
@@ -139,7 +138,6 @@ public final class GradNorm implements LossWeighting {
         if (initialLosses != null) {
             state.put("initial_losses", initialLosses.clone());
         }
-        state.put("epoch", new double[] {epoch});
         return state;
     }
 
@@ -148,11 +146,10 @@ public final class GradNorm implements LossWeighting {
         weights.restoreFrom(state, "weight_", name());
         initialLosses = state.containsKey("initial_losses")
                 ? LossWeightingState.require(state, "initial_losses", tasks.size(), name()).clone() : null;
-        epoch = (int) LossWeightingState.require(state, "epoch", 1, name())[0];
     }
 
     @Override
     public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
-        epoch = finishedEpoch;
+        weights.epochFinished(finishedEpoch);
     }
 }

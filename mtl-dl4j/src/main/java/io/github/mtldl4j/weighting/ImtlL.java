@@ -27,7 +27,6 @@ public final class ImtlL implements LossWeighting {
 
     private List<String> tasks;
     private LearnedWeightParameters scales;
-    private int epoch;
 
     @Override
     public String name() {
@@ -38,27 +37,16 @@ public final class ImtlL implements LossWeighting {
     public void start(WeightingContext context) {
         tasks = context.tasks();
         scales = new LearnedWeightParameters(new double[tasks.size()], context.updater());
-        epoch = 0;
     }
 
     /** The current scales s_t by task. */
     public Map<String, Double> scales() {
-        double[] s = scales.values();
-        Map<String, Double> byTask = new LinkedHashMap<>();
-        for (int i = 0; i < s.length; i++) {
-            byTask.put(tasks.get(i), s[i]);
-        }
-        return byTask;
+        return scales.byTask(tasks, s -> s);
     }
 
     @Override
     public Map<String, Double> nextStepWeights() {
-        double[] s = scales.values();
-        Map<String, Double> weights = new LinkedHashMap<>();
-        for (int i = 0; i < s.length; i++) {
-            weights.put(tasks.get(i), Math.exp(s[i]));
-        }
-        return weights;
+        return scales.byTask(tasks, Math::exp);
     }
 
     @Override
@@ -70,12 +58,12 @@ public final class ImtlL implements LossWeighting {
             // A task without labels in the batch is not in the total, so its s_t gets no gradient.
             gradient[i] = loss == null ? 0.0 : Math.exp(s[i]) * loss - 1.0;
         }
-        scales.step(gradient, epoch);
+        scales.step(gradient);
     }
 
     @Override
     public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
-        epoch = finishedEpoch;
+        scales.epochFinished(finishedEpoch);
     }
 
     /** The scales, their optimizer state and step counter, and the epoch counter. */
@@ -83,13 +71,11 @@ public final class ImtlL implements LossWeighting {
     public Map<String, double[]> state() {
         Map<String, double[]> state = new LinkedHashMap<>();
         scales.saveTo(state, "scale_");
-        state.put("epoch", new double[] {epoch});
         return state;
     }
 
     @Override
     public void restoreState(Map<String, double[]> state) {
         scales.restoreFrom(state, "scale_", name());
-        epoch = (int) LossWeightingState.require(state, "epoch", 1, name())[0];
     }
 }

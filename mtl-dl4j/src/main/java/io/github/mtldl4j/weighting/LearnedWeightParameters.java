@@ -16,6 +16,8 @@ final class LearnedWeightParameters {
     private final GradientUpdater<?> updater;
     private final INDArray updaterState;
     private int iteration;
+    /** The epochs finished, for the optimizer's schedule. */
+    private int epoch;
 
     LearnedWeightParameters(double[] initial, IUpdater config) {
         this.values = initial.clone();
@@ -36,8 +38,22 @@ final class LearnedWeightParameters {
         System.arraycopy(newValues, 0, values, 0, values.length);
     }
 
+    /** The values mapped by {@code f}, by task name ({@code tasks} in value order). */
+    java.util.Map<String, Double> byTask(java.util.List<String> tasks, java.util.function.DoubleUnaryOperator f) {
+        java.util.Map<String, Double> byTask = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < values.length; i++) {
+            byTask.put(tasks.get(i), f.applyAsDouble(values[i]));
+        }
+        return byTask;
+    }
+
+    /** Tells the optimizer's schedule that {@code finishedEpoch} epochs are done. */
+    void epochFinished(int finishedEpoch) {
+        epoch = finishedEpoch;
+    }
+
     /** One optimizer step along {@code dLoss/dValues}. */
-    void step(double[] lossGradient, int epoch) {
+    void step(double[] lossGradient) {
         for (int i = 0; i < values.length; i++) {
             gradient.putScalar(0, i, lossGradient[i]);
         }
@@ -47,9 +63,13 @@ final class LearnedWeightParameters {
         }
     }
 
-    /** Values, optimizer state and step counter, under names starting with {@code prefix}, for a checkpoint. */
+    /**
+     * Values, optimizer state and step counter under names starting with {@code prefix}, and the epoch counter as
+     * {@code epoch}, for a checkpoint.
+     */
     void saveTo(java.util.Map<String, double[]> state, String prefix) {
         state.put(prefix + "values", values.clone());
+        state.put("epoch", new double[] {epoch});
         state.put(prefix + "iteration", new double[] {iteration});
         state.put(prefix + "optimizer", updaterState == null ? new double[0] : updaterState.toDoubleVector());
     }
@@ -62,6 +82,7 @@ final class LearnedWeightParameters {
                 updaterState == null ? 0 : (int) updaterState.length(), method);
         System.arraycopy(newValues, 0, values, 0, values.length);
         iteration = (int) newIteration[0];
+        epoch = (int) LossWeightingState.require(state, "epoch", 1, method)[0];
         if (updaterState != null) {
             updaterState.assign(Nd4j.createFromArray(optimizer).reshape(1, optimizer.length));
         }

@@ -22,7 +22,6 @@ public final class UncertaintyWeighting implements LossWeighting {
 
     private List<String> tasks;
     private LearnedWeightParameters logVariances;
-    private int epoch;
 
     @Override
     public String name() {
@@ -37,22 +36,12 @@ public final class UncertaintyWeighting implements LossWeighting {
 
     /** The current log-variances s_t by task. */
     public Map<String, Double> logVariances() {
-        double[] s = logVariances.values();
-        Map<String, Double> byTask = new LinkedHashMap<>();
-        for (int i = 0; i < s.length; i++) {
-            byTask.put(tasks.get(i), s[i]);
-        }
-        return byTask;
+        return logVariances.byTask(tasks, s -> s);
     }
 
     @Override
     public Map<String, Double> nextStepWeights() {
-        double[] s = logVariances.values();
-        Map<String, Double> weights = new LinkedHashMap<>();
-        for (int i = 0; i < s.length; i++) {
-            weights.put(tasks.get(i), 0.5 * Math.exp(-s[i]));
-        }
-        return weights;
+        return logVariances.byTask(tasks, s -> 0.5 * Math.exp(-s));
     }
 
     @Override
@@ -64,7 +53,7 @@ public final class UncertaintyWeighting implements LossWeighting {
             // A task without labels in the batch contributes nothing to the total, so its s_t gets no gradient.
             gradient[i] = loss == null ? 0.0 : 0.5 - 0.5 * Math.exp(-s[i]) * loss;
         }
-        logVariances.step(gradient, epoch);
+        logVariances.step(gradient);
     }
 
     /** The log-variances, their optimizer state and step counter, and the epoch counter. */
@@ -72,18 +61,16 @@ public final class UncertaintyWeighting implements LossWeighting {
     public Map<String, double[]> state() {
         Map<String, double[]> state = new LinkedHashMap<>();
         logVariances.saveTo(state, "log_variance_");
-        state.put("epoch", new double[] {epoch});
         return state;
     }
 
     @Override
     public void restoreState(Map<String, double[]> state) {
         logVariances.restoreFrom(state, "log_variance_", name());
-        epoch = (int) LossWeightingState.require(state, "epoch", 1, name())[0];
     }
 
     @Override
     public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
-        epoch = finishedEpoch;
+        logVariances.epochFinished(finishedEpoch);
     }
 }
