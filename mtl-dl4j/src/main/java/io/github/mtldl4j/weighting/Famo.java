@@ -3,7 +3,6 @@ package io.github.mtldl4j.weighting;
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.learning.config.Adam;
 
@@ -18,7 +17,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * the gradient as PyTorch's {@code weight_decay} does); losses are shifted by their minimum 0 plus 1e-8 before the log.
  * Their code also clips the network's gradient norm at 1, a training setting not part of the weighting.
  */
-public final class Famo implements LossWeighting {
+public final class Famo extends LearnedPerTaskWeighting {
     /** The command-line name. */
     public static final String NAME = "famo";
 
@@ -26,17 +25,15 @@ public final class Famo implements LossWeighting {
     public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, Famo.class, o -> new Famo(),
             Need.STEP_UPDATES);
 
-    /** The authors' learning rate β of the task logits. */
+    /** The authors' learning rate β of the task parameters. */
     public static final double DEFAULT_LEARNING_RATE = 0.025;
-    /** The authors' decay γ of the task logits. */
+    /** The authors' decay γ of the task parameters. */
     public static final double DEFAULT_DECAY = 0.01;
     /** Added to every loss before its log and its inverse, as in the authors' code. */
     static final double EPSILON = 1e-8;
 
     private final double learningRate;
     private final double decay;
-    private List<String> tasks;
-    private LearnedWeightParameters logits;
 
     /** With β = 0.025 and γ = 0.01. */
     public Famo() {
@@ -48,6 +45,7 @@ public final class Famo implements LossWeighting {
      * @param decay γ {@code >= 0}, the L2 decay of the task logits
      */
     public Famo(double learningRate, double decay) {
+        super("logit_");
         if (!(learningRate > 0) || Double.isInfinite(learningRate) || !(decay >= 0) || Double.isInfinite(decay)) {
             throw new IllegalArgumentException("FAMO needs a finite learning rate > 0 and a finite decay >= 0, received "
                     + learningRate + " and " + decay + ".");
@@ -63,8 +61,7 @@ public final class Famo implements LossWeighting {
 
     @Override
     public void start(WeightingContext context) {
-        tasks = context.tasks();
-        logits = new LearnedWeightParameters(new double[tasks.size()], new Adam(learningRate));
+        learn(context.tasks(), new Adam(learningRate));
     }
 
     @Override
@@ -80,19 +77,19 @@ public final class Famo implements LossWeighting {
     /** Outside a step: the softmax of the logits (the weights a step with equal losses would get). */
     @Override
     public Map<String, Double> nextStepWeights() {
-        return byTask(softmax(logits.values(), present(null)));
+        return byTask(softmax(parameters.values(), present(null)));
     }
 
     /** The current task logits ξ by task. */
     public Map<String, Double> logits() {
-        return byTask(logits.values());
+        return byTask(parameters.values());
     }
 
     /** w_t = (z_t / D_t) / Σ_j z_j / D_j over the tasks with a loss, D = L + 1e-8; 0 for tasks without one. */
     @Override
     public Map<String, Double> stepWeights(Map<String, Double> stepLosses) {
         boolean[] present = present(stepLosses);
-        double[] z = softmax(logits.values(), present);
+        double[] z = softmax(parameters.values(), present);
         double[] w = new double[z.length];
         double c = 0;
         for (int i = 0; i < z.length; i++) {
@@ -120,7 +117,7 @@ public final class Famo implements LossWeighting {
         for (int i = 0; i < present.length; i++) {
             present[i] &= observation.losses().containsKey(tasks.get(i));
         }
-        double[] xi = logits.values();
+        double[] xi = parameters.values();
         double[] z = softmax(xi, present);
         double[] delta = new double[z.length];
         double mean = 0;
@@ -135,25 +132,7 @@ public final class Famo implements LossWeighting {
         for (int i = 0; i < z.length; i++) {
             gradient[i] = (present[i] ? z[i] * (delta[i] - mean) : 0.0) + decay * xi[i];
         }
-        logits.step(gradient);
-    }
-
-    @Override
-    public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
-        logits.epochFinished(finishedEpoch);
-    }
-
-    /** The logits, their Adam state and step counter, and the epoch counter. */
-    @Override
-    public Map<String, double[]> state() {
-        Map<String, double[]> state = new LinkedHashMap<>();
-        logits.saveTo(state, "logit_");
-        return state;
-    }
-
-    @Override
-    public void restoreState(Map<String, double[]> state) {
-        logits.restoreFrom(state, "logit_", name());
+        parameters.step(gradient);
     }
 
     private boolean[] present(Map<String, Double> losses) {

@@ -2,8 +2,6 @@ package io.github.mtldl4j.weighting;
 
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,7 +15,7 @@ import java.util.Map;
  * {@code MultiTaskTrainer.builder(model).weighting(new ImtlL()).aggregator(new ImtlG())}; the command line's
  * {@code imtl} is IMTL-G alone.
  */
-public final class ImtlL implements LossWeighting {
+public final class ImtlL extends LearnedPerTaskWeighting {
     /** The command-line name. */
     public static final String NAME = "imtl-l";
 
@@ -25,8 +23,10 @@ public final class ImtlL implements LossWeighting {
     public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, ImtlL.class, o -> new ImtlL(),
             Need.STEP_UPDATES);
 
-    private List<String> tasks;
-    private LearnedWeightParameters scales;
+    /** Scales starting at 0 (weights 1), stepped by the network's optimizer. */
+    public ImtlL() {
+        super("scale_");
+    }
 
     @Override
     public String name() {
@@ -35,47 +35,28 @@ public final class ImtlL implements LossWeighting {
 
     @Override
     public void start(WeightingContext context) {
-        tasks = context.tasks();
-        scales = new LearnedWeightParameters(new double[tasks.size()], context.updater());
+        learn(context.tasks(), context.updater());
     }
 
     /** The current scales s_t by task. */
     public Map<String, Double> scales() {
-        return scales.byTask(tasks, s -> s);
+        return parameters.byTask(tasks, s -> s);
     }
 
     @Override
     public Map<String, Double> nextStepWeights() {
-        return scales.byTask(tasks, Math::exp);
+        return parameters.byTask(tasks, Math::exp);
     }
 
     @Override
     public void afterStep(StepObservation observation) {
-        double[] s = scales.values();
+        double[] s = parameters.values();
         double[] gradient = new double[s.length];
         for (int i = 0; i < s.length; i++) {
             Double loss = observation.losses().get(tasks.get(i));
             // A task without labels in the batch is not in the total, so its s_t gets no gradient.
             gradient[i] = loss == null ? 0.0 : Math.exp(s[i]) * loss - 1.0;
         }
-        scales.step(gradient);
-    }
-
-    @Override
-    public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
-        scales.epochFinished(finishedEpoch);
-    }
-
-    /** The scales, their optimizer state and step counter, and the epoch counter. */
-    @Override
-    public Map<String, double[]> state() {
-        Map<String, double[]> state = new LinkedHashMap<>();
-        scales.saveTo(state, "scale_");
-        return state;
-    }
-
-    @Override
-    public void restoreState(Map<String, double[]> state) {
-        scales.restoreFrom(state, "scale_", name());
+        parameters.step(gradient);
     }
 }

@@ -2,8 +2,6 @@ package io.github.mtldl4j.weighting;
 
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,7 +10,7 @@ import java.util.Map;
  * w_t = 0.5 exp(−s_t). After each step s is moved by the network's optimizer (its own instance) along
  * ∂total/∂s_t = 0.5 − 0.5 exp(−s_t) L_t, using the step's losses; s starts at 0 (w = 0.5).
  */
-public final class UncertaintyWeighting implements LossWeighting {
+public final class UncertaintyWeighting extends LearnedPerTaskWeighting {
     /** The command-line name. */
     public static final String NAME = "uncertainty";
 
@@ -20,8 +18,10 @@ public final class UncertaintyWeighting implements LossWeighting {
     public static final MethodInfo<LossWeighting> INFO = MethodInfo.lossWeighting(NAME, UncertaintyWeighting.class,
             o -> new UncertaintyWeighting(), Need.STEP_UPDATES);
 
-    private List<String> tasks;
-    private LearnedWeightParameters logVariances;
+    /** Log-variances starting at 0 (weights 1/2), stepped by the network's optimizer. */
+    public UncertaintyWeighting() {
+        super("log_variance_");
+    }
 
     @Override
     public String name() {
@@ -30,47 +30,28 @@ public final class UncertaintyWeighting implements LossWeighting {
 
     @Override
     public void start(WeightingContext context) {
-        tasks = context.tasks();
-        logVariances = new LearnedWeightParameters(new double[tasks.size()], context.updater());
+        learn(context.tasks(), context.updater());
     }
 
     /** The current log-variances s_t by task. */
     public Map<String, Double> logVariances() {
-        return logVariances.byTask(tasks, s -> s);
+        return parameters.byTask(tasks, s -> s);
     }
 
     @Override
     public Map<String, Double> nextStepWeights() {
-        return logVariances.byTask(tasks, s -> 0.5 * Math.exp(-s));
+        return parameters.byTask(tasks, s -> 0.5 * Math.exp(-s));
     }
 
     @Override
     public void afterStep(StepObservation observation) {
-        double[] s = logVariances.values();
+        double[] s = parameters.values();
         double[] gradient = new double[s.length];
         for (int i = 0; i < s.length; i++) {
             Double loss = observation.losses().get(tasks.get(i));
             // A task without labels in the batch contributes nothing to the total, so its s_t gets no gradient.
             gradient[i] = loss == null ? 0.0 : 0.5 - 0.5 * Math.exp(-s[i]) * loss;
         }
-        logVariances.step(gradient);
-    }
-
-    /** The log-variances, their optimizer state and step counter, and the epoch counter. */
-    @Override
-    public Map<String, double[]> state() {
-        Map<String, double[]> state = new LinkedHashMap<>();
-        logVariances.saveTo(state, "log_variance_");
-        return state;
-    }
-
-    @Override
-    public void restoreState(Map<String, double[]> state) {
-        logVariances.restoreFrom(state, "log_variance_", name());
-    }
-
-    @Override
-    public void afterEpoch(int finishedEpoch, Map<String, Double> meanTrainLosses) {
-        logVariances.epochFinished(finishedEpoch);
+        parameters.step(gradient);
     }
 }
