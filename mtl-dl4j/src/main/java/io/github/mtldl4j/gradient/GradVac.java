@@ -1,9 +1,6 @@
 package io.github.mtldl4j.gradient;
 
 import io.github.mtldl4j.methods.MethodInfo;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -137,14 +134,7 @@ public final class GradVac implements GradientAggregator {
         for (int i = 0; i < k; i++) {
             double[] adjusted = new double[k];
             adjusted[i] = 1.0;
-            List<Integer> others = new ArrayList<>(k - 1);
-            for (int j = 0; j < k; j++) {
-                if (j != i) {
-                    others.add(j);
-                }
-            }
-            Collections.shuffle(others, random);
-            for (int j : others) {
+            for (int j : PcGrad.othersInRandomOrder(i, k, random)) {
                 double squaredNorm = g.get(j, j);
                 if (squaredNorm <= negligible) {
                     continue;

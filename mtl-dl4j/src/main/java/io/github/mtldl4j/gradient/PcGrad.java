@@ -34,6 +34,22 @@ public final class PcGrad implements GradientAggregator {
     /** Squared gradient norms at most this fraction of the largest are treated as zero (a norm ratio of 1e-10). */
     public static final double NEGLIGIBLE_SQUARED_NORM = 1e-20;
 
+    /**
+     * The tasks other than {@code i} of {@code k}, in the order task i's gradient meets them: a shuffle by
+     * {@code random}, drawn the same way by every method that visits task pairs (PCGrad, GradVac), so that one seed
+     * gives them the same order.
+     */
+    static List<Integer> othersInRandomOrder(int i, int k, Random random) {
+        List<Integer> others = new ArrayList<>(k - 1);
+        for (int j = 0; j < k; j++) {
+            if (j != i) {
+                others.add(j);
+            }
+        }
+        Collections.shuffle(others, random);
+        return others;
+    }
+
     @Override
     public String name() {
         return NAME;
@@ -52,14 +68,7 @@ public final class PcGrad implements GradientAggregator {
         for (int i = 0; i < k; i++) {
             double[] projected = new double[k];
             projected[i] = 1.0;
-            List<Integer> others = new ArrayList<>(k - 1);
-            for (int j = 0; j < k; j++) {
-                if (j != i) {
-                    others.add(j);
-                }
-            }
-            Collections.shuffle(others, random);
-            for (int j : others) {
+            for (int j : PcGrad.othersInRandomOrder(i, k, random)) {
                 double squaredNorm = g.get(j, j);
                 if (squaredNorm <= negligible) {
                     continue;
