@@ -241,6 +241,22 @@ public final class MultiTaskModel {
         }
     }
 
+    /**
+     * Whether {@code copy}'s parameters are {@code graph}'s (not a copy of them): the same memory. Not {@code ==}:
+     * {@code ComputationGraph.params()} returns a new view on each call, so such a test fails always and made every
+     * predict build a new graph.
+     */
+    private static boolean readsParametersOf(ComputationGraph copy, ComputationGraph graph) {
+        INDArray ours = copy.params();
+        INDArray theirs = graph.params();
+        return ours.data().address() == theirs.data().address() && ours.length() == theirs.length();
+    }
+
+    /** Number of pooled predictors (one per concurrent caller so far, reused; tests). */
+    int pooledPredictors() {
+        return inferenceCopies.size();
+    }
+
     /** Whether {@link #predict} takes the direct forward pass for this model (tests). */
     boolean predictsDirectly() {
         Predictor predictor = borrowInferenceCopy();
@@ -255,7 +271,7 @@ public final class MultiTaskModel {
      */
     private Predictor borrowInferenceCopy() {
         Predictor predictor = inferenceCopies.poll();
-        if (predictor != null && predictor.copy().params() == graph.params()) {
+        if (predictor != null && readsParametersOf(predictor.copy(), graph)) {
             return predictor;
         }
         synchronized (this) {

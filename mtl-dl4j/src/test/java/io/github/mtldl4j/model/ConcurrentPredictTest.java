@@ -103,6 +103,7 @@ class ConcurrentPredictTest {
         for (INDArray x : inputs) {
             serial.add(model.predict(x));
         }
+        assertEquals(1, model.pooledPredictors(), "serial calls reuse one pooled predictor and its buffers");
         int threads = 4;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -133,5 +134,7 @@ class ConcurrentPredictTest {
         } finally {
             pool.shutdownNow();
         }
+        assertTrue(model.pooledPredictors() <= threads, "at most one pooled predictor per concurrent caller, found "
+                + model.pooledPredictors());
     }
 }
