@@ -13,8 +13,10 @@ Models (FLOAT, Adam(lr=1e-3), one MSE loss per head, summed, as DL4J sums its ou
         each, BCEWithLogitsLoss (sigmoid + binary cross-entropy, fused), heads 5-8 ten logits, CrossEntropyLoss
         (softmax + cross-entropy, fused); batch 256
 
-Usage: mtl_step.py [--model seed|wide|mmoe|mixed|all] [--seconds S] [--repeats R]
+Usage: mtl_step.py [--model seed|wide|mmoe|mixed|all] [--seconds S] [--repeats R] [--inference ROWS,...]
 Prints one line per model: "model <name> torch <version> threads <n> median_ms <x> min_ms <y>".
+With --inference 1,256: the forward pass alone under torch.inference_mode() (InferenceBenchmark's other side), one
+line per model and rows per call, in microseconds per call and rows per second.
 Thread count comes from OMP_NUM_THREADS (torch.set_num_threads is set to it when given).
 Needs Debian's python3-torch and libopenblas0-pthread (without the latter torch falls back to the reference BLAS).
 """
@@ -119,16 +121,52 @@ def measure(name, seconds, repeats):
     return statistics.median(per_step), min(per_step)
 
 
+def forward(model, x):
+    if isinstance(model, MMoE):
+        return model(x)
+    h = model["shared"](x)
+    return [head(h) for head in model["heads"]]
+
+
+def measure_inference(name, rows, seconds, repeats):
+    """Microseconds per forward pass of the first `rows` rows under torch.inference_mode() (InferenceBenchmark's side)."""
+    torch.manual_seed(42)
+    model, x, _ = build(name)
+    model.eval()
+    x = x[:rows].contiguous()
+    with torch.inference_mode():
+        deadline = time.perf_counter() + seconds  # warm-up
+        while time.perf_counter() < deadline:
+            forward(model, x)
+        per_call = []
+        for _ in range(repeats):
+            count, start = 0, time.perf_counter()
+            while time.perf_counter() - start < seconds:
+                forward(model, x)
+                count += 1
+            per_call.append((time.perf_counter() - start) * 1e6 / count)
+    return statistics.median(per_call), min(per_call)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="all")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--inference", metavar="ROWS", help="comma-separated rows per call: time the forward pass instead")
     args = parser.parse_args()
     threads = os.environ.get("OMP_NUM_THREADS")
     if threads:
         torch.set_num_threads(int(threads))
     names = ["seed", "wide", "mmoe", "mixed"] if args.model == "all" else [args.model]
+    if args.inference:
+        for name in names:
+            for rows in (int(r) for r in args.inference.split(",")):
+                median, best = measure_inference(name, rows, args.seconds, args.repeats)
+                print("model %s inference rows %d torch %s threads %d median_us %.2f min_us %.2f rows_per_s %.0f"
+                      % (name, rows, torch.__version__, torch.get_num_threads(), median, best, rows * 1e6 / median),
+                      flush=True)
+        return
     for name in names:
         median, best = measure(name, args.seconds, args.repeats)
         print("model %s torch %s threads %d median_ms %.4f min_ms %.4f"

@@ -4,6 +4,7 @@ import io.github.mtldl4j.examples.data.SeedArticleData;
 import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import java.util.Locale;
@@ -102,6 +103,11 @@ public enum BenchmarkModels {
      * ({@link MultiTaskGraphBuilder#fusedHeads()}; the wide model only: the seed model's heads have no hidden layer).
      */
     public ComputationGraph library(long seed, boolean fusedHeads) {
+        return model(seed, fusedHeads).graph();
+    }
+
+    /** The model built by {@link MultiTaskGraphBuilder}, as the library's {@link MultiTaskModel} (for its {@code predict}). */
+    public MultiTaskModel model(long seed, boolean fusedHeads) {
         if (fusedHeads && (head == 0 || experts > 0)) {
             throw new IllegalArgumentException("model " + name().toLowerCase(Locale.ROOT) + " has no hidden head layers "
                     + "reading one representation to fuse; use impl=fused with model=wide only.");
@@ -118,7 +124,7 @@ public enum BenchmarkModels {
         if (fusedHeads) {
             builder.fusedHeads();
         }
-        return builder.build().graph();
+        return builder.build();
     }
 
     /**

@@ -37,7 +37,10 @@ import org.nd4j.shade.jackson.databind.exc.InvalidTypeIdException;
  * <p><b>Threads.</b> A {@code ComputationGraph} is not safe for concurrent use (its layers keep their inputs and
  * masks). {@link #predict} may be called from many threads at once: each call borrows a copy of the graph from a pool
  * (one copy per concurrent caller, made on demand) whose layers read the model's own parameter array, so the copies
- * cost only their layer state and always see the current parameters. The other methods that run the graph (fit,
+ * cost only their layer state and always see the current parameters. Graphs of dense layers, subsets and mixtures of
+ * experts (those the direct training step supports) are computed by a {@link DirectInference} forward pass, per copy,
+ * with buffers kept per batch size: no DL4J workspace or graph bookkeeping per call; the results equal
+ * {@code graph.output} up to rounding (the same products, summed in another order). The other methods that run the graph (fit,
  * losses) are synchronized. Predictions made while another thread trains see parameters in the middle of an update.
  */
 public final class MultiTaskModel {
@@ -50,7 +53,21 @@ public final class MultiTaskModel {
     private final GraphLayout layout;
     private final LabelValidator labelValidator;
     private final Map<String, String> attachments = new java.util.TreeMap<>();
-    private final java.util.concurrent.ConcurrentLinkedDeque<ComputationGraph> inferenceCopies = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    /**
+     * System property that turns direct inference off when set to {@code false} (read when a model is made): every
+     * {@link #predict} then runs {@code ComputationGraph.output}, e.g. to compare the two in a benchmark.
+     */
+    public static final String DIRECT_INFERENCE_PROPERTY = "mtldl4j.directInference";
+    /** The direct forward pass, if one is on the class path ({@link DirectInference}). */
+    private static final DirectInference DIRECT_INFERENCE = java.util.ServiceLoader
+            .load(DirectInference.class, MultiTaskModel.class.getClassLoader()).findFirst().orElse(null);
+    private final java.util.concurrent.ConcurrentLinkedDeque<Predictor> inferenceCopies = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final boolean directInference = DIRECT_INFERENCE != null
+            && !"false".equalsIgnoreCase(System.getProperty(DIRECT_INFERENCE_PROPERTY));
+
+    /** One caller's inference: a copy of the graph and, when the graph allows it, its direct forward pass (else null). */
+    private record Predictor(ComputationGraph copy, DirectInference.Forward direct) {
+    }
 
     /**
      * Wraps a graph built by {@code MultiTaskGraphBuilder} (or restored from its save).
@@ -210,33 +227,59 @@ public final class MultiTaskModel {
             throw new IllegalArgumentException("Features must be a matrix [examples, " + layout.inputWidth() + "], received shape "
                     + java.util.Arrays.toString(features.shape()) + ": the model was built for " + layout.inputWidth() + " input columns.");
         }
-        ComputationGraph copy = borrowInferenceCopy();
+        Predictor predictor = borrowInferenceCopy();
         try {
-            INDArray[] outputs = copy.output(false, features);
+            INDArray[] outputs = predictor.direct() != null && features.rows() > 0
+                    ? predictor.direct().output(features) : predictor.copy().output(false, features);
             Map<String, INDArray> byTask = new LinkedHashMap<>();
             for (int i = 0; i < taskNames.size(); i++) {
                 byTask.put(taskNames.get(i), outputs[i]);
             }
             return byTask;
         } finally {
-            inferenceCopies.push(copy);
+            inferenceCopies.push(predictor);
         }
     }
 
     /**
-     * A graph for one caller's inference: same configuration, layers reading this model's parameter array (not a copy
-     * of it), own layer state. Copies are kept for reuse; one is made when all are in use.
+     * Whether {@code copy}'s parameters are {@code graph}'s (not a copy of them): the same memory. Not {@code ==}:
+     * {@code ComputationGraph.params()} returns a new view on each call, so such a test fails always and made every
+     * predict build a new graph.
      */
-    private ComputationGraph borrowInferenceCopy() {
-        ComputationGraph copy = inferenceCopies.poll();
-        if (copy != null && copy.params() == graph.params()) {
-            return copy;
+    private static boolean readsParametersOf(ComputationGraph copy, ComputationGraph graph) {
+        INDArray ours = copy.params();
+        INDArray theirs = graph.params();
+        return ours.data().address() == theirs.data().address() && ours.length() == theirs.length();
+    }
+
+    /** Number of pooled predictors (one per concurrent caller so far, reused; tests). */
+    int pooledPredictors() {
+        return inferenceCopies.size();
+    }
+
+    /** Whether {@link #predict} takes the direct forward pass for this model (tests). */
+    boolean predictsDirectly() {
+        Predictor predictor = borrowInferenceCopy();
+        inferenceCopies.push(predictor);
+        return predictor.direct() != null;
+    }
+
+    /**
+     * A graph for one caller's inference: same configuration, layers reading this model's parameter array (not a copy
+     * of it), own layer state, and its direct forward pass with buffers of its own when the graph allows one. Copies are
+     * kept for reuse; one is made when all are in use.
+     */
+    private Predictor borrowInferenceCopy() {
+        Predictor predictor = inferenceCopies.poll();
+        if (predictor != null && readsParametersOf(predictor.copy(), graph)) {
+            return predictor;
         }
         synchronized (this) {
             // The configuration's clone shares nothing mutable with the training graph; the parameters are the same view.
             ComputationGraph fresh = new ComputationGraph(graph.getConfiguration().clone());
             fresh.init(graph.params(), false);
-            return fresh;
+            DirectInference.Forward direct = directInference ? DIRECT_INFERENCE.compile(fresh).orElse(null) : null;
+            return new Predictor(fresh, direct);
         }
     }
 

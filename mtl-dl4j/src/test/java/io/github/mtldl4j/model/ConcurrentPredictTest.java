@@ -14,12 +14,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** predict from 8 threads at once gives exactly the serial results, and follows parameter changes made by training. */
+/**
+ * predict from 8 threads at once gives exactly the serial results, and follows parameter changes made by training;
+ * through the direct forward pass (a model without dropout), 4 threads give exactly the results of serial predict calls.
+ */
 class ConcurrentPredictTest {
     private static final int THREADS = 8;
     private static final int CALLS_PER_THREAD = 40;
@@ -77,5 +82,59 @@ class ConcurrentPredictTest {
         assertArrayEquals(model.graph().clone().output(false, inputs.get(3))[0].dup('c').data().asDouble(),
                 model.predict(inputs.get(3)).get("price").dup('c').data().asDouble(), 0.0);
         Nd4j.getExecutioner().commit();
+    }
+
+    @Test
+    void fourThreadsThroughTheDirectPassGiveTheSerialResults() throws Exception {
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(5).sharedLayers(16, 8).seed(2)
+                .sharing(MixtureOfExperts.mmoe(2)).tasks(TASKS.toArray(Task[]::new)).build();
+        assertTrue(model.predictsDirectly(), "a model without dropout should predict through the direct pass");
+        MultiDataSet data = TestData.batch(TASKS, 5, 64, 9);
+        model.fit(data.copy());
+        INDArray all = data.getFeatures(0).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        // Batch sizes 1 to 64: every thread's buffers are re-sized as its calls alternate between them.
+        List<INDArray> inputs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            inputs.add(all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, i % 2 == 0 ? 1 : 64 - i),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup());
+        }
+        // The reference: the same predict, called from one thread (a pass's arithmetic depends only on the batch size).
+        List<Map<String, INDArray>> serial = new ArrayList<>();
+        for (INDArray x : inputs) {
+            serial.add(model.predict(x));
+        }
+        assertEquals(1, model.pooledPredictors(), "serial calls reuse one pooled predictor and its buffers");
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    for (int call = 0; call < CALLS_PER_THREAD; call++) {
+                        int i = (thread * 5 + call) % inputs.size();
+                        Map<String, INDArray> predicted = model.predict(inputs.get(i));
+                        for (Task task : TASKS) {
+                            assertArrayEquals(serial.get(i).get(task.name()).data().asDouble(),
+                                    predicted.get(task.name()).data().asDouble(), 0.0,
+                                    "thread " + thread + " call " + call + " task " + task.name());
+                        }
+                    }
+                    return CALLS_PER_THREAD;
+                }));
+            }
+            start.countDown();
+            int calls = 0;
+            for (Future<Integer> result : results) {
+                calls += result.get();
+            }
+            assertEquals(threads * CALLS_PER_THREAD, calls);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(model.pooledPredictors() <= threads, "at most one pooled predictor per concurrent caller, found "
+                + model.pooledPredictors());
     }
 }
