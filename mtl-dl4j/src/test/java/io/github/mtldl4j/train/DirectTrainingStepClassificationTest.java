@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.train.CrossEntropyKernel.FusedLoss;
+import java.util.stream.LongStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -146,19 +147,8 @@ class DirectTrainingStepClassificationTest {
         direct.computeGradient(batch);
         INDArray analytic = graph.getFlattenedGradients().dup();
         INDArray params = graph.params();
-        double eps = 1e-6;
-        double worst = 0;
-        for (long i = 0; i < params.length(); i++) {
-            double original = params.getDouble(i);
-            params.putScalar(i, original + eps);
-            double plus = sum(direct.computeGradient(batch));
-            params.putScalar(i, original - eps);
-            double minus = sum(direct.computeGradient(batch));
-            params.putScalar(i, original);
-            double numeric = (plus - minus) / (2 * eps) * ROWS;
-            double a = analytic.getDouble(i);
-            worst = Math.max(worst, Math.abs(a - numeric) / Math.max(1e-3, Math.abs(a) + Math.abs(numeric)));
-        }
+        double worst = FiniteDifferences.worstRelativeError(direct, batch, ROWS, params, analytic,
+                LongStream.range(0, params.length()));
         assertTrue(worst < FINITE_DIFFERENCE, "worst relative error " + worst);
     }
 
@@ -201,13 +191,5 @@ class DirectTrainingStepClassificationTest {
                 () -> DirectTrainingStep.of(graph).fit(batch));
         assertTrue(e.getMessage().contains("'segment'") && e.getMessage().contains("[" + ROWS + ", 1]"), e.getMessage());
         assertEquals(0, graph.getIterationCount(), "nothing updated");
-    }
-
-    private static double sum(double[] values) {
-        double total = 0;
-        for (double v : values) {
-            total += v;
-        }
-        return total;
     }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
+import java.util.stream.LongStream;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -226,29 +227,9 @@ class DirectTrainingStepTest {
         direct.computeGradient(batch);
         INDArray analytic = graph.getFlattenedGradients().dup();
         INDArray params = graph.params();
-        double eps = 1e-6;
-        double worst = 0;
-        for (long i = 0; i < params.length(); i++) {
-            double original = params.getDouble(i);
-            params.putScalar(i, original + eps);
-            double plus = sum(direct.computeGradient(batch));
-            params.putScalar(i, original - eps);
-            double minus = sum(direct.computeGradient(batch));
-            params.putScalar(i, original);
-            double numeric = (plus - minus) / (2 * eps) * ROWS;
-            double a = analytic.getDouble(i);
-            double error = Math.abs(a - numeric) / Math.max(1e-3, Math.abs(a) + Math.abs(numeric));
-            worst = Math.max(worst, error);
-        }
+        double worst = FiniteDifferences.worstRelativeError(direct, batch, ROWS, params, analytic,
+                LongStream.range(0, params.length()));
         assertTrue(worst < 1e-5, "worst relative error " + worst);
-    }
-
-    private static double sum(double[] values) {
-        double total = 0;
-        for (double v : values) {
-            total += v;
-        }
-        return total;
     }
 
     /** The trainer's default (direct steps) against the same run through {@code fit}: DWA, missing labels, 3 epochs. */
