@@ -2,6 +2,7 @@ package io.github.mtldl4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.graph.MixtureOfExperts;
@@ -14,8 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -49,34 +49,7 @@ class ConcurrentPredictTest {
         for (INDArray x : inputs) {
             serial.add(model.graph().clone().output(false, x));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<Integer>> results = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                int thread = t;
-                results.add(pool.submit(() -> {
-                    start.await();
-                    for (int call = 0; call < CALLS_PER_THREAD; call++) {
-                        int i = (thread * 5 + call) % inputs.size();
-                        Map<String, INDArray> predicted = model.predict(inputs.get(i));
-                        for (int task = 0; task < TASKS.size(); task++) {
-                            assertArrayEquals(serial.get(i)[task].dup('c').data().asDouble(), predicted.get(TASKS.get(task).name()).dup('c').data().asDouble(),
-                                    0.0, "thread " + thread + " call " + call + " task " + TASKS.get(task).name());
-                        }
-                    }
-                    return CALLS_PER_THREAD;
-                }));
-            }
-            start.countDown();
-            int calls = 0;
-            for (Future<Integer> result : results) {
-                calls += result.get();
-            }
-            assertEquals(THREADS * CALLS_PER_THREAD, calls);
-        } finally {
-            pool.shutdownNow();
-        }
+        predictConcurrently(model, inputs, i -> byTaskName(serial.get(i)), THREADS);
         // The pooled copies read the model's parameters: a training step is visible to the next prediction.
         model.fit(data.copy());
         assertArrayEquals(model.graph().clone().output(false, inputs.get(3))[0].dup('c').data().asDouble(),
@@ -105,6 +78,17 @@ class ConcurrentPredictTest {
         }
         assertEquals(1, model.pooledPredictors(), "serial calls reuse one pooled predictor and its buffers");
         int threads = 4;
+        predictConcurrently(model, inputs, serial::get, threads);
+        assertTrue(model.pooledPredictors() <= threads, "at most one pooled predictor per concurrent caller, found "
+                + model.pooledPredictors());
+    }
+
+    /**
+     * {@code threads} threads released together, each predicting {@link #CALLS_PER_THREAD} of {@code inputs} in its
+     * own order; every prediction must equal {@code expected} for its input bitwise.
+     */
+    private static void predictConcurrently(MultiTaskModel model, List<INDArray> inputs,
+                                            IntFunction<Map<String, INDArray>> expected, int threads) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             CountDownLatch start = new CountDownLatch(1);
@@ -117,8 +101,8 @@ class ConcurrentPredictTest {
                         int i = (thread * 5 + call) % inputs.size();
                         Map<String, INDArray> predicted = model.predict(inputs.get(i));
                         for (Task task : TASKS) {
-                            assertArrayEquals(serial.get(i).get(task.name()).data().asDouble(),
-                                    predicted.get(task.name()).data().asDouble(), 0.0,
+                            assertArrayEquals(expected.apply(i).get(task.name()).dup('c').data().asDouble(),
+                                    predicted.get(task.name()).dup('c').data().asDouble(), 0.0,
                                     "thread " + thread + " call " + call + " task " + task.name());
                         }
                     }
@@ -134,7 +118,14 @@ class ConcurrentPredictTest {
         } finally {
             pool.shutdownNow();
         }
-        assertTrue(model.pooledPredictors() <= threads, "at most one pooled predictor per concurrent caller, found "
-                + model.pooledPredictors());
+    }
+
+    /** Outputs in task order as a map by task name. */
+    private static Map<String, INDArray> byTaskName(INDArray[] outputs) {
+        Map<String, INDArray> byName = new java.util.LinkedHashMap<>();
+        for (int task = 0; task < TASKS.size(); task++) {
+            byName.put(TASKS.get(task).name(), outputs[task]);
+        }
+        return byName;
     }
 }
