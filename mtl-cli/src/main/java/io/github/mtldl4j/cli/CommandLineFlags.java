@@ -37,6 +37,7 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(TabularSetting.TUNED_WIDTHS, "--widths");
         FLAG.put(TabularSetting.TUNED_LEARNING_RATES, "--lrs");
         FLAG.put(TabularSetting.CANDIDATES, "--candidates");
+        FLAG.put(TabularSetting.TEST_FRACTION, "--test");
         FLAG.put(TrainingSetting.GROUPS, "--groups");
         FLAG.put(TabularSetting.SPARK, "--spark");
         FLAG.put(TabularSetting.WORKERS, "--workers");

@@ -72,6 +72,11 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--lrs", split = ",", defaultValue = "0.003,0.01,0.03", description = "Adam learning rates searched (default ${DEFAULT-VALUE}).")
     List<Double> learningRates;
 
+    @Option(names = "--test", defaultValue = "0.2", paramLabel = "FRACTION",
+            description = "Rows held out before selection and used only to report the winner and the default (a nested split; "
+                    + "default ${DEFAULT-VALUE}; 0 reports validation figures only).")
+    double testFraction;
+
     @Mixin
     TrainingRunOptions run;
 
@@ -85,13 +90,13 @@ public final class TuneCommand implements Callable<Integer> {
         TabularTuner.SearchSpace space = new TabularTuner.SearchSpace(architectures, weightings, parseWidths(widths), learningRates);
         SuccessiveHalving.Schedule schedule = new SuccessiveHalving.Schedule(minEpochs, maxEpochs, eta);
         List<TabularTuner.Candidate> sampled = TabularTuner.sample(space, candidates, run.seed);
-        TabularTuner.Problem problem = new TabularTuner.Problem(specs, input.features, input.categoricalColumns(), run.batch, run.valid, run.seed);
+        TabularTuner.Problem problem = new TabularTuner.Problem(specs, input.features, input.categoricalColumns(), run.batch, run.valid, testFraction, run.seed);
         TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs); // refuses bad --batch/--valid before any data is read
         OutputDirectory.check(run.out);
         CsvTable table = CsvTable.read(input.data);
-        FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null,
+        FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(TabularTuner.holdOut(table, problem)[0], null,
                 TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs)), specs, spec.commandLine().getErr());
-        problem = new TabularTuner.Problem(specs, features.used(), input.categoricalColumns(), run.batch, run.valid, run.seed);
+        problem = new TabularTuner.Problem(specs, features.used(), input.categoricalColumns(), run.batch, run.valid, testFraction, run.seed);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         List<Integer> plan = schedule.plan(sampled.size());
         // The default races in every rung besides the plan's challengers (SuccessiveHalving.runAgainstReference).
@@ -101,6 +106,11 @@ public final class TuneCommand implements Callable<Integer> {
                 + "epochs %s; budget %.1f min, seed %d%n", input.data, table.rowCount(), specs.stream().map(TaskSpec::name).toList(),
                 sampled.size(), space.size(), eta, plan, epochsPerRung(schedule, plan.size()), budgetMinutes, run.seed);
         stdout.println(TabularDataOptions.describe(features));
+        CsvTable[] outer = TabularTuner.holdOut(table, problem);
+        if (outer[1].rowCount() > 0) {
+            stdout.printf(Locale.ROOT, "%d rows held out (--test %s) until the end; selection uses the other %d (training and validation)%n",
+                    outer[1].rowCount(), testFraction, outer[0].rowCount());
+        }
         stdout.printf(Locale.ROOT, "training single-task baselines (independent towers, %d epochs)...%n", maxEpochs);
         stdout.flush();
         ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("tune").setInitialMax(planned)
@@ -152,6 +162,22 @@ public final class TuneCommand implements Callable<Integer> {
                 + "validation epoch's parameters)%n", best.epochs());
         stdout.printf(Locale.ROOT, "%d of %d planned trainings%s; %.1f s of baselines%n", outcome.trained(), outcome.planned(),
                 outcome.budgetExhausted() ? " (budget spent)" : "", outcome.baselineSeconds());
+        TabularTuner.HeldOut heldOut = outcome.heldOut();
+        if (heldOut != null) {
+            stdout.printf(Locale.ROOT, "%nheld-out test rows (%d rows set aside before selection; %d configurations tried), delta-m vs the "
+                    + "single-task baselines there:%n", heldOut.rows(), heldOut.configurations());
+            stdout.println(heldOutSideBySide(heldOut, outcome.defaultWins()));
+            if (outcome.defaultWins()) {
+                stdout.println("the default was kept; the held-out figures above are what to expect on new rows");
+            } else if (heldOut.winnerBeatsDefault()) {
+                stdout.printf(Locale.ROOT, "on the held-out rows the winner beats the default too (%s vs %s)%n", percent(heldOut.winnerDeltaM()),
+                        percent(heldOut.defaultDeltaM()));
+            } else {
+                stdout.printf(Locale.ROOT, "on the held-out rows the winner does NOT beat the default (%s vs %s): its validation lead came "
+                        + "from selecting among %d configurations on the same rows; prefer the default%n", percent(heldOut.winnerDeltaM()),
+                        percent(heldOut.defaultDeltaM()), heldOut.configurations());
+            }
+        }
         OutputDirectory.create(run.out);
         AtomicFile.writeString(run.out.resolve("leaderboard.csv"), outcome.leaderboardCsv());
         java.util.Map<String, Object> choice = new java.util.LinkedHashMap<>();
@@ -159,6 +185,13 @@ public final class TuneCommand implements Callable<Integer> {
         choice.put("tune_default_wins", outcome.defaultWins());
         choice.put("learning_rate", best.candidate().learningRate());
         choice.put("shared", best.candidate().shared().toString().replace(" ", ""));
+        choice.put("tune_configurations", sampled.size());
+        if (heldOut != null) {
+            choice.put("tune_test_rows", heldOut.rows());
+            choice.put("tune_test_delta_m_winner", heldOut.winnerDeltaM());
+            choice.put("tune_test_delta_m_default", heldOut.defaultDeltaM());
+            choice.put("tune_test_winner_beats_default", heldOut.winnerBeatsDefault());
+        }
         TrainCommand.write(outcome.best(), TabularTuner.settings(problem, best.candidate(), best.epochs()), run.out, input.data.toString(),
                 java.util.Map.of(), java.util.Map.of(), choice);
         stdout.printf(Locale.ROOT, "wrote %s (leaderboard.csv; the %s model.zip, metrics.json, history.csv, report.html)%n", run.out,
@@ -173,6 +206,19 @@ public final class TuneCommand implements Callable<Integer> {
                 "%n%-24s %12.4f %12.4f", task + " " + metric, value,
                 other.metrics().getOrDefault(task, java.util.Map.of()).getOrDefault(metric, Double.NaN)))));
         out.append(String.format(Locale.ROOT, "%n%-24s %12s %12s", "delta-m", percent(base.deltaM()), percent(other.deltaM())));
+        return out.toString();
+    }
+
+    /** Per task the default's and the winner's held-out metrics beside the single-task baselines'. */
+    private static String heldOutSideBySide(TabularTuner.HeldOut heldOut, boolean defaultWins) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-24s %12s %12s %12s", "task / metric", "single-task", "default",
+                defaultWins ? "(default)" : "winner"));
+        heldOut.defaultConfiguration().forEach((task, metrics) -> metrics.forEach((metric, value) -> out.append(String.format(Locale.ROOT,
+                "%n%-24s %12.4f %12.4f %12.4f", task + " " + metric,
+                heldOut.singleTask().getOrDefault(task, java.util.Map.of()).getOrDefault(metric, Double.NaN), value,
+                heldOut.winner().getOrDefault(task, java.util.Map.of()).getOrDefault(metric, Double.NaN)))));
+        out.append(String.format(Locale.ROOT, "%n%-24s %12s %12s %12s", "delta-m", "", percent(heldOut.defaultDeltaM()),
+                percent(heldOut.winnerDeltaM())));
         return out.toString();
     }
 

@@ -110,6 +110,14 @@ class AffinityAndTuneCliTest {
         assertTrue(a.out().contains("7 of 7 planned trainings"), a.out());
         assertTrue(a.out().contains("[ 7/7] rung 1"), "progress counts the default's trainings too: " + a.out());
         assertWinnerNotWorseThanDefaultAndSaved(first, a.out());
+        // the nested split: a fifth of the 344 penguins held out before selection, reported at the end
+        JsonNode metrics = new ObjectMapper().readTree(first.resolve("metrics.json").toFile());
+        int heldOut = metrics.get("tune_test_rows").asInt();
+        assertTrue(heldOut >= 66 && heldOut <= 72, "held-out rows " + heldOut);
+        assertTrue(a.out().contains(heldOut + " rows held out (--test 0.2) until the end; selection uses the other " + (344 - heldOut)), a.out());
+        assertTrue(a.out().contains("held-out test rows (" + heldOut + " rows set aside before selection; 4 configurations tried)"), a.out());
+        assertEquals(4, metrics.get("tune_configurations").asInt());
+        assertTrue(metrics.get("tune_test_delta_m_default").isNumber() && metrics.get("tune_test_delta_m_winner").isNumber(), metrics.toString());
     }
 
     /**
@@ -147,6 +155,7 @@ class AffinityAndTuneCliTest {
         assertTrue(run.out().contains("the default hard/fixed/[64,64]/lr=0.01 wins (2 epochs)"), run.out());
         assertTrue(run.out().contains("model.zip and metrics.json are the default's"), run.out());
         assertTrue(run.out().contains("default   best other"), "side by side: " + run.out());
+        assertTrue(run.out().contains("the default was kept; the held-out figures above are what to expect on new rows"), run.out());
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertTrue(metrics.get("tune_default_wins").asBoolean());
         assertEquals(0.01, metrics.get("learning_rate").asDouble());
@@ -165,5 +174,14 @@ class AffinityAndTuneCliTest {
         assertTrue(run.out().contains("no other configuration reached that rung (budget spent)"), run.out());
         assertEquals(2, Files.readAllLines(out.resolve("leaderboard.csv")).size());
         assertTrue(Files.exists(out.resolve("model.zip")));
+    }
+
+    @Test
+    void tuneRefusesAHeldOutShareItCannotUse() {
+        Path out = dir.resolve("bad-test");
+        CliRun run = CliRun.of(tasks("tune", "--budget-minutes", "1", "--test", "0.7", "--out", out.toString()));
+        assertEquals(2, run.code());
+        assertEquals("mtl: --test must be 0 (no held-out rows) or in (0, 0.5], received 0.7.", run.err().strip());
+        assertFalse(Files.exists(out));
     }
 }

@@ -12,6 +12,7 @@ import io.github.mtldl4j.setting.InvalidSettingException;
 import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.data.DataSplit;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.task.TaskType;
@@ -43,9 +44,16 @@ import java.util.stream.Collectors;
  * <p>delta-m uses, per task, the metrics defined (finite, positive baseline) for both: accuracy and macro F1
  * (multiclass); accuracy, AUC and F1 (binary); RMSE and MAE (regression); micro and macro F1 (multilabel).
  *
- * <p>Seeded and reproducible: the sample of candidates, the split, and every training use the seed; only the budget
- * (wall clock) can end a run at a different point. Candidates and baselines are chosen on the same validation split,
- * so the winner's delta-m is optimistic; confirm on held-out data.
+ * <p><b>Honest selection (a nested split).</b> Before anything trains, {@link Problem#testFraction()} of the rows
+ * (stratified on the first classification task, seeded) are set aside ({@link #holdOut}); the race, the baselines and
+ * every preprocessing fit see only the rest, split again into training and validation rows. Selection on validation
+ * rows makes the winner's validation delta-m optimistic (the maximum of several noisy scores), so the outcome reports
+ * the winner, the default and the single-task baselines once more on the held-out rows ({@link HeldOut}), with the
+ * number of configurations tried. A winner that does not beat the default there is reported as such
+ * ({@link HeldOut#winnerBeatsDefault()}); the winner is still the one selected, since the held-out rows must not choose.
+ *
+ * <p>Seeded and reproducible: the sample of candidates, the splits, and every training use the seed; only the budget
+ * (wall clock) can end a run at a different point.
  */
 public final class TabularTuner {
     /** The architectures the tuner can search: those that need no settings beyond the candidate's (not cascade). */
@@ -177,10 +185,43 @@ public final class TabularTuner {
      * @param features feature columns or null for all non-label columns
      * @param categorical columns to one-hot encode
      * @param batch minibatch rows
-     * @param validFraction validation fraction
+     * @param validFraction validation fraction of the rows left after the held-out test rows
+     * @param testFraction fraction of all rows held out from selection and used only to report the outcome
+     *     ({@link HeldOut}); 0 holds out nothing and reports validation figures only
      * @param seed seed of everything
      */
-    public record Problem(List<TaskSpec> tasks, List<String> features, Set<String> categorical, int batch, double validFraction, long seed) {
+    public record Problem(List<TaskSpec> tasks, List<String> features, Set<String> categorical, int batch, double validFraction,
+                          double testFraction, long seed) {
+        /** The default share of rows held out for the report: 0.2. */
+        public static final double DEFAULT_TEST_FRACTION = 0.2;
+
+        /** Checks the test fraction: 0 or in (0, 0.5]. */
+        public Problem {
+            if (!(testFraction >= 0 && testFraction <= 0.5)) {
+                throw new InvalidSettingException(TabularSetting.TEST_FRACTION, SettingMessage.of(TabularSetting.TEST_FRACTION,
+                        " must be 0 (no held-out rows) or in (0, 0.5], received " + testFraction + "."));
+            }
+        }
+    }
+
+    /**
+     * The selected configurations measured once on rows that selection never saw (the nested split's outer rows).
+     *
+     * @param rows held-out rows
+     * @param configurations configurations tried (the default included)
+     * @param winner per task the winner's metrics on the held-out rows
+     * @param defaultConfiguration per task the default configuration's metrics there (same epochs as the winner)
+     * @param singleTask per task the single-task baselines' metrics there
+     * @param winnerDeltaM the winner's delta-m against the single-task baselines on the held-out rows
+     * @param defaultDeltaM the default's delta-m there
+     */
+    public record HeldOut(int rows, int configurations, Map<String, Map<String, Double>> winner,
+                          Map<String, Map<String, Double>> defaultConfiguration, Map<String, Map<String, Double>> singleTask,
+                          double winnerDeltaM, double defaultDeltaM) {
+        /** Whether the winner scores strictly higher than the default on the held-out rows. */
+        public boolean winnerBeatsDefault() {
+            return Double.isFinite(winnerDeltaM) && (!Double.isFinite(defaultDeltaM) || winnerDeltaM > defaultDeltaM);
+        }
     }
 
     /**
@@ -210,10 +251,12 @@ public final class TabularTuner {
      * @param planned trainings the schedule planned
      * @param trained trainings done
      * @param budgetExhausted whether the budget ended the race early
+     * @param heldOut the winner, the default and the baselines on the held-out rows, or null when
+     *     {@link Problem#testFraction()} is 0
      */
     public record Outcome(List<Entry> leaderboard, TabularTraining.Result best, Entry bestEntry, Entry defaultEntry,
                           Entry bestChallenger, Map<String, Map<String, Double>> baseline, double baselineSeconds, int planned, int trained,
-                          boolean budgetExhausted) {
+                          boolean budgetExhausted, HeldOut heldOut) {
 
         /** Whether no candidate scored strictly higher than the default configuration, which is then the winner. */
         public boolean defaultWins() {
@@ -247,7 +290,26 @@ public final class TabularTuner {
     }
 
     /**
-     * Trains the baselines, then races the candidates.
+     * The nested split's outer cut: the rows selection may use, then the held-out rows ({@link Problem#testFraction()}
+     * of the table, stratified on the first classification task like the validation split, with a seed derived from
+     * the problem's so the two cuts differ). With a test fraction of 0, the whole table and no rows.
+     */
+    public static CsvTable[] holdOut(CsvTable table, Problem problem) {
+        if (problem.testFraction() == 0) {
+            return new CsvTable[] {table, table.rows(new int[0])};
+        }
+        String stratify = problem.tasks().stream().filter(t -> t.type() == TaskType.BINARY || t.type() == TaskType.MULTICLASS)
+                .map(t -> t.columns().get(0)).findFirst().orElse(null);
+        DataSplit split = DataSplit.of(table, problem.testFraction(), problem.seed() ^ HELD_OUT_SEED, stratify);
+        return new CsvTable[] {table.rows(split.train()), table.rows(split.validation())};
+    }
+
+    /** Mixed into the seed of the held-out cut so that it is not the validation cut's permutation. */
+    private static final long HELD_OUT_SEED = 0x5DEECE66DL;
+
+    /**
+     * Holds out the test rows ({@link #holdOut}), trains the baselines and races the candidates on the rest, then
+     * measures the winner, the default and the baselines on the held-out rows.
      *
      * @param candidates the configurations; the first is the reference the winner must beat (see {@link #sample}: the default)
      * @param budgetSeconds wall-clock budget for everything (baselines included); no training starts after it is spent,
@@ -257,6 +319,9 @@ public final class TabularTuner {
     public static Outcome tune(CsvTable table, Problem problem, List<Candidate> candidates, SuccessiveHalving.Schedule schedule,
                                double budgetSeconds, Consumer<Entry> onTrial) {
         long start = System.nanoTime();
+        CsvTable[] outer = holdOut(table, problem);
+        CsvTable heldOutRows = outer[1];
+        table = outer[0];
         Candidate singleTask = new Candidate(-1, IndependentTowers.NAME, FixedWeighting.NAME, DEFAULT.shared(), DEFAULT.learningRate());
         TabularTraining.Result baseline = TabularTraining.train(table, settings(problem, singleTask, schedule.maxEpochs()), null);
         Map<String, Map<String, Double>> baselineMetrics = metricMaps(baseline.metrics());
@@ -266,11 +331,14 @@ public final class TabularTuner {
 
         Map<Integer, Entry> latest = new LinkedHashMap<>();
         BestModel best = new BestModel();
+        TabularTraining.Result[] referenceModel = new TabularTraining.Result[1];
+        int referenceId = candidates.get(0).id();
+        CsvTable selectionRows = table;
         SuccessiveHalving.Result<Candidate> race = SuccessiveHalving.runAgainstReference(candidates, schedule, (candidate, epochs) -> {
             long t0 = System.nanoTime();
             TabularTraining.Result result;
             try {
-                result = TabularTraining.train(table, settings(problem, candidate, epochs), null);
+                result = TabularTraining.train(selectionRows, settings(problem, candidate, epochs), null);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 Entry failed = new Entry(candidate, -1, epochs, Double.NaN, (System.nanoTime() - t0) / 1e9, Map.of());
                 latest.put(candidate.id(), failed);
@@ -281,6 +349,9 @@ public final class TabularTuner {
             Entry entry = new Entry(candidate, -1, epochs, deltaM, (System.nanoTime() - t0) / 1e9, metrics);
             latest.put(candidate.id(), entry);
             best.offer(result, epochs, deltaM);
+            if (candidate.id() == referenceId) {
+                referenceModel[0] = result;
+            }
             return deltaM;
         }, () -> (System.nanoTime() - start) / 1e9 < budgetSeconds, trial -> {
             Entry e = latest.get(trial.candidate().id());
@@ -305,13 +376,27 @@ public final class TabularTuner {
                 .findFirst().orElse(null);
         TabularTraining.Result winnerModel = best.isOf(winner) ? best.result
                 // the model kept is not the winner's (e.g. a tie resolved differently): retrain the winner once
-                : TabularTraining.train(table, settings(problem, winner.candidate(), winner.epochs()), null);
+                : TabularTraining.train(selectionRows, settings(problem, winner.candidate(), winner.epochs()), null);
         if (defaultEntry.epochs() != winner.epochs()) {
             throw new IllegalStateException("the default configuration was not raced at the winner's " + winner.epochs()
                     + " epochs (it reached " + defaultEntry.epochs() + ")");
         }
+        HeldOut heldOut = null;
+        if (heldOutRows.rowCount() > 0) {
+            Map<String, Map<String, Double>> winnerTest = evaluate(winnerModel, heldOutRows);
+            Map<String, Map<String, Double>> defaultTest = winner.candidate().id() == referenceId ? winnerTest
+                    : evaluate(referenceModel[0], heldOutRows);
+            Map<String, Map<String, Double>> baselineTest = evaluate(baseline, heldOutRows);
+            heldOut = new HeldOut(heldOutRows.rowCount(), candidates.size(), winnerTest, defaultTest, baselineTest,
+                    deltaM(winnerTest, baselineTest, compared), deltaM(defaultTest, baselineTest, compared));
+        }
         return new Outcome(board, winnerModel, winner, defaultEntry, challenger, baselineMetrics, baselineSeconds, race.planned(),
-                race.trials().size(), race.budgetExhausted());
+                race.trials().size(), race.budgetExhausted(), heldOut);
+    }
+
+    /** A trained pipeline's metrics on rows it never saw, encoded with its own preprocessing. */
+    private static Map<String, Map<String, Double>> evaluate(TabularTraining.Result trained, CsvTable rows) {
+        return metricMaps(TabularTraining.evaluate(trained.model(), trained.preprocessor(), trained.preprocessor().encode(rows).data()));
     }
 
     /**
