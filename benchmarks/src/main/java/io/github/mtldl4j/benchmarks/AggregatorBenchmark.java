@@ -74,7 +74,8 @@ public class AggregatorBenchmark {
     public int tasks;
 
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
-        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac"})
+        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
+        "imtl-hybrid"})
     public String method;
 
     /**
@@ -110,7 +111,8 @@ public class AggregatorBenchmark {
         LossWeighting weighting = weighting(method);
         if (weighting != null) {
             training.weighting(weighting);
-        } else {
+        }
+        if (weighting == null || "imtl-hybrid".equals(method)) {
             training.aggregator(aggregator(method));
         }
         trainer = training.build();
@@ -127,6 +129,7 @@ public class AggregatorBenchmark {
             case "gls" -> new GeometricLossStrategy();
             case "imtl-l" -> new ImtlL();
             case "stch" -> new SmoothTchebycheff();
+            case "imtl-hybrid" -> new ImtlL();
             default -> null;
         };
     }
@@ -146,6 +149,7 @@ public class AggregatorBenchmark {
             case "nash-mtl" -> new NashMtl();
             case "dualproj" -> new DualProj();
             case "gradvac" -> new GradVac();
+            case "imtl-hybrid" -> new ImtlG();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }
