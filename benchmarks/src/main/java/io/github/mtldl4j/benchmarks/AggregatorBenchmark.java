@@ -6,6 +6,7 @@ import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
 import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
@@ -75,7 +76,7 @@ public class AggregatorBenchmark {
 
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
-        "imtl-hybrid"})
+        "imtl-hybrid", "fairgrad"})
     public String method;
 
     /**
@@ -150,6 +151,7 @@ public class AggregatorBenchmark {
             case "dualproj" -> new DualProj();
             case "gradvac" -> new GradVac();
             case "imtl-hybrid" -> new ImtlG();
+            case "fairgrad" -> new FairGrad();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }

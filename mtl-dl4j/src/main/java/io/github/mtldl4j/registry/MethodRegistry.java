@@ -4,6 +4,7 @@ import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
 import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
@@ -78,7 +79,8 @@ public final class MethodRegistry {
             NashMtl.INFO,
             DualProj.INFO,
             GradVac.INFO,
-            IMTL_HYBRID);
+            IMTL_HYBRID,
+            FairGrad.INFO);
 
     /** {@code --arch} sharing modes, in help order. */
     public static final List<MethodInfo<SharingMode>> SHARING_MODES = List.of(
