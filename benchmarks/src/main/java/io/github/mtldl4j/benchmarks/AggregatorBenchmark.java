@@ -5,6 +5,7 @@ import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
+import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
 import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
@@ -76,7 +77,7 @@ public class AggregatorBenchmark {
 
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
-        "imtl-hybrid", "fairgrad"})
+        "imtl-hybrid", "fairgrad", "db-mtl"})
     public String method;
 
     /**
@@ -152,6 +153,7 @@ public class AggregatorBenchmark {
             case "gradvac" -> new GradVac();
             case "imtl-hybrid" -> new ImtlG();
             case "fairgrad" -> new FairGrad();
+            case "db-mtl" -> new DbMtl();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }

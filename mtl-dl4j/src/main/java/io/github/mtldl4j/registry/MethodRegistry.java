@@ -3,6 +3,7 @@ package io.github.mtldl4j.registry;
 import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
+import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
 import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
@@ -80,7 +81,8 @@ public final class MethodRegistry {
             DualProj.INFO,
             GradVac.INFO,
             IMTL_HYBRID,
-            FairGrad.INFO);
+            FairGrad.INFO,
+            DbMtl.INFO);
 
     /** {@code --arch} sharing modes, in help order. */
     public static final List<MethodInfo<SharingMode>> SHARING_MODES = List.of(
