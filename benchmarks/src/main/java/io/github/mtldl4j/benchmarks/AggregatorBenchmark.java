@@ -7,6 +7,7 @@ import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
 import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.ExcessMtl;
 import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
@@ -77,7 +78,7 @@ public class AggregatorBenchmark {
 
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
-        "imtl-hybrid", "fairgrad", "db-mtl"})
+        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl"})
     public String method;
 
     /**
@@ -154,6 +155,7 @@ public class AggregatorBenchmark {
             case "imtl-hybrid" -> new ImtlG();
             case "fairgrad" -> new FairGrad();
             case "db-mtl" -> new DbMtl();
+            case "excess-mtl" -> new ExcessMtl();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }

@@ -5,6 +5,7 @@ import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
 import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.ExcessMtl;
 import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
@@ -82,7 +83,8 @@ public final class MethodRegistry {
             GradVac.INFO,
             IMTL_HYBRID,
             FairGrad.INFO,
-            DbMtl.INFO);
+            DbMtl.INFO,
+            ExcessMtl.INFO);
 
     /** {@code --arch} sharing modes, in help order. */
     public static final List<MethodInfo<SharingMode>> SHARING_MODES = List.of(

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.DbMtl;
+import io.github.mtldl4j.gradient.ExcessMtl;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.PcGrad;
@@ -233,11 +234,11 @@ class CheckpointResumeTest {
         assertTrue(other.getMessage().startsWith("pcgrad: ") && other.getMessage().contains("[targets]"), other.getMessage());
     }
 
-    /** The K x S gradient buffers of DB-MTL travel in the checkpoint: resuming is exact. */
+    /** The K x S gradient buffers of DB-MTL and ExcessMTL travel in the checkpoint: resuming is exact. */
     @Test
     void gradientBuffersAreResumed() throws Exception {
         for (java.util.function.Supplier<GradientAggregator> method : List.<java.util.function.Supplier<GradientAggregator>>of(
-                DbMtl::new)) {
+                DbMtl::new, () -> new ExcessMtl(0.5))) {
             MultiTaskModel uninterrupted = model(false);
             MultiTaskTrainer.builder(uninterrupted).epochs(EPOCHS).seed(5).aggregator(method.get()).build().fit(shuffled(1), null);
             Path checkpoints = dir.resolve(method.get().name());
