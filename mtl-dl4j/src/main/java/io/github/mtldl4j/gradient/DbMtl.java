@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * DB-MTL, dual-balancing multi-task learning: Lin, Ye, Xu, Shi and Zhang, "Dual-Balancing for Multi-Task Learning",
+ * DB-MTL, dual-balancing multi-task learning: Lin et al., "Dual-Balancing for Multi-Task Learning",
  * 2023 (<a href="https://arxiv.org/abs/2308.12029">arXiv:2308.12029</a>), Section 3 (Algorithm 1).
  *
  * <p>Two balances. Loss scale: every task trains on {@code log L_t}, whose gradient is {@code g_t / L_t} (heads
