@@ -13,6 +13,7 @@ import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.MoCo;
 import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
@@ -78,7 +79,7 @@ public class AggregatorBenchmark {
 
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
-        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl"})
+        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco"})
     public String method;
 
     /**
@@ -156,6 +157,7 @@ public class AggregatorBenchmark {
             case "fairgrad" -> new FairGrad();
             case "db-mtl" -> new DbMtl();
             case "excess-mtl" -> new ExcessMtl();
+            case "moco" -> new MoCo();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }

@@ -11,6 +11,7 @@ import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.MoCo;
 import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
@@ -84,7 +85,8 @@ public final class MethodRegistry {
             IMTL_HYBRID,
             FairGrad.INFO,
             DbMtl.INFO,
-            ExcessMtl.INFO);
+            ExcessMtl.INFO,
+            MoCo.INFO);
 
     /** {@code --arch} sharing modes, in help order. */
     public static final List<MethodInfo<SharingMode>> SHARING_MODES = List.of(

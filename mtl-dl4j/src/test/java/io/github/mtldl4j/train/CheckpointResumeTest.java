@@ -12,6 +12,7 @@ import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.ExcessMtl;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.MoCo;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -234,11 +235,11 @@ class CheckpointResumeTest {
         assertTrue(other.getMessage().startsWith("pcgrad: ") && other.getMessage().contains("[targets]"), other.getMessage());
     }
 
-    /** The K x S gradient buffers of DB-MTL and ExcessMTL travel in the checkpoint: resuming is exact. */
+    /** The K x S gradient buffers of DB-MTL, ExcessMTL and MoCo travel in the checkpoint: resuming is exact. */
     @Test
     void gradientBuffersAreResumed() throws Exception {
         for (java.util.function.Supplier<GradientAggregator> method : List.<java.util.function.Supplier<GradientAggregator>>of(
-                DbMtl::new, () -> new ExcessMtl(0.5))) {
+                DbMtl::new, () -> new ExcessMtl(0.5), MoCo::new)) {
             MultiTaskModel uninterrupted = model(false);
             MultiTaskTrainer.builder(uninterrupted).epochs(EPOCHS).seed(5).aggregator(method.get()).build().fit(shuffled(1), null);
             Path checkpoints = dir.resolve(method.get().name());
