@@ -5,11 +5,15 @@ import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
+import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.ExcessMtl;
+import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.MoCo;
 import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
@@ -74,7 +78,8 @@ public class AggregatorBenchmark {
     public int tasks;
 
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
-        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac"})
+        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
+        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco"})
     public String method;
 
     /**
@@ -110,7 +115,8 @@ public class AggregatorBenchmark {
         LossWeighting weighting = weighting(method);
         if (weighting != null) {
             training.weighting(weighting);
-        } else {
+        }
+        if (weighting == null || "imtl-hybrid".equals(method)) {
             training.aggregator(aggregator(method));
         }
         trainer = training.build();
@@ -127,6 +133,7 @@ public class AggregatorBenchmark {
             case "gls" -> new GeometricLossStrategy();
             case "imtl-l" -> new ImtlL();
             case "stch" -> new SmoothTchebycheff();
+            case "imtl-hybrid" -> new ImtlL();
             default -> null;
         };
     }
@@ -146,6 +153,11 @@ public class AggregatorBenchmark {
             case "nash-mtl" -> new NashMtl();
             case "dualproj" -> new DualProj();
             case "gradvac" -> new GradVac();
+            case "imtl-hybrid" -> new ImtlG();
+            case "fairgrad" -> new FairGrad();
+            case "db-mtl" -> new DbMtl();
+            case "excess-mtl" -> new ExcessMtl();
+            case "moco" -> new MoCo();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }

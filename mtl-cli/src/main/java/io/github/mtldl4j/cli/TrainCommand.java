@@ -4,6 +4,7 @@ import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.eval.GateUtilization;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.graph.HardSharing;
+import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.registry.MethodRegistry;
@@ -450,7 +451,9 @@ public final class TrainCommand implements Callable<Integer> {
                     new InMemoryMultiDataSetIterator(result.encodedValidation(), 256)).byTask());
         }
         run.forEach(summary::setting);
-        summary.setting("weighting", settings.method() + " (" + MethodRegistry.method(settings.method()).kind().label() + ")");
+        MethodInfo<?> method = MethodRegistry.method(settings.method());
+        summary.setting("weighting", settings.method() + " (" + method.kind().label()
+                + (method.weighting() == null ? "" : " with the loss weighting " + method.weighting().name()) + ")");
         summary.setting("tasks", settings.tasks().stream().map(TaskSpec::toString).toList());
         summary.setting("features", settings.features() == null ? "all non-label columns" : settings.features());
         summary.setting("trunk", settings.shared());

@@ -91,7 +91,7 @@ public final class NashMtl implements GradientAggregator {
         return alpha;
     }
 
-    private static double frobenius(Gram g) {
+    static double frobenius(Gram g) {
         double sum = 0;
         for (int i = 0; i < g.size(); i++) {
             for (int j = 0; j < g.size(); j++) {
@@ -135,7 +135,7 @@ public final class NashMtl implements GradientAggregator {
     }
 
     /** {@code V max(Λ, 0) V^T}: the nearest positive semi-definite matrix. */
-    private static double[][] positivePart(double[][] q) {
+    static double[][] positivePart(double[][] q) {
         SymmetricEigen eigen = SymmetricEigen.of(q, NAME);
         int n = q.length;
         double[][] result = new double[n][n];

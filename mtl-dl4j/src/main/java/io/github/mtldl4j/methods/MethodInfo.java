@@ -16,10 +16,12 @@ import java.util.function.Function;
  * @param needs what training must provide for it
  * @param offers for sharing modes, which {@link Need}s of a weighting they can meet (hard sharing: the representation tap)
  * @param factory makes a fresh instance from the command-line settings
+ * @param weighting for a gradient aggregator whose paper pairs it with a loss weighting (IMTL: IMTL-L with IMTL-G), that
+ *                  weighting, trained together under this one name (see {@link #withWeighting}); else null: fixed weights
  * @param <T> the interface of the kind ({@code LossWeighting}, {@code GradientAggregator} or {@code SharingMode})
  */
 public record MethodInfo<T>(String name, Kind kind, Class<? extends T> type, Set<Need> needs, Set<Need> offers,
-                            Function<MethodOptions, ? extends T> factory) {
+                            Function<MethodOptions, ? extends T> factory, MethodInfo<?> weighting) {
 
     /** The three extension points a method can be. */
     public enum Kind {
@@ -44,12 +46,17 @@ public record MethodInfo<T>(String name, Kind kind, Class<? extends T> type, Set
         }
         needs = Set.copyOf(needs);
         offers = Set.copyOf(offers);
+        if (weighting != null && (kind != Kind.GRADIENT_AGGREGATOR || weighting.kind() != Kind.LOSS_WEIGHTING
+                || weighting.weighting() != null)) {
+            throw new IllegalArgumentException("Method '" + name + "': only a gradient aggregator can be paired with a loss"
+                    + " weighting, received a " + kind.label() + " with the " + weighting.kind().label() + " '" + weighting.name() + "'.");
+        }
     }
 
     /** A loss weighting needing {@code needs}. */
     public static <T> MethodInfo<T> lossWeighting(String name, Class<? extends T> type, Function<MethodOptions, ? extends T> factory,
                                                   Need... needs) {
-        return new MethodInfo<>(name, Kind.LOSS_WEIGHTING, type, set(needs), Set.of(), factory);
+        return new MethodInfo<>(name, Kind.LOSS_WEIGHTING, type, set(needs), Set.of(), factory, null);
     }
 
     /** A gradient aggregator: it needs {@link Need#TASK_GRADIENTS} by definition, and {@code needs} besides. */
@@ -57,31 +64,42 @@ public record MethodInfo<T>(String name, Kind kind, Class<? extends T> type, Set
                                                        Function<MethodOptions, ? extends T> factory, Need... needs) {
         Set<Need> all = set(needs);
         all.add(Need.TASK_GRADIENTS);
-        return new MethodInfo<>(name, Kind.GRADIENT_AGGREGATOR, type, all, Set.of(), factory);
+        return new MethodInfo<>(name, Kind.GRADIENT_AGGREGATOR, type, all, Set.of(), factory, null);
     }
 
     /** A sharing mode with no needs that offers nothing; see {@link #needing} and {@link #offering}. */
     public static <T> MethodInfo<T> sharingMode(String name, Class<? extends T> type, Function<MethodOptions, ? extends T> factory) {
-        return new MethodInfo<>(name, Kind.SHARING_MODE, type, Set.of(), Set.of(), factory);
+        return new MethodInfo<>(name, Kind.SHARING_MODE, type, Set.of(), Set.of(), factory, null);
     }
 
     /** This method under another name (a variant of the same class, e.g. {@code cascade} of hard sharing). */
     public MethodInfo<T> renamed(String newName) {
-        return new MethodInfo<>(newName, kind, type, needs, offers, factory);
+        return new MethodInfo<>(newName, kind, type, needs, offers, factory, weighting);
     }
 
     /** This method also needing {@code more}. */
     public MethodInfo<T> needing(Need... more) {
         Set<Need> all = set(more);
         all.addAll(needs);
-        return new MethodInfo<>(name, kind, type, all, offers, factory);
+        return new MethodInfo<>(name, kind, type, all, offers, factory, weighting);
     }
 
     /** This sharing mode offering {@code more}. */
     public MethodInfo<T> offering(Need... more) {
         Set<Need> all = set(more);
         all.addAll(offers);
-        return new MethodInfo<>(name, kind, type, needs, all, factory);
+        return new MethodInfo<>(name, kind, type, needs, all, factory, weighting);
+    }
+
+    /**
+     * This gradient aggregator paired with the loss weighting its paper trains it with (IMTL = IMTL-L + IMTL-G): one name
+     * then gives both, and the needs are those of both. Give the pair its own name with {@link #renamed} first.
+     */
+    public MethodInfo<T> withWeighting(MethodInfo<?> lossWeighting) {
+        Set<Need> all = set();
+        all.addAll(needs);
+        all.addAll(lossWeighting.needs());
+        return new MethodInfo<>(name, kind, type, all, offers, factory, lossWeighting);
     }
 
     /** Whether the method needs {@code need}. */

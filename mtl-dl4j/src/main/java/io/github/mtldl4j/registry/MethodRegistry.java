@@ -3,11 +3,15 @@ package io.github.mtldl4j.registry;
 import io.github.mtldl4j.gradient.AlignedMtl;
 import io.github.mtldl4j.gradient.CaGrad;
 import io.github.mtldl4j.gradient.ConFig;
+import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
+import io.github.mtldl4j.gradient.ExcessMtl;
+import io.github.mtldl4j.gradient.FairGrad;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
+import io.github.mtldl4j.gradient.MoCo;
 import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
@@ -46,6 +50,12 @@ import java.util.stream.Stream;
  */
 public final class MethodRegistry {
 
+    /**
+     * IMTL as published (Liu et al., "Towards Impartial Multi-task Learning", ICLR 2021): IMTL-L's learned loss scales
+     * and IMTL-G's gradient balance on the scaled losses, under one name; {@code imtl} stays IMTL-G alone.
+     */
+    public static final MethodInfo<GradientAggregator> IMTL_HYBRID = ImtlG.INFO.renamed("imtl-hybrid").withWeighting(ImtlL.INFO);
+
     /** {@code --weighting} loss weightings, in help order. */
     public static final List<MethodInfo<LossWeighting>> LOSS_WEIGHTINGS = List.of(
             FixedWeighting.INFO,
@@ -71,7 +81,12 @@ public final class MethodRegistry {
             ConFig.INFO,
             NashMtl.INFO,
             DualProj.INFO,
-            GradVac.INFO);
+            GradVac.INFO,
+            IMTL_HYBRID,
+            FairGrad.INFO,
+            DbMtl.INFO,
+            ExcessMtl.INFO,
+            MoCo.INFO);
 
     /** {@code --arch} sharing modes, in help order. */
     public static final List<MethodInfo<SharingMode>> SHARING_MODES = List.of(
@@ -121,11 +136,17 @@ public final class MethodRegistry {
                 "unknown architecture '" + name + "'; expected one of " + architectureNames() + "."));
     }
 
-    /** The loss weighting {@code name} stands for; {@code fixed} with {@code weights} for a gradient aggregator's name. */
+    /**
+     * The loss weighting {@code name} stands for: for a gradient aggregator's name the weighting its paper pairs it with
+     * ({@code imtl-hybrid}: IMTL-L), else {@code fixed} with {@code weights}.
+     */
     public static LossWeighting weighting(String name, Map<String, Double> weights) {
         MethodInfo<?> method = method(name);
         MethodOptions options = MethodOptions.withWeights(weights);
-        return method.kind() == Kind.LOSS_WEIGHTING ? (LossWeighting) method.create(options) : FixedWeighting.INFO.create(options);
+        if (method.kind() == Kind.LOSS_WEIGHTING) {
+            return (LossWeighting) method.create(options);
+        }
+        return method.weighting() != null ? (LossWeighting) method.weighting().create(options) : FixedWeighting.INFO.create(options);
     }
 
     /** The gradient aggregator {@code name} stands for, or null for a loss weighting's name. */

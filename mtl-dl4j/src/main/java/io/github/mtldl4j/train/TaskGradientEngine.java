@@ -2,6 +2,7 @@ package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.data.LabelCoverage;
 import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.GradientMatrixAggregator;
 import io.github.mtldl4j.graph.RepresentationTap;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -289,6 +290,8 @@ final class TaskGradientEngine {
         INDArray combined;
         if (aggregator == null) {
             combined = heads;
+        } else if (aggregator instanceof GradientMatrixAggregator matrixAggregator) {
+            combined = combineMatrix(gradients, losses, w, n, matrixAggregator, random);
         } else {
             long[] block = ranges.sharedBlock();
             INDArray sharedColumns = representation ? result.representationGradients()
@@ -311,6 +314,37 @@ final class TaskGradientEngine {
             }
         }
         return new Combined(combined, losses, norms, score(losses, w, coverage));
+    }
+
+    /**
+     * The step's gradient for a {@link GradientMatrixAggregator}: it receives the weighted mean-loss gradients on the
+     * shared parameters (K x S) and returns the shared direction; heads take {@code w_t} times the method's head scale
+     * times their task's gradient. Sums over the batch (times {@code n}), as DL4J's updater expects.
+     */
+    private INDArray combineMatrix(INDArray gradients, double[] losses, double[] w, int n, GradientMatrixAggregator aggregator,
+                                   Random random) {
+        int k = w.length;
+        long[] block = ranges.sharedBlock();
+        INDArray sharedRows = block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1])).dup()
+                : gradients.mulRowVector(ranges.sharedMask());
+        double[] perRow = new double[k];
+        for (int t = 0; t < k; t++) {
+            perRow[t] = w[t] / n;
+        }
+        sharedRows.muliColumnVector(row(gradients, perRow).reshape(k, 1));
+        double[] headScales = new double[k];
+        Arrays.fill(headScales, 1.0);
+        INDArray direction = aggregator.combine(sharedRows, losses.clone(), headScales, random).reshape(1, sharedRows.columns()).mul(n);
+        double[] headWeights = new double[k];
+        for (int t = 0; t < k; t++) {
+            headWeights[t] = w[t] * headScales[t];
+        }
+        INDArray heads = row(gradients, headWeights).mmul(gradients);
+        if (block != null) {
+            heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1])).assign(direction);
+            return heads;
+        }
+        return direction.muliRowVector(ranges.sharedMask()).addi(heads.muliRowVector(ranges.headMask()));
     }
 
     private static INDArray row(INDArray like, double[] values) {

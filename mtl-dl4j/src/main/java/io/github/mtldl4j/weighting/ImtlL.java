@@ -12,8 +12,8 @@ import java.util.Map;
  * loss e^{s_t} L_t equals 1, whatever the tasks' loss scales: the "impartial" loss balance.
  *
  * <p>The paper's full method (its "IMTL") adds IMTL-G, the gradient balance, on the scaled losses: in the library,
- * {@code MultiTaskTrainer.builder(model).weighting(new ImtlL()).aggregator(new ImtlG())}; the command line's
- * {@code imtl} is IMTL-G alone.
+ * {@code MultiTaskTrainer.builder(model).weighting(new ImtlL()).aggregator(new ImtlG())}, on the command line
+ * {@code imtl-hybrid}; the command line's {@code imtl} is IMTL-G alone.
  */
 public final class ImtlL extends LearnedPerTaskWeighting {
     /** The command-line name. */

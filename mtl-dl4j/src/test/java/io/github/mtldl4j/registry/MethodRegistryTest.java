@@ -15,7 +15,9 @@ import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.MethodInfo.Kind;
 import io.github.mtldl4j.methods.MethodOptions;
 import io.github.mtldl4j.methods.Need;
+import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.ImtlL;
 import io.github.mtldl4j.weighting.LossWeighting;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
@@ -39,7 +41,8 @@ class MethodRegistryTest {
     @Test
     void namesAreTheCommandLineContract() {
         assertEquals(List.of("fixed", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda",
-                        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac"),
+                        "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
+                        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco"),
                 MethodRegistry.weightingNames());
         assertEquals(List.of("hard", "independent", "cascade", "mmoe", "omoe", "cgc", "ple", "cross-stitch"),
                 MethodRegistry.architectureNames());
@@ -59,7 +62,8 @@ class MethodRegistryTest {
         for (MethodInfo<GradientAggregator> m : MethodRegistry.GRADIENT_AGGREGATORS) {
             assertSame(m, MethodRegistry.method(m.name()));
             assertInstanceOf(m.type(), MethodRegistry.aggregator(m.name()), m.name());
-            assertInstanceOf(FixedWeighting.class, MethodRegistry.weighting(m.name(), Map.of()), m.name());
+            Class<?> weighting = m.weighting() == null ? FixedWeighting.class : m.weighting().type();
+            assertInstanceOf(weighting, MethodRegistry.weighting(m.name(), Map.of()), m.name());
         }
         for (MethodInfo<SharingMode> m : MethodRegistry.SHARING_MODES) {
             assertSame(m, MethodRegistry.architecture(m.name()));
@@ -72,8 +76,10 @@ class MethodRegistryTest {
             T made = m.create(OPTIONS);
             assertInstanceOf(m.type(), made, m.name());
             assertInstanceOf(api, made, m.name());
-            // cascade is hard sharing plus cascade links; its saved models say "hard".
-            String expected = m.needs(Need.CASCADES) ? HardSharing.NAME : m.name();
+            // cascade is hard sharing plus cascade links; its saved models say "hard". A pair (imtl-hybrid) is its parts.
+            String expected = m.needs(Need.CASCADES) ? HardSharing.NAME
+                    : m.weighting() != null ? infos.stream().filter(o -> o.type() == m.type() && o.weighting() == null).findFirst()
+                    .orElseThrow().name() : m.name();
             assertEquals(expected, name.apply(made), m.type().getSimpleName() + ".INFO");
         }
     }
@@ -105,11 +111,23 @@ class MethodRegistryTest {
         assertEquals(List.of("hard", "cascade"), MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP));
     }
 
+    /** IMTL as published: IMTL-L's weighting and IMTL-G's aggregation under one name, needing what both need. */
+    @Test
+    void imtlHybridIsImtlLWithImtlG() {
+        assertInstanceOf(ImtlL.class, MethodRegistry.weighting("imtl-hybrid", Map.of()));
+        assertInstanceOf(ImtlG.class, MethodRegistry.aggregator("imtl-hybrid"));
+        assertEquals(Set.of(Need.TASK_GRADIENTS, Need.STEP_UPDATES), MethodRegistry.method("imtl-hybrid").needs());
+        // imtl stays IMTL-G alone, with fixed weights.
+        assertInstanceOf(FixedWeighting.class, MethodRegistry.weighting("imtl", Map.of()));
+        assertInstanceOf(ImtlG.class, MethodRegistry.aggregator("imtl"));
+        assertThrows(IllegalArgumentException.class, () -> ImtlL.INFO.withWeighting(ImtlL.INFO));
+    }
+
     @Test
     void unknownNamesListTheRegisteredOnes() {
         String weighting = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.method("nosuch")).getMessage();
         assertTrue(weighting.startsWith("unknown weighting 'nosuch'; expected one of [fixed, uncertainty, "), weighting);
-        assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac]."), weighting);
+        assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco]."), weighting);
         String arch = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.architecture("transformer")).getMessage();
         assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, mmoe, omoe, cgc, ple, "
                 + "cross-stitch].", arch);

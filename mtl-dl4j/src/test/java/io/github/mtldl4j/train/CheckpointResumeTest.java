@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.gradient.DbMtl;
+import io.github.mtldl4j.gradient.ExcessMtl;
 import io.github.mtldl4j.gradient.GradVac;
+import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.MoCo;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -229,5 +233,23 @@ class CheckpointResumeTest {
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> MultiTaskTrainer.builder(model(false))
                 .epochs(EPOCHS).seed(5).aggregator(new PcGrad()).resumeFrom(checkpoints).build().fit(shuffled(1), null));
         assertTrue(other.getMessage().startsWith("pcgrad: ") && other.getMessage().contains("[targets]"), other.getMessage());
+    }
+
+    /** The K x S gradient buffers of DB-MTL, ExcessMTL and MoCo travel in the checkpoint: resuming is exact. */
+    @Test
+    void gradientBuffersAreResumed() throws Exception {
+        for (java.util.function.Supplier<GradientAggregator> method : List.<java.util.function.Supplier<GradientAggregator>>of(
+                DbMtl::new, () -> new ExcessMtl(0.5), MoCo::new)) {
+            MultiTaskModel uninterrupted = model(false);
+            MultiTaskTrainer.builder(uninterrupted).epochs(EPOCHS).seed(5).aggregator(method.get()).build().fit(shuffled(1), null);
+            Path checkpoints = dir.resolve(method.get().name());
+            MultiTaskTrainer.builder(model(false)).epochs(STOP_AFTER).seed(5).aggregator(method.get()).checkpoints(checkpoints, 1)
+                    .build().fit(shuffled(1), null);
+            MultiTaskModel resumed = model(false);
+            MultiTaskTrainer.builder(resumed).epochs(EPOCHS).seed(5).aggregator(method.get()).resumeFrom(checkpoints).build()
+                    .fit(shuffled(1), null);
+            assertArrayEquals(uninterrupted.graph().params().toDoubleVector(), resumed.graph().params().toDoubleVector(), 0.0,
+                    method.get().name());
+        }
     }
 }

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mtldl4j.TestData;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.GradientMatrixAggregator;
 import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
@@ -72,6 +73,19 @@ class MultiTaskTrainerTest {
         }
     };
 
+    /** Equal weights through the gradient-matrix hook: the rows' plain sum (written here, independent of the library's). */
+    private static final GradientMatrixAggregator ROW_SUM = new GradientMatrixAggregator() {
+        @Override
+        public String name() {
+            return "row-sum";
+        }
+
+        @Override
+        public INDArray combine(INDArray shared, double[] losses, double[] headScales, Random random) {
+            return shared.sum(0);
+        }
+    };
+
     private static InMemoryMultiDataSetIterator fiveBatches() {
         return new InMemoryMultiDataSetIterator(TestData.batch(TASKS, INPUTS, 40, 8), 8);
     }
@@ -105,6 +119,16 @@ class MultiTaskTrainerTest {
         assertEquals(5, trained.graph().getIterationCount());
         assertClose(plain.getUpdater().getStateViewArray(), trained.graph().getUpdater().getStateViewArray(), ADAM_STEPS,
                 "updater state");
+    }
+
+    /** The hook for methods that read the gradients (DB-MTL, MoCo, ExcessMTL) scales rows and heads as the sum does. */
+    @Test
+    void gradientMatrixHookWithThePlainSumMatchesPlainFit() {
+        MultiTaskModel trained = builder().build();
+        ComputationGraph plain = plainFit();
+        MultiTaskTrainer.builder(trained).epochs(1).aggregator(ROW_SUM).build().fit(fiveBatches());
+        // Per-task gradients, divided by the batch size and multiplied back, summed against one pass; five Adam steps.
+        assertClose(plain.params(), trained.graph().params(), ADAM_STEPS, "parameters");
     }
 
     @Test
