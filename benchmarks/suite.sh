@@ -4,6 +4,7 @@
 # Usage: benchmarks/suite.sh [quick|full] [OUT_DIR] [TABLE,...]
 #   quick (default): seed 1; linear, single-task and hard sharing at the defaults (mtl train --baselines).
 #   full: seeds 1-3; plus hard + uncertainty weighting and MMoE; test rows held out; about an hour; outside CI.
+# MTL_SUITE_ARGS adds options to every mtl train run (e.g. "--lr-schedule plateau").
 # OUT_DIR defaults to target/suite-<mode>; results in OUT_DIR/suite.md and OUT_DIR/suite.csv, runs under OUT_DIR/runs.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -11,7 +11,8 @@
          The linear baseline is fitted inside `mtl train` and not saved, so its figures are the validation rows'.
 
 Stdlib only (Debian's /usr/bin/python3). benchmarks/suite.sh is the entry point; `suite.py table RUNS_DIR OUT_PREFIX`
-re-aggregates finished runs without training.
+re-aggregates finished runs without training. MTL_SUITE_ARGS adds options to every `mtl train`
+(e.g. MTL_SUITE_ARGS="--lr-schedule plateau" to measure a candidate default against the defaults).
 """
 import csv
 import json
@@ -53,6 +54,8 @@ def train_args(table, data):
     for t in table["tasks"]:
         args += ["--task", "%s:%s:%s" % (t["name"], t["type"], t["column"])]
     args += ["--features", ",".join(features)]
+    # MTL_SUITE_ARGS: extra `mtl train` options for every run (e.g. "--lr-schedule plateau"), to measure a change.
+    args += os.environ.get("MTL_SUITE_ARGS", "").split()
     if table.get("categorical"):
         args += ["--categorical", ",".join(table["categorical"])]
     return args
