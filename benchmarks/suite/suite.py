@@ -118,7 +118,10 @@ def collect_quick(runs_dir, tables):
         if not os.path.isdir(tdir):
             continue
         for sdir in sorted(os.listdir(tdir)):
-            m = read_json(os.path.join(tdir, sdir, "hard", "metrics.json"))
+            path = os.path.join(tdir, sdir, "hard", "metrics.json")
+            if not os.path.exists(path):
+                continue  # a run not finished (or failed): the table shows the finished ones
+            m = read_json(path)
             b = m["baselines"]
             results.setdefault(table["name"], {})[sdir] = {
                 "linear": b["linear"], "single-task": b["single_task"], "hard": m["tasks"]}
@@ -135,6 +138,8 @@ def collect_full(runs_dir, tables):
             continue
         for sdir in sorted(os.listdir(tdir)):
             base = os.path.join(tdir, sdir)
+            if not all(os.path.exists(os.path.join(base, name, "test.json")) for name in FULL_RUNS):
+                continue  # a seed not finished
             hard = read_json(os.path.join(base, "hard", "metrics.json"))
             single_valid = hard["baselines"]["single_task"]
             seed = {"linear (valid)": hard["baselines"]["linear"]}
@@ -153,8 +158,8 @@ def collect_full(runs_dir, tables):
 
 
 def fmt(values, digits=3):
-    values = [v for v in values if v is not None]
-    if not values:
+    """Mean ± sample standard deviation; n/a if any value is undefined."""
+    if not values or None in values:
         return "n/a"
     mean = sum(values) / len(values)
     if len(values) == 1:
@@ -198,11 +203,11 @@ def write_table(results, tables, models, out_prefix, reference="single-task", no
                 dms.append(None if dm is None else 100 * dm)
                 rows_csv.append([table["name"], "", "", "delta_m_vs_" + reference, model, sname, dm])
             # A baseline measured on other rows (the linear one's validation rows in full mode) has no delta-m here.
-            cells.append("—" if model == reference or "(valid)" in model else fmt(dms, 1) + " %")
+            cells.append("—" if model == reference or "(valid)" in model else fmt(dms, 1) + ("" if None in dms else " %"))
         md.append("| %s | **delta-m** vs %s | | %s |" % (table["name"], reference, " | ".join(cells)))
         if any("_best" in s for s in seeds.values()):
             picks = ", ".join("%s: %s" % (k, s["_best"]) for k, s in seeds.items())
-            md.append("| %s | best MTL picked on validation | | %s |" % (table["name"], picks))
+            md.append("| %s | best MTL picked on validation | | %s%s |" % (table["name"], " | " * (len(models) - 1), picks))
     with open(out_prefix + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
     with open(out_prefix + ".csv", "w", newline="") as f:
@@ -237,8 +242,8 @@ def main(argv):
         for seed in seeds:
             base = os.path.join(runs_dir, table["name"], "seed%d" % seed)
             t0, c0 = time.time(), os.times()
+            os.makedirs(base, exist_ok=True)
             if mode == "quick":
-                os.makedirs(base, exist_ok=True)
                 run([mtl, "train"] + train_args(table, data) + ["--baselines", "--seed", str(seed),
                      "--out", os.path.join(base, "hard")], os.path.join(base, "hard.log"))
             else:
@@ -264,7 +269,8 @@ def aggregate(mode, runs_dir, out_prefix, tables):
     if mode == "quick":
         write_table(collect_quick(runs_dir, tables), tables, ["linear", "single-task", "hard"], out_prefix,
                     note="Validation rows of `mtl train` (20 %), mean ± sd over seeds; delta-m in %, positive = better "
-                         "than the single-task networks.")
+                         "than the single-task networks; n/a where a baseline's F1 is 0 (it never predicts the "
+                         "positive class), which leaves the relative change undefined.")
     else:
         write_table(collect_full(runs_dir, tables), tables,
                     ["linear (valid)", "single-task"] + MTL_MODELS + ["best MTL"], out_prefix,
