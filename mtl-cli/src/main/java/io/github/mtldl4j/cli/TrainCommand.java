@@ -24,6 +24,7 @@ import io.github.mtldl4j.tabular.report.RunSummary;
 import io.github.mtldl4j.train.CheckpointDirectory;
 import io.github.mtldl4j.train.EpochReport;
 import io.github.mtldl4j.train.KeptParameters;
+import io.github.mtldl4j.train.PlateauSchedule;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -100,6 +101,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
     double learningRate;
+
+    /** The learning-rate schedules of {@code --lr-schedule}. */
+    enum LearningRateSchedule { none, plateau }
+
+    @Option(names = "--lr-schedule", defaultValue = "none", paramLabel = "none|plateau", description = "Learning-rate schedule: "
+            + "none (constant), or plateau: halve it after max(2, epochs / 10) epochs without a new best validation epoch "
+            + "(default ${DEFAULT-VALUE}).")
+    LearningRateSchedule learningRateSchedule;
 
     @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction, stratified on the first classification task (default ${DEFAULT-VALUE}).")
     double valid;
@@ -348,6 +357,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).shared(shared).head(head)
                 .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
+                .learningRateSchedule(learningRateSchedule == LearningRateSchedule.plateau
+                        ? PlateauSchedule.halving(Math.max(2, epochs / 10)) : null)
                 .build();
     }
 

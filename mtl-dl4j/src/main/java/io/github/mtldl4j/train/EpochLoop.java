@@ -11,6 +11,8 @@ import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.deeplearning4j.earlystopping.termination.ScoreImprovementEpochTerminationCondition;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -74,6 +76,7 @@ public final class EpochLoop {
     private final List<EpochListener> listeners;
     private final StoppingCriterion criterion;
     private final Function<String, String> mainMetric;
+    private final PlateauSchedule plateau;
 
     private EpochLoop(Settings<?> s, StoppingCriterion criterion, Function<String, String> mainMetric) {
         this.model = s.model;
@@ -82,6 +85,7 @@ public final class EpochLoop {
         this.minImprovement = s.minImprovement;
         this.keep = s.keep;
         this.listeners = List.copyOf(s.listeners);
+        this.plateau = s.plateau;
         this.criterion = Objects.requireNonNull(criterion, "criterion");
         this.mainMetric = Objects.requireNonNull(mainMetric, "mainMetric");
     }
@@ -114,6 +118,7 @@ public final class EpochLoop {
         int firstEpoch = 1;
         boolean stopped = false;
         TrainingCheckpoint resumed = checkpoints == null ? null : checkpoints.resumed();
+        LearningRates rates = plateau == null ? null : new LearningRates(graph, plateau);
         if (resumed != null) {
             // The history is replayed into the early-stopping state exactly as the interrupted run built it.
             for (EpochReport report : resumed.history()) {
@@ -123,6 +128,12 @@ public final class EpochLoop {
                     bestCriterion = report.criterion();
                 }
                 stopped = stopper != null && stopper.terminate(report.epoch() - 1, comparable(report.criterion()), criterion.minimize());
+                if (rates != null) {
+                    rates.afterEpoch(report.best());
+                }
+            }
+            if (rates != null) {
+                rates.apply();
             }
             if (kept == KeptParameters.BEST) {
                 bestState = resumed.best();
@@ -171,6 +182,11 @@ public final class EpochLoop {
                 reports.set(reports.size() - 1, report);
                 history.add(report);
                 stopped = stopper != null && stopper.terminate(epoch - 1, comparable(value), criterion.minimize());
+                if (rates != null && !stopped && epoch < epochs && rates.afterEpoch(best)) {
+                    rates.apply();
+                    LOG.info("Learning rate x{} after epoch {}: {} did not improve for {} epochs", rates.scale(), epoch,
+                            criterion.describe(), plateau.patience());
+                }
                 if (checkpoints != null) {
                     checkpoints.afterEpoch(epoch, epoch == epochs || stopped, best, reports, bestState);
                 }
@@ -189,8 +205,67 @@ public final class EpochLoop {
             throw new UncheckedIOException("Could not write a checkpoint or keep the best parameters: " + e.getMessage(), e);
         } finally {
             model.weights().setAll(userWeights);
+            if (rates != null) {
+                rates.restoreStart();
+            }
         }
         return history;
+    }
+
+    /** The plateau schedule's state: each layer's starting rate, the epochs since the last best, the reductions. */
+    private static final class LearningRates {
+        private final ComputationGraph graph;
+        private final PlateauSchedule schedule;
+        private final Map<String, Double> start = new LinkedHashMap<>();
+        private int sinceBest;
+        private int reductions;
+
+        LearningRates(ComputationGraph graph, PlateauSchedule schedule) {
+            this.graph = graph;
+            this.schedule = schedule;
+            for (Layer layer : graph.getLayers()) {
+                if (layer.conf().getLayer() instanceof BaseLayer base && base.getIUpdater() != null
+                        && base.getIUpdater().hasLearningRate()) {
+                    start.put(layer.conf().getLayer().getLayerName(),
+                            base.getIUpdater().getLearningRate(graph.getIterationCount(), graph.getEpochCount()));
+                }
+            }
+        }
+
+        /** Counts an epoch; true when it brings a reduction. */
+        boolean afterEpoch(boolean best) {
+            if (best) {
+                sinceBest = 0;
+                return false;
+            }
+            if (++sinceBest < schedule.patience()) {
+                return false;
+            }
+            sinceBest = 0;
+            reductions++;
+            return true;
+        }
+
+        /** The multiplier of the starting rates now: factor to the power of the reductions so far. */
+        double scale() {
+            return Math.pow(schedule.factor(), reductions);
+        }
+
+        void apply() {
+            if (reductions > 0) {
+                set(scale());
+            }
+        }
+
+        void restoreStart() {
+            if (reductions > 0) {
+                set(1.0);
+            }
+        }
+
+        private void set(double scale) {
+            start.forEach((layer, rate) -> graph.setLearningRate(layer, rate * scale));
+        }
     }
 
     private KeptParameters kept(boolean validated) {
@@ -214,6 +289,7 @@ public final class EpochLoop {
         private KeptParameters keep;
         private final List<EpochListener> listeners = new ArrayList<>();
         private BiFunction<String, INDArray, INDArray> metricUnits;
+        private PlateauSchedule plateau;
 
         /** Settings for training {@code model}. */
         protected Settings(MultiTaskModel model) {
@@ -261,6 +337,15 @@ public final class EpochLoop {
          */
         public B keep(KeptParameters which) {
             this.keep = Objects.requireNonNull(which, "keep: expected KeptParameters.BEST or KeptParameters.LAST");
+            return self();
+        }
+
+        /**
+         * A learning-rate schedule driven by the stopping criterion ({@link PlateauSchedule}), or null for none (the
+         * default: the rates the model's updaters hold).
+         */
+        public B learningRateSchedule(PlateauSchedule schedule) {
+            this.plateau = schedule;
             return self();
         }
 

@@ -7,9 +7,15 @@ import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
 
 /** The shared epoch loop with a scripted step: no training, every figure chosen by the test. */
 class EpochLoopTest {
@@ -147,5 +153,45 @@ class EpochLoopTest {
         assertEquals("b", e.task());
         assertEquals(1, e.history().epochs().size());
         assertEquals(KeptParameters.LAST, e.history().kept());
+    }
+
+    @Test
+    void plateauScheduleHalvesTheRateAfterPatienceEpochsWithoutABestAndPutsItBack() {
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(2).sharedLayers(3).seed(1).updater(new Adam(0.1))
+                .tasks(Task.regression("a", 1), Task.regression("b", 1)).build();
+        // Relative validation loss 1, .5, .6, .7, .8, .4, .45, .46, .47; patience 2. Epochs since the last best:
+        // e3 1, e4 2 -> halve (0.05, count restarts), e5 1, e6 best, e7 1, e8 2 -> halve (0.025); e9 is the last
+        // epoch, after which nothing is reduced.
+        ScriptedStep step = new ScriptedStep(model, new double[] {1.0, 0.5, 0.6, 0.7, 0.8, 0.4, 0.45, 0.46, 0.47});
+        List<Set<Double>> heard = new ArrayList<>();
+        List<Double> stateAtEpoch4 = new ArrayList<>();
+        new Settings(model).epochs(9).learningRateSchedule(PlateauSchedule.halving(2)).listener(r -> {
+            heard.add(rates(model));
+            INDArray state = model.graph().getUpdater(true).getStateViewArray();
+            if (r.epoch() == 3) {
+                state.assign(7.0);
+            } else if (r.epoch() == 4) {
+                stateAtEpoch4.add(state.minNumber().doubleValue());
+                stateAtEpoch4.add(state.maxNumber().doubleValue());
+            }
+        }).build().run(step, model.weights().asMap());
+
+        assertEquals(List.of(Set.of(0.1), Set.of(0.1), Set.of(0.1), Set.of(0.05), Set.of(0.05), Set.of(0.05), Set.of(0.05),
+                Set.of(0.025), Set.of(0.025)), heard);
+        assertEquals(List.of(7.0, 7.0), stateAtEpoch4, "the optimizer state survives the rate change");
+        assertEquals(Set.of(0.1), rates(model), "the starting rate is put back when training ends");
+        assertThrows(IllegalArgumentException.class, () -> new PlateauSchedule(0, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new PlateauSchedule(2, 1.0));
+    }
+
+    /** The distinct learning rates of the model's layers that have one. */
+    private static Set<Double> rates(MultiTaskModel model) {
+        Set<Double> rates = new HashSet<>();
+        for (Layer layer : model.graph().getLayers()) {
+            if (layer.conf().getLayer() instanceof BaseLayer base && base.getIUpdater() != null && base.getIUpdater().hasLearningRate()) {
+                rates.add(base.getIUpdater().getLearningRate(0, 0));
+            }
+        }
+        return rates;
     }
 }

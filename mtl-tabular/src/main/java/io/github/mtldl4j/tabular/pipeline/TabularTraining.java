@@ -26,6 +26,7 @@ import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.KeptParameters;
 import io.github.mtldl4j.train.MeanTaskLosses;
 import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.train.PlateauSchedule;
 import io.github.mtldl4j.train.StepListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import io.github.mtldl4j.weighting.FixedWeighting;
@@ -81,12 +82,14 @@ public final class TabularTraining {
      * @param classWeight the positive-class weight of every binary task not named in {@code classWeights}
      * @param classWeights positive-class weights of binary tasks by name ({@code Task.withPositiveWeight})
      * @param baselines whether linear and single-task baselines are fitted too ({@link Result#baselines()})
+     * @param learningRateSchedule reduce-on-plateau of the learning rate ({@link PlateauSchedule}), or null for a
+     *                             constant rate
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
-                           Map<String, ClassWeight> classWeights, Baselines baselines) {
+                           Map<String, ClassWeight> classWeights, Baselines baselines, PlateauSchedule learningRateSchedule) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
         public ClassWeight classWeightOf(TaskSpec task) {
@@ -150,7 +153,7 @@ public final class TabularTraining {
          * columns as features, none forced categorical, hard sharing with trunk [64, 64] and no hidden head layers,
          * 4 experts and 1 task expert (for the mixture-of-experts architectures), fixed weights of 1, 50 epochs,
          * batch 32, Adam 0.01, 20 % validation, seed 42, no early stopping, separate heads, the best epoch kept, no
-         * positive-class weights, no baselines.
+         * positive-class weights, no baselines, a constant learning rate.
          */
         public static Builder builder(List<TaskSpec> tasks) {
             return new Builder(tasks);
@@ -162,7 +165,7 @@ public final class TabularTraining {
                     .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
                     .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
-                    .baselines(baselines);
+                    .baselines(baselines).learningRateSchedule(learningRateSchedule);
         }
 
         /**
@@ -192,6 +195,7 @@ public final class TabularTraining {
             private ClassWeight classWeight = ClassWeight.none();
             private Map<String, ClassWeight> classWeights = Map.of();
             private Baselines baselines = Baselines.NONE;
+            private PlateauSchedule learningRateSchedule;
 
             private Builder(List<TaskSpec> tasks) {
                 this.tasks = tasks;
@@ -332,11 +336,17 @@ public final class TabularTraining {
                 return this;
             }
 
+            /** Reduce-on-plateau of the learning rate, or null for a constant rate (the default). */
+            public Builder learningRateSchedule(PlateauSchedule learningRateSchedule) {
+                this.learningRateSchedule = learningRateSchedule;
+                return this;
+            }
+
             /** The settings, validated by {@link Settings}'s constructor. */
             public Settings build() {
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
                         weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
-                        baselines);
+                        baselines, learningRateSchedule);
             }
         }
     }
@@ -475,6 +485,7 @@ public final class TabularTraining {
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
         }
+        trainer.learningRateSchedule(settings.learningRateSchedule());
         if (safeguards.checkpointDir() != null) {
             trainer.checkpoints(safeguards.checkpointDir(), safeguards.checkpointEvery());
         }
