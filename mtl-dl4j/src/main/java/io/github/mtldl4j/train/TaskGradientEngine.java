@@ -197,16 +197,18 @@ final class TaskGradientEngine {
                     matrix.getRow(t).assign(perTask[t].reshape('c', new long[] {any.length()}));
                 }
             }
-            INDArray products = matrix.mmul(matrix.transpose());
+            INDArray products = Nd4j.gemm(matrix, matrix, false, true);
             double[][] gram = new double[k][k];
             for (int i = 0; i < k; i++) {
                 for (int j = 0; j < k; j++) {
                     gram[i][j] = products.getDouble(i, j) / (rows * rows);
                 }
             }
+            products.close();
             for (double[] row : gram) {
                 for (double value : row) {
                     if (!Double.isFinite(value)) {
+                        matrix.close();
                         throw new NonFiniteGradients();
                     }
                 }
@@ -216,7 +218,10 @@ final class TaskGradientEngine {
             for (int t = 0; t < k; t++) {
                 coefficients.putScalar(0, t, c[t]);
             }
-            return coefficients.mmul(matrix).reshape('c', any.shape());
+            INDArray combined = Nd4j.gemm(coefficients, matrix, false, false).reshape('c', any.shape());
+            coefficients.close();
+            matrix.close();
+            return combined;
         }
     }
 
@@ -286,7 +291,12 @@ final class TaskGradientEngine {
         }
         // Row t is N x the gradient of task t's mean loss (a sum over the batch, as DL4J's updater expects).
         int n = (int) coverage.rows();
-        INDArray heads = row(gradients, w).mmul(gradients);
+        // Products through Nd4j.gemm (the Mmul op reads strided views in place), and temporaries closed at once: INDArray.mmul
+        // copies a view operand on the Java side, and every such K x P copy waited for a garbage collection to free its
+        // native memory, which made a long PCGrad run's resident memory grow with the epochs (docs/performance.md, Memory).
+        INDArray weightRow = row(gradients, w);
+        INDArray heads = Nd4j.gemm(weightRow, gradients, false, false);
+        weightRow.close();
         INDArray combined;
         if (aggregator == null) {
             combined = heads;
@@ -298,6 +308,9 @@ final class TaskGradientEngine {
                     : block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]))
                     : gradients.mulRowVector(ranges.sharedMask());
             double[] c = aggregator.coefficients(gram(sharedColumns, w, n), random);
+            if (!representation && block == null) {
+                sharedColumns.close(); // the masked copy above; the other two are the engine's own arrays or views of them
+            }
             double[] cw = new double[k];
             for (int t = 0; t < k; t++) {
                 cw[t] = c[t] * w[t];
@@ -306,12 +319,16 @@ final class TaskGradientEngine {
             if (block != null) {
                 // Heads keep their own task's gradient; only the shared block takes the aggregator's combination.
                 INDArray sharedRows = gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]));
-                heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1])).assign(coefficientRow.mmul(sharedRows));
+                INDArray mixed = Nd4j.gemm(coefficientRow, sharedRows, false, false);
+                heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1])).assign(mixed);
+                mixed.close();
                 combined = heads;
             } else {
-                INDArray shared = coefficientRow.mmul(gradients);
+                INDArray shared = Nd4j.gemm(coefficientRow, gradients, false, false);
                 combined = shared.muliRowVector(ranges.sharedMask()).addi(heads.muliRowVector(ranges.headMask()));
+                heads.close();
             }
+            coefficientRow.close();
         }
         return new Combined(combined, losses, norms, score(losses, w, coverage));
     }
@@ -367,7 +384,7 @@ final class TaskGradientEngine {
 
     /** K x K Gram matrix of the weighted mean-loss task gradients (rows: the tasks' gradients on the shared part): one GEMM. */
     private static double[][] gram(INDArray shared, double[] w, int rows) {
-        INDArray gram = shared.mmul(shared.transpose());
+        INDArray gram = Nd4j.gemm(shared, shared, false, true);
         int k = w.length;
         double[][] out = new double[k][k];
         for (int i = 0; i < k; i++) {
@@ -375,6 +392,7 @@ final class TaskGradientEngine {
                 out[i][j] = w[i] * w[j] * gram.getDouble(i, j) / ((double) rows * rows);
             }
         }
+        gram.close();
         return out;
     }
 
@@ -387,11 +405,15 @@ final class TaskGradientEngine {
      * Applies a combined gradient (a row vector over all parameters, a sum over the batch like DL4J's own) as one
      * optimizer step: the graph's updater turns it into an update (dividing by the batch size, adding
      * regularization), the parameters move, listeners hear of the iteration, and the iteration count advances.
+     * {@code combined}, when it is not the gradient view itself, is released ({@link #combine}'s own, used once).
      */
     void apply(INDArray combined, int batchSize, double score) {
         INDArray flat = graph.getFlattenedGradients();
         if (combined != flat) {
             flat.assign(combined.reshape(flat.shape()));
+            if (combined.closeable()) {
+                combined.close(); // combine's own result, used once: freed now rather than at some later garbage collection
+            }
         }
         UpdaterStep.apply(graph, direct != null ? direct.gradientViews() : graph.gradient(), batchSize, score);
     }
