@@ -64,7 +64,7 @@ public final class TabularOnnxExporter {
             String column = feature.column();
             if (model.taskNames().contains(column)) {
                 throw new IllegalArgumentException("ONNX export: feature column '" + column + "' has the name of a task; an ONNX "
-                        + "model's inputs and outputs need distinct names. Rename the task (mtl train --task OTHER:...).");
+                        + "model's inputs and outputs need distinct names. Rename the task, or leave the column out of the features.");
             }
             if (feature.numeric()) {
                 onnx.input(column, Onnx.TensorProto.DataType.DOUBLE, 1);
