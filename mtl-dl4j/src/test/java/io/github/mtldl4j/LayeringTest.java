@@ -34,8 +34,8 @@ class LayeringTest {
             List.of("model"),
             // builds models: the builder and the sharing modes
             List.of("graph"),
-            // what training combines: loss weightings, gradient aggregators, task affinity, evaluation
-            List.of("weighting", "gradient", "affinity", "eval"),
+            // what training combines: loss weightings, gradient aggregators, task affinity, evaluation; the ONNX export
+            List.of("weighting", "gradient", "affinity", "eval", "export"),
             // the trainer
             List.of("train"),
             // the top: the registry of method names (the tabular pipeline, report and tuner are in mtl-tabular, above)

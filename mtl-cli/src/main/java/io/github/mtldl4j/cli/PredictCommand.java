@@ -33,7 +33,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR/model.zip", description = "A model written by mtl train.")
+    @Option(names = "--model", required = true, paramLabel = "DIR/model.zip", description = "A model written by mtl train, "
+            + "or its ONNX export (a file ending .onnx, written by mtl export), which runs in ONNX Runtime.")
     Path modelFile;
 
     @Option(names = "--data", required = true, paramLabel = "FILE.csv", description = "Rows with the model's feature columns.")
@@ -52,18 +53,36 @@ public final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + ": is a directory; expected the CSV file to write, e.g. " + out.resolve("predictions.csv") + ".");
         }
         OutputDirectory.check(out.toAbsolutePath().getParent());
-        MultiTaskModel model = ModelFiles.load(modelFile);
-        TabularPreprocessor preprocessor = TabularTraining.preprocessorOf(model, modelFile.toString());
-        CsvTable table = CsvTable.read(data);
-        int id = idColumn == null ? -1 : table.column(idColumn, "--id-column");
-        List<String> header = header(preprocessor);
-        if (idColumn != null && header.contains(idColumn)) {
-            throw new IllegalArgumentException("--id-column " + idColumn + ": a prediction column has that name already (the "
-                    + "prediction columns are " + header + "); name a key column whose name differs.");
+        boolean onnx = modelFile.getFileName() != null && modelFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
+        OnnxModelFile onnxModel = onnx ? OnnxModelFile.open(modelFile) : null;
+        try {
+            MultiTaskModel model = onnx ? null : ModelFiles.load(modelFile);
+            TabularPreprocessor preprocessor = onnx ? onnxModel.preprocessor()
+                    : TabularTraining.preprocessorOf(model, modelFile.toString());
+            CsvTable table = CsvTable.read(data);
+            int id = idColumn == null ? -1 : table.column(idColumn, "--id-column");
+            List<String> header = header(preprocessor);
+            if (idColumn != null && header.contains(idColumn)) {
+                throw new IllegalArgumentException("--id-column " + idColumn + ": a prediction column has that name already (the "
+                        + "prediction columns are " + header + "); name a key column whose name differs.");
+            }
+            Map<String, double[][]> predictions;
+            if (onnx) {
+                predictions = onnxModel.predict(preprocessor.rawFeatures(table));
+            } else {
+                MtlCommand.announceBackend(spec.commandLine().getErr());
+                predictions = inLabelUnits(preprocessor, model.predict(preprocessor.encodeWithoutLabels(table).data().getFeatures(0)));
+            }
+            write(preprocessor, table, id, predictions);
+        } finally {
+            if (onnxModel != null) {
+                onnxModel.close();
+            }
         }
-        MtlCommand.announceBackend(spec.commandLine().getErr());
-        INDArray features = preprocessor.encodeWithoutLabels(table).data().getFeatures(0);
-        Map<String, INDArray> predictions = model.predict(features);
+        return 0;
+    }
+
+    private void write(TabularPreprocessor preprocessor, CsvTable table, int id, Map<String, double[][]> predictions) throws IOException {
         List<String> ids = null;
         if (id >= 0) {
             ids = new ArrayList<>(table.rowCount());
@@ -74,7 +93,23 @@ public final class PredictCommand implements Callable<Integer> {
         String text = csv(preprocessor, predictions, table.rowCount(), idColumn, ids);
         AtomicFile.writeString(out, text);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %d predictions to %s%n", table.rowCount(), out);
-        return 0;
+    }
+
+    /** The model's outputs as {@code double[rows][width]} per task, regression in label units. */
+    static Map<String, double[][]> inLabelUnits(TabularPreprocessor preprocessor, Map<String, INDArray> predictions) {
+        Map<String, double[][]> inLabelUnits = new java.util.HashMap<>();
+        for (TabularPreprocessor.TaskLabels task : preprocessor.taskLabels()) {
+            String name = task.spec().name();
+            INDArray units = preprocessor.toLabelUnits(name, predictions.get(name));
+            double[][] values = new double[(int) units.rows()][(int) units.columns()];
+            for (int r = 0; r < values.length; r++) {
+                for (int c = 0; c < values[r].length; c++) {
+                    values[r][c] = units.getDouble(r, c);
+                }
+            }
+            inLabelUnits.put(name, values);
+        }
+        return inLabelUnits;
     }
 
     /** The prediction columns of a model, in output order. */
@@ -103,18 +138,13 @@ public final class PredictCommand implements Callable<Integer> {
      * @param idColumn the name of the key column written first, or null for none
      * @param ids the key per row (with {@code idColumn})
      */
-    static String csv(TabularPreprocessor preprocessor, Map<String, INDArray> predictions, int rows, String idColumn,
+    static String csv(TabularPreprocessor preprocessor, Map<String, double[][]> predictions, int rows, String idColumn,
                       List<String> ids) throws IOException {
         List<String> header = new ArrayList<>();
         if (idColumn != null) {
             header.add(idColumn);
         }
         header.addAll(header(preprocessor));
-        Map<String, INDArray> inLabelUnits = new java.util.HashMap<>();
-        for (TabularPreprocessor.TaskLabels task : preprocessor.taskLabels()) {
-            String name = task.spec().name();
-            inLabelUnits.put(name, preprocessor.toLabelUnits(name, predictions.get(name)));
-        }
         StringWriter text = new StringWriter();
         try (CSVPrinter printer = new CSVPrinter(text, CSVFormat.RFC4180.builder().setHeader(header.toArray(String[]::new)).get())) {
             for (int r = 0; r < rows; r++) {
@@ -124,16 +154,15 @@ public final class PredictCommand implements Callable<Integer> {
                 }
                 for (TabularPreprocessor.TaskLabels task : preprocessor.taskLabels()) {
                     String name = task.spec().name();
-                    INDArray p = predictions.get(name);
+                    double[][] p = predictions.get(name);
                     switch (task.spec().type()) {
                         case REGRESSION -> {
-                            INDArray units = inLabelUnits.get(name);
                             for (int k = 0; k < task.width(); k++) {
-                                row.add(units.getDouble(r, k));
+                                row.add(p[r][k]);
                             }
                         }
                         case BINARY -> {
-                            double positive = p.getDouble(r, 0);
+                            double positive = p[r][0];
                             row.add(task.classes().get(positive > 0.5 ? 1 : 0));
                             row.add(1 - positive);
                             row.add(positive);
@@ -141,16 +170,16 @@ public final class PredictCommand implements Callable<Integer> {
                         case MULTICLASS -> {
                             int best = 0;
                             for (int c = 1; c < task.width(); c++) {
-                                best = p.getDouble(r, c) > p.getDouble(r, best) ? c : best;
+                                best = p[r][c] > p[r][best] ? c : best;
                             }
                             row.add(task.classes().get(best));
                             for (int c = 0; c < task.width(); c++) {
-                                row.add(p.getDouble(r, c));
+                                row.add(p[r][c]);
                             }
                         }
                         case MULTILABEL -> {
                             for (int k = 0; k < task.width(); k++) {
-                                double probability = p.getDouble(r, k);
+                                double probability = p[r][k];
                                 row.add(task.levels().get(k).get(probability > 0.5 ? 1 : 0));
                                 row.add(probability);
                             }

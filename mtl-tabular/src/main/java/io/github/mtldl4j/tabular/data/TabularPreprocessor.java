@@ -369,18 +369,10 @@ public final class TabularPreprocessor {
             long unknownRows = 0;
             for (int r = 0; r < rows; r++) {
                 if (feature.numeric()) {
-                    double number;
-                    if (isMissing(numbers, r)) {
+                    double number = numericFeature(table, numbers, r, c, feature);
+                    if (Double.isNaN(number)) {
                         number = feature.mean();
                         imputedRows++;
-                    } else {
-                        if (r >= numbers.parsedRows() || !Double.isFinite(numbers.value(r))) {
-                            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + feature.column()
-                                    + "': expected a finite number (the column is numeric in the training data), found '"
-                                    + table.value(r, c) + "'.");
-                        }
-                        number = numbers.value(r);
-                        checkMagnitude(table, r, c, number);
                     }
                     x[r * width + offset] = (float) ((number - feature.mean()) / feature.std());
                 } else {
@@ -426,6 +418,53 @@ public final class TabularPreprocessor {
             missingLabels.put(task.spec().name(), missing);
         }
         return new Encoded(new MultiDataSet(new INDArray[] {matrix(x, rows, width)}, labels, null, masks), imputed, unknown, missingLabels);
+    }
+
+    /** A numeric feature's value in row {@code r}: the number, or NaN when missing; refuses what is not a finite number. */
+    private static double numericFeature(CsvTable table, NumberColumn numbers, int r, int c, Feature feature) {
+        if (isMissing(numbers, r)) {
+            return Double.NaN;
+        }
+        if (r >= numbers.parsedRows() || !Double.isFinite(numbers.value(r))) {
+            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + feature.column()
+                    + "': expected a finite number (the column is numeric in the training data), found '"
+                    + table.value(r, c) + "'.");
+        }
+        double number = numbers.value(r);
+        checkMagnitude(table, r, c, number);
+        return number;
+    }
+
+    /**
+     * The feature columns as raw values, the inputs of the model exported with its preprocessing
+     * ({@code TabularOnnxExporter}): per feature column, in input order, {@code double[rows][1]} for a numeric column
+     * (NaN where missing) or {@code String[rows][1]} for a categorical one (the value trimmed; {@code ""} where missing).
+     * The same checks as {@link #encodeWithoutLabels}.
+     *
+     * @throws InvalidDataException for a missing feature column, a non-number in a numeric column
+     */
+    public Map<String, Object> rawFeatures(CsvTable table) {
+        int rows = table.rowCount();
+        Map<String, Object> columns = new LinkedHashMap<>();
+        for (Feature feature : features) {
+            int c = table.column(feature.column(), "feature column the model was trained with");
+            if (feature.numeric()) {
+                NumberColumn numbers = table.numbers(c);
+                double[][] values = new double[rows][1];
+                for (int r = 0; r < rows; r++) {
+                    values[r][0] = numericFeature(table, numbers, r, c, feature);
+                }
+                columns.put(feature.column(), values);
+            } else {
+                String[][] values = new String[rows][1];
+                for (int r = 0; r < rows; r++) {
+                    String value = table.value(r, c);
+                    values[r][0] = CsvTable.isMissing(value) ? "" : value.trim();
+                }
+                columns.put(feature.column(), values);
+            }
+        }
+        return columns;
     }
 
     private static INDArray matrix(float[] values, int rows, int columns) {
