@@ -139,7 +139,9 @@ public final class ServeLoad {
                             errors.incrementAndGet();
                         }
                     } catch (java.io.IOException e) {
-                        errors.incrementAndGet();
+                        if (errors.incrementAndGet() == 1) {
+                            System.err.println("first client error: " + e);
+                        }
                     }
                     if (n == latencies.length) {
                         latencies = Arrays.copyOf(latencies, n * 2);
