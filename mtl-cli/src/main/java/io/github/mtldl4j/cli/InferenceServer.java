@@ -104,6 +104,11 @@ public final class InferenceServer {
         return server.getAddress().getPort();
     }
 
+    /** Requests being answered now (tests). */
+    int inFlight() {
+        return inFlight.get();
+    }
+
     /** The address it listens on, as a URL. */
     public String url() {
         InetSocketAddress address = server.getAddress();

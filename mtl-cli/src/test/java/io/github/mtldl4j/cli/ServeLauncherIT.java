@@ -74,7 +74,7 @@ class ServeLauncherIT {
                     .POST(HttpRequest.BodyPublishers.ofString(rows)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, predicted.statusCode(), predicted.body());
             assertEquals(4, predicted.body().lines().count(), predicted.body());
-            assertTrue(predicted.body().startsWith("species,species_p_Adelie,species_p_Chinstrap,species_p_Gentoo,mass\n"), predicted.body());
+            assertTrue(predicted.body().startsWith("species,species_p_Adelie,species_p_Chinstrap,species_p_Gentoo,mass\r\n"), predicted.body());   // RFC 4180 line ends, as predictions.csv
             HttpResponse<String> bad = client.send(HttpRequest.newBuilder(URI.create(url + "/v2/models/penguins/infer"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\": ")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(400, bad.statusCode());

@@ -9,6 +9,7 @@ import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -355,5 +356,47 @@ class ServeTest {
         assertTrue(other.stop(Duration.ofSeconds(2)), "nothing was in flight");
         HttpClient fresh = HttpClient.newHttpClient();
         assertThrows(IOException.class, () -> fresh.send(HttpRequest.newBuilder(live).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    @Test
+    void stopLetsARequestInFlightFinishAndRefusesNewOnes() throws Exception {
+        MultiTaskModel model = MultiTaskModel.load(dir.resolve("run/model.zip"));
+        ServedModel served = new ServedModel("m", model, TabularTraining.preprocessorOf(model, "model.zip"));
+        InferenceServer other = InferenceServer.start(served, "127.0.0.1", 0, 2, new InferenceServer.Limits(MAX_ROWS, MAX_BODY));
+        byte[] body = rowsCsv.getBytes(StandardCharsets.UTF_8);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            // Headers and the first 10 bytes of the body: the request is in flight, its handler waiting for the rest.
+            java.net.Socket socket = new java.net.Socket("127.0.0.1", other.port());
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, 10);
+            out.flush();
+            for (int i = 0; i < 3000 && other.inFlight() == 0; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, other.inFlight(), "the slow request reached the server");
+            Future<Boolean> stopped = threads.submit(() -> other.stop(Duration.ofSeconds(60)));
+            boolean refusedOne = false;
+            for (int i = 0; i < 3000 && !stopped.isDone() && !refusedOne; i++) {
+                HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(other.url() + "/v2/health/live"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                refusedOne = refused.statusCode() == 503;
+                assertTrue(!refusedOne || refused.body().contains("shutting down"), refused.body());
+                Thread.sleep(10);
+            }
+            assertTrue(refusedOne, "a new request while stopping gets 503");
+            assertFalse(stopped.isDone(), "stop waits for the request in flight");
+            out.write(body, 10, body.length - 10);
+            out.flush();
+            String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            socket.close();
+            assertTrue(reply.startsWith("HTTP/1.1 200 "), reply);
+            assertTrue(reply.endsWith("\r\n\r\n" + predicted), "the request in flight is answered in full: " + reply);
+            assertTrue(stopped.get(), "stopped with nothing left in flight");
+        } finally {
+            threads.shutdownNow();
+        }
     }
 }
