@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mtl", mixinStandardHelpOptions = true, version = "mtl-dl4j 0.1.0-SNAPSHOT",
         description = "Multi-task learning on Deeplearning4j.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, AffinityCommand.class, AffinityDemoCommand.class, TuneCommand.class, SeattleWeatherCommand.class,
+                ServeCommand.class,
                 SeedExample.class, GradNormToyExample.class, MultiFashionExample.class, MmoeSyntheticExample.class,
                 CommandLine.HelpCommand.class})
 public final class MtlCommand implements Runnable {
