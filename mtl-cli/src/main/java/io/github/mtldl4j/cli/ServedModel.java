@@ -172,7 +172,7 @@ public final class ServedModel {
     String predictCsv(CsvTable table) throws IOException {
         INDArray features = preprocessor.encodeWithoutLabels(table).data().getFeatures(0);
         Map<String, INDArray> predictions = model.predict(features);
-        return PredictCommand.csv(preprocessor, predictions, table.rowCount(), null, null);
+        return PredictCommand.csv(preprocessor, PredictCommand.inLabelUnits(preprocessor, predictions), table.rowCount(), null, null);
     }
 
     /** The rows of {@code mtl predict}'s CSV text, without its header. */
