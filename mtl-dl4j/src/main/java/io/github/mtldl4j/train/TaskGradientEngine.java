@@ -241,7 +241,7 @@ final class TaskGradientEngine {
      *     loss is not finite: nothing was combined, the caller stops
      * @param losses per-task mean loss over labelled rows (NaN without labels)
      * @param sharedNorms per task the L2 norm of its gradient on the last shared layer's weights, when asked for and
-     *     the per-task route was taken; else null
+     *     the per-task route or GradNorm's head-only route ({@link #combineWithSharedNorms}) was taken; else null
      * @param score {@code sum_t w_t loss_t} over the labelled tasks
      */
     record Combined(INDArray gradient, double[] losses, double[] sharedNorms, double score) {
@@ -254,7 +254,8 @@ final class TaskGradientEngine {
      *
      * @param w the step's weight per task (0 for tasks without labels)
      * @param aggregator the aggregator of the shared gradients, or null for the plain weighted sum
-     * @param withNorms whether to measure {@link Combined#sharedNorms} (GradNorm)
+     * @param withNorms whether to measure {@link Combined#sharedNorms} (GradNorm; without an aggregator through head-only
+     *     passes where the graph allows)
      */
     Combined combine(MultiDataSet batch, LabelCoverage coverage, double[] w, GradientAggregator aggregator, boolean shortcut,
                      boolean withNorms, Random random) {
