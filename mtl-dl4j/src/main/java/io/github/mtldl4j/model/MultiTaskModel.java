@@ -65,8 +65,11 @@ public final class MultiTaskModel {
     private final boolean directInference = DIRECT_INFERENCE != null
             && !"false".equalsIgnoreCase(System.getProperty(DIRECT_INFERENCE_PROPERTY));
 
-    /** One caller's inference: a copy of the graph and, when the graph allows it, its direct forward pass (else null). */
-    private record Predictor(ComputationGraph copy, DirectInference.Forward direct) {
+    /**
+     * One caller's inference: a copy of the graph, when the graph allows it its direct forward pass (else null), and the
+     * address and length of the parameters the copy reads (the model's at the time it was made).
+     */
+    private record Predictor(ComputationGraph copy, DirectInference.Forward direct, long parameters, long length) {
     }
 
     /**
@@ -242,14 +245,13 @@ public final class MultiTaskModel {
     }
 
     /**
-     * Whether {@code copy}'s parameters are {@code graph}'s (not a copy of them): the same memory. Not {@code ==}:
-     * {@code ComputationGraph.params()} returns a new view on each call, so such a test fails always and made every
-     * predict build a new graph.
+     * Whether {@code predictor}'s parameters are {@code graph}'s (not a copy of them): the same memory. Not {@code ==}:
+     * {@code ComputationGraph.params()} returns a new view on each call (some microseconds each), so such a test fails
+     * always and made every predict build a new graph; the predictor's side is recorded when it is made.
      */
-    private static boolean readsParametersOf(ComputationGraph copy, ComputationGraph graph) {
-        INDArray ours = copy.params();
+    private static boolean readsParametersOf(Predictor predictor, ComputationGraph graph) {
         INDArray theirs = graph.params();
-        return ours.data().address() == theirs.data().address() && ours.length() == theirs.length();
+        return predictor.parameters() == theirs.data().address() && predictor.length() == theirs.length();
     }
 
     /** Number of pooled predictors (one per concurrent caller so far, reused; tests). */
@@ -271,7 +273,7 @@ public final class MultiTaskModel {
      */
     private Predictor borrowInferenceCopy() {
         Predictor predictor = inferenceCopies.poll();
-        if (predictor != null && readsParametersOf(predictor.copy(), graph)) {
+        if (predictor != null && readsParametersOf(predictor, graph)) {
             return predictor;
         }
         synchronized (this) {
@@ -279,7 +281,8 @@ public final class MultiTaskModel {
             ComputationGraph fresh = new ComputationGraph(graph.getConfiguration().clone());
             fresh.init(graph.params(), false);
             DirectInference.Forward direct = directInference ? DIRECT_INFERENCE.compile(fresh).orElse(null) : null;
-            return new Predictor(fresh, direct);
+            INDArray parameters = fresh.params();
+            return new Predictor(fresh, direct, parameters.data().address(), parameters.length());
         }
     }
 

@@ -14,16 +14,30 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * {@link DirectInference} through the forward pass of {@link DirectTrainingStep}'s plan: the graphs that step trains
  * (dense layers, subsets, the representation tap, mixtures of experts' gated sums), each output's activation applied to
- * its pre-activation, no loss. A plan per batch size (the last {@link #BATCH_SIZES} sizes seen), each with its buffers,
- * so callers alternating a few batch sizes allocate nothing but the returned outputs. Registered in
- * {@code META-INF/services}; {@code MultiTaskModel.predict} finds it there.
+ * its pre-activation, no loss. Calls of at most {@link #HOST_ROWS} rows run as plain Java loops over the parameters in
+ * place ({@link HostForwardPass}: at a few rows ND4J's cost per operation dominates); larger ones through a
+ * forward-only plan per batch size (the last {@link #BATCH_SIZES} sizes seen), each with its buffers, so callers
+ * alternating a few batch sizes allocate nothing but the returned outputs. Registered in {@code META-INF/services};
+ * {@code MultiTaskModel.predict} finds it there.
  */
 public final class DirectInferencePass implements DirectInference {
     /** Batch sizes whose buffers a forward pass keeps. */
     static final int BATCH_SIZES = 4;
+    /**
+     * The largest call computed by {@link HostForwardPass} when the graph allows it: on the wide benchmark model the
+     * loops cost about 90 us a row beyond the first, the plan about 500 us for 1 to 8 rows (docs/performance.md).
+     */
+    static final int HOST_ROWS = 4;
+    private final int hostRows;
 
     /** For {@link java.util.ServiceLoader}. */
     public DirectInferencePass() {
+        this(HOST_ROWS);
+    }
+
+    /** Host loops for calls of at most {@code hostRows} rows (0: never; tests force either path). */
+    DirectInferencePass(int hostRows) {
+        this.hostRows = hostRows;
     }
 
     @Override
@@ -31,12 +45,15 @@ public final class DirectInferencePass implements DirectInference {
         if (DirectTrainingStep.unsupportedReason(graph, RepresentationTapVertex.class).isPresent()) {
             return Optional.empty();
         }
-        return Optional.of(new PlannedForward(graph));
+        return Optional.of(new PlannedForward(graph, hostRows));
     }
 
-    /** The plans of one graph copy, by batch size. */
+    /** The host pass and the plans of one graph copy, by batch size. */
     private static final class PlannedForward implements Forward {
         private final ComputationGraph graph;
+        private final int hostRows;
+        /** Null when the graph has something the host loops do not compute (then every call takes a plan). */
+        private final HostForwardPass host;
         private final Map<Integer, DirectStepPlan> plans = new LinkedHashMap<>(8, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Integer, DirectStepPlan> eldest) {
@@ -44,8 +61,11 @@ public final class DirectInferencePass implements DirectInference {
             }
         };
 
-        PlannedForward(ComputationGraph graph) {
+        PlannedForward(ComputationGraph graph, int hostRows) {
             this.graph = graph;
+            this.hostRows = hostRows;
+            this.host = hostRows > 0 ? HostForwardPass.of(DirectStepPlan.compile(graph, RepresentationTapVertex.class)).orElse(null)
+                    : null;
         }
 
         @Override
@@ -53,9 +73,12 @@ public final class DirectInferencePass implements DirectInference {
             // Buffers and outputs outside any workspace the caller has open: they outlive the call.
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 int rows = (int) features.rows();
+                if (host != null && rows <= hostRows) {
+                    return host.output(features);
+                }
                 DirectStepPlan plan = plans.computeIfAbsent(rows, size -> DirectStepPlan.compile(graph, RepresentationTapVertex.class));
                 INDArray input = features.dataType() == plan.dataType ? features : features.castTo(plan.dataType);
-                plan.allocate(rows);
+                plan.allocate(rows, false);
                 plan.forwardPass++;
                 Node[] nodes = plan.nodes;
                 nodes[0].out = input;

@@ -528,8 +528,16 @@ final class DirectStepPlan {
         return split;
     }
 
-    /** Buffers for batches of {@code rows} rows (kept while the batch size stays the same). */
+    /** Buffers for training on batches of {@code rows} rows (kept while the batch size stays the same). */
     void allocate(int rows) {
+        allocate(rows, true);
+    }
+
+    /**
+     * Buffers for batches of {@code rows} rows: the forward pass's, and the backward pass's too if {@code backward}
+     * (inference needs only the former). Kept while the batch size stays the same; a plan allocates one way only.
+     */
+    void allocate(int rows, boolean backward) {
         if (rows == bufferRows) {
             return;
         }
@@ -538,12 +546,15 @@ final class DirectStepPlan {
             switch (node.kind) {
                 case DENSE -> {
                     node.out = node.group != null ? null : Nd4j.create(dataType, rows, node.width);
-                    node.scratch = node.identity ? null : Nd4j.create(dataType, rows, node.width);
+                    node.scratch = node.identity || !backward ? null : Nd4j.create(dataType, rows, node.width);
                     node.preOut = node.relu || node.identity ? null : Nd4j.create(dataType, rows, node.width);
-                    node.epsilon = Nd4j.create(dataType, rows, node.width);
+                    node.epsilon = backward ? Nd4j.create(dataType, rows, node.width) : null;
                 }
                 case OUTPUT -> {
                     node.preOut = Nd4j.create(dataType, rows, node.width);
+                    if (!backward) {
+                        break;
+                    }
                     if (node.fusedLoss == FusedLoss.SQUARED_ERROR) {
                         node.scratch = Nd4j.create(dataType, rows, node.width);
                         node.epsilon = Nd4j.create(dataType, rows, node.width);
@@ -557,31 +568,33 @@ final class DirectStepPlan {
                 case SUBSET -> {
                     if (node.input.kind != Kind.INPUT) {
                         node.out = node.input.out.get(NDArrayIndex.all(), NDArrayIndex.interval(node.from, node.from + node.width));
-                        node.epsilon = Nd4j.create(dataType, rows, node.width);
+                        node.epsilon = backward ? Nd4j.create(dataType, rows, node.width) : null;
                     }
                 }
                 case GATED_SUM -> {
                     node.out = Nd4j.create(dataType, rows, node.width);
-                    node.epsilon = Nd4j.create(dataType, rows, node.width);
                     node.outHost = new HostArray(node.out);
-                    node.epsilonHost = new HostArray(node.epsilon);
+                    if (backward) {
+                        node.epsilon = Nd4j.create(dataType, rows, node.width);
+                        node.epsilonHost = new HostArray(node.epsilon);
+                    }
                 }
                 default -> throw new IllegalStateException("input vertex after the first");
             }
             if (node.readByMix) {
                 node.outHost = node.group == null ? new HostArray(node.out) : null;
-                node.epsilonHost = node.group == null || !node.group.epsilonFromMixes ? new HostArray(node.epsilon) : null;
+                node.epsilonHost = backward && (node.group == null || !node.group.epsilonFromMixes) ? new HostArray(node.epsilon) : null;
             }
         }
         for (Node node : nodes) {
             SiblingGroup group = node.group;
             if (group != null && node == group.members[0]) {
                 group.out = Nd4j.create(dataType, rows, group.width);
-                group.epsilon = Nd4j.create(dataType, rows, group.width);
-                group.scratch = Nd4j.create(dataType, rows, group.width);
+                group.epsilon = backward ? Nd4j.create(dataType, rows, group.width) : null;
+                group.scratch = backward ? Nd4j.create(dataType, rows, group.width) : null;
                 boolean mixed = Arrays.stream(group.members).anyMatch(member -> member.readByMix);
                 group.outHost = mixed ? new HostArray(group.out) : null;
-                group.epsilonHost = group.epsilonFromMixes ? new HostArray(group.epsilon) : null;
+                group.epsilonHost = backward && group.epsilonFromMixes ? new HostArray(group.epsilon) : null;
                 if (group.weights == null) {
                     group.weights = Nd4j.create(dataType, new long[] {group.members[0].weights.rows(), group.width}, 'f');
                     group.bias = group.members[0].bias == null ? null : Nd4j.create(dataType, group.width);
@@ -593,7 +606,7 @@ final class DirectStepPlan {
                 }
             }
         }
-        ones = Nd4j.ones(dataType, 1, rows);
+        ones = backward ? Nd4j.ones(dataType, 1, rows) : null;
         bufferRows = rows;
     }
 }

@@ -56,6 +56,8 @@ public final class DirectTrainingStep {
     private static final Logger LOG = LoggerFactory.getLogger(DirectTrainingStep.class);
     private final ComputationGraph graph;
     private final DirectStepPlan plan;
+    /** {@link #weightGradientNorm}'s buffers: delta, the activation's derivative, the weight gradient. */
+    private INDArray[] normScratch;
     private final Node[] nodes;
     private final Node[] outputs;
     private final Gradient gradient;
@@ -230,6 +232,37 @@ public final class DirectTrainingStep {
             node.epsilon = own;
         }
         return scores;
+    }
+
+    /**
+     * Inside {@link #backwardThroughRepresentation}'s {@code combine} (the forward pass's activations still in place):
+     * the Frobenius norm of the weight gradient of the dense layer {@code representation} that a gradient
+     * {@code epsilon} at its output gives, {@code ||a^T (epsilon * f'(z))||} with {@code a} the layer's input; the
+     * layer's own buffers are left as they are. GradNorm reads these norms (its last shared layer's) without a
+     * backward pass through the trunk per task.
+     */
+    double weightGradientNorm(String representation, INDArray epsilon) {
+        Node node = plan.splitAt(representation).node;
+        if (normScratch == null || normScratch[0].rows() != epsilon.rows()) {
+            normScratch = new INDArray[] {Nd4j.create(plan.dataType, epsilon.shape()), Nd4j.create(plan.dataType, epsilon.shape()),
+                Nd4j.create(plan.dataType, new long[] {node.weights.rows(), node.width}, 'f')};
+        }
+        INDArray delta;
+        if (node.identity) {
+            delta = epsilon;
+        } else if (node.relu) {
+            delta = normScratch[0];
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(node.out, normScratch[1], 0.0));
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(epsilon,
+                    normScratch[1], delta));
+        } else {
+            // DL4J's activations may overwrite their arguments: copies.
+            normScratch[0].assign(node.preOut);
+            normScratch[1].assign(epsilon);
+            delta = node.activation.backprop(normScratch[0], normScratch[1]).getFirst();
+        }
+        Nd4j.gemm(node.input.out, delta, normScratch[2], true, false, 1.0, 0.0);
+        return normScratch[2].norm2Number().doubleValue();
     }
 
     /** Whether the heads split from the trunk at {@code representation} (see {@link #backwardThroughRepresentation}). */

@@ -20,6 +20,7 @@ final class ParameterRanges {
     private final INDArray sharedMask;
     private final INDArray headMask;
     private final long[] lastSharedWeights;
+    private final String lastSharedLayer;
     private final long[] sharedBlock;
 
     ParameterRanges(ComputationGraph graph, GraphLayout layout) {
@@ -36,6 +37,7 @@ final class ParameterRanges {
         total = offset;
         sharedMask = Nd4j.zeros(graph.params().dataType(), 1, Math.max(1, total));
         long[] last = null;
+        String lastName = null;
         long[] block = null;
         boolean contiguous = true;
         for (Map.Entry<String, long[]> entry : ranges.entrySet()) {
@@ -54,10 +56,14 @@ final class ParameterRanges {
                 sharedMask.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(r[0], r[1])).assign(1);
                 INDArray weights = graph.getLayer(entry.getKey()).getParam("W");
-                last = weights == null ? last : new long[] {r[0], r[0] + weights.length()};
+                if (weights != null) {
+                    last = new long[] {r[0], r[0] + weights.length()};
+                    lastName = entry.getKey();
+                }
             }
         }
         lastSharedWeights = last;
+        lastSharedLayer = lastName;
         sharedBlock = contiguous ? block : null;
         headMask = sharedMask.rsub(1.0);
     }
@@ -93,5 +99,10 @@ final class ParameterRanges {
     /** [start, end) of the last shared layer's weight matrix ("W"), or null without shared layers. */
     long[] lastSharedWeights() {
         return lastSharedWeights;
+    }
+
+    /** The vertex name of the layer {@link #lastSharedWeights()} belongs to, or null without shared layers. */
+    String lastSharedLayer() {
+        return lastSharedLayer;
     }
 }

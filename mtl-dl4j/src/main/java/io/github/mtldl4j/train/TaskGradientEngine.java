@@ -247,7 +247,7 @@ final class TaskGradientEngine {
      *     loss is not finite: nothing was combined, the caller stops
      * @param losses per-task mean loss over labelled rows (NaN without labels)
      * @param sharedNorms per task the L2 norm of its gradient on the last shared layer's weights, when asked for and
-     *     the per-task route was taken; else null
+     *     the per-task route or GradNorm's head-only route ({@link #combineWithSharedNorms}) was taken; else null
      * @param score {@code sum_t w_t loss_t} over the labelled tasks
      */
     record Combined(INDArray gradient, double[] losses, double[] sharedNorms, double score) {
@@ -260,7 +260,8 @@ final class TaskGradientEngine {
      *
      * @param w the step's weight per task (0 for tasks without labels)
      * @param aggregator the aggregator of the shared gradients, or null for the plain weighted sum
-     * @param withNorms whether to measure {@link Combined#sharedNorms} (GradNorm)
+     * @param withNorms whether to measure {@link Combined#sharedNorms} (GradNorm; without an aggregator through head-only
+     *     passes where the graph allows)
      */
     Combined combine(MultiDataSet batch, LabelCoverage coverage, double[] w, GradientAggregator aggregator, boolean shortcut,
                      boolean withNorms, Random random) {
@@ -272,6 +273,12 @@ final class TaskGradientEngine {
                 return new Combined(gradientView(), losses, null, score(losses, w, coverage));
             } catch (NonFiniteGradients e) {
                 // Nothing applied yet: the per-task route below finds and names the diverging task.
+            }
+        }
+        if (withNorms && aggregator == null) {
+            Combined headOnly = combineWithSharedNorms(batch, coverage, w);
+            if (headOnly != null) {
+                return headOnly;
             }
         }
         Result result = compute(batch, coverage, representation);
@@ -362,6 +369,76 @@ final class TaskGradientEngine {
             return heads;
         }
         return direction.muliRowVector(ranges.sharedMask()).addi(heads.muliRowVector(ranges.headMask()));
+    }
+
+    /**
+     * GradNorm's route (Chen et al., ICML 2018, which needs only the last shared layer's gradient norms): one forward
+     * pass; per task a backward pass through its head only, down to the last shared layer's output, with weight
+     * {@code w_t N/n_t}; from it, the norm of that task's gradient on the layer's weights ({@code w_t} divided out);
+     * then one backward pass through the trunk with the sum of the K gradients. The same {@link Combined} as the
+     * per-task route without an aggregator, at about the cost of one plain step plus one product per task.
+     *
+     * @return null when the route does not apply: no direct step for this graph or batch, heads that do not read the
+     *     trunk only through the last shared layer, no labelled task, a labelled task of weight 0 (its norm cannot be
+     *     divided out), or a gradient that is not finite (the per-task route then names the diverging task)
+     */
+    Combined combineWithSharedNorms(MultiDataSet batch, LabelCoverage coverage, double[] w) {
+        String layer = ranges.lastSharedLayer();
+        int k = tasks.size();
+        if (layer == null || !direct(batch) || !direct.splitsAt(layer)) {
+            return null;
+        }
+        boolean anyLabelled = false;
+        for (int t = 0; t < k; t++) {
+            if (coverage.labelled(t) > 0 && !(w[t] > 0)) {
+                return null;
+            }
+            anyLabelled |= coverage.labelled(t) > 0;
+        }
+        if (!anyLabelled) {
+            return null;
+        }
+        double[] norms = new double[k];
+        Map<String, Double> saved = model.weights().asMap();
+        double[] losses;
+        try {
+            for (int t = 0; t < k; t++) {
+                model.weights().set(tasks.get(t), coverage.factor(t));
+            }
+            IntPredicate include = t -> coverage.labelled(t) > 0;
+            IntConsumer before = t -> {
+                for (int other = 0; other < k; other++) {
+                    model.weights().set(tasks.get(other), other == t ? coverage.factor(t) * w[t] : 0.0);
+                }
+            };
+            Function<INDArray[], INDArray> sum = perTask -> {
+                INDArray total = null;
+                for (int t = 0; t < k; t++) {
+                    if (perTask[t] == null) {
+                        continue;
+                    }
+                    norms[t] = direct.weightGradientNorm(layer, perTask[t]) / w[t];
+                    if (!Double.isFinite(norms[t])) {
+                        throw new NonFiniteGradients();
+                    }
+                    total = total == null ? perTask[t].dup() : total.addi(perTask[t]);
+                }
+                return total;
+            };
+            losses = direct.backwardThroughRepresentation(batch, layer, include, before, sum);
+        } catch (NonFiniteGradients e) {
+            return null;
+        } finally {
+            model.weights().setAll(saved);
+        }
+        for (int t = 0; t < k; t++) {
+            if (coverage.labelled(t) == 0) {
+                losses[t] = Double.NaN;
+            } else if (!Double.isFinite(losses[t])) {
+                return null;
+            }
+        }
+        return new Combined(gradientView(), losses, norms, score(losses, w, coverage));
     }
 
     private static INDArray row(INDArray like, double[] values) {

@@ -24,8 +24,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * {@link MultiTaskModel#predict} through the direct forward pass equals DL4J's {@code ComputationGraph.output} on the
  * same graph (the reference: DL4J's own layers), for every output activation (identity, sigmoid, softmax), hard sharing
- * with fused heads, heads with hidden layers (towers), independent towers and MMoE, at batch sizes 1 and 256 taken in
- * turn (a buffer set per size); and it reads the parameters live, so a training step between two calls is seen.
+ * with fused heads, heads with hidden layers (towers), independent towers and MMoE, at batch sizes 1, 5 (Java loops)
+ * and 256 (ND4J) taken in turn (a buffer set per size); and it reads the parameters live, so a training step or a write
+ * into {@code graph.params()} between two calls is seen.
  */
 class DirectPredictTest {
     /**
@@ -60,18 +61,30 @@ class DirectPredictTest {
         model.fit(data.copy()); // parameters away from their initial values
         INDArray all = data.getFeatures(0).castTo(type);
         INDArray one = all.get(NDArrayIndex.interval(7, 8), NDArrayIndex.all()).dup();
+        // A view of five rows: a few rows run as Java loops over the parameters, 256 through ND4J.
+        INDArray five = all.get(NDArrayIndex.interval(20, 25), NDArrayIndex.all());
         double tolerance = type == DataType.FLOAT ? FLOAT_OUTPUT : REORDERED;
-        for (INDArray features : List.of(one, all, one, all)) {
+        for (INDArray features : List.of(one, all, five, one, all, five)) {
             assertMatchesGraph(model, features, tolerance, name + " " + type + " rows " + features.rows());
         }
         // Features in column-major order and in another data type are taken too.
-        assertMatchesGraph(model, all.dup('f').castTo(type == DataType.FLOAT ? DataType.DOUBLE : DataType.FLOAT), tolerance,
-                name + " " + type + " f-order, cast");
+        for (INDArray features : List.of(all, five)) {
+            assertMatchesGraph(model, features.dup('f').castTo(type == DataType.FLOAT ? DataType.DOUBLE : DataType.FLOAT),
+                    tolerance, name + " " + type + " f-order, cast, rows " + features.rows());
+        }
         Map<String, INDArray> before = model.predict(all);
+        Map<String, INDArray> beforeOne = model.predict(one);
         model.fit(data.copy());
         assertMatchesGraph(model, all, tolerance, name + " " + type + " after a training step");
+        assertMatchesGraph(model, one, tolerance, name + " " + type + " one row after a training step");
         assertFalse(before.get("price").equalsWithEps(model.predict(all).get("price"), 1e-3),
                 name + ": the step should move the predictions");
+        assertFalse(beforeOne.get("price").equalsWithEps(model.predict(one).get("price"), 1e-4),
+                name + ": the step should move the one-row prediction");
+        // A write into the parameters themselves (not through fit) is seen by both paths.
+        model.graph().params().muli(0.9);
+        assertMatchesGraph(model, one, tolerance, name + " " + type + " one row after writing the parameters");
+        assertMatchesGraph(model, all, tolerance, name + " " + type + " after writing the parameters");
     }
 
     @Test
