@@ -43,10 +43,13 @@ class DirectPredictTest {
         UnaryOperator<MultiTaskGraphBuilder> towers = MultiTaskGraphBuilder::independentTowers;
         UnaryOperator<MultiTaskGraphBuilder> mmoe = builder -> builder.sharing(MixtureOfExperts.mmoe(3));
         UnaryOperator<MultiTaskGraphBuilder> tap = builder -> builder.hardSharing().representationTap();
+        UnaryOperator<MultiTaskGraphBuilder> cascade = builder -> builder.hardSharing().cascade("churn", "price")
+                .cascade("segment", "churn");
         return List.of(Arguments.of("hard, fused heads", fused, DataType.FLOAT), Arguments.of("hard, fused heads", fused, DataType.DOUBLE),
                 Arguments.of("independent towers", towers, DataType.FLOAT), Arguments.of("independent towers", towers, DataType.DOUBLE),
                 Arguments.of("mmoe", mmoe, DataType.FLOAT), Arguments.of("mmoe", mmoe, DataType.DOUBLE),
-                Arguments.of("hard, representation tap", tap, DataType.DOUBLE));
+                Arguments.of("hard, representation tap", tap, DataType.DOUBLE),
+                Arguments.of("cascades", cascade, DataType.FLOAT), Arguments.of("cascades", cascade, DataType.DOUBLE));
     }
 
     @ParameterizedTest(name = "{0} {2}")
