@@ -49,7 +49,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  */
 final class DirectStepPlan {
     /** Cross-stitch units and dropout: their arithmetic is here, their tests come in the next commits. */
-    private static final boolean CROSS_STITCH_READY = false;
+    private static final boolean CROSS_STITCH_READY = true;
     private static final boolean DROPOUT_READY = false;
     final Node[] nodes;
     final Node[] outputs;

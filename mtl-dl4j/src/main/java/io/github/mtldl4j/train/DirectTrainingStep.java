@@ -1,5 +1,6 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.graph.CrossStitchLayer;
 import io.github.mtldl4j.graph.CrossStitchParamInitializer;
 import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without dropout, weight noise, layer
  * normalization or input preprocessors, {@link SubsetVertex}, {@link MergeVertex} (columns), {@link LossLayer} with the
- * identity activation (a cascade's source: {@code <task>_pred} then its loss), the mixtures of experts'
+ * identity activation (a cascade's source: {@code <task>_pred} then its loss), the cross-stitch units'
+ * {@link CrossStitchLayer} reading a merge of the towers (FLOAT or DOUBLE; {@code CrossStitchKernel}), the mixtures of experts'
  * {@link GatedSumVertex} over dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in
  * {@code GatedSumKernel}), and identity vertices the caller names (the library's representation tap).
  * {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
+import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
@@ -43,13 +44,15 @@ class DirectPredictTest {
         UnaryOperator<MultiTaskGraphBuilder> towers = MultiTaskGraphBuilder::independentTowers;
         UnaryOperator<MultiTaskGraphBuilder> mmoe = builder -> builder.sharing(MixtureOfExperts.mmoe(3));
         UnaryOperator<MultiTaskGraphBuilder> tap = builder -> builder.hardSharing().representationTap();
+        UnaryOperator<MultiTaskGraphBuilder> stitch = builder -> builder.sharing(new CrossStitch(0.6));
         UnaryOperator<MultiTaskGraphBuilder> cascade = builder -> builder.hardSharing().cascade("churn", "price")
                 .cascade("segment", "churn");
         return List.of(Arguments.of("hard, fused heads", fused, DataType.FLOAT), Arguments.of("hard, fused heads", fused, DataType.DOUBLE),
                 Arguments.of("independent towers", towers, DataType.FLOAT), Arguments.of("independent towers", towers, DataType.DOUBLE),
                 Arguments.of("mmoe", mmoe, DataType.FLOAT), Arguments.of("mmoe", mmoe, DataType.DOUBLE),
                 Arguments.of("hard, representation tap", tap, DataType.DOUBLE),
-                Arguments.of("cascades", cascade, DataType.FLOAT), Arguments.of("cascades", cascade, DataType.DOUBLE));
+                Arguments.of("cascades", cascade, DataType.FLOAT), Arguments.of("cascades", cascade, DataType.DOUBLE),
+                Arguments.of("cross-stitch", stitch, DataType.FLOAT), Arguments.of("cross-stitch", stitch, DataType.DOUBLE));
     }
 
     @ParameterizedTest(name = "{0} {2}")

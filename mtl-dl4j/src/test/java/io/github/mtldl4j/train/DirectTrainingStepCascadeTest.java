@@ -67,13 +67,13 @@ class DirectTrainingStepCascadeTest {
                 "trunk");
     }
 
-    /** Every parameter of the sources' prediction layers and the heads that read them, and half of the rest. */
+    /** Every third parameter of every layer (the sources' prediction layers and the heads reading them included). */
     @Test
     void gradientPassesAFiniteDifferenceCheck() {
         MultiTaskModel model = builder(true).activation(Activation.TANH).updater(new Sgd(0.1)).build();
         int checked = DirectStepChecks.gradientPassesFiniteDifferences(model, DirectStepChecks.batch(5, ROWS, INPUTS, true),
-                ROWS, name -> true, 2, () -> { }, "cascade");
-        assertTrue(checked > 60, checked + " parameters checked");
+                ROWS, name -> true, 3, () -> { }, "cascade");
+        assertTrue(checked > 40, checked + " parameters checked");
     }
 
     /** The trainer's default (direct steps) against the same run through {@code fit}: DWA, missing labels, 2 epochs. */
