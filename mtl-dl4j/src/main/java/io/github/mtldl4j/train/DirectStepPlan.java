@@ -48,9 +48,6 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * once per graph by {@link #compile}; the arithmetic on it is in {@link DirectStepKernels}.
  */
 final class DirectStepPlan {
-    /** Cross-stitch units and dropout: their arithmetic is here, their tests come in the next commits. */
-    private static final boolean CROSS_STITCH_READY = true;
-    private static final boolean DROPOUT_READY = false;
     final Node[] nodes;
     final Node[] outputs;
     /** Vertex name to node; identity vertices map to the node they pass on. */
@@ -151,8 +148,6 @@ final class DirectStepPlan {
         HostArray stitchInEpsilon;
         /** The dropout's retain probability on this layer's input (DL4J's {@code Dropout(p)}), or 0 for none. */
         double retain;
-        /** The order of DL4J's dropout mask (that of the layer's input in DL4J: its draws follow the buffer). */
-        char maskOrder = 'c';
         /** The dropout mask of the current pass (0 or 1/p), the dropped-out input, and dL/d(dropped input). */
         INDArray mask;
         INDArray dropped;
@@ -316,7 +311,7 @@ final class DirectStepPlan {
                         return Optional.of("loss layer '" + name + "' has activation " + loss.getActivationFn()
                                 + "; the identity is supported");
                     }
-                } else if (layer instanceof CrossStitchLayer && CROSS_STITCH_READY) {
+                } else if (layer instanceof CrossStitchLayer) {
                     String input = conf.getVertexInputs().get(name).get(0);
                     if (!(conf.getVertices().get(input) instanceof MergeVertex)) {
                         return Optional.of("cross-stitch unit '" + name + "' reads '" + input + "', which is not a merge vertex");
@@ -326,12 +321,15 @@ final class DirectStepPlan {
                             + "; dense, output, loss and cross-stitch layers are supported");
                 }
                 BaseLayer base = (BaseLayer) layer;
-                if (base.getIDropout() != null && !(DROPOUT_READY && base.getIDropout().getClass() == Dropout.class
+                if (base.getIDropout() != null && !(base.getIDropout().getClass() == Dropout.class
                         && ((Dropout) base.getIDropout()).getPSchedule() == null
-                        && (layer instanceof DenseLayer || layer instanceof OutputLayer))) {
+                        && layer instanceof DenseLayer)) {
+                    // Output layers: DL4J's fit did not match its own masks there in a probe (their gradient to the
+                    // trunk differed from the masked one), so such graphs stay with fit.
                     return Optional.of("layer '" + name + "' uses dropout " + base.getIDropout().getClass().getSimpleName()
                             + (base.getIDropout() instanceof Dropout plain && plain.getPSchedule() != null ? " with a schedule" : "")
-                            + "; plain Dropout(p) on dense and output layers is supported");
+                            + (layer instanceof DenseLayer ? "" : " on an output layer")
+                            + "; plain Dropout(p) on hidden dense layers is supported");
                 }
                 if (base.getWeightNoise() != null) {
                     return Optional.of("layer '" + name + "' uses weight noise");
@@ -536,9 +534,6 @@ final class DirectStepPlan {
         Node node = new Node(name, output ? Kind.OUTPUT : Kind.DENSE, (int) conf.getNOut());
         if (conf.getIDropout() instanceof Dropout dropout) {
             node.retain = dropout.getP();
-            // DL4J draws the mask in the order of the layer's input: a dense layer's output is 'f' (its GEMM's
-            // result), the other vertices' 'c'.
-            node.maskOrder = input.kind == Kind.DENSE ? 'f' : 'c';
         }
         node.weights = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
         node.bias = layer.paramTable().get(DefaultParamInitializer.BIAS_KEY);
@@ -683,7 +678,9 @@ final class DirectStepPlan {
             }
             if (node.retain > 0) {
                 int inputs = (int) node.weights.rows();
-                node.mask = Nd4j.create(dataType, new long[] {rows, inputs}, node.maskOrder);
+                // Row-major, as DL4J's: its mask takes the order of the layer's input (row-major in M2.1), and the
+                // generator fills it in buffer order.
+                node.mask = Nd4j.create(dataType, rows, inputs);
                 node.dropped = Nd4j.create(dataType, rows, inputs);
                 node.droppedEpsilon = Nd4j.create(dataType, rows, inputs);
             }

@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * <p>Measured side by side ({@code InterleavedStepRatio}, docs/performance.md): DL4J's per-operation cost, not its
  * arithmetic, dominated a step of these small dense graphs; this step runs the same arithmetic in fewer operations.
  *
- * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without dropout, weight noise, layer
- * normalization or input preprocessors, {@link SubsetVertex}, {@link MergeVertex} (columns), {@link LossLayer} with the
+ * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without weight noise, layer normalization or
+ * input preprocessors (dense layers may have DL4J's plain {@code Dropout(p)}: the same masks as {@code fit} draws from
+ * the same state of ND4J's generator; not on output layers), {@link SubsetVertex}, {@link MergeVertex} (columns), {@link LossLayer} with the
  * identity activation (a cascade's source: {@code <task>_pred} then its loss), the cross-stitch units'
  * {@link CrossStitchLayer} reading a merge of the towers (FLOAT or DOUBLE; {@code CrossStitchKernel}), the mixtures of experts'
  * {@link GatedSumVertex} over dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in
@@ -265,8 +266,17 @@ public final class DirectTrainingStep {
         plan.allocate(rows);
         plan.forwardPass++;
         nodes[0].out = features;
+        // Output layers last, in reverse graph order: DL4J's fit computes them in its backward pass, and draws their
+        // dropout masks there, after the hidden layers' (same masks from the same generator state).
         for (int i = 1; i < nodes.length; i++) {
-            DirectStepKernels.forward(nodes[i], plan.forwardPass, true);
+            if (nodes[i].kind != Kind.OUTPUT) {
+                DirectStepKernels.forward(nodes[i], plan.forwardPass, true);
+            }
+        }
+        for (int i = nodes.length - 1; i > 0; i--) {
+            if (nodes[i].kind == Kind.OUTPUT) {
+                DirectStepKernels.forward(nodes[i], plan.forwardPass, true);
+            }
         }
         double[] scores = new double[outputs.length];
         for (Node node : outputs) {

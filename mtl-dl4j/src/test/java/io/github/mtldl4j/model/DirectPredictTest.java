@@ -80,11 +80,17 @@ class DirectPredictTest {
                 name + ": the step should move the predictions");
     }
 
+    /** Dropout on the heads' inputs: predictions take the direct pass, without dropout, as DL4J's output does. */
     @Test
-    void dropoutFallsBackToGraphOutput() {
+    void dropoutPredictsDirectlyWithoutDropout() {
         MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(16).dropout(0.3).seed(5)
                 .tasks(TASKS.toArray(Task[]::new)).build();
-        assertFalse(model.predictsDirectly(), "dropout is not computed by the direct pass");
+        assertTrue(model.predictsDirectly(), "dropout on hidden layers is taken by the direct pass");
+        MultiDataSet data = TestData.batch(TASKS, INPUTS, 64, 3);
+        model.fit(data.copy());
+        INDArray features = data.getFeatures(0);
+        assertMatchesGraph(model, features, FLOAT_OUTPUT, "dropout");
+        assertMatchesGraph(model, features, FLOAT_OUTPUT, "dropout, again: no mask drawn");
     }
 
     private static void assertMatchesGraph(MultiTaskModel model, INDArray features, double tolerance, String what) {

@@ -359,9 +359,13 @@ class DirectTrainingStepTest {
     @Test
     void unsupportedGraphsAreNamedAndRefused() {
         ComputationGraph dropout = builder().dropout(0.2).build().graph();
-        Optional<String> reason = DirectTrainingStep.unsupportedReason(dropout);
-        assertTrue(reason.isPresent() && reason.get().contains("dropout"), reason.toString());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectTrainingStep.of(dropout));
+        assertEquals(Optional.empty(), DirectTrainingStep.unsupportedReason(dropout), "dropout on hidden layers is taken");
+        ComputationGraph noisy = builder().build().graph();
+        ((org.deeplearning4j.nn.conf.layers.BaseLayer) noisy.getLayer("trunk_1").conf().getLayer())
+                .setIDropout(new org.deeplearning4j.nn.conf.dropout.GaussianDropout(0.2));
+        Optional<String> reason = DirectTrainingStep.unsupportedReason(noisy);
+        assertTrue(reason.isPresent() && reason.get().contains("GaussianDropout"), reason.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectTrainingStep.of(noisy));
         assertTrue(e.getMessage().contains("ComputationGraph.fit"), e.getMessage());
 
         ComputationGraph cascade = builder().cascade("segment", "churn").build().graph();
