@@ -13,12 +13,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link DirectInference} through the forward pass of {@link DirectTrainingStep}'s plan: the graphs that step trains
- * (dense layers, subsets, the representation tap, mixtures of experts' gated sums), each output's activation applied to
- * its pre-activation, no loss. Calls of at most {@link #HOST_ROWS} rows run as plain Java loops over the parameters in
- * place ({@link HostForwardPass}: at a few rows ND4J's cost per operation dominates); larger ones through a
- * forward-only plan per batch size (the last {@link #BATCH_SIZES} sizes seen), each with its buffers, so callers
- * alternating a few batch sizes allocate nothing but the returned outputs. Registered in {@code META-INF/services};
- * {@code MultiTaskModel.predict} finds it there.
+ * (dense layers, subsets, the representation tap, mixtures of experts' gated sums, cascades' merges and loss layers,
+ * cross-stitch units), each output's activation applied to its pre-activation, no loss, no dropout (as DL4J's
+ * {@code output}). Calls of at most {@link #HOST_ROWS} rows run as plain Java loops over the parameters in place
+ * ({@link HostForwardPass}: at a few rows ND4J's cost per operation dominates) when the graph has only what those loops
+ * compute; other calls through a forward-only plan per batch size (the last {@link #BATCH_SIZES} sizes seen), each with
+ * its buffers, so callers alternating a few batch sizes allocate nothing but the returned outputs. Registered in
+ * {@code META-INF/services}; {@code MultiTaskModel.predict} finds it there.
  */
 public final class DirectInferencePass implements DirectInference {
     /** Batch sizes whose buffers a forward pass keeps. */
@@ -84,7 +85,7 @@ public final class DirectInferencePass implements DirectInference {
                 nodes[0].out = input;
                 try {
                     for (int i = 1; i < nodes.length; i++) {
-                        DirectStepKernels.forward(nodes[i], plan.forwardPass);
+                        DirectStepKernels.forward(nodes[i], plan.forwardPass, false);
                     }
                     INDArray[] outputs = new INDArray[plan.outputs.length];
                     for (int t = 0; t < outputs.length; t++) {
@@ -100,6 +101,7 @@ public final class DirectInferencePass implements DirectInference {
                         if (node.kind == DirectStepPlan.Kind.SUBSET && node.input == nodes[0]) {
                             node.out = null;
                         }
+                        node.in = null;
                     }
                 }
             }

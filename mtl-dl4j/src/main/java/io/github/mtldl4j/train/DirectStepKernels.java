@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BiasAdd;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
@@ -33,11 +34,20 @@ final class DirectStepKernels {
 
     /**
      * The forward pass of one node, into its buffers (a sibling group's first member computes the group); {@code pass}
-     * counts forward passes (gated sums keep host copies per pass).
+     * counts forward passes (gated sums keep host copies per pass); {@code training} applies dropout.
      */
-    static void forward(Node node, int pass) {
+    static void forward(Node node, int pass, boolean training) {
         switch (node.kind) {
             case GATED_SUM -> GatedSumKernel.forward(node, pass);
+            case CROSS_STITCH -> CrossStitchKernel.forward(node);
+            case LOSS -> node.preOut = node.input.out;
+            case MERGE -> {
+                INDArray[] parts = new INDArray[node.inputs.length];
+                for (int i = 0; i < parts.length; i++) {
+                    parts[i] = node.inputs[i].out;
+                }
+                Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(parts).addOutputs(node.out).addIntegerArguments(1).build());
+            }
             case SUBSET -> {
                 if (node.input.kind == Kind.INPUT) {
                     node.out = node.input.out.get(NDArrayIndex.all(), NDArrayIndex.interval(node.from, node.from + node.width));
@@ -51,7 +61,8 @@ final class DirectStepKernels {
                     return;
                 }
                 INDArray target = node.preOut != null ? node.preOut : node.out;
-                Nd4j.gemm(node.input.out, node.weights, target, false, false, 1.0, 0.0);
+                node.in = training && node.retain > 0 ? dropOut(node) : node.input.out;
+                Nd4j.gemm(node.in, node.weights, target, false, false, 1.0, 0.0);
                 if (node.bias != null) {
                     Nd4j.exec(new BiasAdd(target, node.biasVector, target, false));
                 }
@@ -70,6 +81,19 @@ final class DirectStepKernels {
             }
             default -> throw new IllegalStateException("input vertex after the first");
         }
+    }
+
+    /**
+     * Inverted dropout on a layer's input as DL4J's {@code Dropout.applyDropout} draws it: a mask of ones in the order of
+     * DL4J's input array, {@code DropOutInverted(p)} on it from ND4J's random generator (each value kept as 1/p with
+     * probability p, else 0), then the input times the mask. The same ops in the same order (layers in topological
+     * order) draw the same masks from the same generator state.
+     */
+    private static INDArray dropOut(Node node) {
+        node.mask.assign(1.0);
+        Nd4j.getExecutioner().exec(new DropOutInverted(node.mask, node.mask, node.retain));
+        Nd4j.getExecutioner().exec(new MulOp(node.input.out, node.mask, node.dropped));
+        return node.dropped;
     }
 
     private static void forwardGroup(SiblingGroup group) {
@@ -152,7 +176,8 @@ final class DirectStepKernels {
     /** A layer's weight and bias gradients from its delta, and its input's epsilon (accumulated). */
     static void backwardLayer(Node node, INDArray delta, INDArray ones) {
         Node source = node.input;
-        Nd4j.gemm(source.out, delta, node.weightGradient, true, false, 1.0, 0.0);
+        INDArray in = node.in != null ? node.in : source.out;
+        Nd4j.gemm(in, delta, node.weightGradient, true, false, 1.0, 0.0);
         if (node.biasGradient != null) {
             // The column sums as a product with a row of ones: one GEMM, measured faster than the sum reduction.
             Nd4j.gemm(ones, delta, node.biasGradientRow, false, false, 1.0, 0.0);
@@ -160,9 +185,42 @@ final class DirectStepKernels {
         if (source.kind == Kind.INPUT || source.kind == Kind.SUBSET && source.input.kind == Kind.INPUT) {
             return;
         }
+        if (in == node.dropped) {
+            // Through the dropout: the gradient at its input is the gradient at its output times the mask.
+            Nd4j.gemm(delta, node.weights, node.droppedEpsilon, false, true, 1.0, 0.0);
+            Nd4j.getExecutioner().exec(new MulOp(node.droppedEpsilon, node.mask, node.droppedEpsilon));
+            accumulate(source, node.droppedEpsilon);
+            return;
+        }
         // Into the source's epsilon buffer (a subset passes it on in its own turn).
         Nd4j.gemm(delta, node.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
         source.epsilonWritten = true;
+    }
+
+    /** Adds {@code gradient} to {@code target}'s epsilon (or writes it there first). */
+    static void accumulate(Node target, INDArray gradient) {
+        if (target.epsilonWritten) {
+            target.epsilon.addi(gradient);
+        } else {
+            target.epsilon.assign(gradient);
+            target.epsilonWritten = true;
+        }
+    }
+
+    /** Whether a node passes gradients back: not the network input, nor a subset of it. */
+    static boolean takesGradient(Node node) {
+        return node.kind != Kind.INPUT && !(node.kind == Kind.SUBSET && node.input.kind == Kind.INPUT);
+    }
+
+    /** A merge's backward pass: each input's block of its epsilon, added to that input's epsilon. */
+    static void backwardMerge(Node merge) {
+        int from = 0;
+        for (Node input : merge.inputs) {
+            if (takesGradient(input)) {
+                accumulate(input, merge.epsilon.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + input.width)));
+            }
+            from += input.width;
+        }
     }
 
     /**

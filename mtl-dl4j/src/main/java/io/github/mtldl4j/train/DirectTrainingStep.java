@@ -1,5 +1,7 @@
 package io.github.mtldl4j.train;
 
+import io.github.mtldl4j.graph.CrossStitchLayer;
+import io.github.mtldl4j.graph.CrossStitchParamInitializer;
 import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.train.DirectStepPlan.Kind;
@@ -11,7 +13,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -43,10 +47,14 @@ import org.slf4j.LoggerFactory;
  * <p>Measured side by side ({@code InterleavedStepRatio}, docs/performance.md): DL4J's per-operation cost, not its
  * arithmetic, dominated a step of these small dense graphs; this step runs the same arithmetic in fewer operations.
  *
- * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without dropout, weight noise, layer
- * normalization or input preprocessors, {@link SubsetVertex}, the mixtures of experts' {@link GatedSumVertex} over
- * dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in {@code GatedSumKernel}), and identity
- * vertices the caller names (the library's representation tap). {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
+ * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without weight noise, layer normalization or
+ * input preprocessors (dense layers may have DL4J's plain {@code Dropout(p)}: the same masks as {@code fit} draws from
+ * the same state of ND4J's generator; not on output layers), {@link SubsetVertex}, {@link MergeVertex} (columns), {@link LossLayer} with the
+ * identity activation (a cascade's source: {@code <task>_pred} then its loss), the cross-stitch units'
+ * {@link CrossStitchLayer} reading a merge of the towers (FLOAT or DOUBLE; {@code CrossStitchKernel}), the mixtures of experts'
+ * {@link GatedSumVertex} over dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in
+ * {@code GatedSumKernel}), and identity vertices the caller names (the library's representation tap).
+ * {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
  * Feature masks are not supported ({@link #fit} refuses them); label masks are.
  *
  * <p>Not thread-safe (it owns the step's buffers), like the graph it trains. It holds views of the graph's parameter
@@ -74,6 +82,8 @@ public final class DirectTrainingStep {
                 if (node.biasGradient != null) {
                     gradient.setGradientFor(node.name + "_" + DefaultParamInitializer.BIAS_KEY, node.biasGradient);
                 }
+            } else if (node.alphaGradient != null) {
+                gradient.setGradientFor(node.name + "_" + CrossStitchParamInitializer.ALPHA, node.alphaGradient);
             }
         }
     }
@@ -289,8 +299,17 @@ public final class DirectTrainingStep {
         plan.allocate(rows);
         plan.forwardPass++;
         nodes[0].out = features;
+        // Output layers last, in reverse graph order: DL4J's fit computes them in its backward pass, and draws their
+        // dropout masks there, after the hidden layers' (same masks from the same generator state).
         for (int i = 1; i < nodes.length; i++) {
-            DirectStepKernels.forward(nodes[i], plan.forwardPass);
+            if (nodes[i].kind != Kind.OUTPUT) {
+                DirectStepKernels.forward(nodes[i], plan.forwardPass, true);
+            }
+        }
+        for (int i = nodes.length - 1; i > 0; i--) {
+            if (nodes[i].kind == Kind.OUTPUT) {
+                DirectStepKernels.forward(nodes[i], plan.forwardPass, true);
+            }
         }
         double[] scores = new double[outputs.length];
         for (Node node : outputs) {
@@ -303,8 +322,8 @@ public final class DirectTrainingStep {
             labels = labels.dataType() == plan.dataType ? labels : labels.castTo(plan.dataType);
             INDArray mask = batch.getLabelsMaskArray(node.outputIndex);
             mask = mask == null || mask.dataType() == plan.dataType ? mask : mask.castTo(plan.dataType);
-            if (mask != null) {
-                // As DL4J's output layers do (BaseLayer.preOutput applies the mask array): no change for the 0/1
+            if (mask != null && node.kind == Kind.OUTPUT) {
+                // As DL4J's output layers do (a loss layer leaves its input alone) (BaseLayer.preOutput applies the mask array): no change for the 0/1
                 // masks of missing labels, but DL4J's function for fractional masks.
                 if (mask.columns() == 1 && node.width > 1) {
                     node.preOut.muliColumnVector(mask);
@@ -366,23 +385,33 @@ public final class DirectTrainingStep {
             if (visit != null && !visit[i]) {
                 continue;
             }
+            if (node.partition != null) {
+                INDArray[] blocks = new INDArray[node.partition.length];
+                for (int b = 0; b < blocks.length; b++) {
+                    blocks[b] = node.partition[b].epsilon;
+                }
+                for (Node block : node.partition) {
+                    if (!block.epsilonWritten) {
+                        block.epsilon.assign(0);
+                    }
+                }
+                Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(blocks).addOutputs(node.epsilon)
+                        .addIntegerArguments(1).build());
+                node.epsilonWritten = true;
+            }
             if (node.kind == Kind.OUTPUT) {
                 DirectStepKernels.backwardLayer(node, node.delta, plan.ones);
-            } else if (node.kind == Kind.DENSE || node.kind == Kind.GATED_SUM) {
-                if (node.partition != null) {
-                    INDArray[] blocks = new INDArray[node.partition.length];
-                    for (int b = 0; b < blocks.length; b++) {
-                        blocks[b] = node.partition[b].epsilon;
-                    }
-                    for (Node block : node.partition) {
-                        if (!block.epsilonWritten) {
-                            block.epsilon.assign(0);
-                        }
-                    }
-                    Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(blocks).addOutputs(node.epsilon)
-                            .addIntegerArguments(1).build());
-                    node.epsilonWritten = true;
+            } else if (node.kind == Kind.LOSS) {
+                if (DirectStepKernels.takesGradient(node.input)) {
+                    DirectStepKernels.accumulate(node.input, node.delta);
                 }
+            } else if (node.kind == Kind.MERGE) {
+                if (node.epsilonWritten) {
+                    DirectStepKernels.backwardMerge(node);
+                }
+            } else if (node.kind == Kind.CROSS_STITCH) {
+                CrossStitchKernel.backward(node);
+            } else if (node.kind == Kind.DENSE || node.kind == Kind.GATED_SUM) {
                 if (node.kind == Kind.GATED_SUM) {
                     GatedSumKernel.backward(node, plan.forwardPass);
                     continue;

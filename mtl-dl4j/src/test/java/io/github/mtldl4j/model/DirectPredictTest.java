@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
+import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
@@ -44,10 +45,15 @@ class DirectPredictTest {
         UnaryOperator<MultiTaskGraphBuilder> towers = MultiTaskGraphBuilder::independentTowers;
         UnaryOperator<MultiTaskGraphBuilder> mmoe = builder -> builder.sharing(MixtureOfExperts.mmoe(3));
         UnaryOperator<MultiTaskGraphBuilder> tap = builder -> builder.hardSharing().representationTap();
+        UnaryOperator<MultiTaskGraphBuilder> stitch = builder -> builder.sharing(new CrossStitch(0.6));
+        UnaryOperator<MultiTaskGraphBuilder> cascade = builder -> builder.hardSharing().cascade("churn", "price")
+                .cascade("segment", "churn");
         return List.of(Arguments.of("hard, fused heads", fused, DataType.FLOAT), Arguments.of("hard, fused heads", fused, DataType.DOUBLE),
                 Arguments.of("independent towers", towers, DataType.FLOAT), Arguments.of("independent towers", towers, DataType.DOUBLE),
                 Arguments.of("mmoe", mmoe, DataType.FLOAT), Arguments.of("mmoe", mmoe, DataType.DOUBLE),
-                Arguments.of("hard, representation tap", tap, DataType.DOUBLE));
+                Arguments.of("hard, representation tap", tap, DataType.DOUBLE),
+                Arguments.of("cascades", cascade, DataType.FLOAT), Arguments.of("cascades", cascade, DataType.DOUBLE),
+                Arguments.of("cross-stitch", stitch, DataType.FLOAT), Arguments.of("cross-stitch", stitch, DataType.DOUBLE));
     }
 
     @ParameterizedTest(name = "{0} {2}")
@@ -87,11 +93,17 @@ class DirectPredictTest {
         assertMatchesGraph(model, all, tolerance, name + " " + type + " after writing the parameters");
     }
 
+    /** Dropout on the heads' inputs: predictions take the direct pass, without dropout, as DL4J's output does. */
     @Test
-    void dropoutFallsBackToGraphOutput() {
+    void dropoutPredictsDirectlyWithoutDropout() {
         MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(16).dropout(0.3).seed(5)
                 .tasks(TASKS.toArray(Task[]::new)).build();
-        assertFalse(model.predictsDirectly(), "dropout is not computed by the direct pass");
+        assertTrue(model.predictsDirectly(), "dropout on hidden layers is taken by the direct pass");
+        MultiDataSet data = TestData.batch(TASKS, INPUTS, 64, 3);
+        model.fit(data.copy());
+        INDArray features = data.getFeatures(0);
+        assertMatchesGraph(model, features, FLOAT_OUTPUT, "dropout");
+        assertMatchesGraph(model, features, FLOAT_OUTPUT, "dropout, again: no mask drawn");
     }
 
     private static void assertMatchesGraph(MultiTaskModel model, INDArray features, double tolerance, String what) {

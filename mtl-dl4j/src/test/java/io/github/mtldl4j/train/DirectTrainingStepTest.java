@@ -359,13 +359,33 @@ class DirectTrainingStepTest {
     @Test
     void unsupportedGraphsAreNamedAndRefused() {
         ComputationGraph dropout = builder().dropout(0.2).build().graph();
-        Optional<String> reason = DirectTrainingStep.unsupportedReason(dropout);
-        assertTrue(reason.isPresent() && reason.get().contains("dropout"), reason.toString());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectTrainingStep.of(dropout));
+        assertEquals(Optional.empty(), DirectTrainingStep.unsupportedReason(dropout), "dropout on hidden layers is taken");
+        ComputationGraph noisy = builder().build().graph();
+        ((org.deeplearning4j.nn.conf.layers.BaseLayer) noisy.getLayer("trunk_1").conf().getLayer())
+                .setIDropout(new org.deeplearning4j.nn.conf.dropout.GaussianDropout(0.2));
+        Optional<String> reason = DirectTrainingStep.unsupportedReason(noisy);
+        assertTrue(reason.isPresent() && reason.get().contains("GaussianDropout"), reason.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DirectTrainingStep.of(noisy));
         assertTrue(e.getMessage().contains("ComputationGraph.fit"), e.getMessage());
 
         ComputationGraph cascade = builder().cascade("segment", "churn").build().graph();
-        assertTrue(DirectTrainingStep.unsupportedReason(cascade).isPresent());
+        assertEquals(Optional.empty(), DirectTrainingStep.unsupportedReason(cascade), "cascades are taken");
+
+        // A vertex the step has no arithmetic for.
+        ComputationGraph sum = new ComputationGraph(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .graphBuilder().addInputs("in")
+                .addLayer("a", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(3).nOut(2).build(), "in")
+                .addLayer("b", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(3).nOut(2).build(), "in")
+                .addVertex("sum", new org.deeplearning4j.nn.conf.graph.ElementWiseVertex(
+                        org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add), "a", "b")
+                .addLayer("out", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(2).nOut(1)
+                        .activation(Activation.IDENTITY).lossFunction(org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MSE)
+                        .build(), "sum")
+                .setOutputs("out").build());
+        sum.init();
+        Optional<String> sumReason = DirectTrainingStep.unsupportedReason(sum);
+        assertTrue(sumReason.isPresent() && sumReason.get().contains("'sum'") && sumReason.get().contains("ElementWiseVertex"),
+                sumReason.toString());
 
         ComputationGraph tap = builder().representationTap().build().graph();
         assertTrue(DirectTrainingStep.unsupportedReason(tap).isPresent(), "the tap is only an identity when named");

@@ -19,11 +19,19 @@ final class FiniteDifferences {
      */
     static double worstRelativeError(DirectTrainingStep direct, MultiDataSet batch, int rows, INDArray params, INDArray analytic,
                                      LongStream indices) {
+        return worstRelativeError(direct, batch, rows, params, analytic, indices, () -> { });
+    }
+
+    /** As above, running {@code beforePass} before every pass (e.g. reseeding the generator dropout masks come from). */
+    static double worstRelativeError(DirectTrainingStep direct, MultiDataSet batch, int rows, INDArray params, INDArray analytic,
+                                     LongStream indices, Runnable beforePass) {
         return indices.mapToDouble(i -> {
             double original = params.getDouble(i);
             params.putScalar(i, original + EPS);
+            beforePass.run();
             double plus = sum(direct.computeGradient(batch));
             params.putScalar(i, original - EPS);
+            beforePass.run();
             double minus = sum(direct.computeGradient(batch));
             params.putScalar(i, original);
             double numeric = (plus - minus) / (2 * EPS) * rows;

@@ -1,0 +1,115 @@
+package io.github.mtldl4j.benchmarks;
+
+import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.graph.CrossStitch;
+import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.train.DirectTrainingStep;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * The direct step against DL4J's {@code fit} on the graphs the direct step took last (cascades, cross-stitch, dropout),
+ * interleaved as in {@link InterleavedStepRatio} (one step each in turn, order drawn per pair; median of the per-pair
+ * ratios). Models, FLOAT, Adam(1e-3), batch 256, 100 inputs, MSE per task, summed:
+ * <ul>
+ * <li><b>cascade:</b> trunk 100 -> 256 -> 256 ReLU; 8 regression tasks with a 64 ReLU head; tasks 5-8 each read the
+ * prediction of tasks 1-4 (cascades);</li>
+ * <li><b>cross-stitch:</b> 4 towers 100 -> 64 -> 64 ReLU stitched after both layers (the paper's 0.9 init); heads
+ * 32 ReLU -> 1;</li>
+ * <li><b>dropout:</b> the cascade model's trunk and heads without cascades, dropout 0.2 on every layer reading the
+ * trunk.</li>
+ * </ul>
+ * Both graphs of a pair start from the same parameters. Usage:
+ * {@code java -cp benchmarks/target/benchmarks.jar io.github.mtldl4j.benchmarks.GraphStepRatio [PAIRS]} (default 300,
+ * after a warm-up of a quarter as many).
+ */
+public final class GraphStepRatio {
+    private static final int INPUTS = 100;
+    private static final int ROWS = 256;
+
+    private GraphStepRatio() {
+    }
+
+    public static void main(String[] args) {
+        System.out.println(BackendInfo.describe());
+        int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 300;
+        compare("cascade", () -> cascade(true).build().graph(), 8, pairs);
+        compare("cross-stitch", () -> MultiTaskGraphBuilder.forInputs(INPUTS).sharing(new CrossStitch())
+                .sharedLayers(64, 64).updater(new Adam(1e-3)).dataType(DataType.FLOAT).seed(42)
+                .tasks(tasks(4, 32)).build().graph(), 4, pairs);
+        compare("dropout", () -> cascade(false).dropout(0.2).build().graph(), 8, pairs);
+    }
+
+    private static MultiTaskGraphBuilder cascade(boolean cascades) {
+        MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(256, 256).updater(new Adam(1e-3))
+                .dataType(DataType.FLOAT).seed(42).tasks(tasks(8, 64));
+        if (cascades) {
+            for (int t = 0; t < 4; t++) {
+                builder.cascade("task" + (t + 4), "task" + t);
+            }
+        }
+        return builder;
+    }
+
+    private static Task[] tasks(int count, int head) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(t -> Task.regression("task" + t).withHead(head))
+                .toArray(Task[]::new);
+    }
+
+    private static MultiDataSet batch(int tasks) {
+        Nd4j.getRandom().setSeed(42);
+        INDArray[] labels = new INDArray[tasks];
+        for (int t = 0; t < tasks; t++) {
+            labels[t] = Nd4j.randn(DataType.FLOAT, ROWS, 1);
+        }
+        return new MultiDataSet(new INDArray[] {Nd4j.randn(DataType.FLOAT, ROWS, INPUTS)}, labels);
+    }
+
+    private static void compare(String what, Supplier<ComputationGraph> graphs, int tasks, int pairs) {
+        ComputationGraph direct = graphs.get();
+        if (DirectTrainingStep.unsupportedReason(direct, io.github.mtldl4j.graph.RepresentationTapVertex.class).isPresent()) {
+            throw new IllegalStateException(what + ": " + DirectTrainingStep.unsupportedReason(direct));
+        }
+        DirectTrainingStep step = DirectTrainingStep.of(direct, io.github.mtldl4j.graph.RepresentationTapVertex.class);
+        ComputationGraph fit = graphs.get();
+        Consumer<MultiDataSet> a = step::fit;
+        Consumer<MultiDataSet> b = fit::fit;
+        MultiDataSet batch = batch(tasks);
+        Random order = new Random(7);
+        double[] ratios = new double[pairs];
+        double[] aMs = new double[pairs];
+        double[] bMs = new double[pairs];
+        for (int p = -pairs / 4; p < pairs; p++) {
+            boolean aFirst = order.nextBoolean();
+            double first = time(aFirst ? a : b, batch);
+            double second = time(aFirst ? b : a, batch);
+            if (p >= 0) {
+                aMs[p] = aFirst ? first : second;
+                bMs[p] = aFirst ? second : first;
+                ratios[p] = aMs[p] / bMs[p];
+            }
+        }
+        Arrays.sort(ratios);
+        Arrays.sort(aMs);
+        Arrays.sort(bMs);
+        System.out.printf(Locale.ROOT, "%s: direct/fit, %d pairs; median ms per step %.3f (direct) and %.3f (fit); median "
+                + "per-pair ratio %.4f (interquartile %.4f-%.4f)%n", what, pairs, aMs[pairs / 2], bMs[pairs / 2],
+                ratios[pairs / 2], ratios[pairs / 4], ratios[3 * pairs / 4]);
+    }
+
+    private static double time(Consumer<MultiDataSet> train, MultiDataSet batch) {
+        long start = System.nanoTime();
+        train.accept(batch);
+        return (System.nanoTime() - start) / 1e6;
+    }
+}
