@@ -55,9 +55,14 @@ class LocalClusterIT {
         Path log = dir.resolve("local-cluster.log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process process = builder.start();
-        boolean finished = process.waitFor(8, TimeUnit.MINUTES);
-        if (!finished) {
-            process.destroy();
+        boolean finished;
+        try {
+            finished = process.waitFor(8, TimeUnit.MINUTES);
+            if (!finished) {
+                process.destroy();
+            }
+        } finally {
+            unlinkJars(cluster.resolve("jars"));
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertTrue(finished, "local-cluster.sh did not finish in 8 minutes (its own bound is 420 s):\n" + output);
@@ -107,6 +112,17 @@ class LocalClusterIT {
                 "--out", predictions.toString());
         assertEquals(0, predicted.code(), predicted.err());
         assertEquals(1 + 344, Files.readAllLines(predictions).size(), "header and one line per row");
+    }
+
+    /** Removes the links to ~/.m2's jars (JUnit warns about each link when it deletes the temporary directory). */
+    private static void unlinkJars(Path jars) throws IOException {
+        if (Files.isDirectory(jars)) {
+            try (Stream<Path> links = Files.list(jars)) {
+                for (Path link : links.toList()) {
+                    Files.delete(link);
+                }
+            }
+        }
     }
 
     /** The executor ids a worker launched: its work directory holds app-ID/EXECUTOR-ID per executor. */
