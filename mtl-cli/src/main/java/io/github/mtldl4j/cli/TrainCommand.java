@@ -191,12 +191,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (settings.baselines() != Baselines.NONE) {
             stdout.println("with baselines: per task a linear model and a single-task network, trained after the model");
         }
-        TabularTraining.Result result = scaleOut != null
-                ? withBaselines(dataParallel(scaleOut.setting()).train(table, validation, settings, scaleOut, progress), table, validation, settings)
+        DataParallelTraining.Trained trained = scaleOut == null ? null
+                : dataParallel(scaleOut.setting()).train(table, validation, settings, scaleOut, progress);
+        TabularTraining.Result result = trained != null
+                ? withBaselines(trained.result(), table, validation, settings)
                 : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
                         ui ? model -> TrainingUi.attach(model, stdout) : null,
                         affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
-        write(result, settings, out, input.data.toString(), Map.of(), Map.of(), scaleOut == null ? Map.of() : Map.of("scale_out", describe(scaleOut)));
+        write(result, settings, out, input.data.toString(), Map.of(), Map.of(), trained == null ? Map.of() : Map.of("scale_out", describe(scaleOut, trained)));
         stdout.println(result.fillSummary());
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.println(keptLine(result.history()));
@@ -408,11 +410,19 @@ public final class TrainCommand implements Callable<Integer> {
         write(result, settings, out, dataSource, comparison, deltaM, Map.of());
     }
 
-    /** How a data-parallel run was trained, for metrics.json and the report. */
-    private static String describe(DataParallelTraining.Placement mode) {
+    /**
+     * How a data-parallel run was trained, for metrics.json: {@code placement} (where, and how often parameters were
+     * averaged), and with Spark the {@code executors} that ran its tasks.
+     */
+    private static Map<String, Object> describe(DataParallelTraining.Placement mode, DataParallelTraining.Trained trained) {
         String where = mode instanceof DataParallelTraining.SparkCluster spark ? "spark " + spark.master()
                 : ((DataParallelTraining.LocalWorkers) mode).workers() + " ParallelWrapper workers";
-        return where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker";
+        Map<String, Object> scaleOut = new LinkedHashMap<>();
+        scaleOut.put("placement", where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker");
+        if (mode instanceof DataParallelTraining.SparkCluster) {
+            scaleOut.put("executors", trained.executors());
+        }
+        return scaleOut;
     }
 
     /** As above, with further run settings (e.g. how a data-parallel run was trained) in metrics.json and the report. */

@@ -48,7 +48,9 @@ class ScaleOutCommandTest {
             String metrics = Files.readString(out.resolve("metrics.json"));
             assertTrue(metrics.contains("\"species\"") && metrics.contains("\"auc\"") && metrics.contains("\"r2\""), metrics);
             String how = mode.get(0).equals("--spark") ? "spark local[2]" : "2 ParallelWrapper workers";
-            assertTrue(metrics.contains("\"scale_out\" : \"" + how + ", parameters averaged every 5 minibatches per worker\""), metrics);
+            assertTrue(metrics.contains("\"placement\" : \"" + how + ", parameters averaged every 5 minibatches per worker\""), metrics);
+            // Local mode runs every task in the driver's executor.
+            assertEquals(mode.get(0).equals("--spark"), metrics.contains("\"executors\" : [ \"driver\" ]"), metrics);
             CliRun evaluated = CliRun.of("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString());
             assertEquals(0, evaluated.code(), evaluated.err());
         }

@@ -24,9 +24,10 @@ public final class DataParallelTrainingProvider implements DataParallelTraining 
     }
 
     @Override
-    public TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
-                                        EpochListener listener) {
-        return DistributedTabularTraining.train(table, validation, settings, mode(placement), listener);
+    public Trained train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
+                         EpochListener listener) {
+        DistributedTabularTraining.Run run = DistributedTabularTraining.run(table, validation, settings, mode(placement), listener);
+        return new Trained(run.result(), run.executors());
     }
 
     /** The placement as {@link DistributedTabularTraining}'s mode, whose constructors check the values. */

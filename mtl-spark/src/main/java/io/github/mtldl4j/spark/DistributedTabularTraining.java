@@ -17,6 +17,7 @@ import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import io.github.mtldl4j.weighting.LossWeighting;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -101,6 +102,18 @@ public final class DistributedTabularTraining {
      */
     public static TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Mode mode,
                                                EpochListener listener) {
+        return run(table, validation, settings, mode, listener).result();
+    }
+
+    /**
+     * A data-parallel run's result and the ids of the Spark executors that ran its tasks (numeric order; {@code driver}
+     * in local mode; empty with ParallelWrapper).
+     */
+    public record Run(TabularTraining.Result result, List<String> executors) {
+    }
+
+    /** As {@link #train(CsvTable, CsvTable, TabularTraining.Settings, Mode, EpochListener)}, with the executors that took part. */
+    public static Run run(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Mode mode, EpochListener listener) {
         Prepared prepared = prepare(table, validation, settings, mode.setting());
         if (mode instanceof OnWorkers workers) {
             MultiTaskModel model = prepared.data().model();
@@ -110,12 +123,16 @@ public final class DistributedTabularTraining {
             TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.data().preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, TaskMetrics> metrics = TabularTraining.evaluate(model, prepared.data().preprocessor(), prepared.data().validData());
-            return new TabularTraining.Result(model, prepared.data().preprocessor(), history, metrics, seconds,
-                    prepared.data().validData(), prepared.data().trainEncoding());
+            return new Run(new TabularTraining.Result(model, prepared.data().preprocessor(), history, metrics, seconds,
+                    prepared.data().validData(), prepared.data().trainEncoding()), List.of());
         }
         OnSpark onSpark = (OnSpark) mode;
         try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
-            return trainOnSpark(spark, prepared, settings, onSpark.averagingFrequency(), listener);
+            ExecutorsSeen executors = new ExecutorsSeen();
+            spark.sc().addSparkListener(executors);
+            TabularTraining.Result result = trainOnSpark(spark, prepared, settings, onSpark.averagingFrequency(), listener);
+            spark.sc().removeSparkListener(executors);
+            return new Run(result, executors.ids());
         }
     }
 

@@ -5,6 +5,7 @@ import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.train.EpochListener;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -63,13 +64,22 @@ public interface DataParallelTraining {
     void check(String method, Map<String, Double> weights, Placement placement);
 
     /**
-     * Splits, fits the preprocessing on the driver, trains data-parallel and evaluates, with the outputs of
-     * {@link TabularTraining#train(CsvTable, CsvTable, TabularTraining.Settings, TabularTraining.Hooks)}.
+     * A data-parallel run: the outputs of
+     * {@link TabularTraining#train(CsvTable, CsvTable, TabularTraining.Settings, TabularTraining.Hooks)}, and who trained.
+     *
+     * @param executors the ids of the Spark executors that ran the run's tasks ({@code driver} in local mode), numeric
+     *                  order; empty for {@link LocalWorkers}
+     */
+    record Trained(TabularTraining.Result result, List<String> executors) {
+    }
+
+    /**
+     * Splits, fits the preprocessing on the driver, trains data-parallel and evaluates.
      *
      * @param validation a separate validation table, or null to split off {@code settings.validFraction()}
      * @param listener told after every epoch, or null
      */
-    TabularTraining.Result train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
+    Trained train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
                                  EpochListener listener);
 
     /** The provider on the class path (mtl-spark's), or empty when there is none. */

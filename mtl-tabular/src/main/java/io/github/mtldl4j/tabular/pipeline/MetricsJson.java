@@ -2,6 +2,7 @@ package io.github.mtldl4j.tabular.pipeline;
 
 import io.github.mtldl4j.eval.TaskMetrics;
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -20,7 +21,7 @@ public final class MetricsJson {
     /**
      * @param metrics per task
      * @param run top-level fields in order (architecture, weighting, parameters, epochs, train_seconds, seed, ...):
-     *     numbers, strings, booleans or maps of name to number
+     *     numbers, strings, booleans, lists, or maps of name to number (or to any of these)
      */
     public static String write(Map<String, TaskMetrics> metrics, Map<String, Object> run) {
         return write(metrics, run, null);
@@ -44,7 +45,15 @@ public final class MetricsJson {
                 root.put(key, flag);
             } else if (value instanceof Map<?, ?> map) {
                 ObjectNode inner = root.putObject(key);
-                map.forEach((name, number) -> number(inner, String.valueOf(name), ((Number) number).doubleValue()));
+                map.forEach((name, field) -> {
+                    if (field instanceof Number number) {
+                        number(inner, String.valueOf(name), number.doubleValue());
+                    } else {
+                        inner.set(String.valueOf(name), JSON.valueToTree(field));
+                    }
+                });
+            } else if (value instanceof List<?> list) {
+                root.set(key, JSON.valueToTree(list));
             } else {
                 root.put(key, String.valueOf(value));
             }
