@@ -162,15 +162,9 @@ final class TaskGradientEngine {
         Map<String, Double> saved = model.weights().asMap();
         double[] losses;
         try {
-            for (int t = 0; t < k; t++) {
-                model.weights().set(tasks.get(t), coverage.factor(t));
-            }
+            weighByCoverage(coverage);
             IntPredicate include = t -> coverage.labelled(t) > 0;
-            IntConsumer before = t -> {
-                for (int other = 0; other < k; other++) {
-                    model.weights().set(tasks.get(other), other == t ? coverage.factor(t) * w[t] : 0.0);
-                }
-            };
+            IntConsumer before = weighOnly(coverage, w);
             Function<INDArray[], INDArray> combine = perTask -> combine(perTask, rows, aggregator, random);
             losses = direct(batch)
                     ? direct.backwardThroughRepresentation(batch, VertexNames.SHARED_REPRESENTATION, include, before, combine)
@@ -402,15 +396,9 @@ final class TaskGradientEngine {
         Map<String, Double> saved = model.weights().asMap();
         double[] losses;
         try {
-            for (int t = 0; t < k; t++) {
-                model.weights().set(tasks.get(t), coverage.factor(t));
-            }
+            weighByCoverage(coverage);
             IntPredicate include = t -> coverage.labelled(t) > 0;
-            IntConsumer before = t -> {
-                for (int other = 0; other < k; other++) {
-                    model.weights().set(tasks.get(other), other == t ? coverage.factor(t) * w[t] : 0.0);
-                }
-            };
+            IntConsumer before = weighOnly(coverage, w);
             Function<INDArray[], INDArray> sum = perTask -> {
                 INDArray total = null;
                 for (int t = 0; t < k; t++) {
@@ -439,6 +427,22 @@ final class TaskGradientEngine {
             }
         }
         return new Combined(gradientView(), losses, norms, score(losses, w, coverage));
+    }
+
+    /** Every task's loss weight set to its coverage factor (N / its labelled rows: a mean over its labelled rows). */
+    private void weighByCoverage(LabelCoverage coverage) {
+        for (int t = 0; t < tasks.size(); t++) {
+            model.weights().set(tasks.get(t), coverage.factor(t));
+        }
+    }
+
+    /** Before task t's backward pass: its loss weight {@code w_t} times its coverage factor, every other task's 0. */
+    private IntConsumer weighOnly(LabelCoverage coverage, double[] w) {
+        return t -> {
+            for (int other = 0; other < tasks.size(); other++) {
+                model.weights().set(tasks.get(other), other == t ? coverage.factor(t) * w[t] : 0.0);
+            }
+        };
     }
 
     private static INDArray row(INDArray like, double[] values) {

@@ -61,24 +61,7 @@ class DirectTrainingStepMoeTest {
 
     /** Standard normal features and labels; with {@code masks}, some churn and segment labels are missing. */
     private static MultiDataSet batch(long seed, boolean masks) {
-        Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.randn(DataType.DOUBLE, ROWS, INPUTS);
-        INDArray price = Nd4j.randn(DataType.DOUBLE, ROWS, 2);
-        INDArray churn = Nd4j.rand(DataType.DOUBLE, ROWS, 1).gt(0.5).castTo(DataType.DOUBLE);
-        INDArray segment = Nd4j.zeros(DataType.DOUBLE, ROWS, 3);
-        for (int r = 0; r < ROWS; r++) {
-            segment.putScalar(r, (r * 5 + seed) % 3, 1.0);
-        }
-        INDArray[] labelMasks = null;
-        if (masks) {
-            INDArray churnMask = Nd4j.ones(DataType.DOUBLE, ROWS, 1);
-            churnMask.putScalar(3, 0, 0.0);
-            churnMask.putScalar(6, 0, 0.0);
-            INDArray segmentMask = Nd4j.ones(DataType.DOUBLE, ROWS, 1);
-            segmentMask.putScalar(1, 0, 0.0);
-            labelMasks = new INDArray[] {Nd4j.ones(DataType.DOUBLE, ROWS, 1), churnMask, segmentMask};
-        }
-        return new MultiDataSet(new INDArray[] {x}, new INDArray[] {price, churn, segment}, null, labelMasks);
+        return DirectStepChecks.batch(seed, ROWS, INPUTS, masks);
     }
 
     @Test
@@ -100,7 +83,7 @@ class DirectTrainingStepMoeTest {
             DirectTrainingStep direct = DirectTrainingStep.of(graph);
             MultiDataSet batch = batch(11, true);
             double[] scores = direct.computeGradient(batch);
-            Map<String, INDArray> ours = layerGradients(graph);
+            Map<String, INDArray> ours = DirectStepChecks.layerGradients(graph);
 
             ComputationGraph reference = builder(mode.getValue()).build().graph();
             perturbOneSide(reference.params());
@@ -108,7 +91,7 @@ class DirectTrainingStepMoeTest {
             reference.setLabels(batch.getLabels());
             reference.setLayerMaskArrays(null, batch.getLabelsMaskArrays());
             reference.computeGradientAndScore();
-            assertClose(layerGradients(reference), ours, REORDERED, mode.getKey() + " gradient");
+            assertClose(DirectStepChecks.layerGradients(reference), ours, REORDERED, mode.getKey() + " gradient");
             for (int t = 0; t < 3; t++) {
                 assertClose(reference.getOutputLayer(t).score(), scores[t], REORDERED, mode.getKey() + " score " + t);
             }
@@ -160,7 +143,7 @@ class DirectTrainingStepMoeTest {
                 IntConsumer after = t -> {
                     // The graph's callbacks run inside its training workspace.
                     try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                        kept[t] = layerGradients(graph);
+                        kept[t] = DirectStepChecks.layerGradients(graph);
                     }
                 };
                 scores[run] = run == 0 ? DirectTrainingStep.of(graph).backwardPerTask(batch, include, before, after)
@@ -189,7 +172,7 @@ class DirectTrainingStepMoeTest {
             MultiDataSet batch = batch(5, true);
             direct.computeGradient(batch);
             // Copied before any perturbed pass overwrites the gradient view.
-            Map<String, INDArray> analytic = layerGradients(graph);
+            Map<String, INDArray> analytic = DirectStepChecks.layerGradients(graph);
             double worst = 0;
             int checked = 0;
             for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
@@ -223,16 +206,5 @@ class DirectTrainingStepMoeTest {
         }
         // Adam, 2 epochs of 3 batches.
         assertClose(params[1], params[0], ADAM_STEPS, "parameters");
-    }
-
-    /** Each layer's block of the graph's gradient view, copied: compared block by block, each on its own scale. */
-    private static Map<String, INDArray> layerGradients(ComputationGraph graph) {
-        Map<String, INDArray> blocks = new java.util.TreeMap<>();
-        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
-            if (layer.numParams() > 0) {
-                blocks.put(layer.conf().getLayer().getLayerName(), layer.getGradientsViewArray().dup());
-            }
-        }
-        return blocks;
     }
 }
