@@ -1,9 +1,7 @@
 package io.github.mtldl4j.gradient;
 
 import io.github.mtldl4j.methods.MethodInfo;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -108,35 +106,7 @@ public final class FairGrad implements GradientAggregator {
     }
 
     private double[] normalizedSolution(Gram g) {
-        int k = g.size();
-        double negligible = NashMtl.NEGLIGIBLE_SQUARED_NORM * g.maxDiagonal();
-        List<Integer> active = new ArrayList<>();
-        for (int t = 0; t < k; t++) {
-            if (g.get(t, t) > negligible && g.get(t, t) > 0) {
-                active.add(t);
-            }
-        }
-        if (active.isEmpty()) {
-            return null;
-        }
-        int n = active.size();
-        double f = NashMtl.frobenius(g);
-        double[][] q = new double[n][n];
-        for (int a = 0; a < n; a++) {
-            for (int b = 0; b < n; b++) {
-                q[a][b] = g.get(active.get(a), active.get(b)) / f;
-            }
-        }
-        q = NashMtl.positivePart(q);
-        for (int a = 0; a < n; a++) {
-            q[a][a] += NashMtl.REGULARIZATION;
-        }
-        double[] solved = solve(q);
-        double[] w = new double[k];
-        for (int a = 0; a < n; a++) {
-            w[active.get(a)] = solved[a];
-        }
-        return w;
+        return NashMtl.solveOnActive(g, this::solve);
     }
 
     /** Newton with backtracking on {@code ½ w^T Q w - Σ φ(w_i)} for a positive definite Q. */

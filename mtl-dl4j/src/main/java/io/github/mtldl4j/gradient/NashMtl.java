@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * Nash-MTL: Navon, Shamsian, Achituve, Maron, Kawaguchi, Chechik and Fetaya, "Multi-Task Learning as a Bargaining
@@ -103,6 +104,15 @@ public final class NashMtl implements GradientAggregator {
 
     /** α solved on G / F over the non-negligible gradients (0 for the others); null when every gradient is zero. */
     private static double[] normalizedSolution(Gram g) {
+        return solveOnActive(g, NashMtl::solve);
+    }
+
+    /**
+     * A bargaining-style solve shared with {@link FairGrad}: the Gram matrix of the non-negligible gradients divided by
+     * its Frobenius norm, made positive semi-definite and regularized, handed to {@code solver}; its solution is
+     * scattered back (0 for negligible gradients). Null when every gradient is negligible.
+     */
+    static double[] solveOnActive(Gram g, Function<double[][], double[]> solver) {
         int k = g.size();
         double negligible = NEGLIGIBLE_SQUARED_NORM * g.maxDiagonal();
         List<Integer> active = new ArrayList<>();
@@ -126,12 +136,12 @@ public final class NashMtl implements GradientAggregator {
         for (int a = 0; a < n; a++) {
             q[a][a] += REGULARIZATION;
         }
-        double[] solved = solve(q);
-        double[] alpha = new double[k];
+        double[] solved = solver.apply(q);
+        double[] weights = new double[k];
         for (int a = 0; a < n; a++) {
-            alpha[active.get(a)] = solved[a];
+            weights[active.get(a)] = solved[a];
         }
-        return alpha;
+        return weights;
     }
 
     /** {@code V max(Λ, 0) V^T}: the nearest positive semi-definite matrix. */
