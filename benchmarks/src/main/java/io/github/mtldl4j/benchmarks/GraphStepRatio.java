@@ -5,9 +5,6 @@ import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.train.DirectTrainingStep;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -85,31 +82,6 @@ public final class GraphStepRatio {
         Consumer<MultiDataSet> a = step::fit;
         Consumer<MultiDataSet> b = fit::fit;
         MultiDataSet batch = batch(tasks);
-        Random order = new Random(7);
-        double[] ratios = new double[pairs];
-        double[] aMs = new double[pairs];
-        double[] bMs = new double[pairs];
-        for (int p = -pairs / 4; p < pairs; p++) {
-            boolean aFirst = order.nextBoolean();
-            double first = time(aFirst ? a : b, batch);
-            double second = time(aFirst ? b : a, batch);
-            if (p >= 0) {
-                aMs[p] = aFirst ? first : second;
-                bMs[p] = aFirst ? second : first;
-                ratios[p] = aMs[p] / bMs[p];
-            }
-        }
-        Arrays.sort(ratios);
-        Arrays.sort(aMs);
-        Arrays.sort(bMs);
-        System.out.printf(Locale.ROOT, "%s: direct/fit, %d pairs; median ms per step %.3f (direct) and %.3f (fit); median "
-                + "per-pair ratio %.4f (interquartile %.4f-%.4f)%n", what, pairs, aMs[pairs / 2], bMs[pairs / 2],
-                ratios[pairs / 2], ratios[pairs / 4], ratios[3 * pairs / 4]);
-    }
-
-    private static double time(Consumer<MultiDataSet> train, MultiDataSet batch) {
-        long start = System.nanoTime();
-        train.accept(batch);
-        return (System.nanoTime() - start) / 1e6;
+        InterleavedStepRatio.compare(what + ": direct/fit", a, b, batch, pairs);
     }
 }

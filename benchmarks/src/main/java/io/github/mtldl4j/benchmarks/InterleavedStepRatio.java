@@ -49,7 +49,8 @@ public final class InterleavedStepRatio {
         return step::fit;
     }
 
-    private static void compare(String what, Consumer<MultiDataSet> a, Consumer<MultiDataSet> b, MultiDataSet batch, int pairs) {
+    /** Times {@code a} and {@code b} on the same batch in {@code pairs} pairs of random order (a quarter more to warm up). */
+    static void compare(String what, Consumer<MultiDataSet> a, Consumer<MultiDataSet> b, MultiDataSet batch, int pairs) {
         Random order = new Random(7);
         double[] ratios = new double[pairs];
         double[] aMs = new double[pairs];
