@@ -2,6 +2,7 @@ package io.github.mtldl4j.graph;
 
 import io.github.mtldl4j.loss.WeightedLoss;
 import io.github.mtldl4j.methods.MethodInfo;
+import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
@@ -36,8 +37,9 @@ public final class Esmm implements SharingMode {
     /** The stored name of this mode. */
     public static final String NAME = "esmm";
 
-    /** Name, kind and needs, for {@code MethodRegistry}. */
-    public static final MethodInfo<SharingMode> INFO = MethodInfo.sharingMode(NAME, Esmm.class, o -> new Esmm());
+    /** Name, kind and needs, for {@code MethodRegistry}: a funnel of tasks, so the tuner does not try it on any table. */
+    public static final MethodInfo<SharingMode> INFO = MethodInfo.<SharingMode>sharingMode(NAME, Esmm.class, o -> new Esmm())
+            .needing(Need.FUNNEL);
 
     @Override
     public String name() {

@@ -111,6 +111,12 @@ class MethodRegistryTest {
         assertEquals(List.of("hard", "cascade"), MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP));
     }
 
+    /** ESMM needs its tasks to form a funnel, so nothing tries it on arbitrary tasks (the tuner searches needless modes). */
+    @Test
+    void esmmNeedsAFunnel() {
+        assertEquals(Set.of(Need.FUNNEL), MethodRegistry.architecture("esmm").needs());
+    }
+
     /** IMTL as published: IMTL-L's weighting and IMTL-G's aggregation under one name, needing what both need. */
     @Test
     void imtlHybridIsImtlLWithImtlG() {
