@@ -563,13 +563,15 @@ public final class TabularTraining {
             for (int r = 0; r < labels.rows(); r++) {
                 String where = table.source() + ": line " + table.line(r) + ", column '" + column + "': ";
                 if (mask != null && mask.getDouble(r, 0) == 0) {
-                    throw new InvalidDataException(where + "no label for task '" + tasks.get(k).name() + "'; --arch esmm trains "
-                            + "every funnel stage on every row, so fill 0 where the row did not reach this stage.");
+                    throw new InvalidDataException(SettingMessage.of(where + "no label for task '" + tasks.get(k).name() + "'; ",
+                            TabularSetting.ARCHITECTURE.is(Esmm.NAME), " trains every funnel stage on every row, so fill 0 where the "
+                            + "row did not reach this stage."));
                 }
                 if (k > 0 && labels.getDouble(r, 0) == 1 && encoded.getLabels(k - 1).getDouble(r, 0) == 0) {
-                    throw new InvalidDataException(where + "task '" + tasks.get(k).name() + "' is positive but the previous funnel "
-                            + "stage '" + tasks.get(k - 1).name() + "' is not; with --arch esmm a stage's label means the row reached it "
-                            + "(e.g. click AND conversion): order the --task options as the funnel and fix the row.");
+                    throw new InvalidDataException(SettingMessage.of(where + "task '" + tasks.get(k).name() + "' is positive but "
+                            + "the previous funnel stage '" + tasks.get(k - 1).name() + "' is not; with ", TabularSetting.ARCHITECTURE.is(Esmm.NAME),
+                            " a stage's label means the row reached it (e.g. click AND conversion): give the tasks in funnel order and "
+                            + "fix the row."));
                 }
             }
         }
