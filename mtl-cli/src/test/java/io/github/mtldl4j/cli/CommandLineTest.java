@@ -108,7 +108,7 @@ class CommandLineTest {
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, famo, gls, imtl-l, stch, sum, pcgrad, mgda, cagrad, imtl, upgrad,"
                 + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco (default fixed)"), text);
-        assertTrue(text.contains("hard, independent, cascade, mmoe, omoe, cgc, ple, cross-stitch (default hard)"), text);
+        assertTrue(text.contains("hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, cross-stitch (default hard)"), text);
     }
 
     @Test
@@ -161,6 +161,40 @@ class CommandLineTest {
         assertEquals(0, run.code(), run.err());
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"n\" : 86"), "every 4th of 344 rows validates: " + metrics);
+    }
+
+    /** A funnel table: 120 impressions, ~20 % clicks, ~10 % of clicks convert; {@code broken} replaces line 3. */
+    private Path funnel(String name, String broken) throws Exception {
+        java.util.Random random = new java.util.Random(3);
+        StringBuilder text = new StringBuilder("visits,price,click,conversion\n");
+        for (int r = 0; r < 120; r++) {
+            int visits = random.nextInt(20);
+            boolean click = random.nextDouble() < 0.1 + 0.02 * visits * 0.5;
+            boolean conversion = click && random.nextDouble() < 0.1;
+            text.append(r == 1 && broken != null ? broken : visits + "," + random.nextInt(100) + "," + (click ? 1 : 0) + ","
+                    + (conversion ? 1 : 0)).append('\n');
+        }
+        return csv(name, text.toString());
+    }
+
+    @Test
+    void esmmTrainsAFunnelInTaskOrderAndRefusesRowsThatBreakIt() throws Exception {
+        Path out = dir.resolve("esmm");
+        String[] tasks = {"--task", "click:binary:click", "--task", "conversion:binary:conversion", "--arch", "esmm", "--epochs", "1"};
+        CliRun run = run(concat(new String[] {"train", "--data", funnel("funnel.csv", null).toString(), "--out", out.toString()}, tasks));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("esmm sharing"), run.out());
+        Path never = dir.resolve("never");
+        refused(concat(new String[] {"train", "--data", funnel("skip.csv", "5,10,0,1").toString(), "--out", never.toString()}, tasks),
+                never, "skip.csv: line 3, column 'conversion'", "previous funnel stage 'click'");
+        refused(concat(new String[] {"train", "--data", funnel("gap.csv", "5,10,0,").toString(), "--out", never.toString()}, tasks),
+                never, "gap.csv: line 3, column 'conversion'", "fill 0");
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        List<String> all = new ArrayList<>(Arrays.asList(first));
+        all.addAll(Arrays.asList(second));
+        return all.toArray(String[]::new);
     }
 
     private void refused(String[] args, Path out, String... fragments) {

@@ -23,6 +23,7 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -161,13 +162,16 @@ public final class OnnxExporter {
             if (vertex instanceof GatedSumVertex) {
                 return gatedSum(in);
             }
+            if (vertex instanceof ElementWiseVertex product && product.getOp() == ElementWiseVertex.Op.Product && in.size() == 2) {
+                return onnx.node("Mul", name, in.get(0), in.get(1));
+            }
             throw refuse("the vertex type is not supported");
         }
 
         IllegalArgumentException refuse(String why) {
             return new IllegalArgumentException("Cannot export vertex '" + name + "' (" + describe() + ") to ONNX: " + why
                     + "; supported are dense, output, loss, convolution, pooling and cross-stitch layers, merge, subset, "
-                    + "gated-sum and representation-tap vertices (docs/export.md).");
+                    + "gated-sum and representation-tap vertices and the product of two inputs (ESMM) (docs/export.md).");
         }
 
         private String describe() {

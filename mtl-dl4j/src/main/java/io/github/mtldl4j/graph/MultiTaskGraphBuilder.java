@@ -256,6 +256,10 @@ public final class MultiTaskGraphBuilder {
     private Wired wire() {
         validateTasks();
         validateCascades();
+        if (sharing instanceof Esmm && !cascades.isEmpty()) {
+            throw new IllegalArgumentException("ESMM links its tasks as a funnel in task order already; remove the cascades "
+                    + cascades + " or use another sharing mode.");
+        }
         TrunkSpec trunk = new TrunkSpec(sharedWidths, activation, dropoutRate, l2, bias);
 
         ComputationGraphConfiguration.GraphBuilder graph = new NeuralNetConfiguration.Builder()
@@ -296,7 +300,11 @@ public final class MultiTaskGraphBuilder {
             for (int h = firstSeparate; h < task.headWidths().size(); h++) {
                 in = wiring.addDense(VertexNames.head(task.name(), h), task.name(), in, task.headWidths().get(h), activation);
             }
-            addOutput(wiring, task, in);
+            if (sharing instanceof Esmm esmm) {
+                esmm.addOutput(wiring, tasks, i, in, bias);
+            } else {
+                addOutput(wiring, task, in);
+            }
             outputs[i] = VertexNames.output(task.name());
         }
         graph.setOutputs(outputs);

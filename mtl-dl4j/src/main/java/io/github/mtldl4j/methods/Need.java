@@ -9,5 +9,7 @@ public enum Need {
     /** The gradient at the one shared representation (MGDA-UB): a sharing mode that {@link MethodInfo#offers} the tap. */
     REPRESENTATION_TAP,
     /** At least one cascade link, task B's head reading task A's prediction ({@code --cascade B=A}). */
-    CASCADES
+    CASCADES,
+    /** The tasks, in their order, are the binary stages of a conversion funnel (ESMM), labelled on every row. */
+    FUNNEL
 }

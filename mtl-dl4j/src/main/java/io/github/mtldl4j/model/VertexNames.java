@@ -20,7 +20,9 @@ package io.github.mtldl4j.model;
  *   <li>{@code <task>_cascade}: merge of the task's representation with the outputs of the tasks it reads;</li>
  *   <li>{@code <task>_head_<i>}: hidden head layer i of the task; with fused heads, {@code <task>_head_0} is the
  *       task's slice of {@code fused_heads}, the one layer computing every task's first hidden head layer;</li>
- *   <li>{@code <task>_pred}: the activated prediction of a task that other tasks read (cascade source);</li>
+ *   <li>{@code <task>_pred}: the activated prediction of a task that other tasks read (cascade source; in ESMM every stage's
+ *       conditional probability);</li>
+ *   <li>{@code <task>_funnel}: ESMM's product of the previous stage's probability and the task's {@code <task>_pred};</li>
  *   <li>{@code <task>}: the task's output (an output layer, or a loss layer after {@code <task>_pred}).</li>
  * </ul>
  */
@@ -100,6 +102,11 @@ public final class VertexNames {
     /** The prediction vertex of a task that feeds other tasks. */
     public static String prediction(String task) {
         return task + "_pred";
+    }
+
+    /** The product of the funnel's probabilities up to this stage ({@code graph.Esmm}: pCTCVR = pCTR x pCVR). */
+    public static String funnelProduct(String task) {
+        return task + "_funnel";
     }
 
     /** The output vertex of a task: the task's own name. */

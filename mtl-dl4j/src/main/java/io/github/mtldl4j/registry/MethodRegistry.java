@@ -18,6 +18,7 @@ import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.gradient.UpGrad;
 import io.github.mtldl4j.graph.ConvolutionalTrunk;
 import io.github.mtldl4j.graph.CrossStitch;
+import io.github.mtldl4j.graph.Esmm;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.graph.IndependentTowers;
 import io.github.mtldl4j.graph.MixtureOfExperts;
@@ -93,6 +94,7 @@ public final class MethodRegistry {
             HardSharing.INFO,
             IndependentTowers.INFO,
             HardSharing.CASCADE_INFO,
+            Esmm.INFO,
             MixtureOfExperts.MMOE,
             MixtureOfExperts.OMOE,
             MixtureOfExperts.CGC,

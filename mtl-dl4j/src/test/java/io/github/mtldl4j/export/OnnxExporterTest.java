@@ -70,6 +70,13 @@ class OnnxExporterTest {
         check(randomized(configure.apply(builder).build()), INPUTS);
     }
 
+    @Test
+    void esmmFunnelMatches() throws Exception {
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(5).sharing(new io.github.mtldl4j.graph.Esmm())
+                .task(Task.binary("click").withHead(3)).task(Task.binary("cart")).task(Task.binary("buy").withHead(2)).build();
+        check(randomized(model), INPUTS);
+    }
+
     @ParameterizedTest
     @EnumSource(value = Activation.class, names = {"RELU", "LEAKYRELU", "ELU", "SELU", "SIGMOID", "HARDSIGMOID", "TANH",
             "HARDTANH", "RELU6", "SOFTPLUS", "SOFTSIGN", "SWISH", "CUBE", "THRESHOLDEDRELU", "IDENTITY", "SOFTMAX"})

@@ -44,7 +44,7 @@ class MethodRegistryTest {
                         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
                         "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco"),
                 MethodRegistry.weightingNames());
-        assertEquals(List.of("hard", "independent", "cascade", "mmoe", "omoe", "cgc", "ple", "cross-stitch"),
+        assertEquals(List.of("hard", "independent", "cascade", "esmm", "mmoe", "omoe", "cgc", "ple", "cross-stitch"),
                 MethodRegistry.architectureNames());
     }
 
@@ -111,6 +111,12 @@ class MethodRegistryTest {
         assertEquals(List.of("hard", "cascade"), MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP));
     }
 
+    /** ESMM needs its tasks to form a funnel, so nothing tries it on arbitrary tasks (the tuner searches needless modes). */
+    @Test
+    void esmmNeedsAFunnel() {
+        assertEquals(Set.of(Need.FUNNEL), MethodRegistry.architecture("esmm").needs());
+    }
+
     /** IMTL as published: IMTL-L's weighting and IMTL-G's aggregation under one name, needing what both need. */
     @Test
     void imtlHybridIsImtlLWithImtlG() {
@@ -129,7 +135,7 @@ class MethodRegistryTest {
         assertTrue(weighting.startsWith("unknown weighting 'nosuch'; expected one of [fixed, uncertainty, "), weighting);
         assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco]."), weighting);
         String arch = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.architecture("transformer")).getMessage();
-        assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, mmoe, omoe, cgc, ple, "
+        assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, "
                 + "cross-stitch].", arch);
     }
 

@@ -2,6 +2,7 @@ package io.github.mtldl4j.tabular.pipeline;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.InvalidDataException;
+import io.github.mtldl4j.graph.Esmm;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.graph.HardSharing;
@@ -550,6 +551,32 @@ public final class TabularTraining {
                            TabularPreprocessor.Encoded trainEncoding, MultiDataSet validData, MultiTaskModel model) {
     }
 
+    /**
+     * ESMM trains every funnel stage on every row, its label meaning "reached this stage": refuses a missing label
+     * (it would mask the row) and a stage reached without the previous one, naming the line and column.
+     */
+    private static void checkFunnelLabels(CsvTable table, MultiDataSet encoded, List<TaskSpec> tasks) {
+        for (int k = 0; k < tasks.size(); k++) {
+            INDArray labels = encoded.getLabels(k);
+            INDArray mask = encoded.getLabelsMaskArray(k);
+            String column = tasks.get(k).columns().get(0);
+            for (int r = 0; r < labels.rows(); r++) {
+                String where = table.source() + ": line " + table.line(r) + ", column '" + column + "': ";
+                if (mask != null && mask.getDouble(r, 0) == 0) {
+                    throw new InvalidDataException(SettingMessage.of(where + "no label for task '" + tasks.get(k).name() + "'; ",
+                            TabularSetting.ARCHITECTURE.is(Esmm.NAME), " trains every funnel stage on every row, so fill 0 where the "
+                            + "row did not reach this stage."));
+                }
+                if (k > 0 && labels.getDouble(r, 0) == 1 && encoded.getLabels(k - 1).getDouble(r, 0) == 0) {
+                    throw new InvalidDataException(SettingMessage.of(where + "task '" + tasks.get(k).name() + "' is positive but "
+                            + "the previous funnel stage '" + tasks.get(k - 1).name() + "' is not; with ", TabularSetting.ARCHITECTURE.is(Esmm.NAME),
+                            " a stage's label means the row reached it (e.g. click AND conversion): give the tasks in funnel order and "
+                            + "fix the row."));
+                }
+            }
+        }
+    }
+
     /** The preparation of {@link #train(CsvTable, CsvTable, Settings, Hooks, Safeguards)}, for data-parallel training. */
     public static Prepared prepare(CsvTable table, CsvTable validation, Settings settings) {
         for (TaskSpec spec : settings.tasks()) {
@@ -559,6 +586,10 @@ public final class TabularTraining {
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
         TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0]);
         MultiDataSet validData = preprocessor.encode(split[1]).data();
+        if (Esmm.NAME.equals(settings.architecture()) && settings.tasks().stream().allMatch(t -> t.type() == TaskType.BINARY)) {
+            checkFunnelLabels(split[0], trainEncoding.data(), settings.tasks());
+            checkFunnelLabels(split[1], validData, settings.tasks());
+        }
         MultiTaskModel model = build(preprocessor, settings, positiveWeights(settings, trainEncoding.data()));
         model.attach(PREPROCESSING, preprocessor.toJson());
         return new Prepared(split[0], split[1], preprocessor, trainEncoding, validData, model);
