@@ -193,6 +193,34 @@ public final class CsvTable {
         return new CsvTable(source, newHeader, newText.toString(), newStarts, newEnds, lines, null, null);
     }
 
+    /**
+     * The rows of several tables one after another, as one table with {@code header}: column c of a row of table i is
+     * that table's column {@code columns.get(i)[c]}, or empty (missing) where that is -1. Rows keep their lines.
+     */
+    static CsvTable stack(String source, List<String> header, List<CsvTable> tables, List<int[]> columns) {
+        int rows = tables.stream().mapToInt(CsvTable::rowCount).sum();
+        StringBuilder text = new StringBuilder();
+        int[][] starts = new int[header.size()][rows];
+        int[][] ends = new int[header.size()][rows];
+        long[] lines = new long[rows];
+        int row = 0;
+        for (int t = 0; t < tables.size(); t++) {
+            CsvTable table = tables.get(t);
+            int[] from = columns.get(t);
+            for (int r = 0; r < table.rowCount(); r++, row++) {
+                lines[row] = table.line(r);
+                for (int c = 0; c < header.size(); c++) {
+                    starts[c][row] = text.length();
+                    if (from[c] >= 0) {
+                        text.append(table.value(r, from[c]));
+                    }
+                    ends[c][row] = text.length();
+                }
+            }
+        }
+        return new CsvTable(source, header, text.toString(), starts, ends, lines, null, null);
+    }
+
     /** An empty field or {@code NA} (any case) is a missing value. */
     public static boolean isMissing(String value) {
         if (value != null && !value.isEmpty()) {
