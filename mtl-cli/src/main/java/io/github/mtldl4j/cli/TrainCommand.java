@@ -236,6 +236,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         write(result, settings, out, tables.describe(), Map.of(), Map.of(), extra);
         stdout.println(result.fillSummary());
+        if (!tables.single()) {
+            stdout.println("  (each --task-data file's rows have no labels for the other tasks: they count as missing labels above)");
+        }
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.println(keptLine(result.history()));
         if (result.baselines() != null) {
