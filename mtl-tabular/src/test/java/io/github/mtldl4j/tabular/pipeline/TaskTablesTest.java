@@ -119,6 +119,11 @@ class TaskTablesTest {
         String noFeature = assertThrows(InvalidDataException.class,
                 () -> TabularTraining.split(new TaskTables(null, own(a, bWithoutFeature)), null, settings())).getMessage();
         assertTrue(noFeature.startsWith("b.csv: no column 'x2' (a feature column, as in a.csv"), noFeature);
+        // A bad value is reported at its own file's line, not at a row number of the stacked table.
+        CsvTable bWithNaN = CsvTable.parse("x1,x2,g,b\n1,2,u,3\nNaN,1,v,4\n", "b.csv");
+        String nan = assertThrows(InvalidDataException.class, () -> TabularTraining.prepare(new TaskTables(null, own(a, bWithNaN)),
+                CsvTable.parse("x1,x2,g,a,b\n1,2,u,yes,3\n", "valid.csv"), settings())).getMessage();
+        assertTrue(nan.startsWith("b.csv: line 3, column 'x1'"), nan);
         String unknown = assertThrows(InvalidDataException.class,
                 () -> new TaskTables(a, Map.of("c", a)).parts(TASKS)).getMessage();
         assertTrue(unknown.contains("unknown task 'c'"), unknown);
