@@ -69,7 +69,7 @@ public final class AffinityCommand implements Callable<Integer> {
                 .categorical(input.categoricalColumns()).shared(shared).epochs(epochs).batch(run.batch).learningRate(learningRate)
                 .validFraction(run.valid).seed(run.seed).build();
         OutputDirectory.check(run.out);
-        CsvTable table = CsvTable.read(input.data);
+        CsvTable table = CsvTable.read(input.requiredData());
         FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null, settings), specs,
                 spec.commandLine().getErr());
         settings = settings.toBuilder().features(features.used()).build();

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /** The options that say which table to learn and what from, shared by {@code train}, {@code affinity} and {@code tune}. */
 final class TabularDataOptions {
 
-    @Option(names = "--data", required = true, paramLabel = "FILE.csv", description = "Training data with a header line.")
+    @Option(names = "--data", paramLabel = "FILE.csv", description = "Training data with a header line (required, except by "
+            + "train when every task has its own --task-data file).")
     Path data;
 
     @Option(names = "--task", required = true, paramLabel = "NAME:TYPE:COLUMN",
@@ -27,6 +28,14 @@ final class TabularDataOptions {
 
     @Option(names = "--categorical", split = ",", paramLabel = "C1,C2", description = "Columns to one-hot encode even if numeric.")
     List<String> categorical = List.of();
+
+    /** {@code --data}, or a usage error when it was left out. */
+    Path requiredData() {
+        if (data == null) {
+            throw new IllegalArgumentException("Missing required option: '--data=FILE.csv'.");
+        }
+        return data;
+    }
 
     /** The parsed {@code --task} options. */
     List<TaskSpec> taskSpecs() {

@@ -13,12 +13,14 @@ import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.FeatureSelection;
 import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.data.TaskTables;
 import io.github.mtldl4j.tabular.pipeline.BaselineResults;
 import io.github.mtldl4j.tabular.pipeline.Baselines;
 import io.github.mtldl4j.tabular.pipeline.ClassWeight;
 import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.tabular.pipeline.MetricsJson;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
+import io.github.mtldl4j.tabular.pipeline.TaskSampling;
 import io.github.mtldl4j.tabular.report.HtmlReport;
 import io.github.mtldl4j.tabular.report.RunSummary;
 import io.github.mtldl4j.train.CheckpointDirectory;
@@ -52,6 +54,16 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     TabularDataOptions input;
+
+    @Option(names = "--task-data", paramLabel = "NAME=PATH", description = "A task's own training file (repeat): its rows carry "
+            + "only that task's labels (the other tasks' are masked), features matched by column name, each file split for "
+            + "validation on its own. --data may be left out when every task has its own file.")
+    List<String> taskData = List.of();
+
+    @Option(names = "--task-sampling", defaultValue = "proportional", paramLabel = "proportional|equal|temperature:T",
+            description = "With --task-data: how often each file's rows are drawn. proportional (default): every training row "
+            + "once per epoch, as one table would be; equal: each file equally often; temperature:T: rates ~ rows^(1/T).")
+    String taskSampling;
 
     @Option(names = "--arch", defaultValue = "hard", completionCandidates = MethodNames.Architectures.class,
             description = "Sharing: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
@@ -173,19 +185,33 @@ public final class TrainCommand implements Callable<Integer> {
         if (ui) {
             TrainingUi.checkAvailable();
         }
+        Map<String, Path> taskFiles = taskFiles(settings);
+        if (!taskFiles.isEmpty() && scaleOut != null) {
+            throw new IllegalArgumentException("--task-data trains on one machine; leave out " + (sparkMaster != null ? "--spark" : "--workers")
+                    + ", or combine the files into one --data file with the other tasks' labels empty.");
+        }
         OutputDirectory.check(out);
-        CsvTable table = CsvTable.read(input.data);
+        CsvTable table = input.data == null ? null : CsvTable.read(input.data);
+        Map<String, CsvTable> ownTables = new LinkedHashMap<>();
+        taskFiles.forEach((task, file) -> ownTables.put(task, CsvTable.read(file)));
+        TaskTables tables = new TaskTables(table, ownTables);
         CsvTable validation = validData == null ? null : CsvTable.read(validData);
         // A misspelt column is one line on stderr, before anything else is printed.
-        for (CsvTable checked : validation == null ? List.of(table) : List.of(table, validation)) {
-            requireColumns(checked, settings);
+        if (tables.single()) {
+            requireColumns(table, settings);
         }
-        FeatureSelection features = input.chooseFeatures(trainingRows(table, validation, settings), settings.tasks(),
+        if (validation != null) {
+            requireColumns(validation, settings);
+        }
+        FeatureSelection features = input.chooseFeatures(TabularTraining.split(tables, validation, settings).train(), settings.tasks(),
                 spec.commandLine().getErr());
         settings = settings.toBuilder().features(features.used()).build();
         MtlCommand.announceBackend(spec.commandLine().getErr());
-        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", input.data, table.rowCount(),
+        stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", tables.describe(), rows(tables),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
+        if (!tables.single()) {
+            stdout.printf(Locale.ROOT, "tables per task, drawn %s: %s%n", settings.taskSampling(), drawRates(tables, validation, settings));
+        }
         stdout.println(TabularDataOptions.describe(features));
         TrainingProgress progress = new TrainingProgress(stdout, epochs);
         if (settings.baselines() != Baselines.NONE) {
@@ -195,11 +221,24 @@ public final class TrainCommand implements Callable<Integer> {
                 : dataParallel(scaleOut.setting()).train(table, validation, settings, scaleOut, progress);
         TabularTraining.Result result = trained != null
                 ? withBaselines(trained.result(), table, validation, settings)
-                : TabularTraining.train(table, validation, settings, new TabularTraining.Hooks(progress, progress,
+                : TabularTraining.train(tables, validation, settings, new TabularTraining.Hooks(progress, progress,
                         ui ? model -> TrainingUi.attach(model, stdout) : null,
                         affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
-        write(result, settings, out, input.data.toString(), Map.of(), Map.of(), trained == null ? Map.of() : Map.of("scale_out", describe(scaleOut, trained)));
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (trained != null) {
+            extra.put("scale_out", describe(scaleOut, trained));
+        }
+        if (!tables.single()) {
+            Map<String, String> byTask = new LinkedHashMap<>();
+            taskFiles.forEach((task, file) -> byTask.put(task, file.toString()));
+            extra.put("task_data", byTask);
+            extra.put("task_sampling", settings.taskSampling().toString());
+        }
+        write(result, settings, out, tables.describe(), Map.of(), Map.of(), extra);
         stdout.println(result.fillSummary());
+        if (!tables.single()) {
+            stdout.println("  (each --task-data file's rows have no labels for the other tasks: they count as missing labels above)");
+        }
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.println(keptLine(result.history()));
         if (result.baselines() != null) {
@@ -245,6 +284,59 @@ public final class TrainCommand implements Callable<Integer> {
     private static String percent(double fraction) {
         return Double.isFinite(fraction) ? String.format(Locale.ROOT, "%+.2f %%", 100 * fraction)
                 : "undefined (a compared metric of the baseline is 0)";
+    }
+
+    /**
+     * The {@code --task-data} files by task name, each task named once and declared by {@code --task}; and
+     * {@code --data} given unless every task has its own file.
+     */
+    Map<String, Path> taskFiles(TabularTraining.Settings settings) {
+        List<String> names = settings.tasks().stream().map(TaskSpec::name).toList();
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String item : taskData) {
+            int equals = item.indexOf('=');
+            if (equals <= 0 || equals == item.length() - 1) {
+                throw new IllegalArgumentException("--task-data '" + item + "': expected NAME=PATH, e.g. mass=penguins-mass.csv.");
+            }
+            String task = item.substring(0, equals).trim();
+            if (!names.contains(task)) {
+                throw new IllegalArgumentException("--task-data '" + item + "': unknown task '" + task + "'; the tasks (--task) are " + names + ".");
+            }
+            if (files.put(task, Path.of(item.substring(equals + 1).trim())) != null) {
+                throw new IllegalArgumentException("--task-data names task '" + task + "' twice; give each task one file.");
+            }
+        }
+        if (input.data == null) {
+            List<String> without = names.stream().filter(n -> !files.containsKey(n)).toList();
+            if (!without.isEmpty()) {
+                throw new IllegalArgumentException("Missing required option: '--data=FILE.csv' (the training data of task"
+                        + (without.size() == 1 ? " " : "s ") + String.join(", ", without) + (files.isEmpty() ? "" : ", which ha"
+                        + (without.size() == 1 ? "s" : "ve") + " no --task-data file") + ").");
+            }
+        }
+        return files;
+    }
+
+    private static int rows(TaskTables tables) {
+        return (tables.shared() == null ? 0 : tables.shared().rowCount())
+                + tables.byTask().values().stream().mapToInt(CsvTable::rowCount).sum();
+    }
+
+    /** Per file its training rows and the share of each epoch's rows drawn from it, e.g. {@code a.csv 160 rows (47.1 %)}. */
+    private static String drawRates(TaskTables tables, CsvTable validation, TabularTraining.Settings settings) {
+        int[] tableOfRow = TabularTraining.split(tables, validation, settings).trainTables();
+        List<TaskTables.Part> parts = tables.parts(settings.tasks());
+        int[] sizes = new int[parts.size()];
+        for (int table : tableOfRow) {
+            sizes[table]++;
+        }
+        double[] rates = settings.taskSampling().rates(sizes);
+        List<String> described = new ArrayList<>();
+        for (int p = 0; p < parts.size(); p++) {
+            described.add(String.format(Locale.ROOT, "%s (%s) %d training rows, %.1f %% of each epoch", parts.get(p).table().source(),
+                    String.join(", ", parts.get(p).tasks().stream().map(TaskSpec::name).toList()), sizes[p], 100 * rates[p]));
+        }
+        return String.join("; ", described);
     }
 
     /** Checkpoints, resume and clipping from the options; checked before any work starts. */
@@ -361,7 +453,17 @@ public final class TrainCommand implements Callable<Integer> {
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule == LearningRateSchedule.plateau
                         ? PlateauSchedule.halving(Math.max(2, epochs / 10)) : null)
+                .taskSampling(taskSampling())
                 .build();
+    }
+
+    private TaskSampling taskSampling() {
+        try {
+            return TaskSampling.parse(taskSampling);
+        } catch (io.github.mtldl4j.data.InvalidDataException e) {
+            throw new IllegalArgumentException("--task-sampling '" + taskSampling + "': expected proportional, equal or temperature:T "
+                    + "with T >= 1, e.g. temperature:2.");
+        }
     }
 
     private static ClassWeight classWeight(String item, String value) {

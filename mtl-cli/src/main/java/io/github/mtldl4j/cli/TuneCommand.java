@@ -93,7 +93,7 @@ public final class TuneCommand implements Callable<Integer> {
         TabularTuner.Problem problem = new TabularTuner.Problem(specs, input.features, input.categoricalColumns(), run.batch, run.valid, testFraction, run.seed);
         TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs); // refuses bad --batch/--valid before any data is read
         OutputDirectory.check(run.out);
-        CsvTable table = CsvTable.read(input.data);
+        CsvTable table = CsvTable.read(input.requiredData());
         FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(TabularTuner.holdOut(table, problem)[0], null,
                 TabularTuner.settings(problem, TabularTuner.DEFAULT, minEpochs)), specs, spec.commandLine().getErr());
         problem = new TabularTuner.Problem(specs, features.used(), input.categoricalColumns(), run.batch, run.valid, testFraction, run.seed);

@@ -22,6 +22,7 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
     private final MultiDataSet data;
     private final int batchSize;
     private final Long shuffleSeed;
+    private final EpochOrder epochOrder;
     private final int rows;
     private int[] order;
     private int cursor;
@@ -34,14 +35,40 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
      * @param shuffleSeed seed of the per-epoch shuffle, or null to keep the row order
      */
     public InMemoryMultiDataSetIterator(MultiDataSet data, int batchSize, Long shuffleSeed) {
+        this(data, batchSize, shuffleSeed, null);
+    }
+
+    private InMemoryMultiDataSetIterator(MultiDataSet data, int batchSize, Long shuffleSeed, EpochOrder epochOrder) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, received " + batchSize + ".");
         }
         this.data = data;
         this.batchSize = batchSize;
         this.shuffleSeed = shuffleSeed;
+        this.epochOrder = epochOrder;
         this.rows = (int) data.getFeatures(0).size(0);
         reset();
+    }
+
+    /**
+     * Which rows an epoch visits, in which order: e.g. a sampler that draws rows of some groups more often than others.
+     * Must be a function of the epoch alone, so that a resumed run draws what the interrupted one would have.
+     */
+    @FunctionalInterface
+    public interface EpochOrder {
+        /** The rows (indexes into the data, repeats allowed) of epoch {@code epoch} (0 for the first), in order. */
+        int[] rows(int epoch);
+    }
+
+    /**
+     * Batches of the rows {@code order} picks each epoch (e.g. rows of rare tasks drawn more often).
+     *
+     * @param data all rows
+     * @param batchSize rows per minibatch ({@code >= 1}); the last batch may be smaller
+     * @param order the rows of each epoch
+     */
+    public static InMemoryMultiDataSetIterator ordered(MultiDataSet data, int batchSize, EpochOrder order) {
+        return new InMemoryMultiDataSetIterator(data, batchSize, null, java.util.Objects.requireNonNull(order, "order"));
     }
 
     /** Batches in row order, no shuffling. */
@@ -54,7 +81,7 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
         if (!hasNext()) {
             throw new NoSuchElementException("no more minibatches in this epoch; call reset()");
         }
-        int end = Math.min(rows, cursor + num);
+        int end = Math.min(order.length, cursor + num);
         int[] picked = java.util.Arrays.copyOfRange(order, cursor, end);
         cursor = end;
         MultiDataSet batch = new MultiDataSet(rowsOf(data.getFeatures(), picked), rowsOf(data.getLabels(), picked),
@@ -111,6 +138,17 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
 
     @Override
     public void reset() {
+        if (epochOrder != null) {
+            order = epochOrder.rows(epoch).clone();
+            for (int row : order) {
+                if (row < 0 || row >= rows) {
+                    throw new IllegalStateException("epoch order picked row " + row + " of " + rows + " rows.");
+                }
+            }
+            epoch++;
+            cursor = 0;
+            return;
+        }
         order = new int[rows];
         for (int i = 0; i < rows; i++) {
             order[i] = i;
@@ -146,7 +184,7 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
 
     @Override
     public boolean hasNext() {
-        return cursor < rows;
+        return cursor < order.length;
     }
 
     @Override

@@ -30,6 +30,8 @@ public final class CsvTable {
     private final int[] originRows;
     /** Per column, its values parsed as numbers once ({@link #numbers}), null until asked for. */
     private final NumberColumn[] numbers;
+    /** Per row the file it came from, when the rows were stacked from several files ({@link #stack}); else null. */
+    private String[] rowSources;
     /** Per column, its values as strings, made when a value of the column is first asked for ({@link #value}). */
     private final AtomicReferenceArray<String[]> strings;
 
@@ -103,6 +105,18 @@ public final class CsvTable {
             values = strings.get(column);
         }
         return values;
+    }
+
+    /**
+     * Where a data row is, for messages: e.g. {@code penguins.csv: line 12}; in a table stacked from several files,
+     * the row's own file.
+     */
+    public String where(int row) {
+        return sourceOf(row) + ": line " + lines[row];
+    }
+
+    private String sourceOf(int row) {
+        return origin != null ? origin.sourceOf(originRows[row]) : rowSources == null ? source : rowSources[row];
     }
 
     /** The line of the file a data row starts on (the header is line 1). */
@@ -190,7 +204,48 @@ public final class CsvTable {
         int[][] newEnds = Arrays.copyOf(ends, ends.length + 1);
         newStarts[starts.length] = valueStarts;
         newEnds[ends.length] = valueEnds;
-        return new CsvTable(source, newHeader, newText.toString(), newStarts, newEnds, lines, null, null);
+        CsvTable widened = new CsvTable(source, newHeader, newText.toString(), newStarts, newEnds, lines, null, null);
+        if (origin == null) {
+            widened.rowSources = rowSources;
+        } else if (origin.rowSources != null) {
+            widened.rowSources = new String[rowCount()];
+            for (int r = 0; r < rowCount(); r++) {
+                widened.rowSources[r] = sourceOf(r);
+            }
+        }
+        return widened;
+    }
+
+    /**
+     * The rows of several tables one after another, as one table with {@code header}: column c of a row of table i is
+     * that table's column {@code columns.get(i)[c]}, or empty (missing) where that is -1. Rows keep their lines.
+     */
+    static CsvTable stack(String source, List<String> header, List<CsvTable> tables, List<int[]> columns) {
+        int rows = tables.stream().mapToInt(CsvTable::rowCount).sum();
+        StringBuilder text = new StringBuilder();
+        int[][] starts = new int[header.size()][rows];
+        int[][] ends = new int[header.size()][rows];
+        long[] lines = new long[rows];
+        String[] sources = new String[rows];
+        int row = 0;
+        for (int t = 0; t < tables.size(); t++) {
+            CsvTable table = tables.get(t);
+            int[] from = columns.get(t);
+            for (int r = 0; r < table.rowCount(); r++, row++) {
+                lines[row] = table.line(r);
+                sources[row] = table.sourceOf(r);
+                for (int c = 0; c < header.size(); c++) {
+                    starts[c][row] = text.length();
+                    if (from[c] >= 0) {
+                        text.append(table.value(r, from[c]));
+                    }
+                    ends[c][row] = text.length();
+                }
+            }
+        }
+        CsvTable stacked = new CsvTable(source, header, text.toString(), starts, ends, lines, null, null);
+        stacked.rowSources = sources;
+        return stacked;
     }
 
     /** An empty field or {@code NA} (any case) is a missing value. */

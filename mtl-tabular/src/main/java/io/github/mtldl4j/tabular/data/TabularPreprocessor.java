@@ -179,7 +179,7 @@ public final class TabularPreprocessor {
                 }
                 double number = numbers.value(r);
                 if (!Double.isFinite(number)) {
-                    throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': '"
+                    throw new InvalidDataException(table.where(r) + ", column '" + column + "': '"
                             + table.value(r, c) + "' is not a finite number; leave the field empty for a missing value.");
                 }
                 checkMagnitude(table, r, c, number);
@@ -284,7 +284,7 @@ public final class TabularPreprocessor {
     private static double regressionValue(CsvTable table, NumberColumn numbers, int r, int c, TaskSpec spec) {
         String column = table.header().get(c);
         if (r >= numbers.parsedRows() || !Double.isFinite(numbers.value(r))) {
-            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': task '"
+            throw new InvalidDataException(table.where(r) + ", column '" + column + "': task '"
                     + spec.name() + "' is a regression and needs a finite number, found '" + table.value(r, c)
                     + "'; leave the field empty (or NA) for a missing label.");
         }
@@ -316,7 +316,7 @@ public final class TabularPreprocessor {
     /** The value's text is looked up only for the message: a column's strings are made when first asked for. */
     private static void checkMagnitude(CsvTable table, int r, int c, double number) {
         if (Math.abs(number) > MAX_MAGNITUDE) {
-            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + table.header().get(c) + "': "
+            throw new InvalidDataException(table.where(r) + ", column '" + table.header().get(c) + "': "
                     + table.value(r, c).trim()
                     + " is beyond the supported magnitude 1e15; rescale the column (e.g. a log or a unit change) before training.");
         }
@@ -426,7 +426,7 @@ public final class TabularPreprocessor {
             return Double.NaN;
         }
         if (r >= numbers.parsedRows() || !Double.isFinite(numbers.value(r))) {
-            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + feature.column()
+            throw new InvalidDataException(table.where(r) + ", column '" + feature.column()
                     + "': expected a finite number (the column is numeric in the training data), found '"
                     + table.value(r, c) + "'.");
         }
@@ -525,7 +525,7 @@ public final class TabularPreprocessor {
     private static int classIndex(CsvTable table, int r, String column, TaskLabels task, int k, String value) {
         int index = task.levels().get(k).indexOf(value.trim());
         if (index < 0) {
-            throw new InvalidDataException(table.source() + ": line " + table.line(r) + ", column '" + column + "': class '" + value
+            throw new InvalidDataException(table.where(r) + ", column '" + column + "': class '" + value
                     + "' of task '" + task.spec().name() + "' was not among the training classes " + abbreviate(task.levels().get(k)) + ".");
         }
         return index;

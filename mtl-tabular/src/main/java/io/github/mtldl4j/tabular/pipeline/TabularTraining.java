@@ -20,6 +20,7 @@ import io.github.mtldl4j.tabular.baseline.LinearBaselines;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.DataSplit;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.data.TaskTables;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.task.TaskType;
@@ -85,12 +86,15 @@ public final class TabularTraining {
      * @param baselines whether linear and single-task baselines are fitted too ({@link Result#baselines()})
      * @param learningRateSchedule reduce-on-plateau of the learning rate ({@link PlateauSchedule}), or null for a
      *                             constant rate
+     * @param taskSampling how often each task's own table is drawn when tasks come from tables of their own
+     *                     ({@link TaskTables}); one table is always read once per epoch
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
-                           Map<String, ClassWeight> classWeights, Baselines baselines, PlateauSchedule learningRateSchedule) {
+                           Map<String, ClassWeight> classWeights, Baselines baselines, PlateauSchedule learningRateSchedule,
+                           TaskSampling taskSampling) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
         public ClassWeight classWeightOf(TaskSpec task) {
@@ -132,6 +136,7 @@ public final class TabularTraining {
             }
             java.util.Objects.requireNonNull(classWeight, "classWeight: expected ClassWeight.none(), balanced() or fixed(w).");
             java.util.Objects.requireNonNull(baselines, "baselines: expected Baselines.NONE or LINEAR_AND_SINGLE_TASK.");
+            java.util.Objects.requireNonNull(taskSampling, "taskSampling: expected TaskSampling.proportional(), equal() or temperature(T).");
             for (String task : classWeights.keySet()) {
                 TaskSpec spec = tasks.stream().filter(t -> t.name().equals(task)).findFirst().orElse(null);
                 if (spec == null || spec.type() != TaskType.BINARY) {
@@ -166,7 +171,7 @@ public final class TabularTraining {
                     .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
                     .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
-                    .baselines(baselines).learningRateSchedule(learningRateSchedule);
+                    .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling);
         }
 
         /**
@@ -197,6 +202,7 @@ public final class TabularTraining {
             private Map<String, ClassWeight> classWeights = Map.of();
             private Baselines baselines = Baselines.NONE;
             private PlateauSchedule learningRateSchedule;
+            private TaskSampling taskSampling = TaskSampling.proportional();
 
             private Builder(List<TaskSpec> tasks) {
                 this.tasks = tasks;
@@ -343,11 +349,20 @@ public final class TabularTraining {
                 return this;
             }
 
+            /**
+             * How often each task's own table is drawn ({@link TaskSampling}; default proportional: every training row
+             * once per epoch, as if the tables were one).
+             */
+            public Builder taskSampling(TaskSampling taskSampling) {
+                this.taskSampling = taskSampling;
+                return this;
+            }
+
             /** The settings, validated by {@link Settings}'s constructor. */
             public Settings build() {
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
                         weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
-                        baselines, learningRateSchedule);
+                        baselines, learningRateSchedule, taskSampling);
             }
         }
     }
@@ -471,9 +486,19 @@ public final class TabularTraining {
 
     /** As {@link #train(CsvTable, CsvTable, Settings, Hooks)}, with checkpoints, resume or gradient clipping. */
     public static Result train(CsvTable table, CsvTable validation, Settings settings, Hooks hooks, Safeguards safeguards) {
+        return train(TaskTables.of(table), validation, settings, hooks, safeguards);
+    }
+
+    /**
+     * As {@link #train(CsvTable, CsvTable, Settings, Hooks, Safeguards)}, with tasks from tables of their own: the
+     * tables' rows stacked with the other tasks' labels masked, each table split on its own (stratified on its first
+     * classification task) unless {@code validation} is given, the preprocessing fitted on all training rows, and the
+     * tables drawn at the rates of {@link Settings#taskSampling()}.
+     */
+    public static Result train(TaskTables tables, CsvTable validation, Settings settings, Hooks hooks, Safeguards safeguards) {
         EpochListener listener = hooks.epochs();
         ProgressListener stepListener = hooks.steps();
-        Prepared prepared = prepare(table, validation, settings);
+        Prepared prepared = prepare(tables, validation, settings);
         TabularPreprocessor preprocessor = prepared.preprocessor();
         TabularPreprocessor.Encoded trainEncoding = prepared.trainEncoding();
         MultiDataSet trainData = trainEncoding.data();
@@ -510,7 +535,10 @@ public final class TabularTraining {
             hooks.beforeTraining().accept(model);
         }
         long start = System.nanoTime();
-        TrainingHistory history = trainer.build().fit(new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed()),
+        InMemoryMultiDataSetIterator batches = prepared.trainTables() == null || settings.taskSampling().isProportional()
+                ? new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed())
+                : InMemoryMultiDataSetIterator.ordered(trainData, settings.batch(), settings.taskSampling().order(prepared.trainTables(), settings.seed()));
+        TrainingHistory history = trainer.build().fit(batches,
                 new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), EVALUATION_BATCH)));
         double seconds = (System.nanoTime() - start) / 1e9;
         // Measured afresh on the model as it is now (the kept epoch's), the same call mtl evaluate makes on the saved model.
@@ -546,9 +574,17 @@ public final class TabularTraining {
      * @param validation the validation rows
      * @param trainEncoding the training rows encoded, with what was imputed or masked
      * @param validData the validation rows encoded
+     * @param trainTables per training row the index of the table it came from ({@link TaskTables#parts}), or null
+     *                    for one table
      */
     public record Prepared(CsvTable train, CsvTable validation, TabularPreprocessor preprocessor,
-                           TabularPreprocessor.Encoded trainEncoding, MultiDataSet validData, MultiTaskModel model) {
+                           TabularPreprocessor.Encoded trainEncoding, MultiDataSet validData, MultiTaskModel model,
+                           int[] trainTables) {
+        /** Rows of one table. */
+        public Prepared(CsvTable train, CsvTable validation, TabularPreprocessor preprocessor,
+                        TabularPreprocessor.Encoded trainEncoding, MultiDataSet validData, MultiTaskModel model) {
+            this(train, validation, preprocessor, trainEncoding, validData, model, null);
+        }
     }
 
     /**
@@ -579,20 +615,68 @@ public final class TabularTraining {
 
     /** The preparation of {@link #train(CsvTable, CsvTable, Settings, Hooks, Safeguards)}, for data-parallel training. */
     public static Prepared prepare(CsvTable table, CsvTable validation, Settings settings) {
-        for (TaskSpec spec : settings.tasks()) {
-            spec.columns().forEach(column -> table.column(column, "label column of task '" + spec.name() + "'"));
-        }
-        CsvTable[] split = split(table, validation, settings);
-        TabularPreprocessor preprocessor = TabularPreprocessor.fit(split[0], settings.tasks(), settings.features(), settings.categorical());
-        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split[0]);
-        MultiDataSet validData = preprocessor.encode(split[1]).data();
+        return prepare(TaskTables.of(table), validation, settings);
+    }
+
+    /** As {@link #prepare(CsvTable, CsvTable, Settings)} for tasks from tables of their own (one table: the same). */
+    public static Prepared prepare(TaskTables tables, CsvTable validation, Settings settings) {
+        Split split = split(tables, validation, settings);
+        TabularPreprocessor preprocessor = TabularPreprocessor.fit(split.train(), settings.tasks(), settings.features(), settings.categorical());
+        TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split.train());
+        MultiDataSet validData = preprocessor.encode(split.validation()).data();
         if (Esmm.NAME.equals(settings.architecture()) && settings.tasks().stream().allMatch(t -> t.type() == TaskType.BINARY)) {
-            checkFunnelLabels(split[0], trainEncoding.data(), settings.tasks());
-            checkFunnelLabels(split[1], validData, settings.tasks());
+            checkFunnelLabels(split.train(), trainEncoding.data(), settings.tasks());
+            checkFunnelLabels(split.validation(), validData, settings.tasks());
         }
         MultiTaskModel model = build(preprocessor, settings, positiveWeights(settings, trainEncoding.data()));
         model.attach(PREPROCESSING, preprocessor.toJson());
-        return new Prepared(split[0], split[1], preprocessor, trainEncoding, validData, model);
+        return new Prepared(split.train(), split.validation(), preprocessor, trainEncoding, validData, model, split.trainTables());
+    }
+
+    /**
+     * Training and validation rows of tables per task, stacked.
+     *
+     * @param train the training rows of every table, one table after another
+     * @param validation the validation rows (the given validation table, or each table's split-off rows stacked)
+     * @param trainTables per training row the index of its table in {@link TaskTables#parts}, or null for one table
+     */
+    public record Split(CsvTable train, CsvTable validation, int[] trainTables) {
+    }
+
+    /**
+     * The training and validation rows of {@code tables}: for one table {@link #split(CsvTable, CsvTable, Settings)};
+     * else each table split on its own (stratified on its first classification task, seeded) unless
+     * {@code validation} is given, then stacked with the other tasks' labels missing.
+     *
+     * @throws io.github.mtldl4j.data.InvalidDataException for an unknown task, a task without a table, or a table
+     *     without a label or feature column
+     */
+    public static Split split(TaskTables tables, CsvTable validation, Settings settings) {
+        List<TaskTables.Part> parts = tables.parts(settings.tasks());
+        if (tables.single()) {
+            CsvTable[] split = split(tables.shared(), validation, settings);
+            return new Split(split[0], split[1], null);
+        }
+        List<String> featureColumns = TaskTables.featureColumns(parts, settings.tasks(), settings.features());
+        List<TaskTables.Part> trainParts = new java.util.ArrayList<>();
+        List<TaskTables.Part> validParts = new java.util.ArrayList<>();
+        for (TaskTables.Part part : parts) {
+            if (validation != null) {
+                trainParts.add(part);
+            } else {
+                CsvTable[] own = split(part.table(), part.stratifyColumn(), settings);
+                trainParts.add(new TaskTables.Part(own[0], part.tasks()));
+                validParts.add(new TaskTables.Part(own[1], part.tasks()));
+            }
+        }
+        int[] trainTables = new int[trainParts.stream().mapToInt(p -> p.table().rowCount()).sum()];
+        for (int p = 0, row = 0; p < trainParts.size(); p++) {
+            for (int r = 0; r < trainParts.get(p).table().rowCount(); r++) {
+                trainTables[row++] = p;
+            }
+        }
+        return new Split(TaskTables.stack(trainParts, settings.tasks(), featureColumns),
+                validation != null ? validation : TaskTables.stack(validParts, settings.tasks(), featureColumns), trainTables);
     }
 
     /**
@@ -627,6 +711,10 @@ public final class TabularTraining {
         String stratify = settings.tasks().stream()
                 .filter(t -> t.type() == TaskType.BINARY || t.type() == TaskType.MULTICLASS)
                 .map(t -> t.columns().get(0)).findFirst().orElse(null);
+        return split(table, stratify, settings);
+    }
+
+    private static CsvTable[] split(CsvTable table, String stratify, Settings settings) {
         DataSplit split = DataSplit.of(table, settings.validFraction(), settings.seed(), stratify);
         return new CsvTable[] {table.rows(split.train()), table.rows(split.validation())};
     }
