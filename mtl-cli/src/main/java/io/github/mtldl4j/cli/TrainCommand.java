@@ -76,6 +76,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--task-experts", defaultValue = "1", description = "Task-specific experts per task for cgc and ple (default ${DEFAULT-VALUE}).")
     int taskExperts;
 
+    @Option(names = "--top-k", defaultValue = "2", description = "Experts each example may use with --arch dselect-k: the "
+            + "selectors of its gates (default ${DEFAULT-VALUE}; --experts must be a power of two).")
+    int topK;
+
     @Option(names = "--cascade", paramLabel = "B=A", description = "With --arch cascade: task B's head reads task A's prediction (repeat).")
     List<String> cascades = List.of();
 
@@ -448,7 +452,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return TabularTraining.Settings.builder(specs).classWeight(every).classWeights(byTask)
                 .baselines(baselines ? Baselines.LINEAR_AND_SINGLE_TASK : Baselines.NONE).features(input.features).categorical(input.categoricalColumns())
-                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).shared(shared).head(head)
+                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).shared(shared).head(head)
                 .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule == LearningRateSchedule.plateau

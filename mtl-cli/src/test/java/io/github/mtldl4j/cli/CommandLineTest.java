@@ -108,17 +108,17 @@ class CommandLineTest {
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, famo, gls, imtl-l, stch, sum, pcgrad, mgda, cagrad, imtl, upgrad,"
                 + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco (default fixed)"), text);
-        assertTrue(text.contains("hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, cross-stitch (default hard)"), text);
+        assertTrue(text.contains("hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, dselect-k, cross-stitch (default hard)"), text);
     }
 
     @Test
     void everyArchitectureTrainsFromTheCommandLine() throws Exception {
-        for (String arch : List.of("independent", "mmoe", "omoe", "cgc", "ple", "cross-stitch")) {
+        for (String arch : List.of("independent", "mmoe", "omoe", "cgc", "ple", "dselect-k", "cross-stitch")) {
             Path out = dir.resolve(arch);
             CliRun run = run(train(penguins, out, "--arch", arch, "--epochs", "1", "--shared", "8", "--experts", "2"));
             assertEquals(0, run.code(), arch + ": " + run.err());
             String report = Files.readString(out.resolve("report.html"));
-            boolean gated = List.of("mmoe", "omoe", "cgc", "ple").contains(arch);
+            boolean gated = List.of("mmoe", "omoe", "cgc", "ple", "dselect-k").contains(arch);
             assertEquals(gated, report.contains("Gate utilization"), arch + " report gate section");
         }
         CliRun cascade = run(train(penguins, dir.resolve("cascade"), "--arch", "cascade", "--cascade", "sex=species", "--epochs", "1"));
@@ -242,6 +242,8 @@ class CommandLineTest {
         refused(train(penguins, out, "--ui"), out, "-Pui");
         refused(train(penguins, out, "--arch", "mmoe", "--weighting", "mgda"), out, "--weighting mgda", "--arch hard");
         refused(train(penguins, out, "--arch", "cross-stitch", "--weighting", "gradnorm"), out, "gradnorm", "no shared layer");
+        refused(train(penguins, out, "--arch", "dselect-k", "--experts", "6"), out, "--experts", "power of two", "received 6");
+        refused(train(penguins, out, "--arch", "dselect-k", "--experts", "4", "--top-k", "5"), out, "--top-k", "at most --experts");
         Path notModel = csv("model.zip", "not a model");
         refused(new String[] {"evaluate", "--model", notModel.toString(), "--data", penguins.toString()}, null, "model.zip", "not a");
         CliRun trained = run(train(penguins, dir.resolve("ok")));

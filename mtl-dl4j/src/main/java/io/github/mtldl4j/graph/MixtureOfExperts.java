@@ -25,13 +25,16 @@ import org.nd4j.linalg.activations.Activation;
  *       mixes its own and the shared experts.</li>
  *   <li>{@link #ple PLE} (same paper): CGC levels stacked; below the last level a shared gate over all experts feeds
  *       the next level's shared experts, and each task's mix feeds its own experts of the next level.</li>
+ *   <li>{@link #dselectK DSelect-k} (Hazimeh et al., "DSelect-k: Differentiable Selection in the Mixture of Experts with
+ *       Applications to Multi-Task Learning", NeurIPS 2021): MMoE whose gates are {@link DSelectKLayer DSelect-k gates},
+ *       each example's weights reaching at most k experts once the gate's selectors saturate.</li>
  * </ul>
  * Vertex names follow {@link VertexNames}; shared experts and shared gates are shared (owner {@code null}), a task's
  * experts and gates belong to the task, so {@code parameterCounts()} attributes them. Tower layers are the tasks'
  * head layers ({@link Task#withHead}). Expert layers use the builder's activation, l2, bias and dropout; with no
  * expert widths given, the experts take the builder's {@code sharedLayers} widths.
  *
- * @param name the stored name: {@code mmoe}, {@code omoe}, {@code cgc} or {@code ple}
+ * @param name the stored name: {@code mmoe}, {@code omoe}, {@code cgc}, {@code ple} or {@code dselect-k}
  * @param sharedExperts experts shared by all tasks (per level)
  * @param expertsPerTask experts of each task (per level), unless {@code taskExperts} names the task
  * @param taskExperts task name to its own number of experts, overriding {@code expertsPerTask}
@@ -39,9 +42,11 @@ import org.nd4j.linalg.activations.Activation;
  * @param levels number of stacked extraction levels (1 except in PLE)
  * @param gates a gate per task, or one gate shared by all tasks (OMoE)
  * @param gateInput what the gates read
+ * @param gateFunction how a gate turns what it reads into expert weights
  */
 public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTask, Map<String, Integer> taskExperts,
-                               List<Integer> expertWidths, int levels, Gates gates, GateInput gateInput)
+                               List<Integer> expertWidths, int levels, Gates gates, GateInput gateInput,
+                               GateFunction gateFunction)
         implements SharingMode {
 
     /** How many gates mix the experts. */
@@ -60,6 +65,33 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
         LEVEL_INPUT
     }
 
+    /** How a gate turns what it reads into expert weights. */
+    public sealed interface GateFunction {
+        /** A dense layer with a softmax over the experts (MMoE, OMoE, CGC, PLE). */
+        record Softmax() implements GateFunction {
+        }
+
+        /**
+         * A {@link DSelectKLayer DSelect-k gate}: {@code k} selectors over a binary encoding of the experts (whose number
+         * must be a power of two), smooth-step width {@code gamma}.
+         */
+        record DSelectK(int k, double gamma) implements GateFunction {
+            /** Validates k and gamma; the number of experts is checked when the graph is wired. */
+            public DSelectK {
+                if (k < 1) {
+                    throw new IllegalArgumentException("DSelect-k needs k >= 1 selectors, received " + k + ".");
+                }
+                if (!(gamma > 0) || Double.isInfinite(gamma)) {
+                    throw new IllegalArgumentException("The smooth-step width gamma of DSelect-k must be > 0 and finite, "
+                            + "received " + gamma + " (the paper's code uses 1).");
+                }
+            }
+        }
+    }
+
+    /** The smooth-step width of {@link #dselectK} (the paper's code's default). */
+    public static final double DSELECT_GAMMA = 1.0;
+
     /** MMoE's name, kind and needs, for {@code MethodRegistry}. */
     public static final MethodInfo<SharingMode> MMOE = MethodInfo.sharingMode("mmoe", MixtureOfExperts.class,
             o -> mmoe(o.experts()));
@@ -72,6 +104,9 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
     /** PLE's, with the two levels of the command line. */
     public static final MethodInfo<SharingMode> PLE = MethodInfo.sharingMode("ple", MixtureOfExperts.class,
             o -> ple(2, o.experts(), o.taskExperts()));
+    /** DSelect-k's, with the command line's {@code --top-k}. */
+    public static final MethodInfo<SharingMode> DSELECT_K = MethodInfo.sharingMode("dselect-k", MixtureOfExperts.class,
+            o -> dselectK(o.experts(), o.topK()));
 
     /** Validates the settings; see the factory methods for the usual combinations. */
     public MixtureOfExperts {
@@ -113,50 +148,67 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
         if (gateInput == null) {
             throw new IllegalArgumentException("Gate input is null; expected GateInput.RAW_INPUT or GateInput.LEVEL_INPUT.");
         }
+        if (gateFunction == null) {
+            throw new IllegalArgumentException("Gate function is null; expected new GateFunction.Softmax() or "
+                    + "new GateFunction.DSelectK(k, gamma).");
+        }
     }
 
     /** MMoE: {@code experts} shared experts of the given layer widths and one softmax gate per task. */
     public static MixtureOfExperts mmoe(int experts, int... expertWidths) {
         requireExperts("MMoE", experts);
         return new MixtureOfExperts(MMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1,
-                Gates.ONE_PER_TASK, GateInput.RAW_INPUT);
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT, SOFTMAX);
     }
 
     /** OMoE: {@code experts} shared experts of the given layer widths and one softmax gate for all tasks. */
     public static MixtureOfExperts omoe(int experts, int... expertWidths) {
         requireExperts("OMoE", experts);
         return new MixtureOfExperts(OMOE.name(), experts, 0, Map.of(), widths(expertWidths), 1,
-                Gates.ONE_SHARED, GateInput.RAW_INPUT);
+                Gates.ONE_SHARED, GateInput.RAW_INPUT, SOFTMAX);
     }
 
     /** CGC: {@code shared} shared experts, {@code perTask} experts per task, each task gating its own and the shared ones. */
     public static MixtureOfExperts cgc(int shared, int perTask, int... expertWidths) {
         return new MixtureOfExperts(CGC.name(), shared, perTask, Map.of(), widths(expertWidths), 1,
-                Gates.ONE_PER_TASK, GateInput.RAW_INPUT);
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT, SOFTMAX);
     }
 
     /** PLE: {@code levels} stacked CGC levels of {@code shared} shared and {@code perTask} per-task experts each. */
     public static MixtureOfExperts ple(int levels, int shared, int perTask, int... expertWidths) {
         return new MixtureOfExperts(PLE.name(), shared, perTask, Map.of(), widths(expertWidths), levels,
-                Gates.ONE_PER_TASK, GateInput.RAW_INPUT);
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT, SOFTMAX);
+    }
+
+    /**
+     * DSelect-k: MMoE with {@code experts} shared experts (a power of two) of the given layer widths, each task's gate a
+     * DSelect-k gate with {@code k} selectors, so that each example uses at most k experts once the gate has converged.
+     */
+    public static MixtureOfExperts dselectK(int experts, int k, int... expertWidths) {
+        requireExperts("DSelect-k", experts);
+        DSelectKLayer.requireValid(experts, k, DSELECT_GAMMA);
+        return new MixtureOfExperts(DSELECT_K.name(), experts, 0, Map.of(), widths(expertWidths), 1,
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT, new GateFunction.DSelectK(k, DSELECT_GAMMA));
     }
 
     /** A copy in which task {@code task} has {@code experts} experts of its own (CGC, PLE). */
     public MixtureOfExperts withExpertsFor(String task, int experts) {
         Map<String, Integer> copy = new LinkedHashMap<>(taskExperts);
         copy.put(task, experts);
-        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, copy, expertWidths, levels, gates, gateInput);
+        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, copy, expertWidths, levels, gates, gateInput, gateFunction);
     }
 
     /** A copy whose gates read {@code input}. */
     public MixtureOfExperts withGateInput(GateInput input) {
-        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, taskExperts, expertWidths, levels, gates, input);
+        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, taskExperts, expertWidths, levels, gates, input, gateFunction);
     }
 
     /** The number of experts of {@code task} itself (not counting shared experts), per level. */
     public int expertsOf(String task) {
         return taskExperts.getOrDefault(task, expertsPerTask);
     }
+
+    private static final GateFunction SOFTMAX = new GateFunction.Softmax();
 
     private static void requireExperts(String kind, int experts) {
         if (experts < 1) {
@@ -202,7 +254,7 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
                 shared.add(wiring.addTrunk(VertexNames.expertPrefix(null, level, e), null, sharedIn, widths));
             }
             if (gates == Gates.ONE_SHARED) {
-                Representation mixed = addMixture(wiring, null, level, gateInput == GateInput.RAW_INPUT ? input : sharedIn,
+                Representation mixed = addMixture(wiring, gateFunction, null, level, gateInput == GateInput.RAW_INPUT ? input : sharedIn,
                         shared, width);
                 taskNames.forEach(t -> taskIn.put(t, mixed));
                 continue;
@@ -217,22 +269,29 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
                 all.addAll(own);
                 own.addAll(shared);
                 Representation gateFrom = gateInput == GateInput.RAW_INPUT ? input : taskIn.get(task);
-                next.put(task, addMixture(wiring, task, level, gateFrom, own, width));
+                next.put(task, addMixture(wiring, gateFunction, task, level, gateFrom, own, width));
             }
             if (!last && sharedExperts > 0) {
                 all.addAll(shared);
-                sharedIn = addMixture(wiring, null, level, gateInput == GateInput.RAW_INPUT ? input : sharedIn, all, width);
+                sharedIn = addMixture(wiring, gateFunction, null, level, gateInput == GateInput.RAW_INPUT ? input : sharedIn, all, width);
             }
             taskIn.putAll(next);
         }
         return taskIn;
     }
 
-    private static Representation addMixture(GraphWiring wiring, String owner, int level, Representation gateFrom,
-                                             List<Representation> experts, int width) {
-        Representation gate = wiring.addLayer(VertexNames.gate(owner, level), owner, gateFrom, experts.size(),
-                new DenseLayer.Builder().nIn(gateFrom.width()).nOut(experts.size()).activation(Activation.SOFTMAX)
-                        .hasBias(wiring.trunk().bias()));
+    private static Representation addMixture(GraphWiring wiring, GateFunction function, String owner, int level,
+                                             Representation gateFrom, List<Representation> experts, int width) {
+        Representation gate;
+        if (function instanceof GateFunction.DSelectK dselect) {
+            DSelectKLayer.requireValid(experts.size(), dselect.k(), dselect.gamma());
+            gate = wiring.addPrepared(VertexNames.gate(owner, level), owner, experts.size(),
+                    new DSelectKLayer(gateFrom.width(), experts.size(), dselect.k(), dselect.gamma()), gateFrom.vertex());
+        } else {
+            gate = wiring.addLayer(VertexNames.gate(owner, level), owner, gateFrom, experts.size(),
+                    new DenseLayer.Builder().nIn(gateFrom.width()).nOut(experts.size()).activation(Activation.SOFTMAX)
+                            .hasBias(wiring.trunk().bias()));
+        }
         String[] inputs = new String[experts.size() + 1];
         inputs[0] = gate.vertex();
         for (int e = 0; e < experts.size(); e++) {

@@ -4,7 +4,9 @@
  * <ul>
  *   <li>{@link io.github.mtldl4j.graph.HardSharing} and {@link io.github.mtldl4j.graph.IndependentTowers};</li>
  *   <li>{@link io.github.mtldl4j.graph.MixtureOfExperts}: MMoE and OMoE (Ma et al., KDD 2018), CGC and PLE (Tang et al.,
- *       RecSys 2020), mixing experts with the hand-written {@link io.github.mtldl4j.graph.GatedSumVertex};</li>
+ *       RecSys 2020), DSelect-k (Hazimeh et al., NeurIPS 2021; its gate is the hand-written
+ *       {@link io.github.mtldl4j.graph.DSelectKLayer}), mixing experts with the hand-written
+ *       {@link io.github.mtldl4j.graph.GatedSumVertex};</li>
  *   <li>{@link io.github.mtldl4j.graph.CrossStitch} (Misra et al., CVPR 2016), mixing towers with the hand-written
  *       {@link io.github.mtldl4j.graph.CrossStitchLayer}.</li>
  * </ul>

@@ -8,10 +8,16 @@ import java.util.Map;
  * @param weights fixed task weights by task name (tasks not named: 1), for {@code fixed} and the aggregators' losses
  * @param experts experts (shared experts for CGC and PLE) of the mixture-of-experts sharing modes
  * @param taskExperts task-specific experts per task for CGC and PLE
+ * @param topK experts each example may use in DSelect-k (its number of selectors k)
  */
-public record MethodOptions(Map<String, Double> weights, int experts, int taskExperts) {
-    /** The command line's defaults: no weights, 4 experts, 1 task expert. */
-    public static final MethodOptions DEFAULTS = new MethodOptions(Map.of(), 4, 1);
+public record MethodOptions(Map<String, Double> weights, int experts, int taskExperts, int topK) {
+    /** The command line's defaults: no weights, 4 experts, 1 task expert, top-2. */
+    public static final MethodOptions DEFAULTS = new MethodOptions(Map.of(), 4, 1, 2);
+
+    /** These settings with the default top-k. */
+    public MethodOptions(Map<String, Double> weights, int experts, int taskExperts) {
+        this(weights, experts, taskExperts, 2);
+    }
 
     /** The defaults with these fixed weights. */
     public static MethodOptions withWeights(Map<String, Double> weights) {

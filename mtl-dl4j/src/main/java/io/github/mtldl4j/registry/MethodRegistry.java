@@ -99,6 +99,7 @@ public final class MethodRegistry {
             MixtureOfExperts.OMOE,
             MixtureOfExperts.CGC,
             MixtureOfExperts.PLE,
+            MixtureOfExperts.DSELECT_K,
             CrossStitch.INFO);
 
     /** Sharing modes with no command-line name: they need settings a table does not give (image shapes). */

@@ -68,6 +68,13 @@ class CompatibilityFixtures {
                 Task.multiclass("kind", 2).withHead(2)).build();
     }
 
+    /** DSelect-k: the DSelect-k gate layer (its parameter initializer is not stored by name). */
+    static MultiTaskModel dselectK() {
+        return base().sharing(MixtureOfExperts.dselectK(4, 2, 3)).tasks(
+                Task.regression("amount"),
+                Task.binary("click").withHead(3).withWeight(2.0)).build();
+    }
+
     /** Independent towers with a binary task whose positive class is weighted (its loss class). */
     static MultiTaskModel positiveWeight() {
         return base().sharing(new IndependentTowers()).tasks(
@@ -79,6 +86,7 @@ class CompatibilityFixtures {
             "hard-sharing", CompatibilityFixtures::hardSharing,
             "mixture-of-experts", CompatibilityFixtures::mixtureOfExperts,
             "cross-stitch", CompatibilityFixtures::crossStitch,
+            "dselect-k", CompatibilityFixtures::dselectK,
             "positive-weight", CompatibilityFixtures::positiveWeight);
 
     private static MultiTaskGraphBuilder base() {

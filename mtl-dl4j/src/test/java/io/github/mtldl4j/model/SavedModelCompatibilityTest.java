@@ -83,10 +83,14 @@ class SavedModelCompatibilityTest {
             "cross-stitch", List.of(
                     new Expected("level", TaskType.REGRESSION, 1, 3.0, false),
                     new Expected("kind", TaskType.MULTICLASS, 2, 1.0, false)),
+            "dselect-k", List.of(
+                    new Expected("amount", TaskType.REGRESSION, 1, 1.0, false),
+                    new Expected("click", TaskType.BINARY, 1, 2.0, false)),
             "positive-weight", List.of(
                     new Expected("fraud", TaskType.BINARY, 1, 1.0, false),
                     new Expected("amount", TaskType.REGRESSION, 1, 1.0, false)));
     private static final Map<String, String> SHARING = Map.of("hard-sharing", "hard", "mixture-of-experts", "mmoe",
+            "dselect-k", "dselect-k",
             "cross-stitch", "cross-stitch", "positive-weight", "independent");
 
     private static Path fixture(String name) {
@@ -157,6 +161,7 @@ class SavedModelCompatibilityTest {
         }
         assertEquals(Set.of("io.github.mtldl4j.loss.WeightedLoss", "io.github.mtldl4j.task.PositiveWeightedBinaryXent",
                 "io.github.mtldl4j.graph.GatedSumVertex",
+                "io.github.mtldl4j.graph.DSelectKLayer",
                 "io.github.mtldl4j.graph.RepresentationTapVertex", "io.github.mtldl4j.graph.CrossStitchLayer",
                 "io.github.mtldl4j.graph.FusedHeadsWeightInit"), serialized, "serializable classes of the library");
         assertEquals(serialized, inFixtures, "classes named in the fixtures");

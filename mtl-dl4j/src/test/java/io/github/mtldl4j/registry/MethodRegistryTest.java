@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 
 /** Ties every command-line name to its class and every class to a registry line. */
 class MethodRegistryTest {
-    private static final MethodOptions OPTIONS = new MethodOptions(Map.of("a", 2.0), 3, 1);
+    private static final MethodOptions OPTIONS = new MethodOptions(Map.of("a", 2.0), 4, 1, 2);
 
     /** The command line's names: a user contract (docs/design.md), typed here by hand, never derived. */
     @Test
@@ -44,7 +44,7 @@ class MethodRegistryTest {
                         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
                         "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco"),
                 MethodRegistry.weightingNames());
-        assertEquals(List.of("hard", "independent", "cascade", "esmm", "mmoe", "omoe", "cgc", "ple", "cross-stitch"),
+        assertEquals(List.of("hard", "independent", "cascade", "esmm", "mmoe", "omoe", "cgc", "ple", "dselect-k", "cross-stitch"),
                 MethodRegistry.architectureNames());
     }
 
@@ -135,7 +135,7 @@ class MethodRegistryTest {
         assertTrue(weighting.startsWith("unknown weighting 'nosuch'; expected one of [fixed, uncertainty, "), weighting);
         assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco]."), weighting);
         String arch = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.architecture("transformer")).getMessage();
-        assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, "
+        assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, dselect-k, "
                 + "cross-stitch].", arch);
     }
 

@@ -14,6 +14,8 @@ public enum TabularSetting implements Setting {
     EXPERTS("TabularTraining.Settings.experts"),
     /** {@code TabularTraining.Settings.taskExperts}. */
     TASK_EXPERTS("TabularTraining.Settings.taskExperts"),
+    /** {@code TabularTraining.Settings.topK}. */
+    TOP_K("TabularTraining.Settings.topK"),
     /** {@code TabularTraining.Settings.features}. */
     FEATURES("TabularTraining.Settings.features"),
     /** {@code TabularTraining.Settings.weights}. */

@@ -88,13 +88,14 @@ public final class TabularTraining {
      *                             constant rate
      * @param taskSampling how often each task's own table is drawn when tasks come from tables of their own
      *                     ({@link TaskTables}); one table is always read once per epoch
+     * @param topK experts each example may use in {@code dselect-k} (its selectors k)
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
                            Map<String, ClassWeight> classWeights, Baselines baselines, PlateauSchedule learningRateSchedule,
-                           TaskSampling taskSampling) {
+                           TaskSampling taskSampling, int topK) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
         public ClassWeight classWeightOf(TaskSpec task) {
@@ -109,6 +110,22 @@ public final class TabularTraining {
                 throw new InvalidSettingException(experts < 1 ? TabularSetting.EXPERTS : TabularSetting.TASK_EXPERTS, SettingMessage.of(
                         TabularSetting.EXPERTS, " must be >= 1 and ", TabularSetting.TASK_EXPERTS, " >= 0, received " + experts + " and "
                         + taskExperts + "."));
+            }
+            if (topK < 1) {
+                throw new InvalidSettingException(TabularSetting.TOP_K, SettingMessage.of(TabularSetting.TOP_K,
+                        " must be >= 1, received " + topK + "."));
+            }
+            if (io.github.mtldl4j.graph.MixtureOfExperts.DSELECT_K.name().equals(architecture)) {
+                if (experts < 2 || Integer.bitCount(experts) != 1) {
+                    throw new InvalidSettingException(TabularSetting.EXPERTS, SettingMessage.of(TabularSetting.ARCHITECTURE.is(architecture),
+                            " encodes experts in binary: ", TabularSetting.EXPERTS, " must be a power of two (2, 4, 8, 16, ...), received "
+                            + experts + "."));
+                }
+                if (topK > experts) {
+                    throw new InvalidSettingException(TabularSetting.TOP_K, SettingMessage.of(TabularSetting.TOP_K,
+                            " must be at most ", TabularSetting.EXPERTS, " (" + experts + ") for ", TabularSetting.ARCHITECTURE.is(architecture),
+                            ", received " + topK + "."));
+                }
             }
             if (sharing.needs(Need.CASCADES) && cascades.isEmpty()) {
                 throw new InvalidSettingException(TabularSetting.CASCADES, SettingMessage.of(TabularSetting.ARCHITECTURE.is(architecture),
@@ -171,7 +188,7 @@ public final class TabularTraining {
                     .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
                     .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
-                    .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling);
+                    .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling).topK(topK);
         }
 
         /**
@@ -203,6 +220,7 @@ public final class TabularTraining {
             private Baselines baselines = Baselines.NONE;
             private PlateauSchedule learningRateSchedule;
             private TaskSampling taskSampling = TaskSampling.proportional();
+            private int topK = 2;
 
             private Builder(List<TaskSpec> tasks) {
                 this.tasks = tasks;
@@ -343,6 +361,12 @@ public final class TabularTraining {
                 return this;
             }
 
+            /** Experts each example may use in {@code dselect-k}, its selectors k (default 2). */
+            public Builder topK(int topK) {
+                this.topK = topK;
+                return this;
+            }
+
             /** Reduce-on-plateau of the learning rate, or null for a constant rate (the default). */
             public Builder learningRateSchedule(PlateauSchedule learningRateSchedule) {
                 this.learningRateSchedule = learningRateSchedule;
@@ -362,7 +386,7 @@ public final class TabularTraining {
             public Settings build() {
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
                         weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
-                        baselines, learningRateSchedule, taskSampling);
+                        baselines, learningRateSchedule, taskSampling, topK);
             }
         }
     }
@@ -794,7 +818,7 @@ public final class TabularTraining {
             builder.task(positive == 1.0 ? weighted : weighted.withPositiveWeight(positive));
         }
         builder.sharing(MethodRegistry.architecture(settings.architecture())
-                .create(new MethodOptions(weights, settings.experts(), settings.taskExperts())));
+                .create(new MethodOptions(weights, settings.experts(), settings.taskExperts(), settings.topK())));
         settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
         if (MethodRegistry.method(settings.method()).needs(Need.REPRESENTATION_TAP)) {
             builder.representationTap();
