@@ -61,11 +61,32 @@ class OnnxCommandLineTest {
                 if (want.matches("-?[0-9.]+(E-?[0-9]+)?")) {
                     double y = Double.parseDouble(want);
                     assertEquals(y, Double.parseDouble(got), 1e-5 * Math.max(1, Math.abs(y)), where);
-                } else {
-                    assertEquals(want, got, where);
+                } else if (!want.equals(got)) {
+                    // A class label may differ only where its top two probabilities are within 1e-5 (issue 18's rule):
+                    // on another CPU's kernels a near tie can fall either way.
+                    assertTrue(topTwoWithin(expected.get(0).toList(), expected.get(r).toList(), expected.get(0).get(c), 1e-5),
+                            where + ": " + want + " vs " + got);
                 }
             }
         }
+    }
+
+    /** Whether the two largest of {@code task}'s class probabilities ({@code task_p_*} columns) in a row are within {@code eps}. */
+    private static boolean topTwoWithin(List<String> header, List<String> row, String task, double eps) {
+        double first = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < header.size(); c++) {
+            if (header.get(c).startsWith(task + "_p_")) {
+                double p = Double.parseDouble(row.get(c));
+                if (p > first) {
+                    second = first;
+                    first = p;
+                } else if (p > second) {
+                    second = p;
+                }
+            }
+        }
+        return second > Double.NEGATIVE_INFINITY && first - second <= eps;
     }
 
     @Test
