@@ -1,7 +1,6 @@
 package io.github.mtldl4j.gradient;
 
 import io.github.mtldl4j.methods.MethodInfo;
-import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -76,13 +75,7 @@ public final class FairGrad implements GradientAggregator {
 
     @Override
     public double[] coefficients(double[][] gram, Random random) {
-        Gram g = Gram.of(gram, NAME);
-        double[] w = normalizedSolution(g);
-        if (w == null) {
-            w = new double[g.size()];
-            Arrays.fill(w, 1.0);
-        }
-        return w;
+        return NashMtl.solveOrEqual(Gram.of(gram, NAME), this::solve);
     }
 
     /**

@@ -62,13 +62,7 @@ public final class NashMtl implements GradientAggregator {
 
     @Override
     public double[] coefficients(double[][] gram, Random random) {
-        Gram g = Gram.of(gram, NAME);
-        double[] alpha = normalizedSolution(g);
-        if (alpha == null) {
-            alpha = new double[g.size()];
-            Arrays.fill(alpha, 1.0);
-        }
-        return alpha;
+        return solveOrEqual(Gram.of(gram, NAME), NashMtl::solve);
     }
 
     /**
@@ -105,6 +99,16 @@ public final class NashMtl implements GradientAggregator {
     /** α solved on G / F over the non-negligible gradients (0 for the others); null when every gradient is zero. */
     private static double[] normalizedSolution(Gram g) {
         return solveOnActive(g, NashMtl::solve);
+    }
+
+    /** {@link #solveOnActive}, or equal weights (the plain sum) when every gradient is zero. */
+    static double[] solveOrEqual(Gram g, Function<double[][], double[]> solver) {
+        double[] weights = solveOnActive(g, solver);
+        if (weights == null) {
+            weights = new double[g.size()];
+            Arrays.fill(weights, 1.0);
+        }
+        return weights;
     }
 
     /**
