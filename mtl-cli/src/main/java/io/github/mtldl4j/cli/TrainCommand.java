@@ -26,7 +26,9 @@ import io.github.mtldl4j.tabular.report.RunSummary;
 import io.github.mtldl4j.train.CheckpointDirectory;
 import io.github.mtldl4j.train.EpochReport;
 import io.github.mtldl4j.train.KeptParameters;
+import io.github.mtldl4j.train.LearningRateSchedule;
 import io.github.mtldl4j.train.PlateauSchedule;
+import io.github.mtldl4j.train.WarmupCosineSchedule;
 import io.github.mtldl4j.train.TrainingHistory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -118,13 +120,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
     double learningRate;
 
-    /** The learning-rate schedules of {@code --lr-schedule}. */
-    enum LearningRateSchedule { none, plateau }
-
-    @Option(names = "--lr-schedule", defaultValue = "none", paramLabel = "none|plateau", description = "Learning-rate schedule: "
-            + "none (constant), or plateau: halve it after max(2, epochs / 10) epochs without a new best validation epoch "
+    @Option(names = "--lr-schedule", defaultValue = "none", paramLabel = "none|plateau|warmup-cosine", description = "Learning-rate "
+            + "schedule: none (constant), plateau: halve it after max(2, epochs / 10) epochs without a new best validation epoch, "
+            + "or warmup-cosine: rise linearly over the first 5 % of the run's steps, then cosine decay to 0 at the last epoch "
             + "(default ${DEFAULT-VALUE}).")
-    LearningRateSchedule learningRateSchedule;
+    String learningRateSchedule;
 
     @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction, stratified on the first classification task (default ${DEFAULT-VALUE}).")
     double valid;
@@ -455,10 +455,31 @@ public final class TrainCommand implements Callable<Integer> {
                 .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).shared(shared).head(head)
                 .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
-                .learningRateSchedule(learningRateSchedule == LearningRateSchedule.plateau
-                        ? PlateauSchedule.halving(Math.max(2, epochs / 10)) : null)
+                .learningRateSchedule(learningRateSchedule())
                 .taskSampling(taskSampling())
                 .build();
+    }
+
+    /** The schedule as the report names it. */
+    static String describe(LearningRateSchedule schedule) {
+        if (schedule instanceof PlateauSchedule plateau) {
+            return "plateau (x" + plateau.factor() + " after " + plateau.patience() + " epochs without a new best)";
+        }
+        if (schedule instanceof WarmupCosineSchedule cosine) {
+            return "warmup-cosine (" + Math.round(100 * cosine.warmupFraction()) + " % of the steps warming up, then cosine "
+                    + "decay to " + cosine.finalFraction() + " x the rate)";
+        }
+        return "none (constant)";
+    }
+
+    private LearningRateSchedule learningRateSchedule() {
+        return switch (learningRateSchedule.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> null;
+            case "plateau" -> PlateauSchedule.halving(Math.max(2, epochs / 10));
+            case "warmup-cosine" -> WarmupCosineSchedule.standard();
+            default -> throw new IllegalArgumentException("--lr-schedule '" + learningRateSchedule
+                    + "': expected none, plateau or warmup-cosine.");
+        };
     }
 
     private TaskSampling taskSampling() {
@@ -586,6 +607,7 @@ public final class TrainCommand implements Callable<Integer> {
         summary.setting("trunk", settings.shared());
         summary.setting("batch", settings.batch());
         summary.setting("learning rate", settings.learningRate());
+        summary.setting("learning-rate schedule", describe(settings.learningRateSchedule()));
         HtmlReport.write(out.resolve("report.html"), summary.build());
     }
 }

@@ -102,6 +102,16 @@ class CommandLineTest {
     }
 
     @Test
+    void warmupCosineScheduleTrainsAndIsNamedInTheReport() throws Exception {
+        Path out = dir.resolve("cosine");
+        CliRun run = run(train(penguins, out, "--lr-schedule", "warmup-cosine", "--epochs", "2", "--shared", "8"));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("warmup-cosine"), "the report names the schedule");
+        Path never = dir.resolve("never-schedule");
+        refused(train(penguins, never, "--lr-schedule", "cosine"), never, "--lr-schedule 'cosine'", "warmup-cosine");
+    }
+
+    @Test
     void helpListsEveryRegisteredName() {
         CliRun help = run("train", "--help");
         assertEquals(0, help.code(), help.err());

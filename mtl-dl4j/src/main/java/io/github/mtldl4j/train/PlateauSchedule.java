@@ -14,7 +14,7 @@ package io.github.mtldl4j.train;
  * @param patience epochs without a new best before each reduction, {@code >= 1}
  * @param factor the multiplier, in (0, 1)
  */
-public record PlateauSchedule(int patience, double factor) {
+public record PlateauSchedule(int patience, double factor) implements LearningRateSchedule {
 
     /** Validates: patience at least 1, factor strictly between 0 and 1. */
     public PlateauSchedule {

@@ -28,7 +28,9 @@ import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.KeptParameters;
 import io.github.mtldl4j.train.MeanTaskLosses;
 import io.github.mtldl4j.train.MultiTaskTrainer;
+import io.github.mtldl4j.train.LearningRateSchedule;
 import io.github.mtldl4j.train.PlateauSchedule;
+import io.github.mtldl4j.train.WarmupCosineSchedule;
 import io.github.mtldl4j.train.StepListener;
 import io.github.mtldl4j.train.TrainingHistory;
 import io.github.mtldl4j.weighting.FixedWeighting;
@@ -84,7 +86,8 @@ public final class TabularTraining {
      * @param classWeight the positive-class weight of every binary task not named in {@code classWeights}
      * @param classWeights positive-class weights of binary tasks by name ({@code Task.withPositiveWeight})
      * @param baselines whether linear and single-task baselines are fitted too ({@link Result#baselines()})
-     * @param learningRateSchedule reduce-on-plateau of the learning rate ({@link PlateauSchedule}), or null for a
+     * @param learningRateSchedule reduce-on-plateau of the learning rate ({@link PlateauSchedule}), warm-up then
+     *                             cosine decay over the run's epochs ({@link WarmupCosineSchedule}), or null for a
      *                             constant rate
      * @param taskSampling how often each task's own table is drawn when tasks come from tables of their own
      *                     ({@link TaskTables}); one table is always read once per epoch
@@ -94,7 +97,7 @@ public final class TabularTraining {
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
-                           Map<String, ClassWeight> classWeights, Baselines baselines, PlateauSchedule learningRateSchedule,
+                           Map<String, ClassWeight> classWeights, Baselines baselines, LearningRateSchedule learningRateSchedule,
                            TaskSampling taskSampling, int topK) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
@@ -218,7 +221,7 @@ public final class TabularTraining {
             private ClassWeight classWeight = ClassWeight.none();
             private Map<String, ClassWeight> classWeights = Map.of();
             private Baselines baselines = Baselines.NONE;
-            private PlateauSchedule learningRateSchedule;
+            private LearningRateSchedule learningRateSchedule;
             private TaskSampling taskSampling = TaskSampling.proportional();
             private int topK = 2;
 
@@ -367,8 +370,11 @@ public final class TabularTraining {
                 return this;
             }
 
-            /** Reduce-on-plateau of the learning rate, or null for a constant rate (the default). */
-            public Builder learningRateSchedule(PlateauSchedule learningRateSchedule) {
+            /**
+             * Reduce-on-plateau of the learning rate, warm-up then cosine decay over {@link #epochs} (an epoch being
+             * the training rows in minibatches of {@link #batch}), or null for a constant rate (the default).
+             */
+            public Builder learningRateSchedule(LearningRateSchedule learningRateSchedule) {
                 this.learningRateSchedule = learningRateSchedule;
                 return this;
             }
@@ -535,7 +541,9 @@ public final class TabularTraining {
         if (settings.patience() != null) {
             trainer.earlyStopping(settings.patience());
         }
-        trainer.learningRateSchedule(settings.learningRateSchedule());
+        if (settings.learningRateSchedule() instanceof PlateauSchedule plateau) {
+            trainer.learningRateSchedule(plateau);
+        }
         if (safeguards.checkpointDir() != null) {
             trainer.checkpoints(safeguards.checkpointDir(), safeguards.checkpointEvery());
         }
@@ -652,7 +660,8 @@ public final class TabularTraining {
             checkFunnelLabels(split.train(), trainEncoding.data(), settings.tasks());
             checkFunnelLabels(split.validation(), validData, settings.tasks());
         }
-        MultiTaskModel model = build(preprocessor, settings, positiveWeights(settings, trainEncoding.data()));
+        MultiTaskModel model = build(preprocessor, settings, positiveWeights(settings, trainEncoding.data()),
+                trainEncoding.data().getFeatures(0).size(0));
         model.attach(PREPROCESSING, preprocessor.toJson());
         return new Prepared(split.train(), split.validation(), preprocessor, trainEncoding, validData, model, split.trainTables());
     }
@@ -780,6 +789,19 @@ public final class TabularTraining {
         return weights;
     }
 
+    /** Adam at the settings' rate, on the warm-up + cosine curve over the run if the settings choose it. */
+    private static Adam adam(Settings settings, long trainRows) {
+        if (!(settings.learningRateSchedule() instanceof WarmupCosineSchedule cosine)) {
+            return new Adam(settings.learningRate());
+        }
+        if (trainRows < 1) {
+            throw new IllegalStateException("A warm-up + cosine learning-rate schedule needs the number of training rows; build the "
+                    + "model with TabularTraining.prepare or build(preprocessor, settings, weights, trainRows).");
+        }
+        long batchesPerEpoch = (trainRows + settings.batch() - 1) / settings.batch();
+        return new Adam(cosine.over(settings.learningRate(), batchesPerEpoch * settings.epochs()));
+    }
+
     /**
      * The graph for the settings (also used by the data-parallel pipeline of mtl-spark), with fixed positive-class
      * weights only: balanced ones need the training rows ({@link #build(TabularPreprocessor, Settings, Map)}).
@@ -799,8 +821,20 @@ public final class TabularTraining {
         return build(preprocessor, settings, fixed);
     }
 
-    /** The graph for the settings, binary tasks weighted by {@code positiveWeights} (task name to weight; others 1). */
+    /**
+     * The graph for the settings, binary tasks weighted by {@code positiveWeights} (task name to weight; others 1).
+     * A warm-up + cosine schedule needs the number of training rows ({@link #build(TabularPreprocessor, Settings, Map, long)}).
+     */
     public static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings, Map<String, Double> positiveWeights) {
+        return build(preprocessor, settings, positiveWeights, -1);
+    }
+
+    /**
+     * As {@link #build(TabularPreprocessor, Settings, Map)}, for {@code trainRows} training rows (the length of a
+     * warm-up + cosine schedule: epochs x minibatches per epoch; ignored otherwise, may be -1 then).
+     */
+    public static MultiTaskModel build(TabularPreprocessor preprocessor, Settings settings, Map<String, Double> positiveWeights,
+                                       long trainRows) {
         Map<String, Double> weights = settings.weights();
         for (String task : weights.keySet()) {
             if (settings.tasks().stream().noneMatch(t -> t.name().equals(task))) {
@@ -810,7 +844,7 @@ public final class TabularTraining {
         }
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(preprocessor.inputWidth())
                 .sharedLayers(settings.shared().stream().mapToInt(Integer::intValue).toArray())
-                .updater(new Adam(settings.learningRate())).seed(settings.seed());
+                .updater(adam(settings, trainRows)).seed(settings.seed());
         int[] head = settings.head().stream().mapToInt(Integer::intValue).toArray();
         for (Task task : preprocessor.tasks()) {
             Task weighted = task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0));
