@@ -4,6 +4,7 @@ import static io.github.mtldl4j.export.OnnxGraph.attributes;
 
 import io.github.mtldl4j.graph.CrossStitchLayer;
 import io.github.mtldl4j.graph.CrossStitchParamInitializer;
+import io.github.mtldl4j.graph.DSelectKLayer;
 import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.model.AtomicFile;
@@ -65,7 +66,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>The graph is translated vertex by vertex in DL4J's topological order, so every sharing mode built from the
  * supported vertices exports: dense, output and loss layers; the activations identity, ReLU, leaky ReLU, ELU, SELU,
  * sigmoid, hard sigmoid, tanh, hard tanh, ReLU6, softmax, softplus, softsign, swish, cube and thresholded ReLU;
- * merge and subset vertices; the library's gated sum (mixtures of experts), representation tap and cross-stitch unit;
+ * merge and subset vertices; the library's gated sum (mixtures of experts), DSelect-k gate, representation tap and
+ * cross-stitch unit;
  * convolution and max/average pooling layers (NCHW, no same-mode padding) behind the flat-to-image and image-to-flat
  * preprocessors. Anything else is refused with a message that names the vertex ({@link IllegalArgumentException}).
  * Dropout is a training-time operation and is left out, as in {@code predict}.
@@ -171,7 +173,8 @@ public final class OnnxExporter {
         IllegalArgumentException refuse(String why) {
             return new IllegalArgumentException("Cannot export vertex '" + name + "' (" + describe() + ") to ONNX: " + why
                     + "; supported are dense, output, loss, convolution, pooling and cross-stitch layers, merge, subset, "
-                    + "gated-sum and representation-tap vertices and the product of two inputs (ESMM) (docs/export.md).");
+                    + "gated-sum and representation-tap vertices, DSelect-k gates and the product of two inputs (ESMM) "
+                    + "(docs/export.md).");
         }
 
         private String describe() {
@@ -223,6 +226,9 @@ public final class OnnxExporter {
             if (layer instanceof CrossStitchLayer stitch) {
                 return crossStitch(stitch, x);
             }
+            if (layer instanceof DSelectKLayer gate) {
+                return dselectK(gate, x);
+            }
             if (layer.getClass() == ConvolutionLayer.class) {
                 return activation(((ConvolutionLayer) layer).getActivationFn(), convolution((ConvolutionLayer) layer, x));
             }
@@ -268,6 +274,46 @@ public final class OnnxExporter {
             String alpha = constant(name + "/alpha", param(CrossStitchParamInitializer.ALPHA), t, t);
             String mixed = onnx.node("MatMul", name + "/mixed", alpha, towers);
             return onnx.node("Reshape", name, mixed, onnx.longs(name + "/flat", -1, (long) t * w));
+        }
+
+        /**
+         * DSelect-k's expert weights ({@code DSelectKGate.expertWeights}): logits {@code x W + b}; the bit logits
+         * {@code [N, k, m]} through the smooth step (its cubic on the logit clipped to [-gamma/2, gamma/2], which is 0
+         * and 1 at the ends); each selector's weight on expert j the product over bits l of S or 1 - S as bit l of j
+         * is 1 or 0, built bit by bit ({@code r <- [r (1 - S_l), r S_l]} along the expert axis, which keeps j's binary
+         * order); then the softmax of the k selector logits mixes the selectors.
+         */
+        private String dselectK(DSelectKLayer gate, String x) {
+            int k = gate.selectors();
+            int m = gate.bits();
+            double gamma = gate.gamma();
+            String logits = dense(x);
+            String bits = onnx.node("Reshape", name + "/bits", slice(logits, 0, (long) k * m), onnx.longs(name + "/bitShape", -1, k, m));
+            String t = onnx.node("Clip", name + "/clipped", bits, onnx.floats(name + "/low", new float[] {(float) (-gamma / 2)}),
+                    onnx.floats(name + "/high", new float[] {(float) (gamma / 2)}));
+            String square = onnx.node("Mul", name + "/square", t, t);
+            String inner = onnx.node("Add", name + "/inner", onnx.node("Mul", name + "/cubic", square,
+                    onnx.floats(name + "/a", new float[] {(float) (-2 / (gamma * gamma * gamma))})),
+                    onnx.floats(name + "/b", new float[] {(float) (3 / (2 * gamma))}));
+            String smooth = onnx.node("Add", name + "/smooth", onnx.node("Mul", name + "/poly", t, inner),
+                    onnx.floats(name + "/half", new float[] {0.5f}));
+            String one = onnx.floats(name + "/one", new float[] {1f});
+            String selectors = null;
+            for (int l = 0; l < m; l++) {
+                String s = onnx.node("Slice", name + "/s" + l, smooth, onnx.longs(name + "/s" + l + "/starts", l),
+                        onnx.longs(name + "/s" + l + "/ends", l + 1), onnx.longs(name + "/s" + l + "/axes", 2));
+                String off = onnx.node("Sub", name + "/off" + l, one, s);
+                selectors = selectors == null
+                        ? onnx.node("Concat", name + "/r0", attributes("axis", 2), off, s)
+                        : onnx.node("Concat", name + "/r" + l, attributes("axis", 2), onnx.node("Mul", name + "/r" + l + "/off", selectors, off),
+                                onnx.node("Mul", name + "/r" + l + "/on", selectors, s));
+            }
+            String mixing = onnx.node("Softmax", name + "/alpha", attributes("axis", 1), onnx.node("Slice", name + "/selectorLogits",
+                    logits, onnx.longs(name + "/a/starts", (long) k * m), onnx.longs(name + "/a/ends", (long) k * m + k),
+                    onnx.longs(name + "/a/axes", 1)));
+            String weights = onnx.node("MatMul", name + "/mixed", onnx.node("Reshape", name + "/alphaRow", mixing,
+                    onnx.longs(name + "/alphaShape", -1, 1, k)), selectors);
+            return onnx.node("Reshape", name, weights, onnx.longs(name + "/outShape", -1, gate.experts()));
         }
 
         private void checkImageSettings(ConvolutionMode mode, CNN2DFormat format, int[] dilation) {

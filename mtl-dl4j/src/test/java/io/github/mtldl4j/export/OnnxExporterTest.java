@@ -54,6 +54,8 @@ class OnnxExporterTest {
                 arguments("cgc", b -> b.sharing(MixtureOfExperts.cgc(2, 1, 4))),
                 arguments("ple", b -> b.sharing(MixtureOfExperts.ple(2, 2, 1, 4)
                         .withGateInput(MixtureOfExperts.GateInput.LEVEL_INPUT))),
+                arguments("dselect-k, 8 experts", b -> b.sharing(MixtureOfExperts.dselectK(8, 2, 4))),
+                arguments("dselect-k, 2 experts", b -> b.sharing(MixtureOfExperts.dselectK(2, 1, 4))),
                 arguments("cross-stitch", b -> b.sharedLayers(6, 4).sharing(new CrossStitch())))
                 .map(a -> Arguments.of(a.get()[0], a.get()[1], tasks));
     }
