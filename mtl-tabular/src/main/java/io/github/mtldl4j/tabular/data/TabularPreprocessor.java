@@ -25,23 +25,44 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * Turns table rows into a multi-task {@code MultiDataSet}, with everything learned from the training rows only:
- * numeric features standardized (missing values imputed with the training mean), other features one-hot encoded
+ * numeric features clipped to their training range and standardized (missing values imputed with the training
+ * mean), other features one-hot encoded
  * with an extra "unknown" slot (missing and unseen levels go there), classification labels mapped to the classes
  * seen in training (sorted: numerically when all are numbers, else alphabetically; for a binary task the second
  * class is the positive one), regression targets standardized (predictions are reported back in the label's own
  * units by {@link #toLabelUnits}). A missing label (empty or {@code NA}) gets label mask 0 for that task only, and
  * its value is filled with 0, never NaN. The fitted state round-trips through JSON and is saved inside the model.
+ *
+ * <p>Clipping to the training range keeps one out-of-range value (a data error, a unit slip) from extrapolating
+ * without bound through a ReLU network; measured on the suite's diamonds table in docs/suite.md. Models saved before
+ * it have no range and are not clipped.
  */
 public final class TabularPreprocessor {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TabularPreprocessor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int FORMAT = 1;
 
-    /** How one feature column is encoded. */
-    public record Feature(String column, boolean numeric, double mean, double std, List<String> levels) {
+    /**
+     * How one feature column is encoded.
+     *
+     * @param min the smallest training value of a numeric column (values below are raised to it), or
+     *            {@code -Infinity} for no clipping
+     * @param max the largest training value (values above are lowered to it), or {@code +Infinity}
+     */
+    public record Feature(String column, boolean numeric, double mean, double std, List<String> levels, double min, double max) {
         /** Copies the levels. */
         public Feature {
             levels = List.copyOf(levels);
+        }
+
+        /** A feature without a training range (not clipped). */
+        public Feature(String column, boolean numeric, double mean, double std, List<String> levels) {
+            this(column, numeric, mean, std, levels, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+        }
+
+        /** A numeric value clipped to the training range. */
+        public double clip(double value) {
+            return Math.max(min, Math.min(max, value));
         }
 
         /** Number of input columns this feature takes: 1, or levels + 1 (unknown). */
@@ -89,9 +110,11 @@ public final class TabularPreprocessor {
      * @param imputedFeatures per feature column, the rows whose missing value was imputed (mean or unknown level)
      * @param unknownLevels per categorical feature column, the rows with a level not seen in training
      * @param missingLabels per task, the rows without a label
+     * @param clippedFeatures per numeric feature column, the rows whose value lay outside the training range and was
+     *                        clipped to it
      */
     public record Encoded(MultiDataSet data, Map<String, Long> imputedFeatures, Map<String, Long> unknownLevels,
-                          Map<String, Long> missingLabels) {
+                          Map<String, Long> missingLabels, Map<String, Long> clippedFeatures) {
     }
 
     private final List<Feature> features;
@@ -100,6 +123,15 @@ public final class TabularPreprocessor {
     private TabularPreprocessor(List<Feature> features, List<TaskLabels> tasks) {
         this.features = List.copyOf(features);
         this.tasks = List.copyOf(tasks);
+    }
+
+    /**
+     * The same preprocessing without the training ranges: numeric features are standardized but not clipped (as
+     * models saved before clipping existed), for models that must extrapolate, e.g. along a time trend.
+     */
+    public TabularPreprocessor withoutClipping() {
+        List<Feature> open = features.stream().map(f -> new Feature(f.column(), f.numeric(), f.mean(), f.std(), f.levels())).toList();
+        return new TabularPreprocessor(open, tasks);
     }
 
     /** The feature encodings, in input order. */
@@ -172,6 +204,8 @@ public final class TabularPreprocessor {
             NumberColumn numbers = table.numbers(c);
             double sum = 0;
             double sumSquares = 0;
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
             long n = 0;
             for (int r = 0; r < numbers.parsedRows(); r++) {
                 if (numbers.isMissing(r)) {
@@ -185,13 +219,15 @@ public final class TabularPreprocessor {
                 checkMagnitude(table, r, c, number);
                 sum += number;
                 sumSquares += number * number;
+                min = Math.min(min, number);
+                max = Math.max(max, number);
                 n++;
             }
             if (numbers.complete() && n > 0) {
                 double mean = sum / n;
                 double variance = Math.max(0, sumSquares / n - mean * mean);
                 double std = variance > 1e-24 ? Math.sqrt(variance) : 1.0;
-                return new Feature(column, true, mean, std, List.of());
+                return new Feature(column, true, mean, std, List.of(), min, max);
             }
             if (numbers.complete()) {
                 // Every training value missing: nothing to learn; keep the column as a constant.
@@ -360,6 +396,7 @@ public final class TabularPreprocessor {
         float[] x = new float[rows * width];
         Map<String, Long> imputed = new LinkedHashMap<>();
         Map<String, Long> unknown = new LinkedHashMap<>();
+        Map<String, Long> clipped = new LinkedHashMap<>();
         int offset = 0;
         for (Feature feature : features) {
             int c = table.column(feature.column(), "feature column the model was trained with");
@@ -367,12 +404,16 @@ public final class TabularPreprocessor {
             Map<String, Integer> levelIndex = indexOf(feature.levels());
             long imputedRows = 0;
             long unknownRows = 0;
+            long clippedRows = 0;
             for (int r = 0; r < rows; r++) {
                 if (feature.numeric()) {
                     double number = numericFeature(table, numbers, r, c, feature);
                     if (Double.isNaN(number)) {
                         number = feature.mean();
                         imputedRows++;
+                    } else if (feature.clip(number) != number) {
+                        number = feature.clip(number);
+                        clippedRows++;
                     }
                     x[r * width + offset] = (float) ((number - feature.mean()) / feature.std());
                 } else {
@@ -389,6 +430,8 @@ public final class TabularPreprocessor {
             imputed.put(feature.column(), imputedRows);
             if (!feature.numeric()) {
                 unknown.put(feature.column(), unknownRows);
+            } else {
+                clipped.put(feature.column(), clippedRows);
             }
             offset += feature.width();
         }
@@ -417,7 +460,8 @@ public final class TabularPreprocessor {
             masks[t] = matrix(mask, rows, maskWidth);
             missingLabels.put(task.spec().name(), missing);
         }
-        return new Encoded(new MultiDataSet(new INDArray[] {matrix(x, rows, width)}, labels, null, masks), imputed, unknown, missingLabels);
+        return new Encoded(new MultiDataSet(new INDArray[] {matrix(x, rows, width)}, labels, null, masks), imputed, unknown, missingLabels,
+                clipped);
     }
 
     /** A numeric feature's value in row {@code r}: the number, or NaN when missing; refuses what is not a finite number. */
@@ -556,6 +600,10 @@ public final class TabularPreprocessor {
             n.put("numeric", f.numeric());
             n.put("mean", f.mean());
             n.put("std", f.std());
+            if (Double.isFinite(f.min()) && Double.isFinite(f.max())) {
+                n.put("min", f.min());
+                n.put("max", f.max());
+            }
             f.levels().forEach(n.putArray("levels")::add);
         }
         ArrayNode ts = root.putArray("tasks");
@@ -590,7 +638,8 @@ public final class TabularPreprocessor {
                 List<String> levels = new ArrayList<>();
                 n.withArray("levels").forEach(l -> levels.add(l.asText()));
                 features.add(new Feature(n.get("column").asText(), n.get("numeric").asBoolean(), n.get("mean").asDouble(),
-                        n.get("std").asDouble(), levels));
+                        n.get("std").asDouble(), levels, n.has("min") ? n.get("min").asDouble() : Double.NEGATIVE_INFINITY,
+                        n.has("max") ? n.get("max").asDouble() : Double.POSITIVE_INFINITY));
             }
             List<TaskLabels> tasks = new ArrayList<>();
             for (JsonNode n : root.withArray("tasks")) {

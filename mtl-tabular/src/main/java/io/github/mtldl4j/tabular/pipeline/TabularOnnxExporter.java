@@ -104,11 +104,18 @@ public final class TabularOnnxExporter {
                 metadata);
     }
 
-    /** NaN to the training mean, then {@code (x - mean) / std} in double, then float: {@code [N, 1]}. */
+    /**
+     * NaN to the training mean, other values clipped to the training range (Max, Min), then {@code (x - mean) / std}
+     * in double, then float: {@code [N, 1]}.
+     */
     private static String numeric(OnnxGraph onnx, TabularPreprocessor.Feature feature) {
         String x = feature.column();
         String mean = onnx.doubles(x + "/mean", new double[] {feature.mean()});
         String imputed = onnx.node("Where", x + "/imputed", onnx.node("IsNaN", x + "/missing", x), mean, x);
+        if (Double.isFinite(feature.min()) && Double.isFinite(feature.max())) {
+            imputed = onnx.node("Min", x + "/clipped", onnx.node("Max", x + "/raised", imputed,
+                    onnx.doubles(x + "/min", new double[] {feature.min()})), onnx.doubles(x + "/max", new double[] {feature.max()}));
+        }
         String centered = onnx.node("Sub", x + "/centered", imputed, mean);
         String standardized = onnx.node("Div", x + "/standardized", centered, onnx.doubles(x + "/std", new double[] {feature.std()}));
         return onnx.node("Cast", x + "/float", attributes("to", Onnx.TensorProto.DataType.FLOAT_VALUE), standardized);

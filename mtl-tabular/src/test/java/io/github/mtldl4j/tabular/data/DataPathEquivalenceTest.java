@@ -215,8 +215,11 @@ class DataPathEquivalenceTest {
             assertEquals(expected.get("validation").asText(), DataPathOutcomes.digest(split.validation()), "validation rows");
             CsvTable train = table.rows(split.train());
             CsvTable valid = table.rows(split.validation());
-            TabularPreprocessor pre = TabularPreprocessor.fit(train, ENCODED_TASKS, ENCODED_FEATURES, Set.of("code"));
-            assertEquals(expected.get("features").asText(), pre.features().toString());
+            // The golden file predates clipping to the training range: compare the encodings without it (the range
+            // itself is checked by hand in TabularDataTest).
+            TabularPreprocessor pre = TabularPreprocessor.fit(train, ENCODED_TASKS, ENCODED_FEATURES, Set.of("code")).withoutClipping();
+            assertEquals(expected.get("features").asText(), pre.features().stream().map(f -> "Feature[column=" + f.column()
+                    + ", numeric=" + f.numeric() + ", mean=" + f.mean() + ", std=" + f.std() + ", levels=" + f.levels() + "]").toList().toString());
             for (int t = 0; t < ENCODED_TASKS.size(); t++) {
                 JsonNode task = expected.get("tasks").get(t);
                 assertEquals(task.get("levels").asText(), pre.taskLabels().get(t).levels().toString());

@@ -115,6 +115,32 @@ class TabularDataTest {
     }
 
     @Test
+    void numericFeaturesAreClippedToTheTrainingRangeAndOldModelsAreNot() {
+        CsvTable table = CsvTable.parse(PENGUINS, "p.csv");
+        TabularPreprocessor pre = TabularPreprocessor.fit(table, specs(), null, Set.of());
+        // bill's training values are 39, 41 and 49 (one missing): the range is [39, 49], mean 43.
+        assertEquals(39.0, pre.features().get(1).min());
+        assertEquals(49.0, pre.features().get(1).max());
+        double std = pre.features().get(1).std();
+        CsvTable outside = CsvTable.parse("species,island,bill,sex,mass\nAdelie,Dream,400,male,3000\nAdelie,Dream,-5,male,3000\n"
+                + "Adelie,Dream,45,male,3000\n", "new.csv");
+        TabularPreprocessor.Encoded encoded = pre.encode(outside);
+        assertEquals((float) ((49 - 43) / std), encoded.data().getFeatures(0).getFloat(0, 5), 1e-6f, "400 is clipped to 49");
+        assertEquals((float) ((39 - 43) / std), encoded.data().getFeatures(0).getFloat(1, 5), 1e-6f, "-5 is raised to 39");
+        assertEquals((float) ((45 - 43) / std), encoded.data().getFeatures(0).getFloat(2, 5), 1e-6f, "45 is inside");
+        assertEquals(Map.of("bill", 2L), encoded.clippedFeatures());
+        assertEquals(Map.of("bill", 0L), pre.encode(table).clippedFeatures(), "training rows are never clipped");
+
+        TabularPreprocessor back = TabularPreprocessor.fromJson(pre.toJson());
+        assertEquals(pre.encode(outside).data().getFeatures(0), back.encode(outside).data().getFeatures(0), "the range is saved");
+        // A model saved before the range existed: its JSON has no min/max, and nothing is clipped.
+        String old = pre.toJson().replaceAll("\"min\" : -?[0-9.E]+,\\s*", "").replaceAll("\"max\" : -?[0-9.E]+,?\\s*", "");
+        assertTrue(!old.contains("\"min\"") && !old.contains("\"max\""), old);
+        TabularPreprocessor unclipped = TabularPreprocessor.fromJson(old);
+        assertEquals((float) ((400 - 43) / std), unclipped.encode(outside).data().getFeatures(0).getFloat(0, 5), 1e-4f);
+    }
+
+    @Test
     void aColumnThatTurnsOutNotNumericKeepsTheNumbersBeforeAsLevels() {
         CsvTable table = CsvTable.parse("size,y\n2,1\n10,2\n,3\n2,4\nlarge,5\n10,6\n", "s.csv");
         TabularPreprocessor pre = TabularPreprocessor.fit(table, List.of(TaskSpec.parse("y:regression:y")), null, Set.of());
