@@ -457,7 +457,13 @@ final class TaskGradientEngine {
         for (int t = 0; t < k; t++) {
             losses[t] = labelled[t] > 0 ? lossSums[t] / labelled[t] : Double.NaN;
         }
-        INDArray direction = aggregator.combine(samples, random).reshape(1, samples.get(0).columns()).mul(n);
+        long width = samples.get(0).columns();
+        INDArray direction = aggregator.combine(samples, random).reshape(1, width).mul(n);
+        for (INDArray sample : samples) {
+            if (sample.closeable()) {
+                sample.close(); // K x S copies used once: freed now, not at a later garbage collection
+            }
+        }
         INDArray combined;
         if (block != null) {
             heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1])).assign(direction);
