@@ -9,13 +9,16 @@ import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
 import io.github.mtldl4j.gradient.ExcessMtl;
 import io.github.mtldl4j.gradient.FairGrad;
+import io.github.mtldl4j.gradient.GradDrop;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.gradient.MoCo;
+import io.github.mtldl4j.gradient.MoDo;
 import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
+import io.github.mtldl4j.gradient.SdmGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.gradient.UpGrad;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
@@ -79,7 +82,8 @@ public class AggregatorBenchmark {
 
     @Param({"equal", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda", "mgda-params",
         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
-        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco"})
+        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco",
+        "graddrop", "sdmgrad", "modo"})
     public String method;
 
     /**
@@ -103,6 +107,9 @@ public class AggregatorBenchmark {
         }
         builder.tasks(list.toArray(Task[]::new));
         if ("mgda".equals(method) || "aligned-mtl-ub".equals(method)) {
+            builder.representationTap();
+        }
+        if ("graddrop".equals(method)) {
             builder.representationTap();
         }
         MultiTaskModel model = builder.build();
@@ -158,6 +165,9 @@ public class AggregatorBenchmark {
             case "db-mtl" -> new DbMtl();
             case "excess-mtl" -> new ExcessMtl();
             case "moco" -> new MoCo();
+            case "graddrop" -> GradDrop.onRepresentation();
+            case "sdmgrad" -> new SdmGrad();
+            case "modo" -> new MoDo();
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }

@@ -117,7 +117,7 @@ class CommandLineTest {
         assertEquals(0, help.code(), help.err());
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, famo, gls, imtl-l, stch, sum, pcgrad, mgda, cagrad, imtl, upgrad,"
-                + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco (default fixed)"), text);
+                + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco, graddrop, sdmgrad, modo (default fixed)"), text);
         assertTrue(text.contains("hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, dselect-k, cross-stitch (default hard)"), text);
     }
 

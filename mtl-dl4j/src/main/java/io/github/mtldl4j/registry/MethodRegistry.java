@@ -7,13 +7,16 @@ import io.github.mtldl4j.gradient.DbMtl;
 import io.github.mtldl4j.gradient.DualProj;
 import io.github.mtldl4j.gradient.ExcessMtl;
 import io.github.mtldl4j.gradient.FairGrad;
+import io.github.mtldl4j.gradient.GradDrop;
 import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.ImtlG;
 import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.gradient.MoCo;
+import io.github.mtldl4j.gradient.MoDo;
 import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
+import io.github.mtldl4j.gradient.SdmGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.gradient.UpGrad;
 import io.github.mtldl4j.graph.ConvolutionalTrunk;
@@ -87,7 +90,10 @@ public final class MethodRegistry {
             FairGrad.INFO,
             DbMtl.INFO,
             ExcessMtl.INFO,
-            MoCo.INFO);
+            MoCo.INFO,
+            GradDrop.INFO,
+            SdmGrad.INFO,
+            MoDo.INFO);
 
     /** {@code --arch} sharing modes, in help order. */
     public static final List<MethodInfo<SharingMode>> SHARING_MODES = List.of(

@@ -1,12 +1,15 @@
 package io.github.mtldl4j.train;
 
 import io.github.mtldl4j.data.LabelCoverage;
+import io.github.mtldl4j.gradient.ElementwiseAggregator;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.GradientMatrixAggregator;
+import io.github.mtldl4j.gradient.MultiSampleAggregator;
 import io.github.mtldl4j.graph.RepresentationTap;
 import io.github.mtldl4j.model.MultiTaskComputationGraph;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.model.VertexNames;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,9 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.SpecifiedIndex;
 
 /**
  * Per-task gradients of one minibatch, and the application of a combined gradient through the graph's own
@@ -182,6 +187,14 @@ final class TaskGradientEngine {
 
     /** The K representation gradients (null: zero) combined with the aggregator's coefficients from their Gram matrix. */
     private static INDArray combine(INDArray[] perTask, double rows, GradientAggregator aggregator, Random random) {
+        if (aggregator instanceof ElementwiseAggregator elementwise) {
+            for (INDArray g : perTask) {
+                if (g != null && !Double.isFinite(g.sumNumber().doubleValue())) {
+                    throw new NonFiniteGradients();
+                }
+            }
+            return elementwise.combineAtRepresentation(perTask, random);
+        }
         INDArray any = Arrays.stream(perTask).filter(Objects::nonNull).findFirst().orElseThrow();
         int k = perTask.length;
         try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
@@ -260,6 +273,9 @@ final class TaskGradientEngine {
     Combined combine(MultiDataSet batch, LabelCoverage coverage, double[] w, GradientAggregator aggregator, boolean shortcut,
                      boolean withNorms, Random random) {
         int k = tasks.size();
+        if (aggregator instanceof MultiSampleAggregator sampled) {
+            return combineSampled(batch, coverage, w, sampled, random);
+        }
         boolean representation = aggregator != null && aggregator.usesRepresentationGradients();
         if (representation && shortcut && splitsAtRepresentation()) {
             try {
@@ -268,6 +284,9 @@ final class TaskGradientEngine {
             } catch (NonFiniteGradients e) {
                 // Nothing applied yet: the per-task route below finds and names the diverging task.
             }
+        }
+        if (aggregator instanceof GradientMatrixAggregator) {
+            representation = false; // an element-wise method (GradDrop) off its route: its rule on the shared parameters
         }
         if (withNorms && aggregator == null) {
             Combined headOnly = combineWithSharedNorms(batch, coverage, w);
@@ -363,6 +382,125 @@ final class TaskGradientEngine {
             return heads;
         }
         return direction.muliRowVector(ranges.sharedMask()).addi(heads.muliRowVector(ranges.headMask()));
+    }
+
+    /**
+     * The step's gradient for a {@link MultiSampleAggregator}: the batch split at random (seeded by {@code random}) into
+     * its number of disjoint parts of nearly equal size, the K task gradients computed on each part (one forward and K
+     * backward passes per part), the method's direction from those samples of the weighted mean-loss gradients on the
+     * shared parameters, and every head {@code w_t} times its task's gradient over the whole batch (the parts' gradients
+     * weighted by their labelled rows: exactly the whole batch's mean). A batch with fewer rows than parts gives every
+     * sample all its rows. Losses are over the whole batch; sums over the batch as DL4J's updater expects.
+     */
+    private Combined combineSampled(MultiDataSet batch, LabelCoverage coverage, double[] w, MultiSampleAggregator aggregator,
+                                    Random random) {
+        int k = tasks.size();
+        int n = (int) coverage.rows();
+        int parts = aggregator.samples();
+        boolean split = n >= parts;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (split) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+        }
+        long[] block = ranges.sharedBlock();
+        List<INDArray> samples = new ArrayList<>(parts);
+        INDArray heads = Nd4j.zeros(graph.params().dataType(), 1, ranges.total());
+        double[] lossSums = new double[k];
+        long[] labelled = new long[k];
+        for (int s = 0; s < (split ? parts : 1); s++) {
+            MultiDataSet part = split ? rows(batch, Arrays.copyOfRange(order, s * n / parts, (s + 1) * n / parts)) : batch;
+            LabelCoverage partCoverage = split ? LabelCoverage.of(part) : coverage;
+            long partRows = partCoverage.rows();
+            if (!partCoverage.anyLabel()) {
+                samples.add(Nd4j.zeros(heads.dataType(), k, block != null ? block[1] - block[0] : ranges.total()));
+                continue;
+            }
+            Result result = compute(part, partCoverage, false);
+            INDArray gradients = result.gradients();
+            double[] perRow = new double[k];
+            double[] headWeights = new double[k];
+            for (int t = 0; t < k; t++) {
+                long rowsOfTask = partCoverage.labelled(t);
+                if (rowsOfTask == 0) {
+                    continue;
+                }
+                if (!Double.isFinite(result.losses()[t])) {
+                    double[] losses = new double[k]; // only the diverging task's loss matters: the caller names it
+                    losses[t] = result.losses()[t];
+                    return new Combined(null, losses, null, Double.NaN);
+                }
+                lossSums[t] += result.losses()[t] * rowsOfTask;
+                labelled[t] += rowsOfTask;
+                perRow[t] = w[t] / partRows;
+                headWeights[t] = w[t] * n * rowsOfTask / (double) coverage.labelled(t) / partRows;
+            }
+            INDArray sharedRows = block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1])).dup()
+                    : gradients.mulRowVector(ranges.sharedMask());
+            sharedRows.muliColumnVector(row(gradients, perRow).reshape(k, 1));
+            samples.add(sharedRows);
+            INDArray headRow = row(gradients, headWeights);
+            heads.addi(Nd4j.gemm(headRow, gradients, false, false));
+            headRow.close();
+        }
+        while (samples.size() < parts) {
+            samples.add(samples.get(0).dup()); // a batch too small to split: every sample is the whole batch
+        }
+        double[] losses = new double[k];
+        for (int t = 0; t < k; t++) {
+            losses[t] = labelled[t] > 0 ? lossSums[t] / labelled[t] : Double.NaN;
+        }
+        long width = samples.get(0).columns();
+        INDArray direction = aggregator.combine(samples, random).reshape(1, width).mul(n);
+        for (INDArray sample : samples) {
+            if (sample.closeable()) {
+                sample.close(); // K x S copies used once: freed now, not at a later garbage collection
+            }
+        }
+        INDArray combined;
+        if (block != null) {
+            heads.get(NDArrayIndex.point(0), NDArrayIndex.interval(block[0], block[1])).assign(direction);
+            combined = heads;
+        } else {
+            combined = direction.muliRowVector(ranges.sharedMask()).addi(heads.muliRowVector(ranges.headMask()));
+        }
+        return new Combined(combined, losses, null, score(losses, w, coverage));
+    }
+
+    /** The given rows of a batch (features, labels and their masks). */
+    private static MultiDataSet rows(MultiDataSet batch, int[] picked) {
+        return new org.nd4j.linalg.dataset.MultiDataSet(rows(batch.getFeatures(), picked), rows(batch.getLabels(), picked),
+                rows(batch.getFeaturesMaskArrays(), picked), rows(batch.getLabelsMaskArrays(), picked));
+    }
+
+    private static INDArray[] rows(INDArray[] arrays, int[] picked) {
+        if (arrays == null) {
+            return null;
+        }
+        INDArray[] out = new INDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            if (arrays[i] == null) {
+                continue;
+            }
+            if (arrays[i].rank() == 2) {
+                out[i] = Nd4j.pullRows(arrays[i], 1, picked);
+            } else {
+                INDArrayIndex[] index = new INDArrayIndex[arrays[i].rank()];
+                index[0] = new SpecifiedIndex(picked);
+                for (int d = 1; d < index.length; d++) {
+                    index[d] = NDArrayIndex.all();
+                }
+                out[i] = arrays[i].get(index).dup();
+            }
+        }
+        return out;
     }
 
     /**

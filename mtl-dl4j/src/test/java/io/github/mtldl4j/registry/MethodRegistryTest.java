@@ -42,7 +42,8 @@ class MethodRegistryTest {
     void namesAreTheCommandLineContract() {
         assertEquals(List.of("fixed", "uncertainty", "dwa", "rlw", "gradnorm", "famo", "gls", "imtl-l", "stch", "sum", "pcgrad", "mgda",
                         "cagrad", "imtl", "upgrad", "aligned-mtl", "aligned-mtl-ub", "config", "nash-mtl", "dualproj", "gradvac",
-                        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco"),
+                        "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco",
+                        "graddrop", "sdmgrad", "modo"),
                 MethodRegistry.weightingNames());
         assertEquals(List.of("hard", "independent", "cascade", "esmm", "mmoe", "omoe", "cgc", "ple", "dselect-k", "cross-stitch"),
                 MethodRegistry.architectureNames());
@@ -133,7 +134,7 @@ class MethodRegistryTest {
     void unknownNamesListTheRegisteredOnes() {
         String weighting = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.method("nosuch")).getMessage();
         assertTrue(weighting.startsWith("unknown weighting 'nosuch'; expected one of [fixed, uncertainty, "), weighting);
-        assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco]."), weighting);
+        assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco, graddrop, sdmgrad, modo]."), weighting);
         String arch = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.architecture("transformer")).getMessage();
         assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, dselect-k, "
                 + "cross-stitch].", arch);

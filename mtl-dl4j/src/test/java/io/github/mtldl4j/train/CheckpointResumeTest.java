@@ -14,6 +14,7 @@ import io.github.mtldl4j.gradient.GradVac;
 import io.github.mtldl4j.gradient.GradientAggregator;
 import io.github.mtldl4j.gradient.MoCo;
 import io.github.mtldl4j.gradient.PcGrad;
+import io.github.mtldl4j.gradient.SdmGrad;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.task.Task;
@@ -240,6 +241,26 @@ class CheckpointResumeTest {
     void gradientBuffersAreResumed() throws Exception {
         for (java.util.function.Supplier<GradientAggregator> method : List.<java.util.function.Supplier<GradientAggregator>>of(
                 DbMtl::new, () -> new ExcessMtl(0.5), MoCo::new)) {
+            MultiTaskModel uninterrupted = model(false);
+            MultiTaskTrainer.builder(uninterrupted).epochs(EPOCHS).seed(5).aggregator(method.get()).build().fit(shuffled(1), null);
+            Path checkpoints = dir.resolve(method.get().name());
+            MultiTaskTrainer.builder(model(false)).epochs(STOP_AFTER).seed(5).aggregator(method.get()).checkpoints(checkpoints, 1)
+                    .build().fit(shuffled(1), null);
+            MultiTaskModel resumed = model(false);
+            MultiTaskTrainer.builder(resumed).epochs(EPOCHS).seed(5).aggregator(method.get()).resumeFrom(checkpoints).build()
+                    .fit(shuffled(1), null);
+            assertArrayEquals(uninterrupted.graph().params().toDoubleVector(), resumed.graph().params().toDoubleVector(), 0.0,
+                    method.get().name());
+        }
+    }
+
+    /**
+     * SDMGrad's weights travel in the checkpoint, and the seeded split of each batch repeats: resuming is exact (MoDo keeps
+     * its weights the same way: MoDoTest resumes them).
+     */
+    @Test
+    void sampledWeightsAreResumed() throws Exception {
+        for (Supplier<GradientAggregator> method : List.<Supplier<GradientAggregator>>of(SdmGrad::new)) {
             MultiTaskModel uninterrupted = model(false);
             MultiTaskTrainer.builder(uninterrupted).epochs(EPOCHS).seed(5).aggregator(method.get()).build().fit(shuffled(1), null);
             Path checkpoints = dir.resolve(method.get().name());

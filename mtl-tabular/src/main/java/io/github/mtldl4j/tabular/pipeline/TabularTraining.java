@@ -150,7 +150,7 @@ public final class TabularTraining {
             }
             if (MethodRegistry.method(method).needs(Need.REPRESENTATION_TAP) && !sharing.offers(Need.REPRESENTATION_TAP)) {
                 String[] tapped = MethodRegistry.architecturesOffering(Need.REPRESENTATION_TAP).toArray(String[]::new);
-                throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method), " (MGDA-UB) needs ",
+                throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method), " needs ",
                         TabularSetting.ARCHITECTURE.is(tapped), ": it works on the gradient at the one shared representation, which ",
                         TabularSetting.ARCHITECTURE.is(architecture), " does not have; use pcgrad, cagrad, imtl or upgrad there."));
             }
