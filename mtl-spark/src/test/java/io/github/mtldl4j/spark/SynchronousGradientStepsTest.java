@@ -1,5 +1,8 @@
 package io.github.mtldl4j.spark;
 
+import static io.github.mtldl4j.testing.NumericAssertions.FLOAT_ADAM_STEPS;
+import static io.github.mtldl4j.testing.NumericAssertions.FLOAT_REORDERED;
+import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,10 +38,11 @@ class SynchronousGradientStepsTest {
     private static final int BATCH = 32;
     private static final int STEPS = 4;
     /**
-     * ||distributed - single|| / ||single - initial||: the sums run in another order (per worker, then across workers,
-     * in double; one machine in float), and Adam magnifies rounding where a gradient is near zero.
+     * The tolerance policy's rule for FLOAT networks after Adam steps (NumericAssertions): the sums run in another order
+     * (per worker in double, then across workers; one machine in float in one pass), and Adam passes rounding on with a
+     * gain of up to lr/eps where a gradient element is small. MGDA-UB's Frank-Wolfe bound (1e-5) is below it.
      */
-    private static final double RELATIVE_TOLERANCE = 1e-3;
+    private static final double TOLERANCE = FLOAT_ADAM_STEPS;
 
     private static JavaSparkContext spark;
 
@@ -92,17 +96,15 @@ class SynchronousGradientStepsTest {
             }
 
             INDArray one = single.graph().params();
-            INDArray many = distributed.graph().params();
-            double moved = one.distance2(initial);
-            assertTrue(moved > 1e-3 * initial.norm2Number().doubleValue(), method + ": training moved the parameters");
-            double relative = one.distance2(many) / moved;
-            assertTrue(relative < RELATIVE_TOLERANCE, method + ": relative difference " + relative);
+            assertTrue(one.distance2(initial) > 1e-3 * initial.norm2Number().doubleValue(), method + ": training moved the parameters");
+            // One vector: MGDA-UB's bound is on the scale of the largest gradient (NumericAssertions.FRANK_WOLFE).
+            assertClose(one, distributed.graph().params(), TOLERANCE, method + ": parameters after " + STEPS + " steps");
             if (oneWeighting instanceof UncertaintyWeighting u) {
                 Map<String, Double> expected = u.logVariances();
                 Map<String, Double> actual = ((UncertaintyWeighting) manyWeighting).logVariances();
                 for (String task : expected.keySet()) {
-                    assertEquals(expected.get(task), actual.get(task), 1e-5 * Math.max(1e-3, Math.abs(expected.get(task))) + 1e-9,
-                            "log-variance of " + task);
+                    // Each step's log-variance update reads the step's losses, which differ by float reordering only.
+                    assertClose(expected.get(task), actual.get(task), FLOAT_REORDERED, "log-variance of " + task);
                 }
             }
         }
