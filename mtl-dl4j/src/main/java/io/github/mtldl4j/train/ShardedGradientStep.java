@@ -216,7 +216,7 @@ public final class ShardedGradientStep {
 
         /**
          * @param model the worker's replica (its parameters set to the driver's before each step)
-         * @param representationGram whether to send the representation Gram matrix ({@link #usesRepresentationGram()})
+         * @param representationGram whether to send the representation Gram matrix ({@link ShardedGradientStep#usesRepresentationGram()})
          */
         public Worker(MultiTaskModel model, boolean representationGram) {
             this.engine = new TaskGradientEngine(model, true);
