@@ -162,7 +162,8 @@ public final class TrainCommand implements Callable<Integer> {
     boolean ui;
 
     @Option(names = "--spark", paramLabel = "MASTER", description = "Train on Spark with parameter averaging (dl4j-spark): a master "
-            + "URL such as local[2], spark://host:7077 or yarn. Weightings fixed and dwa only (docs/scale-out.md).")
+            + "URL such as local[2], spark://host:7077 or yarn. Per-step weightings and gradient aggregators (all but famo) run as "
+            + "synchronous gradient steps instead (docs/scale-out.md).")
     String sparkMaster;
 
     @Option(names = "--workers", paramLabel = "N", description = "Train N model replicas in parallel on this machine (DL4J's "
@@ -230,7 +231,7 @@ public final class TrainCommand implements Callable<Integer> {
                         affinityEvery == null ? null : t -> t.affinityEvery(affinityEvery)), safeguards);
         Map<String, Object> extra = new LinkedHashMap<>();
         if (trained != null) {
-            extra.put("scale_out", describe(scaleOut, trained));
+            extra.put("scale_out", describe(scaleOut, trained, settings.method()));
         }
         if (!tables.single()) {
             Map<String, String> byTask = new LinkedHashMap<>();
@@ -541,11 +542,17 @@ public final class TrainCommand implements Callable<Integer> {
      * How a data-parallel run was trained, for metrics.json: {@code placement} (where, and how often parameters were
      * averaged), and with Spark the {@code executors} that ran its tasks.
      */
-    private static Map<String, Object> describe(DataParallelTraining.Placement mode, DataParallelTraining.Trained trained) {
+    private static Map<String, Object> describe(DataParallelTraining.Placement mode, DataParallelTraining.Trained trained, String method) {
         String where = mode instanceof DataParallelTraining.SparkCluster spark ? "spark " + spark.master()
                 : ((DataParallelTraining.LocalWorkers) mode).workers() + " ParallelWrapper workers";
         Map<String, Object> scaleOut = new LinkedHashMap<>();
-        scaleOut.put("placement", where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker");
+        MethodInfo<?> info = MethodRegistry.method(method);
+        if (mode instanceof DataParallelTraining.SparkCluster && (info.needs(Need.TASK_GRADIENTS) || info.needs(Need.STEP_UPDATES))) {
+            // Per-step methods run on Spark as synchronous gradient steps (mtl-spark's ScaleOutMethods).
+            scaleOut.put("placement", where + ", synchronous gradient steps, each global batch split over the workers");
+        } else {
+            scaleOut.put("placement", where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker");
+        }
         if (mode instanceof DataParallelTraining.SparkCluster) {
             scaleOut.put("executors", trained.executors());
         }

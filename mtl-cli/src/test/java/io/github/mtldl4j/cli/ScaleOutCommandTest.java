@@ -59,7 +59,7 @@ class ScaleOutCommandTest {
     @Test
     void perStepMethodsAndConflictingOptionsAreRefusedWithOneLine() {
         Path out = dir.resolve("never");
-        refused(train(out, "--spark", "local[2]", "--weighting", "pcgrad"), out, "--weighting pcgrad", "fixed or dwa", "--spark");
+        refused(train(out, "--spark", "local[2]", "--weighting", "famo"), out, "--weighting famo", "losses after the update", "--spark");
         refused(train(out, "--workers", "2", "--weighting", "uncertainty"), out, "--weighting uncertainty", "fixed or dwa", "--workers");
         refused(train(out, "--spark", "local[2]", "--workers", "2"), out, "exclude each other");
         refused(train(out, "--workers", "0"), out, "--workers must be >= 1");

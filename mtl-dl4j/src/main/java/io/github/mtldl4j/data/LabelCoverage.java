@@ -38,6 +38,20 @@ public final class LabelCoverage {
         return new LabelCoverage(rows, labelled);
     }
 
+    /**
+     * From counts, e.g. a data-parallel step's labelled rows summed over the workers' shards.
+     *
+     * @param labelled per task the rows with its label, each in {@code [0, rows]}
+     */
+    public static LabelCoverage of(long rows, long[] labelled) {
+        for (long n : labelled) {
+            if (n < 0 || n > rows) {
+                throw new IllegalArgumentException("Labelled rows must be in [0, " + rows + "], received " + java.util.Arrays.toString(labelled) + ".");
+            }
+        }
+        return new LabelCoverage(rows, labelled.clone());
+    }
+
     /** Rows in the batch. */
     public long rows() {
         return rows;

@@ -272,7 +272,6 @@ final class TaskGradientEngine {
      */
     Combined combine(MultiDataSet batch, LabelCoverage coverage, double[] w, GradientAggregator aggregator, boolean shortcut,
                      boolean withNorms, Random random) {
-        int k = tasks.size();
         if (aggregator instanceof MultiSampleAggregator sampled) {
             return combineSampled(batch, coverage, w, sampled, random);
         }
@@ -295,8 +294,23 @@ final class TaskGradientEngine {
             }
         }
         Result result = compute(batch, coverage, representation);
-        INDArray gradients = result.gradients();
-        double[] losses = result.losses();
+        return combineRows(result.gradients(), result.losses(), result.representationGradients(), null, coverage, w, aggregator,
+                withNorms, random);
+    }
+
+    /**
+     * The second half of {@link #combine}'s per-task route, on per-task gradients computed elsewhere too (summed over
+     * the shards of a data-parallel step, {@link ShardedGradientStep}).
+     *
+     * @param gradients K x P, row t N/n_t times the sum of task t's per-row gradients over its labelled rows
+     * @param representationGradients K x (N * width) at the same scale, or null
+     * @param meanRepresentationGram with a representation-gradient aggregator and no {@code representationGradients}: the
+     *     K x K Gram matrix of the tasks' mean-loss gradients at the representation, unweighted
+     */
+    Combined combineRows(INDArray gradients, double[] losses, INDArray representationGradients, double[][] meanRepresentationGram,
+                         LabelCoverage coverage, double[] w, GradientAggregator aggregator, boolean withNorms, Random random) {
+        int k = tasks.size();
+        boolean representation = aggregator != null && aggregator.usesRepresentationGradients();
         for (int t = 0; t < k; t++) {
             if (coverage.labelled(t) > 0 && !Double.isFinite(losses[t])) {
                 return new Combined(null, losses, null, Double.NaN);
@@ -324,12 +338,24 @@ final class TaskGradientEngine {
             combined = combineMatrix(gradients, losses, w, n, matrixAggregator, random);
         } else {
             long[] block = ranges.sharedBlock();
-            INDArray sharedColumns = representation ? result.representationGradients()
-                    : block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]))
-                    : gradients.mulRowVector(ranges.sharedMask());
-            double[] c = aggregator.coefficients(gram(sharedColumns, w, n), random);
-            if (!representation && block == null) {
-                sharedColumns.close(); // the masked copy above; the other two are the engine's own arrays or views of them
+            double[] c;
+            if (representation && representationGradients == null) {
+                // The shards' Gram matrix, summed over disjoint rows (ShardedGradientStep): weighted as gram() weighs.
+                double[][] weighted = new double[k][k];
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        weighted[i][j] = w[i] * w[j] * meanRepresentationGram[i][j];
+                    }
+                }
+                c = aggregator.coefficients(weighted, random);
+            } else {
+                INDArray sharedColumns = representation ? representationGradients
+                        : block != null ? gradients.get(NDArrayIndex.all(), NDArrayIndex.interval(block[0], block[1]))
+                        : gradients.mulRowVector(ranges.sharedMask());
+                c = aggregator.coefficients(gram(sharedColumns, w, n), random);
+                if (!representation && block == null) {
+                    sharedColumns.close(); // the masked copy above; the other two are the engine's own arrays or views of them
+                }
             }
             double[] cw = new double[k];
             for (int t = 0; t < k; t++) {

@@ -1,5 +1,9 @@
 package io.github.mtldl4j.scaleout;
 
+import io.github.mtldl4j.gradient.ElementwiseAggregator;
+import io.github.mtldl4j.gradient.GradientAggregator;
+import io.github.mtldl4j.gradient.MultiSampleAggregator;
+
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.registry.MethodRegistry;
@@ -20,7 +24,10 @@ import java.util.Map;
  * distributed only if it sets the task weights from figures the driver can compute between epochs: fixed weights
  * (they live in the output losses of the configuration shipped to the workers) and DWA (Liu et al., CVPR 2019: per-epoch
  * weights from the last two epochs' training losses, which the driver computes, distributed, after each epoch).
- * Refused, with a message naming the alternatives:
+ * With parameter averaging (ParallelWrapper, and Spark for these two methods) the others are refused, with a message
+ * naming the alternatives. On Spark they run instead as synchronous gradient steps (every task's gradient summed over
+ * the workers each step, the method applied once on the driver: {@code io.github.mtldl4j.train.ShardedGradientStep}),
+ * all but FAMO, which needs each batch's losses after the update as well.
  * <ul>
  *   <li>{@link Need#STEP_UPDATES}: uncertainty weighting (Kendall et al., CVPR 2018) learns its log-variances by a
  *       gradient step after every minibatch, jointly with the network; RLW (Lin et al., TMLR 2022) draws new weights
@@ -50,6 +57,23 @@ public final class ScaleOutMethods {
     public static LossWeighting weighting(String method, Map<String, Double> weights, Setting mode) {
         LossWeighting weighting = MethodRegistry.weighting(method, weights);
         MethodInfo<?> info = MethodRegistry.method(method);
+        if (mode == TabularSetting.SPARK && !runsDataParallel(info)) {
+            // Per-step methods run on Spark as synchronous gradient steps (ShardedGradientStep), all but one.
+            if (weighting.needsLossesAfterStep()) {
+                throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method),
+                        " needs every batch's losses after the update, a second pass over every worker's shard per step, which ", mode,
+                        " does not run; use another method with ", mode, ", or train " + method + " on one machine without ", mode, "."));
+            }
+            GradientAggregator aggregator = MethodRegistry.aggregator(method);
+            if (aggregator instanceof MultiSampleAggregator || aggregator instanceof ElementwiseAggregator) {
+                throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method),
+                        aggregator instanceof MultiSampleAggregator ? " splits every step's batch into independent samples"
+                                : " masks the gradients at the shared representation element by element",
+                        ", which the synchronous steps of ", mode, " do not do across workers; use another gradient method with ",
+                        mode, ", or train " + method + " on one machine without ", mode, "."));
+            }
+            return weighting;
+        }
         if (info.needs(Need.TASK_GRADIENTS)) {
             throw new InvalidSettingException(TabularSetting.WEIGHTING, SettingMessage.of(TabularSetting.WEIGHTING.is(method),
                     " needs every task's gradient at every step, which ", mode, " does not have (workers run plain fit steps "
@@ -63,6 +87,14 @@ public final class ScaleOutMethods {
                     + " on one machine without ", mode, "."));
         }
         return weighting;
+    }
+
+    /**
+     * Whether {@code method} runs on Spark as synchronous gradient steps ({@code io.github.mtldl4j.spark.SynchronousGradientTrainer})
+     * rather than by parameter averaging: the methods that do not {@link #runsDataParallel}.
+     */
+    public static boolean stepsSynchronously(String method) {
+        return !runsDataParallel(MethodRegistry.method(method));
     }
 
     /** The rule: workers run plain {@code fit} steps, so a method may need neither per-step task gradients nor per-step updates. */

@@ -2,6 +2,7 @@ package io.github.mtldl4j.spark;
 
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.registry.MethodRegistry;
 import io.github.mtldl4j.scaleout.DataParallelBackend;
 import io.github.mtldl4j.scaleout.EpochwiseTrainer;
 import io.github.mtldl4j.scaleout.ParallelWrapperBackend;
@@ -172,7 +173,9 @@ public final class DistributedTabularTraining {
         try {
             SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
             long start = System.nanoTime();
-            TrainingHistory history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.data().preprocessor()).fit();
+            TrainingHistory history = ScaleOutMethods.stepsSynchronously(settings.method())
+                    ? synchronousTrainer(spark, model, train, valid, prepared.weighting(), settings, listener, preprocessor).fit()
+                    : trainer(model, backend, prepared.weighting(), settings, listener, prepared.data().preprocessor()).fit();
             double seconds = (System.nanoTime() - start) / 1e9;
             // The kept model's figures, loss included, measured on the executors after training.
             TaskFigures figures = SparkBackend.figures(spark, model, valid, true);
@@ -195,6 +198,24 @@ public final class DistributedTabularTraining {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
         return conf;
+    }
+
+    /** The per-step methods on Spark: synchronous gradient steps, the global batch split over the partitions. */
+    private static SynchronousGradientTrainer synchronousTrainer(JavaSparkContext spark, MultiTaskModel model,
+                                                                 JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> train,
+                                                                 JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> valid, LossWeighting weighting,
+                                                                 TabularTraining.Settings settings, EpochListener listener,
+                                                                 TabularPreprocessor preprocessor) {
+        SynchronousGradientTrainer.Builder trainer = SynchronousGradientTrainer.builder(model, spark, train, settings.batch())
+                .validation(valid).weighting(weighting).aggregator(MethodRegistry.aggregator(settings.method())).seed(settings.seed())
+                .epochs(settings.epochs()).metricsInLabelUnits(preprocessor::toLabelUnits).keep(settings.kept());
+        if (settings.patience() != null) {
+            trainer.earlyStopping(settings.patience());
+        }
+        if (listener != null) {
+            trainer.listener(listener);
+        }
+        return trainer.build();
     }
 
     private static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,

@@ -29,7 +29,8 @@ class ScaleOutMethodsTest {
     @Test
     void perStepGradientMethodsAreRefusedNamingTheAlternatives() {
         for (String method : List.of("pcgrad", "mgda", "cagrad", "imtl", "upgrad", "sum", "gradnorm")) {
-            for (Setting mode : List.of(TabularSetting.SPARK, TabularSetting.WORKERS)) {
+            // Parameter averaging (ParallelWrapper) refuses them; Spark runs them as synchronous gradient steps (below).
+            for (Setting mode : List.of(TabularSetting.WORKERS)) {
                 InvalidSettingException e = assertThrows(InvalidSettingException.class,
                         () -> ScaleOutMethods.weighting(method, Map.of(), mode), method);
                 assertEquals(TabularSetting.WEIGHTING, e.setting());
@@ -49,9 +50,25 @@ class ScaleOutMethodsTest {
     }
 
     @Test
+    void perStepMethodsRunOnSparkAsSynchronousGradientSteps() {
+        for (String method : List.of("pcgrad", "mgda", "uncertainty", "rlw", "gradnorm", "cagrad", "gls", "stch", "db-mtl")) {
+            assertTrue(ScaleOutMethods.stepsSynchronously(method), method);
+            ScaleOutMethods.weighting(method, Map.of(), TabularSetting.SPARK);
+        }
+        for (String method : ScaleOutMethods.SUPPORTED) {
+            assertTrue(!ScaleOutMethods.stepsSynchronously(method), method + " keeps parameter averaging");
+        }
+        // FAMO needs every batch's losses after the update too: a second pass per step, not run.
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> ScaleOutMethods.weighting("famo", Map.of(), TabularSetting.SPARK));
+        assertEquals("--weighting famo needs every batch's losses after the update, a second pass over every worker's shard per step, "
+                + "which --spark does not run; use another method with --spark, or train famo on one machine without --spark.",
+                e.message(s -> s == TabularSetting.WEIGHTING ? "--weighting" : "--spark"));
+    }
+
+    @Test
     void perStepLossWeightingsAreRefused() {
         for (String method : List.of("uncertainty", "rlw")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), TabularSetting.SPARK));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScaleOutMethods.weighting(method, Map.of(), TabularSetting.WORKERS));
             assertTrue(e.getMessage().contains("updates its weights after every step") && e.getMessage().contains("\"fixed\" or \"dwa\""), e.getMessage());
         }
     }
@@ -100,7 +117,7 @@ class ScaleOutMethodsTest {
         }
         // Refused before a Spark context is started.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistributedTabularTraining.train(Penguins.table(),
-                null, Penguins.settings("pcgrad", Map.of(), 1), new DistributedTabularTraining.OnSpark("local[2]", 5), null));
+                null, Penguins.settings("famo", Map.of(), 1), new DistributedTabularTraining.OnSpark("local[2]", 5), null));
         assertTrue(e.getMessage().contains("DistributedTabularTraining.OnSpark(master)"), e.getMessage());
     }
 }
