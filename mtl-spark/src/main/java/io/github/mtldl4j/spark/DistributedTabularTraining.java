@@ -197,7 +197,7 @@ public final class DistributedTabularTraining {
         return conf;
     }
 
-    private static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,
+    static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,
                                             TabularTraining.Settings settings, EpochListener listener, TabularPreprocessor preprocessor) {
         EpochwiseTrainer.Builder trainer = EpochwiseTrainer.builder(model, backend).epochs(settings.epochs()).weighting(weighting)
                 .metricsInLabelUnits(preprocessor::toLabelUnits).keep(settings.kept());
