@@ -123,7 +123,8 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
         JavaSparkContext spark = new JavaSparkContext(DistributedTabularTraining.conf(mode.master()));
         try {
             return new SparkFileTraining(spark, true, mode.averagingFrequency(), path, validationPath, settings);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Spark's Scala code throws checked exceptions (SparkException, Hadoop's IOExceptions) undeclared.
             spark.stop();
             throw SparkFailures.unwrap(e, path);
         }
@@ -134,7 +135,7 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
                                          TabularTraining.Settings settings) {
         try {
             return new SparkFileTraining(spark, false, averagingFrequency, path, validationPath, settings);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw SparkFailures.unwrap(e, path);
         }
     }
@@ -168,7 +169,7 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
     public DataParallelTraining.Trained train(TabularTraining.Settings settings, EpochListener listener) {
         try {
             return trainOnExecutors(settings, listener);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw SparkFailures.unwrap(e, source);
         }
     }
