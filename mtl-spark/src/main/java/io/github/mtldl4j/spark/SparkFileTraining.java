@@ -279,12 +279,13 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
      * Reads {@code path} with Hadoop's text input on the executors: a first pass counts every partition's lines (so
      * that every row knows its line number in its file), its rows and validation rows ({@link #isValidation}), and
      * finds the header of every file. Line 1 of every file is its header; blank lines are dropped. The columns that
-     * {@code settings} names are checked on the first line before the pass.
+     * {@code settings} names are checked on the first line before the pass. At least as many partitions as the cluster
+     * has cores (Spark's default parallelism), so that a small file gives every executor rows.
      */
     static Lines lines(JavaSparkContext spark, String path, long seed, double fraction, TabularTraining.Settings settings) {
         @SuppressWarnings("unchecked")
         JavaHadoopRDD<LongWritable, Text> raw = (JavaHadoopRDD<LongWritable, Text>) spark.hadoopFile(path, TextInputFormat.class,
-                LongWritable.class, Text.class, spark.defaultMinPartitions());
+                LongWritable.class, Text.class, spark.defaultParallelism());
         List<String> firstLines = raw.map(line -> line._2().toString()).take(1);
         if (firstLines.isEmpty() || firstLines.get(0).isBlank()) {
             throw new InvalidDataException(path + ": empty or a blank first line; expected a header line naming the columns, then data rows.");
