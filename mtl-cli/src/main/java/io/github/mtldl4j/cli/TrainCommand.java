@@ -282,6 +282,10 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(given + " is a URI read by Spark, but --data " + input.dataText + " is a path on this "
                     + "machine: give both as URIs (e.g. file:///data/train.csv) or both as local paths.");
         }
+        if (validDataText != null && !validUri) {
+            throw new IllegalArgumentException("--data " + input.dataText + " is a URI read by Spark, but --valid-data " + validDataText
+                    + " is a path on this machine: give both as URIs (e.g. file:///data/valid.csv) or both as local paths.");
+        }
         if (baselines) {
             throw new IllegalArgumentException("--baselines fits on this machine, but --data " + input.dataText + " is read by Spark on "
                     + "the executors: leave out --baselines, or give --data as a path on this machine.");

@@ -68,6 +68,8 @@ class SparkReadDataCommandTest {
         refused(train(uri, out, "--workers", "2"), out, "--data " + uri + " is a URI", "--spark MASTER");
         refused(train(dir.resolve("penguins.csv").toString(), out, "--spark", "local[2]", "--valid-data", uri), out,
                 "--valid-data " + uri + " is a URI", "both as URIs");
+        refused(train(uri, out, "--spark", "local[2]", "--valid-data", dir.resolve("penguins.csv").toString()), out,
+                "--valid-data " + dir.resolve("penguins.csv") + " is a path on this machine", "both as URIs");
         refused(train(uri, out, "--spark", "local[2]", "--baselines"), out, "--baselines fits on this machine");
         refused(train(uri, out, "--spark", "local[2]", "--task-data", "mass=" + dir.resolve("penguins.csv")), out,
                 "--task-data trains on one machine", "--spark");

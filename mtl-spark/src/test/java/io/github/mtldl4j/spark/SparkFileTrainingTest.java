@@ -107,6 +107,12 @@ class SparkFileTrainingTest {
             assertEquals(one.validationRows(), two.validationRows());
             assertEquals(344, two.trainingRows() + two.validationRows(), "the second header and the blank line are no rows");
         }
+        // A separate validation file replaces the split: every row of a.csv trains, every row of b.csv validates.
+        try (SparkFileTraining separate = SparkFileTraining.open(spark, 5, uri(parts.resolve("a.csv")), uri(parts.resolve("b.csv")), settings)) {
+            assertEquals(150, separate.trainingRows());
+            assertEquals(194, separate.validationRows());
+            assertEquals("the rows of " + uri(parts.resolve("b.csv")), separate.validationRule());
+        }
 
         // A text in a numeric column of a training row makes the column categorical (as on one machine); in a validation row,
         // or in a training row outside the sample, it is an error. The first row of b.csv that is a validation row once changed:
