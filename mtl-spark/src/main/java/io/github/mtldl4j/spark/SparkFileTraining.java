@@ -5,6 +5,7 @@ import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.scaleout.ScaleOutMethods;
 import io.github.mtldl4j.scaleout.TaskFigures;
+import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
@@ -100,8 +101,8 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
         }
         this.header = rows.header();
         if (trainCount == 0 || validCount == 0) {
-            throw new InvalidDataException(path + ": " + trainCount + " training and " + validCount + " validation rows; expected "
-                    + "at least one of each: give more rows or another --valid fraction.");
+            throw new InvalidDataException(SettingMessage.of(path + ": " + trainCount + " training and " + validCount + " validation rows; "
+                    + "expected at least one of each: give more rows or another ", TabularSetting.VALID_FRACTION, "."));
         }
         double trainShare = Math.min(1.0, SAMPLE_ROWS / (double) trainCount);
         double validShare = Math.min(1.0, VALIDATION_SAMPLE_ROWS / (double) validCount);
@@ -253,13 +254,17 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
             }
         }
         if (settings.features() != null) {
-            settings.features().forEach(column -> requireColumn(header, path, column, "named in --features"));
+            settings.features().forEach(column -> requireColumn(header, path, column, "named in ", TabularSetting.FEATURES));
         }
     }
 
-    private static void requireColumn(List<String> header, String path, String column, String role) {
+    /** @param role what the column is for, as text and settings (e.g. "named in ", the features setting) */
+    private static void requireColumn(List<String> header, String path, String column, Object... role) {
         if (!header.contains(column)) {
-            throw new InvalidDataException(path + ": no column '" + column + "' (" + role + "); the columns are " + header + ".");
+            List<Object> parts = new ArrayList<>(List.of(path + ": no column '" + column + "' ("));
+            parts.addAll(List.of(role));
+            parts.add("); the columns are " + header + ".");
+            throw new InvalidDataException(SettingMessage.of(parts.toArray()));
         }
     }
 
