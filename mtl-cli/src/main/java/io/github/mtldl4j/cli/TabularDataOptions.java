@@ -14,9 +14,26 @@ import picocli.CommandLine.Option;
 /** The options that say which table to learn and what from, shared by {@code train}, {@code affinity} and {@code tune}. */
 final class TabularDataOptions {
 
-    @Option(names = "--data", paramLabel = "FILE.csv", description = "Training data with a header line (required, except by "
-            + "train when every task has its own --task-data file).")
     Path data;
+
+    /** {@code --data} as given: a URI such as {@code hdfs://namenode/x.csv} keeps its double slash, which a Path drops. */
+    String dataText;
+
+    @Option(names = "--data", paramLabel = "FILE.csv", description = "Training data with a header line (required, except by "
+            + "train when every task has its own --task-data file). With train --spark, a URI (file://, hdfs://, s3a://, ...) "
+            + "is read by Spark on the executors.")
+    void data(String value) {
+        dataText = value;
+        data = Path.of(value);
+    }
+
+    /**
+     * Whether a path is a URI with a scheme ({@code file:///data/x.csv}, {@code hdfs://namenode/x.csv},
+     * {@code s3a://bucket/x.csv}), which Spark reads where it lives, rather than a path on this machine.
+     */
+    static boolean isUri(String path) {
+        return path != null && path.matches("[A-Za-z][A-Za-z0-9+.-]+:/.*");
+    }
 
     @Option(names = "--task", required = true, paramLabel = "NAME:TYPE:COLUMN",
             description = "A task (repeat): TYPE regression, binary, multiclass or multilabel (NAME:multilabel:C1,C2,...).")

@@ -129,8 +129,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--valid", defaultValue = "0.2", description = "Validation fraction, stratified on the first classification task (default ${DEFAULT-VALUE}).")
     double valid;
 
-    @Option(names = "--valid-data", paramLabel = "FILE.csv", description = "A separate validation file (instead of --valid).")
     Path validData;
+
+    /** {@code --valid-data} as given (a URI keeps its double slash). */
+    String validDataText;
+
+    @Option(names = "--valid-data", paramLabel = "FILE.csv", description = "A separate validation file (instead of --valid).")
+    void validData(String value) {
+        validDataText = value;
+        validData = Path.of(value);
+    }
 
     @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
     Integer patience;
@@ -195,6 +203,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--task-data trains on one machine; leave out " + (sparkMaster != null ? "--spark" : "--workers")
                     + ", or combine the files into one --data file with the other tasks' labels empty.");
         }
+        if (readBySpark(scaleOut)) {
+            return trainOnExecutors((DataParallelTraining.SparkCluster) scaleOut, settings, stdout);
+        }
         OutputDirectory.check(out);
         CsvTable table = input.data == null ? null : CsvTable.read(input.data);
         Map<String, CsvTable> ownTables = new LinkedHashMap<>();
@@ -251,6 +262,66 @@ public final class TrainCommand implements Callable<Integer> {
         }
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
+    }
+
+    /**
+     * Whether Spark reads {@code --data} on the executors: with {@code --spark} and a URI (file://, hdfs://, s3a://);
+     * a plain path is read here and its rows shipped. A URI without {@code --spark} is refused.
+     */
+    private boolean readBySpark(DataParallelTraining.Placement scaleOut) {
+        boolean dataUri = TabularDataOptions.isUri(input.dataText);
+        boolean validUri = TabularDataOptions.isUri(validDataText);
+        if (!dataUri && !validUri) {
+            return false;
+        }
+        String given = dataUri ? "--data " + input.dataText : "--valid-data " + validDataText;
+        if (!(scaleOut instanceof DataParallelTraining.SparkCluster)) {
+            throw new IllegalArgumentException(given + " is a URI, which Spark reads on the executors: add --spark MASTER (e.g. --spark "
+                    + "local[2]), or give a path on this machine.");
+        }
+        if (!dataUri) {
+            throw new IllegalArgumentException(given + " is a URI read by Spark, but --data " + input.dataText + " is a path on this "
+                    + "machine: give both as URIs (e.g. file:///data/train.csv) or both as local paths.");
+        }
+        if (validDataText != null && !validUri) {
+            throw new IllegalArgumentException("--data " + input.dataText + " is a URI read by Spark, but --valid-data " + validDataText
+                    + " is a path on this machine: give both as URIs (e.g. file:///data/valid.csv) or both as local paths.");
+        }
+        if (baselines) {
+            throw new IllegalArgumentException("--baselines fits on this machine, but --data " + input.dataText + " is read by Spark on "
+                    + "the executors: leave out --baselines, or give --data as a path on this machine.");
+        }
+        return true;
+    }
+
+    /** {@code train --spark} on a {@code --data} URI that Spark reads where it lives: only a sample comes to this machine. */
+    private int trainOnExecutors(DataParallelTraining.SparkCluster cluster, TabularTraining.Settings given, PrintWriter stdout)
+            throws IOException {
+        OutputDirectory.check(out);
+        try (DataParallelTraining.ExecutorTable table = dataParallel(TabularSetting.SPARK).open(input.dataText, validDataText, given, cluster)) {
+            FeatureSelection features = input.chooseFeatures(table.sample(), given.tasks(), spec.commandLine().getErr());
+            TabularTraining.Settings settings = given.toBuilder().features(features.used()).build();
+            MtlCommand.announceBackend(spec.commandLine().getErr());
+            stdout.printf(Locale.ROOT, "%s (read by Spark on the executors): %d training rows, %d validation rows (%s), tasks %s, %s "
+                    + "sharing, %s%n", table.source(), table.trainingRows(), table.validationRows(), table.validationRule(),
+                    settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
+            stdout.println(TabularDataOptions.describe(features));
+            DataParallelTraining.Trained trained = table.train(settings, new TrainingProgress(stdout, epochs));
+            TabularTraining.Result result = trained.result();
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("scale_out", describe(cluster, trained, settings.method()));
+            extra.put("data_read", String.format(Locale.ROOT, "by Spark on the executors: %d training rows, %d validation rows (%s); "
+                    + "preprocessing fitted on a sample of %d training rows", table.trainingRows(), table.validationRows(),
+                    table.validationRule(), table.sample().rowCount()));
+            write(result, settings, out, table.source(), Map.of(), Map.of(), extra);
+            String fill = result.fillSummary();
+            stdout.println(table.sample().rowCount() < table.trainingRows() ? fill.replaceFirst("^training rows: ", String.format(Locale.ROOT,
+                    "training rows (the sample of %d of %d the preprocessing was fitted on): ", table.sample().rowCount(), table.trainingRows())) : fill);
+            stdout.println(MetricsTable.render(result.metrics()));
+            stdout.println(keptLine(result.history()));
+            stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
+            return 0;
+        }
     }
 
     /** A data-parallel result with the baselines fitted on this machine, when the settings ask for them. */

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import io.github.mtldl4j.spark.SparkFileTraining;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.shade.jackson.databind.JsonNode;
@@ -22,7 +23,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * {@code mtl-spark/cluster/local-cluster.sh}: a Spark standalone master and two workers as separate JVMs on this
- * machine train penguins through {@code spark-submit}, against the same training on one machine. Submits mtl-cli's jar
+ * machine train penguins, read by the executors from a {@code file://} URI, through {@code spark-submit}, against the
+ * same training on one machine on the same rows. Submits mtl-cli's jar
  * with the rest of {@code classpath-spark.txt} (the script's {@code MTL_APP_CLASSPATH}) rather than the 167 MB cluster
  * jar, which the default build does not make; docs/cluster.md shows the same run with that jar.
  */
@@ -40,12 +42,13 @@ class LocalClusterIT {
         try (InputStream in = getClass().getResourceAsStream("/data/penguins.csv")) {
             Files.copy(in, penguins);
         }
-        List<String> train = List.of("--data", penguins.toString(), "--task", "species:multiclass:species", "--task", "sex:binary:sex",
+        List<String> train = List.of("--task", "species:multiclass:species", "--task", "sex:binary:sex",
                 "--task", "mass:regression:body_mass_g", "--epochs", EPOCHS);
         Path cluster = dir.resolve("cluster");
         Path distributed = dir.resolve("on-cluster");
 
-        List<String> command = new ArrayList<>(List.of(script().toString(), "train"));
+        // The executors read the file (a file:// URI, as on a cluster whose nodes share it): the driver gets only the sample.
+        List<String> command = new ArrayList<>(List.of(script().toString(), "train", "--data", "file://" + penguins.toAbsolutePath()));
         command.addAll(train);
         command.addAll(List.of("--out", distributed.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
@@ -87,9 +90,18 @@ class LocalClusterIT {
         assertEquals(executors, launched, "the executors in metrics.json are those the two workers launched");
         assertTrue(metrics.path("scale_out").path("placement").asText().startsWith("spark spark://127.0.0.1:"), metrics.toPrettyString());
 
-        // The same training on one machine, in this JVM.
+        assertTrue(metrics.path("data_read").asText().startsWith("by Spark on the executors"), metrics.toPrettyString());
+
+        // The same training on one machine, in this JVM, on the same rows: the executors' split is the rows whose hash
+        // (with the seed, 42) is below 0.2, made here line by line.
+        List<String> lines = Files.readAllLines(penguins);
+        List<String> trainRows = new ArrayList<>(List.of(lines.get(0)));
+        List<String> validRows = new ArrayList<>(List.of(lines.get(0)));
+        lines.subList(1, lines.size()).forEach(line -> (SparkFileTraining.isValidation(42, 0.2, line) ? validRows : trainRows).add(line));
+        Path trainFile = Files.write(dir.resolve("train.csv"), trainRows);
+        Path validFile = Files.write(dir.resolve("valid.csv"), validRows);
         Path single = dir.resolve("one-machine");
-        List<String> oneMachine = new ArrayList<>(List.of("train"));
+        List<String> oneMachine = new ArrayList<>(List.of("train", "--data", trainFile.toString(), "--valid-data", validFile.toString()));
         oneMachine.addAll(train);
         oneMachine.addAll(List.of("--out", single.toString()));
         CliRun run = CliRun.of(oneMachine.toArray(String[]::new));

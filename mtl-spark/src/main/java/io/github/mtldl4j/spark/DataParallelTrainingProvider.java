@@ -30,6 +30,11 @@ public final class DataParallelTrainingProvider implements DataParallelTraining 
         return new Trained(run.result(), run.executors());
     }
 
+    @Override
+    public ExecutorTable open(String path, String validationPath, TabularTraining.Settings settings, SparkCluster placement) {
+        return SparkFileTraining.open(placement, path, validationPath, settings);
+    }
+
     /** The placement as {@link DistributedTabularTraining}'s mode, whose constructors check the values. */
     static DistributedTabularTraining.Mode mode(Placement placement) {
         if (placement instanceof SparkCluster spark) {

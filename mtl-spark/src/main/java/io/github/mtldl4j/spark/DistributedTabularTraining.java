@@ -201,7 +201,7 @@ public final class DistributedTabularTraining {
     }
 
     /** The per-step methods on Spark: synchronous gradient steps, the global batch split over the partitions. */
-    private static SynchronousGradientTrainer synchronousTrainer(JavaSparkContext spark, MultiTaskModel model,
+    static SynchronousGradientTrainer synchronousTrainer(JavaSparkContext spark, MultiTaskModel model,
                                                                  JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> train,
                                                                  JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> valid, LossWeighting weighting,
                                                                  TabularTraining.Settings settings, EpochListener listener,
@@ -218,7 +218,7 @@ public final class DistributedTabularTraining {
         return trainer.build();
     }
 
-    private static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,
+    static EpochwiseTrainer trainer(MultiTaskModel model, DataParallelBackend backend, LossWeighting weighting,
                                             TabularTraining.Settings settings, EpochListener listener, TabularPreprocessor preprocessor) {
         EpochwiseTrainer.Builder trainer = EpochwiseTrainer.builder(model, backend).epochs(settings.epochs()).weighting(weighting)
                 .metricsInLabelUnits(preprocessor::toLabelUnits).keep(settings.kept());

@@ -122,7 +122,7 @@ public final class SparkTabularData {
         return batches.iterator();
     }
 
-    private static MultiDataSet rowsOf(MultiDataSet all, int from, int to) {
+    static MultiDataSet rowsOf(MultiDataSet all, int from, int to) {
         org.nd4j.linalg.indexing.INDArrayIndex rows = org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
         org.nd4j.linalg.indexing.INDArrayIndex columns = org.nd4j.linalg.indexing.NDArrayIndex.all();
         int k = all.numLabelsArrays();

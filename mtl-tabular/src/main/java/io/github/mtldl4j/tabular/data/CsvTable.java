@@ -119,6 +119,22 @@ public final class CsvTable {
         return origin != null ? origin.sourceOf(originRows[row]) : rowSources == null ? source : rowSources[row];
     }
 
+    /**
+     * These rows as lines {@code lines} of the files {@code sources} (per row), for rows parsed out of bigger files
+     * (e.g. a Spark partition of them), so that messages name the file and line a row came from.
+     *
+     * @throws IllegalArgumentException if this table was picked from another, or the arrays have not one entry per row
+     */
+    public CsvTable at(String[] sources, long[] lines) {
+        if (origin != null || rowSources != null || lines.length != rowCount() || sources.length != rowCount()) {
+            throw new IllegalArgumentException("at(sources, lines) needs a parsed table and one file and line per row; received "
+                    + sources.length + " files and " + lines.length + " lines for " + rowCount() + " rows.");
+        }
+        CsvTable placed = new CsvTable(source, header, text, starts, ends, lines.clone(), null, null);
+        placed.rowSources = sources.clone();
+        return placed;
+    }
+
     /** The line of the file a data row starts on (the header is line 1). */
     public long line(int row) {
         return lines[row];

@@ -82,6 +82,45 @@ public interface DataParallelTraining {
     Trained train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
                                  EpochListener listener);
 
+    /**
+     * A table that Spark reads where it lives (a path every node can read: {@code file://}, {@code hdfs://},
+     * {@code s3a://}, ...), split into training and validation rows on the executors; the driver holds only a bounded
+     * sample of the rows. Close it to stop Spark.
+     */
+    interface ExecutorTable extends AutoCloseable {
+        /** The path as given, for messages and metrics.json. */
+        String source();
+
+        /** Training rows (all of them, counted on the executors). */
+        long trainingRows();
+
+        /** Validation rows (all of them, counted on the executors). */
+        long validationRows();
+
+        /** How the validation rows were chosen, e.g. "20 % of the rows by a hash of each row and seed 42". */
+        String validationRule();
+
+        /** A uniform sample of the training rows (all of them up to a bound), read to the driver to fit the preprocessing. */
+        CsvTable sample();
+
+        /** Fits the preprocessing on {@link #sample()}, encodes the rows on the executors, trains and evaluates. */
+        Trained train(TabularTraining.Settings settings, EpochListener listener);
+
+        /** Stops Spark. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Opens {@code path} with Spark on {@code placement} (the driver never reads the file itself) and checks that it
+     * has the columns {@code settings} names.
+     *
+     * @param validationPath a separate validation file read the same way, or null to split off
+     *                       {@code settings.validFraction()} of the rows, chosen by a hash of each row's text and the seed
+     * @throws io.github.mtldl4j.data.InvalidDataException naming the file (and the line and column) that cannot be used
+     */
+    ExecutorTable open(String path, String validationPath, TabularTraining.Settings settings, SparkCluster placement);
+
     /** The provider on the class path (mtl-spark's), or empty when there is none. */
     static Optional<DataParallelTraining> find() {
         return ServiceLoader.load(DataParallelTraining.class, DataParallelTraining.class.getClassLoader()).findFirst();
