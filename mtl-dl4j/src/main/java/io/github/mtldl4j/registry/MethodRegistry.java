@@ -16,6 +16,7 @@ import io.github.mtldl4j.gradient.NashMtl;
 import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.gradient.UpGrad;
+import io.github.mtldl4j.graph.Aitm;
 import io.github.mtldl4j.graph.ConvolutionalTrunk;
 import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.Esmm;
@@ -95,6 +96,7 @@ public final class MethodRegistry {
             IndependentTowers.INFO,
             HardSharing.CASCADE_INFO,
             Esmm.INFO,
+            Aitm.INFO,
             MixtureOfExperts.MMOE,
             MixtureOfExperts.OMOE,
             MixtureOfExperts.CGC,
