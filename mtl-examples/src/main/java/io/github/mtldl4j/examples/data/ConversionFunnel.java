@@ -14,8 +14,8 @@ import java.util.Random;
  * one row per impression with 6 standard normal features {@code x1..x6}, a categorical {@code device} (mobile,
  * desktop, tablet) and two labels on every row, {@code click} (0/1) and {@code conversion} (0/1, "clicked and
  * converted", so never 1 without a click). {@code P(click) = sigmoid(-1.4 + 0.9 x1 + 0.5 x2 + d)} with
- * {@code d = 0.3, 0, -0.3} by device (about 23 % of impressions); {@code P(conversion | click) =
- * sigmoid(-0.8 + 0.9 x3 - 0.5 x1 + 0.4 x4)} (about a third of clicks): the two steps depend on partly different
+ * {@code d = 0.3, 0, -0.3} by device (23.5 % of impressions at the default seed); {@code P(conversion | click) =
+ * sigmoid(-0.8 + 0.9 x3 - 0.5 x1 + 0.4 x4)} (28 % of clicks): the two steps depend on partly different
  * features, and a high click propensity ({@code x1}) lowers the conversion rate after a click. The same seed gives
  * the same rows.
  *
