@@ -56,6 +56,15 @@ final class OnnxModelFile implements AutoCloseable {
         return preprocessor;
     }
 
+    /** The sharing mode the model was built with (its metadata {@code mtl.sharing}), or {@code ""} if not recorded. */
+    String sharing() {
+        try {
+            return session.getMetadata().getCustomMetadataValue("mtl.sharing").orElse("");
+        } catch (OrtException e) {
+            throw new IllegalArgumentException(file + ": ONNX Runtime could not read the model's metadata (" + firstLine(e.getMessage()) + ").", e);
+        }
+    }
+
     /** Outputs per task as {@code double[rows][width]} (regression in label units), for the raw feature columns. */
     Map<String, double[][]> predict(Map<String, Object> rawFeatures) {
         Map<String, OnnxTensor> inputs = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.github.mtldl4j.cli;
 
+import io.github.mtldl4j.graph.Esmm;
 import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.tabular.data.CsvTable;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +27,10 @@ import picocli.CommandLine.Spec;
  * {@code mtl predict}: one column per regression output (label units), the predicted class and the class
  * probabilities per classification task ({@code <task>}, {@code <task>_p_<class>}), per multilabel label its 0/1 and
  * probability; first, with {@code --id-column}, that column of the input as it is, to join the predictions back on.
+ * For an ESMM model, last, per funnel stage after the first, the stage's own probability given the previous stage
+ * ({@code <task>_given_<previous>_p}: pCVR beside pCTCVR): from model.zip the stage tower's sigmoid
+ * ({@link Esmm#stageProbability}); from its ONNX export the quotient of the two funnel outputs, the same up to float
+ * rounding (0 where the previous stage's probability is 0).
  * The file is written whole or not at all ({@link AtomicFile}).
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, description = "Predictions of a saved model for the rows of a CSV file.")
@@ -61,19 +67,40 @@ public final class PredictCommand implements Callable<Integer> {
                     : TabularTraining.preprocessorOf(model, modelFile.toString());
             CsvTable table = CsvTable.read(data);
             int id = idColumn == null ? -1 : table.column(idColumn, "--id-column");
-            List<String> header = header(preprocessor);
+            String sharing = onnx ? onnxModel.sharing() : model.layout().sharing();
+            List<String> stages = Esmm.NAME.equals(sharing) ? preprocessor.taskLabels().stream().map(t -> t.spec().name()).toList()
+                    : List.of();
+            List<String> header = new ArrayList<>(header(preprocessor));
+            for (int k = 1; k < stages.size(); k++) {
+                header.add(stageColumn(stages, k));
+            }
             if (idColumn != null && header.contains(idColumn)) {
                 throw new IllegalArgumentException("--id-column " + idColumn + ": a prediction column has that name already (the "
                         + "prediction columns are " + header + "); name a key column whose name differs.");
             }
             Map<String, double[][]> predictions;
+            Map<String, double[]> stageColumns = new LinkedHashMap<>();
             if (onnx) {
                 predictions = onnxModel.predict(preprocessor.rawFeatures(table));
+                for (int k = 1; k < stages.size(); k++) {
+                    double[][] reached = predictions.get(stages.get(k));
+                    double[][] previous = predictions.get(stages.get(k - 1));
+                    double[] given = new double[reached.length];
+                    for (int r = 0; r < given.length; r++) {
+                        given[r] = previous[r][0] == 0 ? 0 : reached[r][0] / previous[r][0];
+                    }
+                    stageColumns.put(stageColumn(stages, k), given);
+                }
             } else {
                 MtlCommand.announceBackend(spec.commandLine().getErr());
-                predictions = inLabelUnits(preprocessor, model.predict(preprocessor.encodeWithoutLabels(table).data().getFeatures(0)));
+                INDArray features = preprocessor.encodeWithoutLabels(table).data().getFeatures(0);
+                predictions = inLabelUnits(preprocessor, model.predict(features));
+                for (int k = 1; k < stages.size(); k++) {
+                    stageColumns.put(stageColumn(stages, k), Esmm.stageProbability(model, stages.get(k), features)
+                            .castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(-1).toDoubleVector());
+                }
             }
-            write(preprocessor, table, id, predictions);
+            write(preprocessor, table, id, predictions, stageColumns);
         } finally {
             if (onnxModel != null) {
                 onnxModel.close();
@@ -82,7 +109,13 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void write(TabularPreprocessor preprocessor, CsvTable table, int id, Map<String, double[][]> predictions) throws IOException {
+    /** The column of funnel stage {@code k}'s probability given stage {@code k - 1} (ESMM's pCVR). */
+    static String stageColumn(List<String> stages, int k) {
+        return stages.get(k) + "_given_" + stages.get(k - 1) + "_p";
+    }
+
+    private void write(TabularPreprocessor preprocessor, CsvTable table, int id, Map<String, double[][]> predictions,
+                       Map<String, double[]> stageColumns) throws IOException {
         List<String> ids = null;
         if (id >= 0) {
             ids = new ArrayList<>(table.rowCount());
@@ -90,7 +123,7 @@ public final class PredictCommand implements Callable<Integer> {
                 ids.add(table.value(r, id));
             }
         }
-        String text = csv(preprocessor, predictions, table.rowCount(), idColumn, ids);
+        String text = csv(preprocessor, predictions, table.rowCount(), idColumn, ids, stageColumns);
         AtomicFile.writeString(out, text);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %d predictions to %s%n", table.rowCount(), out);
     }
@@ -140,11 +173,18 @@ public final class PredictCommand implements Callable<Integer> {
      */
     static String csv(TabularPreprocessor preprocessor, Map<String, double[][]> predictions, int rows, String idColumn,
                       List<String> ids) throws IOException {
+        return csv(preprocessor, predictions, rows, idColumn, ids, Map.of());
+    }
+
+    /** As {@link #csv(TabularPreprocessor, Map, int, String, List)}, with further columns (name to a value per row) last. */
+    static String csv(TabularPreprocessor preprocessor, Map<String, double[][]> predictions, int rows, String idColumn,
+                      List<String> ids, Map<String, double[]> extraColumns) throws IOException {
         List<String> header = new ArrayList<>();
         if (idColumn != null) {
             header.add(idColumn);
         }
         header.addAll(header(preprocessor));
+        header.addAll(extraColumns.keySet());
         StringWriter text = new StringWriter();
         try (CSVPrinter printer = new CSVPrinter(text, CSVFormat.RFC4180.builder().setHeader(header.toArray(String[]::new)).get())) {
             for (int r = 0; r < rows; r++) {
@@ -185,6 +225,9 @@ public final class PredictCommand implements Callable<Integer> {
                             }
                         }
                     }
+                }
+                for (double[] column : extraColumns.values()) {
+                    row.add(column[r]);
                 }
                 printer.printRecord(row);
             }

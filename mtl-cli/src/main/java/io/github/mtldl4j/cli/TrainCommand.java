@@ -82,6 +82,11 @@ public final class TrainCommand implements Callable<Integer> {
             + "selectors of its gates (default ${DEFAULT-VALUE}; --experts must be a power of two).")
     int topK;
 
+    @Option(names = "--calibrator-weight", defaultValue = "0.6", description = "With --arch aitm: weight alpha of the "
+            + "calibrator term alpha * max(p_t - p_t-1, 0) that penalizes a later funnel step predicted above the earlier one "
+            + "(default ${DEFAULT-VALUE}, the paper's; 0 turns it off).")
+    double calibratorWeight;
+
     @Option(names = "--cascade", paramLabel = "B=A", description = "With --arch cascade: task B's head reads task A's prediction (repeat).")
     List<String> cascades = List.of();
 
@@ -524,7 +529,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return TabularTraining.Settings.builder(specs).classWeight(every).classWeights(byTask)
                 .baselines(baselines ? Baselines.LINEAR_AND_SINGLE_TASK : Baselines.NONE).features(input.features).categorical(input.categoricalColumns())
-                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).shared(shared).head(head)
+                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).calibratorWeight(calibratorWeight).shared(shared).head(head)
                 .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule())

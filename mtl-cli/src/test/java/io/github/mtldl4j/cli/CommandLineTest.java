@@ -118,7 +118,7 @@ class CommandLineTest {
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, famo, gls, imtl-l, stch, sum, pcgrad, mgda, cagrad, imtl, upgrad,"
                 + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco, graddrop, sdmgrad, modo (default fixed)"), text);
-        assertTrue(text.contains("hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, dselect-k, cross-stitch (default hard)"), text);
+        assertTrue(text.contains("hard, independent, cascade, esmm, aitm, mmoe, omoe, cgc, ple, dselect-k, cross-stitch (default hard)"), text);
     }
 
     @Test
@@ -199,6 +199,21 @@ class CommandLineTest {
                 never, "skip.csv: line 3, column 'conversion'", "previous funnel stage 'click'");
         refused(concat(new String[] {"train", "--data", funnel("gap.csv", "5,10,0,").toString(), "--out", never.toString()}, tasks),
                 never, "gap.csv: line 3, column 'conversion'", "fill 0");
+    }
+
+    @Test
+    void aitmTrainsAFunnelAndRefusesABadCalibratorWeightAndRowsThatBreakTheFunnel() throws Exception {
+        Path out = dir.resolve("aitm");
+        String[] tasks = {"--task", "click:binary:click", "--task", "conversion:binary:conversion", "--arch", "aitm", "--epochs", "1"};
+        CliRun run = run(concat(new String[] {"train", "--data", funnel("funnel.csv", null).toString(), "--out", out.toString(),
+                "--calibrator-weight", "0.3"}, tasks));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("aitm sharing"), run.out());
+        Path never = dir.resolve("never");
+        refused(concat(new String[] {"train", "--data", funnel("skip.csv", "5,10,0,1").toString(), "--out", never.toString()}, tasks),
+                never, "skip.csv: line 3, column 'conversion'", "previous funnel stage 'click'", "--arch aitm");
+        refused(concat(new String[] {"train", "--data", funnel("ok.csv", null).toString(), "--out", never.toString(),
+                "--calibrator-weight", "-1"}, tasks), never, "--calibrator-weight must be finite and >= 0", "received -1.0");
     }
 
     private static String[] concat(String[] first, String[] second) {

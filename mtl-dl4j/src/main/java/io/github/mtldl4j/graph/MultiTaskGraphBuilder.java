@@ -256,9 +256,9 @@ public final class MultiTaskGraphBuilder {
     private Wired wire() {
         validateTasks();
         validateCascades();
-        if (sharing instanceof Esmm && !cascades.isEmpty()) {
-            throw new IllegalArgumentException("ESMM links its tasks as a funnel in task order already; remove the cascades "
-                    + cascades + " or use another sharing mode.");
+        if ((sharing instanceof Esmm || sharing instanceof Aitm) && !cascades.isEmpty()) {
+            throw new IllegalArgumentException(sharing.name().toUpperCase(java.util.Locale.ROOT) + " links its tasks as a funnel "
+                    + "in task order already; remove the cascades " + cascades + " or use another sharing mode.");
         }
         TrunkSpec trunk = new TrunkSpec(sharedWidths, activation, dropoutRate, l2, bias);
 
@@ -278,6 +278,7 @@ public final class MultiTaskGraphBuilder {
         Map<String, Representation> fusedFirstLayers = fuseHeads ? fuseFirstHeadLayers(wiring, representations)
                 : Map.of();
         String[] outputs = new String[tasks.size()];
+        Representation funnelInformation = null;
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
             Representation in = representations.get(task.name());
@@ -302,6 +303,8 @@ public final class MultiTaskGraphBuilder {
             }
             if (sharing instanceof Esmm esmm) {
                 esmm.addOutput(wiring, tasks, i, in, bias);
+            } else if (sharing instanceof Aitm aitm) {
+                funnelInformation = aitm.addOutput(wiring, tasks, i, in, funnelInformation, activation, bias);
             } else {
                 addOutput(wiring, task, in);
             }

@@ -109,6 +109,26 @@ public final class VertexNames {
         return task + "_funnel";
     }
 
+    /** The layer transferring the previous funnel stage's information to this stage ({@code graph.Aitm}: p_{t-1}). */
+    public static String transfer(String task) {
+        return task + "_transfer";
+    }
+
+    /** The merge of a stage's tower output and the transferred information, read by its AIT module ({@code graph.Aitm}). */
+    public static String attentionInput(String task) {
+        return task + "_ait_input";
+    }
+
+    /** A stage's adaptive information transfer module ({@code graph.Aitm}: z_t). */
+    public static String attention(String task) {
+        return task + "_ait";
+    }
+
+    /** The merge of a stage's prediction and the previous stage's, read by its calibrated loss ({@code graph.Aitm}). */
+    public static String calibratorInput(String task) {
+        return task + "_calibrator_input";
+    }
+
     /** The output vertex of a task: the task's own name. */
     public static String output(String task) {
         return task;

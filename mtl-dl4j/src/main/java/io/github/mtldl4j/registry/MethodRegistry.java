@@ -19,6 +19,7 @@ import io.github.mtldl4j.gradient.PcGrad;
 import io.github.mtldl4j.gradient.SdmGrad;
 import io.github.mtldl4j.gradient.SumAggregator;
 import io.github.mtldl4j.gradient.UpGrad;
+import io.github.mtldl4j.graph.Aitm;
 import io.github.mtldl4j.graph.ConvolutionalTrunk;
 import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.Esmm;
@@ -101,6 +102,7 @@ public final class MethodRegistry {
             IndependentTowers.INFO,
             HardSharing.CASCADE_INFO,
             Esmm.INFO,
+            Aitm.INFO,
             MixtureOfExperts.MMOE,
             MixtureOfExperts.OMOE,
             MixtureOfExperts.CGC,

@@ -108,6 +108,15 @@ class OnnxExporterTest {
     }
 
     @Test
+    void aitmIsRefusedNamingItsAttentionVertex() {
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(4).sharing(new io.github.mtldl4j.graph.Aitm())
+                .task(Task.binary("click").withHead(3)).task(Task.binary("buy").withHead(3)).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxExporter.export(model));
+        assertTrue(e.getMessage().startsWith("Cannot export vertex 'buy_ait' (AdaptiveInformationTransferLayer) to ONNX: "
+                + "the layer type is not supported"), e.getMessage());
+    }
+
+    @Test
     void writtenFileHasTheOpsetTheNamesAndTheTaskTypes(@TempDir Path dir) throws Exception {
         MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(4)
                 .task(Task.regression("price")).task(Task.multiclass("segment", 3)).build();

@@ -1,6 +1,7 @@
 package io.github.mtldl4j.model;
 
 import io.github.mtldl4j.TestData;
+import io.github.mtldl4j.graph.Aitm;
 import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.IndependentTowers;
 import io.github.mtldl4j.graph.MixtureOfExperts;
@@ -75,6 +76,13 @@ class CompatibilityFixtures {
                 Task.binary("click").withHead(3).withWeight(2.0)).build();
     }
 
+    /** AITM: the AIT layer, the funnel output layer and the calibrator loss (the AIT initializer is not stored by name). */
+    static MultiTaskModel aitm() {
+        return base().sharing(Aitm.withCalibratorWeight(0.5)).tasks(
+                Task.binary("click").withHead(3),
+                Task.binary("buy").withHead(3).withWeight(1.5)).build();
+    }
+
     /** Independent towers with a binary task whose positive class is weighted (its loss class). */
     static MultiTaskModel positiveWeight() {
         return base().sharing(new IndependentTowers()).tasks(
@@ -87,7 +95,8 @@ class CompatibilityFixtures {
             "mixture-of-experts", CompatibilityFixtures::mixtureOfExperts,
             "cross-stitch", CompatibilityFixtures::crossStitch,
             "dselect-k", CompatibilityFixtures::dselectK,
-            "positive-weight", CompatibilityFixtures::positiveWeight);
+            "positive-weight", CompatibilityFixtures::positiveWeight,
+            "aitm", CompatibilityFixtures::aitm);
 
     private static MultiTaskGraphBuilder base() {
         return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(5).activation(Activation.TANH).updater(new Adam(0.01))

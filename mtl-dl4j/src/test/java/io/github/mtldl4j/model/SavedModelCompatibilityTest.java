@@ -88,9 +88,13 @@ class SavedModelCompatibilityTest {
                     new Expected("click", TaskType.BINARY, 1, 2.0, false)),
             "positive-weight", List.of(
                     new Expected("fraud", TaskType.BINARY, 1, 1.0, false),
-                    new Expected("amount", TaskType.REGRESSION, 1, 1.0, false)));
+                    new Expected("amount", TaskType.REGRESSION, 1, 1.0, false)),
+            "aitm", List.of(
+                    new Expected("click", TaskType.BINARY, 1, 1.0, false),
+                    new Expected("buy", TaskType.BINARY, 1, 1.5, false)));
     private static final Map<String, String> SHARING = Map.of("hard-sharing", "hard", "mixture-of-experts", "mmoe",
             "dselect-k", "dselect-k",
+            "aitm", "aitm",
             "cross-stitch", "cross-stitch", "positive-weight", "independent");
 
     private static Path fixture(String name) {
@@ -163,7 +167,9 @@ class SavedModelCompatibilityTest {
                 "io.github.mtldl4j.graph.GatedSumVertex",
                 "io.github.mtldl4j.graph.DSelectKLayer",
                 "io.github.mtldl4j.graph.RepresentationTapVertex", "io.github.mtldl4j.graph.CrossStitchLayer",
-                "io.github.mtldl4j.graph.FusedHeadsWeightInit"), serialized, "serializable classes of the library");
+                "io.github.mtldl4j.graph.FusedHeadsWeightInit",
+                "io.github.mtldl4j.graph.AdaptiveInformationTransferLayer", "io.github.mtldl4j.graph.FunnelOutputLayer",
+                "io.github.mtldl4j.loss.FunnelCalibratorLoss"), serialized, "serializable classes of the library");
         assertEquals(serialized, inFixtures, "classes named in the fixtures");
     }
 

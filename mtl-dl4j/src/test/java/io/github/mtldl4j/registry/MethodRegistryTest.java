@@ -45,7 +45,7 @@ class MethodRegistryTest {
                         "imtl-hybrid", "fairgrad", "db-mtl", "excess-mtl", "moco",
                         "graddrop", "sdmgrad", "modo"),
                 MethodRegistry.weightingNames());
-        assertEquals(List.of("hard", "independent", "cascade", "esmm", "mmoe", "omoe", "cgc", "ple", "dselect-k", "cross-stitch"),
+        assertEquals(List.of("hard", "independent", "cascade", "esmm", "aitm", "mmoe", "omoe", "cgc", "ple", "dselect-k", "cross-stitch"),
                 MethodRegistry.architectureNames());
     }
 
@@ -118,6 +118,16 @@ class MethodRegistryTest {
         assertEquals(Set.of(Need.FUNNEL), MethodRegistry.architecture("esmm").needs());
     }
 
+    /** AITM needs a funnel too; its factory reads the calibrator weight from the options. */
+    @Test
+    void aitmNeedsAFunnelAndTakesItsCalibratorWeight() {
+        assertEquals(Set.of(Need.FUNNEL), MethodRegistry.architecture("aitm").needs());
+        assertEquals(0.25, ((io.github.mtldl4j.graph.Aitm) MethodRegistry.architecture("aitm")
+                .create(new MethodOptions(Map.of(), 4, 1, 2, 0.25))).calibratorWeight());
+        assertEquals(0.6, ((io.github.mtldl4j.graph.Aitm) MethodRegistry.architecture("aitm").create(MethodOptions.DEFAULTS))
+                .calibratorWeight());
+    }
+
     /** IMTL as published: IMTL-L's weighting and IMTL-G's aggregation under one name, needing what both need. */
     @Test
     void imtlHybridIsImtlLWithImtlG() {
@@ -136,7 +146,7 @@ class MethodRegistryTest {
         assertTrue(weighting.startsWith("unknown weighting 'nosuch'; expected one of [fixed, uncertainty, "), weighting);
         assertTrue(weighting.endsWith(", imtl, upgrad, aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco, graddrop, sdmgrad, modo]."), weighting);
         String arch = assertThrows(IllegalArgumentException.class, () -> MethodRegistry.architecture("transformer")).getMessage();
-        assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, esmm, mmoe, omoe, cgc, ple, dselect-k, "
+        assertEquals("unknown architecture 'transformer'; expected one of [hard, independent, cascade, esmm, aitm, mmoe, omoe, cgc, ple, dselect-k, "
                 + "cross-stitch].", arch);
     }
 

@@ -16,6 +16,8 @@ public enum TabularSetting implements Setting {
     TASK_EXPERTS("TabularTraining.Settings.taskExperts"),
     /** {@code TabularTraining.Settings.topK}. */
     TOP_K("TabularTraining.Settings.topK"),
+    /** {@code TabularTraining.Settings.calibratorWeight}. */
+    CALIBRATOR_WEIGHT("TabularTraining.Settings.calibratorWeight"),
     /** {@code TabularTraining.Settings.features}. */
     FEATURES("TabularTraining.Settings.features"),
     /** {@code TabularTraining.Settings.weights}. */

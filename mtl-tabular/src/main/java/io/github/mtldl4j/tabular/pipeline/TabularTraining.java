@@ -2,7 +2,7 @@ package io.github.mtldl4j.tabular.pipeline;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.InvalidDataException;
-import io.github.mtldl4j.graph.Esmm;
+import io.github.mtldl4j.graph.Aitm;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.graph.HardSharing;
@@ -92,13 +92,14 @@ public final class TabularTraining {
      * @param taskSampling how often each task's own table is drawn when tasks come from tables of their own
      *                     ({@link TaskTables}); one table is always read once per epoch
      * @param topK experts each example may use in {@code dselect-k} (its selectors k)
+     * @param calibratorWeight alpha of {@code aitm}'s behavioural expectation calibrator (the paper's: 0.6)
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
                            Map<String, ClassWeight> classWeights, Baselines baselines, LearningRateSchedule learningRateSchedule,
-                           TaskSampling taskSampling, int topK) {
+                           TaskSampling taskSampling, int topK, double calibratorWeight) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
         public ClassWeight classWeightOf(TaskSpec task) {
@@ -113,6 +114,10 @@ public final class TabularTraining {
                 throw new InvalidSettingException(experts < 1 ? TabularSetting.EXPERTS : TabularSetting.TASK_EXPERTS, SettingMessage.of(
                         TabularSetting.EXPERTS, " must be >= 1 and ", TabularSetting.TASK_EXPERTS, " >= 0, received " + experts + " and "
                         + taskExperts + "."));
+            }
+            if (!Double.isFinite(calibratorWeight) || calibratorWeight < 0) {
+                throw new InvalidSettingException(TabularSetting.CALIBRATOR_WEIGHT, SettingMessage.of(TabularSetting.CALIBRATOR_WEIGHT,
+                        " must be finite and >= 0 (0 turns aitm's calibrator off; its paper uses 0.6), received " + calibratorWeight + "."));
             }
             if (topK < 1) {
                 throw new InvalidSettingException(TabularSetting.TOP_K, SettingMessage.of(TabularSetting.TOP_K,
@@ -191,7 +196,8 @@ public final class TabularTraining {
                     .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
                     .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
-                    .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling).topK(topK);
+                    .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling).topK(topK)
+                    .calibratorWeight(calibratorWeight);
         }
 
         /**
@@ -224,6 +230,7 @@ public final class TabularTraining {
             private LearningRateSchedule learningRateSchedule;
             private TaskSampling taskSampling = TaskSampling.proportional();
             private int topK = 2;
+            private double calibratorWeight = Aitm.PAPER_CALIBRATOR_WEIGHT;
 
             private Builder(List<TaskSpec> tasks) {
                 this.tasks = tasks;
@@ -370,6 +377,12 @@ public final class TabularTraining {
                 return this;
             }
 
+            /** Weight alpha of {@code aitm}'s behavioural expectation calibrator (default 0.6, the paper's). */
+            public Builder calibratorWeight(double calibratorWeight) {
+                this.calibratorWeight = calibratorWeight;
+                return this;
+            }
+
             /**
              * Reduce-on-plateau of the learning rate, warm-up then cosine decay over {@link #epochs} (an epoch being
              * the training rows in minibatches of {@link #batch}), or null for a constant rate (the default).
@@ -392,7 +405,7 @@ public final class TabularTraining {
             public Settings build() {
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
                         weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
-                        baselines, learningRateSchedule, taskSampling, topK);
+                        baselines, learningRateSchedule, taskSampling, topK, calibratorWeight);
             }
         }
     }
@@ -620,10 +633,10 @@ public final class TabularTraining {
     }
 
     /**
-     * ESMM trains every funnel stage on every row, its label meaning "reached this stage": refuses a missing label
+     * ESMM and AITM train every funnel stage on every row, its label meaning "reached this stage": refuses a missing label
      * (it would mask the row) and a stage reached without the previous one, naming the line and column.
      */
-    private static void checkFunnelLabels(CsvTable table, MultiDataSet encoded, List<TaskSpec> tasks) {
+    private static void checkFunnelLabels(CsvTable table, MultiDataSet encoded, List<TaskSpec> tasks, String architecture) {
         for (int k = 0; k < tasks.size(); k++) {
             INDArray labels = encoded.getLabels(k);
             INDArray mask = encoded.getLabelsMaskArray(k);
@@ -632,12 +645,12 @@ public final class TabularTraining {
                 String where = table.source() + ": line " + table.line(r) + ", column '" + column + "': ";
                 if (mask != null && mask.getDouble(r, 0) == 0) {
                     throw new InvalidDataException(SettingMessage.of(where + "no label for task '" + tasks.get(k).name() + "'; ",
-                            TabularSetting.ARCHITECTURE.is(Esmm.NAME), " trains every funnel stage on every row, so fill 0 where the "
+                            TabularSetting.ARCHITECTURE.is(architecture), " trains every funnel stage on every row, so fill 0 where the "
                             + "row did not reach this stage."));
                 }
                 if (k > 0 && labels.getDouble(r, 0) == 1 && encoded.getLabels(k - 1).getDouble(r, 0) == 0) {
                     throw new InvalidDataException(SettingMessage.of(where + "task '" + tasks.get(k).name() + "' is positive but "
-                            + "the previous funnel stage '" + tasks.get(k - 1).name() + "' is not; with ", TabularSetting.ARCHITECTURE.is(Esmm.NAME),
+                            + "the previous funnel stage '" + tasks.get(k - 1).name() + "' is not; with ", TabularSetting.ARCHITECTURE.is(architecture),
                             " a stage's label means the row reached it (e.g. click AND conversion): give the tasks in funnel order and "
                             + "fix the row."));
                 }
@@ -656,9 +669,10 @@ public final class TabularTraining {
         TabularPreprocessor preprocessor = TabularPreprocessor.fit(split.train(), settings.tasks(), settings.features(), settings.categorical());
         TabularPreprocessor.Encoded trainEncoding = preprocessor.encode(split.train());
         MultiDataSet validData = preprocessor.encode(split.validation()).data();
-        if (Esmm.NAME.equals(settings.architecture()) && settings.tasks().stream().allMatch(t -> t.type() == TaskType.BINARY)) {
-            checkFunnelLabels(split.train(), trainEncoding.data(), settings.tasks());
-            checkFunnelLabels(split.validation(), validData, settings.tasks());
+        if (MethodRegistry.architecture(settings.architecture()).needs(Need.FUNNEL)
+                && settings.tasks().stream().allMatch(t -> t.type() == TaskType.BINARY)) {
+            checkFunnelLabels(split.train(), trainEncoding.data(), settings.tasks(), settings.architecture());
+            checkFunnelLabels(split.validation(), validData, settings.tasks(), settings.architecture());
         }
         MultiTaskModel model = build(preprocessor, settings, positiveWeights(settings, trainEncoding.data()),
                 trainEncoding.data().getFeatures(0).size(0));
@@ -852,7 +866,8 @@ public final class TabularTraining {
             builder.task(positive == 1.0 ? weighted : weighted.withPositiveWeight(positive));
         }
         builder.sharing(MethodRegistry.architecture(settings.architecture())
-                .create(new MethodOptions(weights, settings.experts(), settings.taskExperts(), settings.topK())));
+                .create(new MethodOptions(weights, settings.experts(), settings.taskExperts(), settings.topK(),
+                        settings.calibratorWeight())));
         settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
         if (MethodRegistry.method(settings.method()).needs(Need.REPRESENTATION_TAP)) {
             builder.representationTap();

@@ -1,0 +1,77 @@
+package io.github.mtldl4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mtldl4j.examples.data.ConversionFunnel;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mtl predict} on an ESMM model writes pCVR ({@code conversion_given_click_p}) beside pCTR and pCTCVR, from
+ * model.zip and from its ONNX export alike; other models get no such column.
+ */
+class FunnelPredictTest {
+    private static final double FLOAT_RELATIVE = 1e-5;
+
+    @TempDir
+    Path dir;
+
+    private static void mtl(String... args) {
+        StringWriter err = new StringWriter();
+        int code = MtlCommand.execute(args, new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals(0, code, String.join(" ", args) + "\n" + err);
+    }
+
+    private static List<String[]> rows(Path csv) throws Exception {
+        return Files.readAllLines(csv).stream().map(l -> l.split(",")).toList();
+    }
+
+    @Test
+    void esmmPredictionsCarryPcvrWhosProductWithPctrIsPctcvr() throws Exception {
+        Path data = dir.resolve("funnel.csv");
+        ConversionFunnel.write(data, 600, 5);
+        Path run = dir.resolve("esmm");
+        mtl("train", "--data", data.toString(), "--task", "click:binary:click", "--task", "conversion:binary:conversion",
+                "--arch", "esmm", "--epochs", "1", "--shared", "8", "--head", "4", "--out", run.toString());
+        Path zipped = dir.resolve("zip.csv");
+        mtl("predict", "--model", run.resolve("model.zip").toString(), "--data", data.toString(), "--out", zipped.toString());
+        Path onnx = dir.resolve("model.onnx");
+        mtl("export", "--model", run.resolve("model.zip").toString(), "--onnx", onnx.toString());
+        Path viaOnnx = dir.resolve("onnx.csv");
+        mtl("predict", "--model", onnx.toString(), "--data", data.toString(), "--out", viaOnnx.toString());
+
+        List<String[]> zip = rows(zipped);
+        List<String[]> ort = rows(viaOnnx);
+        List<String> header = List.of(zip.get(0));
+        assertEquals(List.of("click", "click_p_0", "click_p_1", "conversion", "conversion_p_0", "conversion_p_1",
+                "conversion_given_click_p"), header);
+        assertEquals(header, List.of(ort.get(0)), "the same columns through ONNX");
+        for (int r = 1; r < zip.size(); r++) {
+            double pctr = Double.parseDouble(zip.get(r)[2]);
+            double pctcvr = Double.parseDouble(zip.get(r)[5]);
+            double pcvr = Double.parseDouble(zip.get(r)[6]);
+            assertTrue(pcvr > 0 && pcvr < 1, "pCVR is a probability: " + pcvr);
+            assertEquals(pctcvr, pctr * pcvr, FLOAT_RELATIVE * pctcvr, "pCTCVR = pCTR x pCVR, row " + r);
+            assertEquals(pcvr, Double.parseDouble(ort.get(r)[6]), FLOAT_RELATIVE * pcvr, "ONNX pCVR row " + r);
+        }
+    }
+
+    @Test
+    void otherModelsHaveNoStageColumn() throws Exception {
+        Path data = dir.resolve("funnel.csv");
+        ConversionFunnel.write(data, 300, 6);
+        Path run = dir.resolve("hard");
+        mtl("train", "--data", data.toString(), "--task", "click:binary:click", "--task", "conversion:binary:conversion",
+                "--epochs", "1", "--shared", "8", "--out", run.toString());
+        Path predicted = dir.resolve("p.csv");
+        mtl("predict", "--model", run.resolve("model.zip").toString(), "--data", data.toString(), "--out", predicted.toString());
+        assertFalse(Files.readAllLines(predicted).get(0).contains("_given_"));
+    }
+}
