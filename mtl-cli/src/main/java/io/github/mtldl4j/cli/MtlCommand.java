@@ -2,6 +2,7 @@ package io.github.mtldl4j.cli;
 
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.examples.GradNormToyExample;
+import io.github.mtldl4j.examples.MmoeStudy;
 import io.github.mtldl4j.examples.MmoeSyntheticExample;
 import io.github.mtldl4j.examples.MultiFashionExample;
 import io.github.mtldl4j.examples.SeedExample;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, AffinityCommand.class, AffinityDemoCommand.class, TuneCommand.class, SeattleWeatherCommand.class,
                 ServeCommand.class,
                 SeedExample.class, GradNormToyExample.class, MultiFashionExample.class, MmoeSyntheticExample.class,
+                MmoeStudy.class,
                 CommandLine.HelpCommand.class})
 public final class MtlCommand implements Runnable {
 
