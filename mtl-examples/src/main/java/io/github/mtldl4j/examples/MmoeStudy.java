@@ -107,6 +107,11 @@ public final class MmoeStudy implements Callable<Integer> {
     @Option(names = "--tower", defaultValue = "8", description = "Units of each task tower (default ${DEFAULT-VALUE}).")
     int tower;
 
+    @Option(names = "--report-only",
+            description = "Train nothing: rewrite table.txt and curves.svg from runs.tsv (e.g. after merging the runs.tsv lines of "
+                    + "studies run in parallel).")
+    boolean reportOnly;
+
     /** One finished run: its key and the held-out mean-over-tasks MSE after every {@code evalEvery} steps. */
     record Run(String setting, double p, String model, long seed, int steps, double y1, double y2, double seconds,
             TreeMap<Integer, Double> curve) {
@@ -180,7 +185,7 @@ public final class MmoeStudy implements Callable<Integer> {
                             .map(r -> "ComputationGraph.fit (" + r + ")").orElse("direct (DirectTrainingStep)"));
         }
         stdout.flush();
-        for (Setting setting : chosen) {
+        for (Setting setting : reportOnly ? List.<Setting>of() : chosen) {
             for (double p : correlations) {
                 for (int s = 0; s < seeds; s++) {
                     long seed = firstSeed + s;

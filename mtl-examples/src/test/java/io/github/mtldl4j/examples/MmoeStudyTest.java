@@ -67,6 +67,12 @@ class MmoeStudyTest {
         String third = run(out, "--seeds", "2");
         assertFalse(third.contains(": held-out"), third);
         assertEquals(all, Files.readString(out.resolve("runs.tsv")));
+        // --report-only trains nothing (here not even the missing seed 3) and rewrites the table from runs.tsv.
+        Files.delete(out.resolve("table.txt"));
+        String report = run(out, "--seeds", "3", "--report-only");
+        assertFalse(report.contains(": held-out"), report);
+        assertEquals(all, Files.readString(out.resolve("runs.tsv")));
+        assertTrue(Files.readString(out.resolve("table.txt")).contains("google      0.50  mmoe      2"));
         // Our own writes leave no temporary files (only the planted one is there).
         try (Stream<Path> files = Files.list(out)) {
             assertEquals(List.of("runs.tsv.123.tmp"), files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList());
