@@ -3,6 +3,7 @@ package io.github.mtldl4j.cli;
 import io.github.mtldl4j.backend.BackendInfo;
 import io.github.mtldl4j.examples.FunnelExample;
 import io.github.mtldl4j.examples.GradNormToyExample;
+import io.github.mtldl4j.examples.MmoeStudy;
 import io.github.mtldl4j.examples.MmoeSyntheticExample;
 import io.github.mtldl4j.examples.MultiFashionExample;
 import io.github.mtldl4j.examples.SeedExample;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 SeedExample.class, GradNormToyExample.class, MultiFashionExample.class, MmoeSyntheticExample.class,
                 FunnelExample.class,
+                MmoeStudy.class,
                 CommandLine.HelpCommand.class})
 public final class MtlCommand implements Runnable {
 

@@ -32,4 +32,13 @@ class MmoeSyntheticCommandTest {
         assertEquals(2, code);
         assertTrue(err.toString().contains("[-1, 1], received 1.5"), err.toString());
     }
+
+    @Test
+    void refusesAnUnknownGeneratorSetting() {
+        StringWriter err = new StringWriter();
+        int code = MtlCommand.execute(new String[] {"mmoe-synthetic", "--setting", "paper"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(err));
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("unknown setting 'paper': expected google or third-party"), err.toString());
+    }
 }

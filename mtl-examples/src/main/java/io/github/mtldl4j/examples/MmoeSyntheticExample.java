@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 /**
  * The synthetic experiment of Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate
  * Mixture-of-Experts" (KDD 2018, Section 4): two regression tasks whose relatedness is set by p
- * ({@link MmoeSyntheticData}, d = 100, c = 0.3 unless {@code --scale} says otherwise, m = 5, noise sd 0.1), learned by
+ * ({@link MmoeSyntheticData}, {@code --setting} third-party (default) or google, {@code --scale} overriding c), learned by
  * hard sharing (the paper's shared-bottom), OMoE and MMoE models of about the same number of parameters, at several p and seeds. Prints each task's held-out MSE as mean and
  * standard deviation over seeds, and MMoE's mean gate weights per expert for the first seed.
  *
@@ -77,9 +77,13 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
     @Option(names = "--tower", defaultValue = "8", description = "Units of each task tower (default ${DEFAULT-VALUE}).")
     int tower;
 
-    @Option(names = "--scale", defaultValue = "0.3",
-            description = "The scale c of the task weight vectors (default ${DEFAULT-VALUE}, as public reimplementations).")
-    double scale;
+    @Option(names = "--setting", defaultValue = "third-party",
+            description = "Generator constants: third-party (c=0.3, m=5, noise 0.1) or google (c=1, m=10, alpha_i=i, "
+                    + "beta_i=(i-1)^2, noise 0.01) (default ${DEFAULT-VALUE}).")
+    String setting;
+
+    @Option(names = "--scale", description = "Override the setting's scale c of the task weight vectors.")
+    Double scale;
 
     @Option(names = "--seed", defaultValue = "1", description = "First seed (default ${DEFAULT-VALUE}).")
     long firstSeed;
@@ -90,7 +94,7 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
     @Override
     public Integer call() {
         if (seeds < 1 || epochs < 1 || rows < 10 || batch < 1 || !(lr > 0) || experts < 1 || expertWidth < 1 || bottom < 1
-                || tower < 1 || !(scale > 0) || correlations.isEmpty()) {
+                || tower < 1 || (scale != null && !(scale > 0)) || correlations.isEmpty()) {
             throw new IllegalArgumentException("need --seeds, --epochs, --batch, --experts, --expert-width, --bottom, --tower >= 1, "
                     + "--rows >= 10, --lr > 0, --scale > 0 and at least one --p; received seeds=" + seeds + ", epochs=" + epochs
                     + ", rows=" + rows + ", batch=" + batch + ", lr=" + lr + ", experts=" + experts + ", expert-width="
@@ -101,6 +105,7 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
                 throw new IllegalArgumentException("--p values are correlations in [-1, 1], received " + p + ".");
             }
         }
+        MmoeSyntheticData.Setting.of(setting);
         // The one line naming the ND4J backend, as every command of the mtl command line prints at start.
         spec.commandLine().getErr().println(BackendInfo.describe());
         run(spec.commandLine().getOut());
@@ -124,8 +129,11 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
     }
 
     void run(PrintWriter out) {
-        out.printf(Locale.ROOT, "MMoE synthetic (Ma et al. 2018): d=100, c=%s, m=5, noise sd 0.1; %d train / 1000 test rows; "
-                + "%d epochs, batch %d, Adam(%s); seeds %d..%d%n", scale, rows, epochs, batch, lr, firstSeed, firstSeed + seeds - 1);
+        MmoeSyntheticData.Setting generator = MmoeSyntheticData.Setting.of(setting);
+        double c = scale != null ? scale : generator.scale();
+        out.printf(Locale.ROOT, "MMoE synthetic (Ma et al. 2018), %s setting: d=100, c=%s, m=%d, noise sd %s; %d train / 1000 test rows; "
+                + "%d epochs, batch %d, Adam(%s); seeds %d..%d%n", generator.label(), c, generator.sines(), generator.noise(), rows,
+                epochs, batch, lr, firstSeed, firstSeed + seeds - 1);
         out.println("parameters (shared + per task = total):");
         for (String architecture : ARCHITECTURES) {
             var counts = model(architecture, firstSeed).parameterCounts();
@@ -140,7 +148,7 @@ public final class MmoeSyntheticExample implements Callable<Integer> {
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int s = 0; s < seeds; s++) {
                 long seed = firstSeed + s;
-                MmoeSyntheticData data = new MmoeSyntheticData(100, scale, 5, 0.1, p, seed);
+                MmoeSyntheticData data = generator.data(p, seed, c);
                 MultiDataSet train = data.sample(rows, seed * 1000 + 1);
                 MultiDataSet test = data.sample(1000, seed * 1000 + 2);
                 for (String architecture : ARCHITECTURES) {

@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>{@code y_k = w_k . x + sum_{i=1..m} sin(alpha_i w_k . x + beta_i) + eps}, {@code eps ~ N(0, noise^2)}, with
  *       {@code alpha_i, beta_i ~ N(0, 1)} shared by both tasks.</li>
  * </ol>
- * Public reimplementations use d = 100, c = 0.3 (the paper leaves c open), m = 5 and noise sd 0.1 ({@link #paper}).
+ * The paper gives d = 100 and the procedure but not every constant; {@link Setting} names the two sets in use.
  * The Pearson correlation of the labels falls with {@code p} but is not equal to it, because of the sines.
  */
 public final class MmoeSyntheticData {
@@ -27,6 +27,75 @@ public final class MmoeSyntheticData {
     private final double[] alpha;
     private final double[] beta;
 
+    /** The two published choices of the constants the paper leaves open (d = 100 in both). */
+    public enum Setting {
+        /** Google Research's public generator: c = 1, m = 10, alpha_i = i, beta_i = (i - 1)^2, noise sd 0.01. */
+        GOOGLE("google", 1.0, 10, 0.01),
+        /** Third-party reimplementations: c = 0.3, m = 5, alpha_i and beta_i ~ N(0, 1), noise sd 0.1. */
+        THIRD_PARTY("third-party", 0.3, 5, 0.1);
+
+        private final String label;
+        private final double scale;
+        private final int sines;
+        private final double noise;
+
+        Setting(String label, double scale, int sines, double noise) {
+            this.label = label;
+            this.scale = scale;
+            this.sines = sines;
+            this.noise = noise;
+        }
+
+        /** The command-line name: {@code google} or {@code third-party}. */
+        public String label() {
+            return label;
+        }
+
+        /** The scale c. */
+        public double scale() {
+            return scale;
+        }
+
+        /** The number m of sine terms. */
+        public int sines() {
+            return sines;
+        }
+
+        /** The label noise standard deviation. */
+        public double noise() {
+            return noise;
+        }
+
+        /** The tasks of this setting at correlation {@code p}; the seed draws u1, u2 (and alpha, beta for third-party). */
+        public MmoeSyntheticData data(double p, long seed) {
+            return data(p, seed, scale);
+        }
+
+        /** As {@link #data(double, long)} with another scale c (for experiments on c). */
+        public MmoeSyntheticData data(double p, long seed, double c) {
+            if (this == GOOGLE) {
+                double[] alpha = new double[sines];
+                double[] beta = new double[sines];
+                for (int i = 1; i <= sines; i++) {
+                    alpha[i - 1] = i;
+                    beta[i - 1] = (i - 1) * (i - 1);
+                }
+                return new MmoeSyntheticData(100, c, alpha, beta, noise, p, seed);
+            }
+            return new MmoeSyntheticData(100, c, sines, noise, p, seed);
+        }
+
+        /** The setting named {@code label} ({@code google} or {@code third-party}). */
+        public static Setting of(String label) {
+            for (Setting s : values()) {
+                if (s.label.equals(label)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown setting '" + label + "': expected google or third-party.");
+        }
+    }
+
     /**
      * @param inputs input dimension d ({@code >= 2})
      * @param scale the scale c of the task weight vectors ({@code > 0})
@@ -36,6 +105,25 @@ public final class MmoeSyntheticData {
      * @param seed seed of u1, u2, alpha and beta (the task definition; rows are drawn by {@link #sample})
      */
     public MmoeSyntheticData(int inputs, double scale, int sines, double noise, double correlation, long seed) {
+        this(inputs, scale, null, null, sines, noise, correlation, seed);
+    }
+
+    /**
+     * Tasks with given sine constants (e.g. Google Research's alpha_i = i, beta_i = (i - 1)^2).
+     *
+     * @param alpha the frequencies alpha_1..alpha_m
+     * @param beta the phases beta_1..beta_m (as many as alpha)
+     * @param seed seed of u1 and u2
+     */
+    public MmoeSyntheticData(int inputs, double scale, double[] alpha, double[] beta, double noise, double correlation, long seed) {
+        this(inputs, scale, alpha.clone(), beta.clone(), alpha.length, noise, correlation, seed);
+        if (alpha.length != beta.length) {
+            throw new IllegalArgumentException("Expected as many alpha as beta, received " + alpha.length + " and " + beta.length + ".");
+        }
+    }
+
+    private MmoeSyntheticData(int inputs, double scale, double[] givenAlpha, double[] givenBeta, int sines, double noise,
+            double correlation, long seed) {
         if (inputs < 2) {
             throw new IllegalArgumentException("Two orthogonal directions need inputs >= 2, received " + inputs + ".");
         }
@@ -64,13 +152,13 @@ public final class MmoeSyntheticData {
             w1[i] = scale * u1[i];
             w2[i] = scale * (correlation * u1[i] + orth * u2[i]);
         }
-        this.alpha = gaussian(random, sines);
-        this.beta = gaussian(random, sines);
+        this.alpha = givenAlpha != null ? givenAlpha : gaussian(random, sines);
+        this.beta = givenBeta != null ? givenBeta : gaussian(random, sines);
     }
 
-    /** The settings of public reimplementations: d = 100, c = 0.3, m = 5, noise sd 0.1. */
+    /** The settings of third-party reimplementations ({@link Setting#THIRD_PARTY}): d = 100, c = 0.3, m = 5, noise sd 0.1. */
     public static MmoeSyntheticData paper(double correlation, long seed) {
-        return new MmoeSyntheticData(100, 0.3, 5, 0.1, correlation, seed);
+        return Setting.THIRD_PARTY.data(correlation, seed);
     }
 
     /** The input dimension d. */

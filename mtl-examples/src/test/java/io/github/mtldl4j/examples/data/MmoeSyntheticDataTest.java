@@ -90,6 +90,70 @@ class MmoeSyntheticDataTest {
     }
 
     @Test
+    void googleSettingHasUnitWeightsCosinePAndItsFixedSines() {
+        for (double p : new double[] {1.0, 0.9, 0.5}) {
+            MmoeSyntheticData data = MmoeSyntheticData.Setting.GOOGLE.data(p, 4);
+            double[] w1 = data.weights(0);
+            double[] w2 = data.weights(1);
+            assertEquals(100, w1.length);
+            assertEquals(1.0, dot(w1, w1), TIGHT);
+            assertEquals(1.0, dot(w2, w2), TIGHT);
+            assertEquals(p, dot(w1, w2), 1e-10);
+        }
+        // A row by hand: x = 0.5 u1 gives w1.x = 0.5 and w2.x = 0.5 p (c = 1), so with alpha_i = i, beta_i = (i - 1)^2
+        // y1 = 0.5 + sum_{i=1..10} sin(0.5 i + (i - 1)^2); the values were computed with Python's math.sin.
+        MmoeSyntheticData data = MmoeSyntheticData.Setting.GOOGLE.data(0.9, 4);
+        double[] x = data.weights(0);
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= 0.5;
+        }
+        assertEquals(-0.019260106768744345, data.target(0, x), 1e-12);
+        assertEquals(0.23963228039081358, data.target(1, x), 1e-12);
+        assertEquals(-1.5788615543013642, data.target(0, new double[100]), 1e-12);
+    }
+
+    @Test
+    void googleSettingLinearPartsCorrelateAtPAndNoiseIsSmall() {
+        double p = 0.5;
+        MmoeSyntheticData data = MmoeSyntheticData.Setting.GOOGLE.data(p, 9);
+        int n = 5000;
+        MultiDataSet s = data.sample(n, 3);
+        double[][] x = s.getFeatures(0).toDoubleMatrix();
+        double[] y1 = s.getLabels(0).toDoubleVector();
+        double[] w1 = data.weights(0);
+        double[] w2 = data.weights(1);
+        double s12 = 0;
+        double s11 = 0;
+        double s22 = 0;
+        double maxNoise = 0;
+        for (int r = 0; r < n; r++) {
+            double[] xr = x[r];
+            double z1 = dot(w1, xr);
+            double z2 = dot(w2, xr);
+            s12 += z1 * z2;
+            s11 += z1 * z1;
+            s22 += z2 * z2;
+            maxNoise = Math.max(maxNoise, Math.abs(y1[r] - data.target(0, xr)));
+        }
+        // x ~ N(0, I): the linear parts have mean 0, variance |w|^2 = 1 and correlation cos(w1, w2) = p (se ~ 0.01).
+        assertEquals(p, s12 / Math.sqrt(s11 * s22), 0.04);
+        assertEquals(1.0, s11 / n, 0.06);
+        // Noise sd 0.01: 5000 draws stay within 5 sd (plus float rounding of the stored label).
+        assertTrue(maxNoise < 0.05 + 1e-4, "largest label minus noise-free target: " + maxNoise);
+        assertTrue(maxNoise > 0.01, "noise sd 0.01 should show: " + maxNoise);
+    }
+
+    @Test
+    void settingsAreNamedAsOnTheCommandLine() {
+        assertEquals(MmoeSyntheticData.Setting.GOOGLE, MmoeSyntheticData.Setting.of("google"));
+        assertEquals(MmoeSyntheticData.Setting.THIRD_PARTY, MmoeSyntheticData.Setting.of("third-party"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MmoeSyntheticData.Setting.of("paper"))
+                .getMessage().contains("expected google or third-party"));
+        // The third-party setting is the generator the paper() factory always gave.
+        assertEquals(MmoeSyntheticData.paper(0.5, 1).sample(5, 2), new MmoeSyntheticData(100, 0.3, 5, 0.1, 0.5, 1).sample(5, 2));
+    }
+
+    @Test
     void refusesBadSettings() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MmoeSyntheticData.paper(1.5, 1))
                 .getMessage().contains("[-1, 1], received 1.5"));

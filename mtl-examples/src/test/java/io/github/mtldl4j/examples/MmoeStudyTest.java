@@ -1,0 +1,102 @@
+package io.github.mtldl4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code mtl mmoe-study}'s plumbing on a tiny budget: results, resuming, atomic files, the direct step. */
+class MmoeStudyTest {
+
+    private static final String[] TINY = {"--setting", "google", "--p", "0.5", "--rows", "64", "--test-rows", "16",
+        "--steps", "4", "--eval-every", "2", "--batch", "16", "--models", "hard,mmoe", "--experts", "2", "--expert-width", "3",
+        "--bottom", "4", "--tower", "2"};
+
+    private static String run(Path out, String... extra) {
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        String[] args = Stream.concat(Stream.of("--out", out.toString()), Stream.concat(Stream.of(TINY), Stream.of(extra)))
+                .toArray(String[]::new);
+        int code = new CommandLine(new MmoeStudy()).setOut(new PrintWriter(stdout)).setErr(new PrintWriter(stderr)).execute(args);
+        assertEquals(0, code, stderr.toString());
+        return stdout.toString();
+    }
+
+    private static List<String> runLines(Path out) throws IOException {
+        return Files.readAllLines(out.resolve("runs.tsv")).stream().filter(l -> !l.startsWith("#")).toList();
+    }
+
+    @Test
+    void writesRunsTableAndCurvesThenSkipsFinishedRunsOnRerun(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("study");
+        String first = run(out, "--seeds", "1");
+        assertTrue(first.contains("hard") && first.contains("step: direct (DirectTrainingStep)"), first);
+        assertFalse(first.contains("ComputationGraph.fit"), first);
+        List<String> runs = runLines(out);
+        assertEquals(2, runs.size(), runs.toString());
+        // setting, p, model, seed, steps, two MSEs, seconds, and a held-out point after steps 2 and 4.
+        String[] hard = runs.get(0).split("\t");
+        assertEquals(List.of("google", "0.50", "hard", "1", "4"), List.of(hard).subList(0, 5));
+        assertTrue(hard[8].matches("2:[0-9.e+-]+;4:[0-9.e+-]+"), hard[8]);
+        assertTrue(Files.readString(out.resolve("curves.svg")).contains("<polyline"));
+        assertTrue(Files.readString(out.resolve("table.txt")).contains("mmoe"));
+
+        // A killed run may leave a temporary file behind; the rerun skips both finished runs and adds the new seed's.
+        Files.writeString(out.resolve("runs.tsv.123.tmp"), "half-writ");
+        String before = Files.readString(out.resolve("runs.tsv"));
+        String second = run(out, "--seeds", "2");
+        assertTrue(second.contains("2 runs already"), second);
+        assertFalse(second.contains("seed 1: held-out"), "a finished run was trained again:\n" + second);
+        assertTrue(second.contains("seed 2: held-out"), second);
+        List<String> after = runLines(out);
+        assertEquals(4, after.size(), after.toString());
+        assertTrue(Files.readString(out.resolve("runs.tsv")).startsWith(before), "finished runs must be kept as they were");
+
+        // Everything done: a third run trains nothing and leaves the results file byte for byte.
+        String all = Files.readString(out.resolve("runs.tsv"));
+        String third = run(out, "--seeds", "2");
+        assertFalse(third.contains(": held-out"), third);
+        assertEquals(all, Files.readString(out.resolve("runs.tsv")));
+        // --report-only trains nothing (here not even the missing seed 3) and rewrites the table from runs.tsv.
+        Files.delete(out.resolve("table.txt"));
+        String report = run(out, "--seeds", "3", "--report-only");
+        assertFalse(report.contains(": held-out"), report);
+        assertEquals(all, Files.readString(out.resolve("runs.tsv")));
+        assertTrue(Files.readString(out.resolve("table.txt")).contains("google      0.50  mmoe      2"));
+        // Our own writes leave no temporary files (only the planted one is there).
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("runs.tsv.123.tmp"), files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList());
+        }
+    }
+
+    @Test
+    void writeAtomicallyReplacesTheWholeFile(@TempDir Path dir) throws IOException {
+        Path target = dir.resolve("runs.tsv");
+        Files.writeString(target, "old old old old old old\n");
+        MmoeStudy.writeAtomically(target, "new\n");
+        assertEquals("new\n", Files.readString(target));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(1, files.count());
+        }
+    }
+
+    @Test
+    void refusesAStepBudgetThatIsNotAMultipleOfTheEvaluationInterval(@TempDir Path dir) {
+        StringWriter stderr = new StringWriter();
+        int code = new CommandLine(new MmoeStudy()).setErr(new PrintWriter(stderr)).setOut(new PrintWriter(new StringWriter()))
+                .execute("--out", dir.toString(), "--steps", "5", "--eval-every", "2");
+        assertTrue(code != 0);
+        assertTrue(stderr.toString().contains("--steps a multiple of --eval-every"), stderr.toString());
+        assertFalse(Files.exists(dir.resolve("runs.tsv")));
+    }
+}
