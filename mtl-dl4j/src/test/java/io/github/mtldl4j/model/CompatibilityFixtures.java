@@ -7,6 +7,7 @@ import io.github.mtldl4j.graph.IndependentTowers;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
+import io.github.mtldl4j.train.WarmupCosineSchedule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,6 +84,14 @@ class CompatibilityFixtures {
                 Task.binary("buy").withHead(3).withWeight(1.5)).build();
     }
 
+    /** Hard sharing trained on the warm-up + cosine learning-rate schedule (its ISchedule class is stored by name). */
+    static MultiTaskModel warmupCosine() {
+        return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(4).activation(Activation.TANH)
+                .updater(new Adam(WarmupCosineSchedule.standard().over(0.01, 100))).dataType(DataType.DOUBLE).seed(42).tasks(
+                        Task.regression("amount"),
+                        Task.binary("click").withHead(3)).build();
+    }
+
     /** Independent towers with a binary task whose positive class is weighted (its loss class). */
     static MultiTaskModel positiveWeight() {
         return base().sharing(new IndependentTowers()).tasks(
@@ -96,7 +105,8 @@ class CompatibilityFixtures {
             "cross-stitch", CompatibilityFixtures::crossStitch,
             "dselect-k", CompatibilityFixtures::dselectK,
             "positive-weight", CompatibilityFixtures::positiveWeight,
-            "aitm", CompatibilityFixtures::aitm);
+            "aitm", CompatibilityFixtures::aitm,
+            "warmup-cosine", CompatibilityFixtures::warmupCosine);
 
     private static MultiTaskGraphBuilder base() {
         return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(5).activation(Activation.TANH).updater(new Adam(0.01))
@@ -121,7 +131,12 @@ class CompatibilityFixtures {
         Path dir = Path.of("src/test/resources", DIRECTORY);
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper();
+        // -Dmtl.fixtures.only=NAME writes one new fixture and leaves the others' files as they were saved.
+        String only = System.getProperty("mtl.fixtures.only");
         for (var fixture : FIXTURES.entrySet()) {
+            if (only != null && !only.equals(fixture.getKey())) {
+                continue;
+            }
             MultiTaskModel model = fixture.getValue().get();
             List<Task> tasks = model.tasks();
             for (int step = 0; step < 2; step++) {

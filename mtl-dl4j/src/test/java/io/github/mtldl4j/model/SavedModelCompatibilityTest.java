@@ -46,6 +46,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -91,10 +92,13 @@ class SavedModelCompatibilityTest {
                     new Expected("amount", TaskType.REGRESSION, 1, 1.0, false)),
             "aitm", List.of(
                     new Expected("click", TaskType.BINARY, 1, 1.0, false),
-                    new Expected("buy", TaskType.BINARY, 1, 1.5, false)));
+                    new Expected("buy", TaskType.BINARY, 1, 1.5, false)),
+            "warmup-cosine", List.of(
+                    new Expected("amount", TaskType.REGRESSION, 1, 1.0, false),
+                    new Expected("click", TaskType.BINARY, 1, 1.0, false)));
     private static final Map<String, String> SHARING = Map.of("hard-sharing", "hard", "mixture-of-experts", "mmoe",
             "dselect-k", "dselect-k",
-            "aitm", "aitm",
+            "aitm", "aitm", "warmup-cosine", "hard",
             "cross-stitch", "cross-stitch", "positive-weight", "independent");
 
     private static Path fixture(String name) {
@@ -138,7 +142,7 @@ class SavedModelCompatibilityTest {
 
     /**
      * Every class of the library that DL4J stores by name in a configuration (losses, layers, vertices, weight
-     * initializers, activations, preprocessors) is in some fixture: a new one needs a fixture before it ships.
+     * initializers, activations, preprocessors, learning-rate schedules) is in some fixture: a new one needs a fixture before it ships.
      */
     @Test
     void fixturesNameEverySerializedClassOfTheLibrary() throws Exception {
@@ -158,7 +162,7 @@ class SavedModelCompatibilityTest {
                 Class<?> type = Class.forName(className, false, getClass().getClassLoader());
                 boolean concrete = !type.isInterface() && !Modifier.isAbstract(type.getModifiers());
                 if (concrete && Stream.of(ILossFunction.class, Layer.class, GraphVertex.class, IWeightInit.class, IActivation.class,
-                        InputPreProcessor.class).anyMatch(base -> base.isAssignableFrom(type))) {
+                        InputPreProcessor.class, ISchedule.class).anyMatch(base -> base.isAssignableFrom(type))) {
                     serialized.add(className);
                 }
             }
@@ -169,7 +173,7 @@ class SavedModelCompatibilityTest {
                 "io.github.mtldl4j.graph.RepresentationTapVertex", "io.github.mtldl4j.graph.CrossStitchLayer",
                 "io.github.mtldl4j.graph.FusedHeadsWeightInit",
                 "io.github.mtldl4j.graph.AdaptiveInformationTransferLayer", "io.github.mtldl4j.graph.FunnelOutputLayer",
-                "io.github.mtldl4j.loss.FunnelCalibratorLoss"), serialized, "serializable classes of the library");
+                "io.github.mtldl4j.loss.FunnelCalibratorLoss", "io.github.mtldl4j.train.WarmupCosineSchedule$Curve"), serialized, "serializable classes of the library");
         assertEquals(serialized, inFixtures, "classes named in the fixtures");
     }
 
