@@ -33,7 +33,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * units by {@link #toLabelUnits}). A missing label (empty or {@code NA}) gets label mask 0 for that task only, and
  * its value is filled with 0, never NaN. The fitted state round-trips through JSON and is saved inside the model.
  *
- * <p>Clipping to the training range keeps one out-of-range value (a data error, a unit slip) from extrapolating
+ * <p>Clipping to the training range (widened by {@link #CLIP_MARGIN}) keeps one far out-of-range value (a data error, a unit slip) from extrapolating
  * without bound through a ReLU network; measured on the suite's diamonds table in docs/suite.md. Models saved before
  * it have no range and are not clipped.
  */
@@ -41,13 +41,20 @@ public final class TabularPreprocessor {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TabularPreprocessor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int FORMAT = 1;
+    /**
+     * How far beyond the training range a numeric value may lie before it is clipped, as a share of the range's width
+     * on each side: moderate extrapolation (a new row a little beyond the training rows, 2.5 sd in a sample whose
+     * extreme was 2.3 sd) is kept, a far outlier or a unit slip (diamonds' y = 31.8 mm where training spans 3.8-10.1)
+     * is not. 0.5: a Gaussian sample's range is about +-2.5 sd, so the clip sits near +-5 sd.
+     */
+    public static final double CLIP_MARGIN = 0.5;
 
     /**
      * How one feature column is encoded.
      *
-     * @param min the smallest training value of a numeric column (values below are raised to it), or
-     *            {@code -Infinity} for no clipping
-     * @param max the largest training value (values above are lowered to it), or {@code +Infinity}
+     * @param min the smallest training value of a numeric column, or {@code -Infinity} for no clipping
+     * @param max the largest training value, or {@code +Infinity}; values are clipped to this range widened by
+     *            {@link #CLIP_MARGIN} of its width on each side ({@link #clip})
      */
     public record Feature(String column, boolean numeric, double mean, double std, List<String> levels, double min, double max) {
         /** Copies the levels. */
@@ -60,9 +67,22 @@ public final class TabularPreprocessor {
             this(column, numeric, mean, std, levels, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
         }
 
-        /** A numeric value clipped to the training range. */
+        /** The lowest value encoded as itself: {@code min - CLIP_MARGIN (max - min)}. */
+        public double low() {
+            return min - CLIP_MARGIN * (max - min);
+        }
+
+        /** The highest value encoded as itself: {@code max + CLIP_MARGIN (max - min)}. */
+        public double high() {
+            return max + CLIP_MARGIN * (max - min);
+        }
+
+        /** A numeric value clipped to [{@link #low}, {@link #high}] (unchanged without a training range). */
         public double clip(double value) {
-            return Math.max(min, Math.min(max, value));
+            if (!Double.isFinite(min) || !Double.isFinite(max)) {
+                return value;
+            }
+            return Math.max(low(), Math.min(high(), value));
         }
 
         /** Number of input columns this feature takes: 1, or levels + 1 (unknown). */

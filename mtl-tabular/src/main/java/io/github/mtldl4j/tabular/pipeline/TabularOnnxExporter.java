@@ -105,7 +105,7 @@ public final class TabularOnnxExporter {
     }
 
     /**
-     * NaN to the training mean, other values clipped to the training range (Max, Min), then {@code (x - mean) / std}
+     * NaN to the training mean, other values clipped to the widened training range (Max, Min), then {@code (x - mean) / std}
      * in double, then float: {@code [N, 1]}.
      */
     private static String numeric(OnnxGraph onnx, TabularPreprocessor.Feature feature) {
@@ -114,7 +114,7 @@ public final class TabularOnnxExporter {
         String imputed = onnx.node("Where", x + "/imputed", onnx.node("IsNaN", x + "/missing", x), mean, x);
         if (Double.isFinite(feature.min()) && Double.isFinite(feature.max())) {
             imputed = onnx.node("Min", x + "/clipped", onnx.node("Max", x + "/raised", imputed,
-                    onnx.doubles(x + "/min", new double[] {feature.min()})), onnx.doubles(x + "/max", new double[] {feature.max()}));
+                    onnx.doubles(x + "/low", new double[] {feature.low()})), onnx.doubles(x + "/high", new double[] {feature.high()}));
         }
         String centered = onnx.node("Sub", x + "/centered", imputed, mean);
         String standardized = onnx.node("Div", x + "/standardized", centered, onnx.doubles(x + "/std", new double[] {feature.std()}));

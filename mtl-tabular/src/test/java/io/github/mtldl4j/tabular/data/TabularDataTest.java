@@ -118,16 +118,19 @@ class TabularDataTest {
     void numericFeaturesAreClippedToTheTrainingRangeAndOldModelsAreNot() {
         CsvTable table = CsvTable.parse(PENGUINS, "p.csv");
         TabularPreprocessor pre = TabularPreprocessor.fit(table, specs(), null, Set.of());
-        // bill's training values are 39, 41 and 49 (one missing): the range is [39, 49], mean 43.
+        // bill's training values are 39, 41 and 49 (one missing): the range is [39, 49], mean 43; widened by half its
+        // width (5) on each side, values are kept within [34, 54].
         assertEquals(39.0, pre.features().get(1).min());
         assertEquals(49.0, pre.features().get(1).max());
+        assertEquals(0.5, TabularPreprocessor.CLIP_MARGIN);
         double std = pre.features().get(1).std();
         CsvTable outside = CsvTable.parse("species,island,bill,sex,mass\nAdelie,Dream,400,male,3000\nAdelie,Dream,-5,male,3000\n"
-                + "Adelie,Dream,45,male,3000\n", "new.csv");
+                + "Adelie,Dream,45,male,3000\nAdelie,Dream,53,male,3000\n", "new.csv");
         TabularPreprocessor.Encoded encoded = pre.encode(outside);
-        assertEquals((float) ((49 - 43) / std), encoded.data().getFeatures(0).getFloat(0, 5), 1e-6f, "400 is clipped to 49");
-        assertEquals((float) ((39 - 43) / std), encoded.data().getFeatures(0).getFloat(1, 5), 1e-6f, "-5 is raised to 39");
+        assertEquals((float) ((54 - 43) / std), encoded.data().getFeatures(0).getFloat(0, 5), 1e-6f, "400 is clipped to 54");
+        assertEquals((float) ((34 - 43) / std), encoded.data().getFeatures(0).getFloat(1, 5), 1e-6f, "-5 is raised to 34");
         assertEquals((float) ((45 - 43) / std), encoded.data().getFeatures(0).getFloat(2, 5), 1e-6f, "45 is inside");
+        assertEquals((float) ((53 - 43) / std), encoded.data().getFeatures(0).getFloat(3, 5), 1e-6f, "53 is beyond 49, within the margin");
         assertEquals(Map.of("bill", 2L), encoded.clippedFeatures());
         assertEquals(Map.of("bill", 0L), pre.encode(table).clippedFeatures(), "training rows are never clipped");
 

@@ -66,8 +66,11 @@ class TabularOnnxExporterTest {
                 + "2009,51.0,\n"            // missing category
                 + "2010,38.2,Atlantis\n"    // unseen category, year beyond the training range
                 + "2008,NA, Torgersen \n"   // NA and a value with spaces
-                + "2007,47.3,NA\n";
+                + "2007,47.3,NA\n"
+                + "2030,95.0,Dream\n"      // both numbers far beyond the training range: clipped on both sides
+                + "1990,5.0,Dream\n";
         CsvTable rows = CsvTable.parse(newRows, "new.csv");
+        assertEquals(2L, pre.encodeWithoutLabels(rows).clippedFeatures().get("length"), "the last two rows are clipped");
         Map<String, INDArray> expected = model.predict(pre.encodeWithoutLabels(rows).data().getFeatures(0));
         Onnx.ModelProto proto = TabularOnnxExporter.export(model, pre);
         Map<String, double[][]> actual = OnnxRuntimeRunner.run(proto.toByteArray(), pre.rawFeatures(rows));
