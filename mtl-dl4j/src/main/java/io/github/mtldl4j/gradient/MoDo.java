@@ -1,7 +1,6 @@
 package io.github.mtldl4j.gradient;
 
 import io.github.mtldl4j.methods.MethodInfo;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -35,11 +34,10 @@ public final class MoDo implements MultiSampleAggregator {
     /** LibMTL's l2 regularization ρ of the weights' step. */
     public static final double DEFAULT_RHO = 0.1;
 
-    private static final String LAMBDA = "lambda";
 
     private final double gamma;
     private final double rho;
-    private double[] lambda;
+    private final SimplexWeights lambdas = new SimplexWeights(NAME, "lambda");
 
     /** MoDo with LibMTL's settings. */
     public MoDo() {
@@ -71,30 +69,22 @@ public final class MoDo implements MultiSampleAggregator {
 
     @Override
     public void start() {
-        lambda = null;
+        lambdas.reset();
     }
 
     @Override
     public Map<String, double[]> state() {
-        return lambda == null ? Map.of() : Map.of(LAMBDA, lambda.clone());
+        return lambdas.state();
     }
 
     @Override
     public void restoreState(Map<String, double[]> state) {
-        if (state.isEmpty()) {
-            return;
-        }
-        double[] saved = state.get(LAMBDA);
-        if (state.size() != 1 || saved == null || saved.length == 0) {
-            throw new IllegalArgumentException(NAME + ": expected a saved state with the entry '" + LAMBDA + "' (K), received "
-                    + state.keySet() + ": resume from a checkpoint written with modo.");
-        }
-        lambda = saved.clone();
+        lambdas.restore(state);
     }
 
     /** The current weights λ on the simplex (null before the first step). */
     public double[] weights() {
-        return lambda == null ? null : lambda.clone();
+        return lambdas.copy();
     }
 
     @Override
@@ -104,11 +94,9 @@ public final class MoDo implements MultiSampleAggregator {
         INDArray product = Nd4j.gemm(first, samples.get(1), false, true);
         double[][] gg = product.toDoubleMatrix();
         product.close();
-        if (lambda == null || lambda.length != k) {
-            lambda = new double[k];
-            Arrays.fill(lambda, 1.0 / k);
-        }
+        double[] lambda = lambdas.forTasks(k);
         lambda = weightStep(gg, lambda, gamma, rho);
+        lambdas.set(lambda);
         INDArray coefficients = Nd4j.create(first.dataType(), 1, k);
         for (int t = 0; t < k; t++) {
             coefficients.putScalar(0, t, k * lambda[t]);

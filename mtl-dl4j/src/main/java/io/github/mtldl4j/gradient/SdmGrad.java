@@ -1,7 +1,6 @@
 package io.github.mtldl4j.gradient;
 
 import io.github.mtldl4j.methods.MethodInfo;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -44,13 +43,12 @@ public final class SdmGrad implements MultiSampleAggregator {
     public static final double DEFAULT_MOMENTUM = 0.5;
 
     private static final double EPSILON = 1e-8;
-    private static final String WEIGHTS = "weights";
 
     private final double lambda;
     private final int iterations;
     private final double stepSize;
     private final double momentum;
-    private double[] w;
+    private final SimplexWeights weights = new SimplexWeights(NAME, "weights");
 
     /** SDMGrad with LibMTL's settings. */
     public SdmGrad() {
@@ -87,30 +85,22 @@ public final class SdmGrad implements MultiSampleAggregator {
 
     @Override
     public void start() {
-        w = null;
+        weights.reset();
     }
 
     @Override
     public Map<String, double[]> state() {
-        return w == null ? Map.of() : Map.of(WEIGHTS, w.clone());
+        return weights.state();
     }
 
     @Override
     public void restoreState(Map<String, double[]> state) {
-        if (state.isEmpty()) {
-            return;
-        }
-        double[] saved = state.get(WEIGHTS);
-        if (state.size() != 1 || saved == null || saved.length == 0) {
-            throw new IllegalArgumentException(NAME + ": expected a saved state with the entry '" + WEIGHTS + "' (K), received "
-                    + state.keySet() + ": resume from a checkpoint written with sdmgrad.");
-        }
-        w = saved.clone();
+        weights.restore(state);
     }
 
     /** The current weights w on the simplex (null before the first step). */
     public double[] weights() {
-        return w == null ? null : w.clone();
+        return weights.copy();
     }
 
     @Override
@@ -120,11 +110,9 @@ public final class SdmGrad implements MultiSampleAggregator {
         INDArray product = Nd4j.gemm(first, samples.get(1), false, true);
         double[][] gg = product.toDoubleMatrix();
         product.close();
-        if (w == null || w.length != k) {
-            w = new double[k];
-            Arrays.fill(w, 1.0 / k);
-        }
+        double[] w = weights.forTasks(k);
         w = weightSteps(gg, w, lambda, iterations, stepSize, momentum);
+        weights.set(w);
         INDArray coefficients = Nd4j.create(first.dataType(), 1, k);
         for (int t = 0; t < k; t++) {
             coefficients.putScalar(0, t, k * (w[t] + lambda / k) / (1 + lambda));
