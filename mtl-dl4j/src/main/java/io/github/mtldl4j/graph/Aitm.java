@@ -6,8 +6,6 @@ import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.Need;
 import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
-import io.github.mtldl4j.task.TaskType;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
@@ -79,24 +77,7 @@ public final class Aitm implements SharingMode {
 
     @Override
     public Map<String, Representation> wire(GraphWiring wiring) {
-        List<Task> tasks = wiring.tasks();
-        if (tasks.size() < 2) {
-            throw new IllegalArgumentException("AITM needs a funnel of at least two binary tasks in funnel order (e.g. click, "
-                    + "then conversion), received " + tasks.stream().map(Task::name).toList() + ".");
-        }
-        for (Task task : tasks) {
-            if (task.type() != TaskType.BINARY || task.width() != 1 || task.activation() != Activation.SIGMOID) {
-                throw new IllegalArgumentException("AITM: task '" + task.name() + "' is " + task.type() + " with " + task.width()
-                        + " output(s) and activation " + task.activation() + "; every funnel stage must be a binary task "
-                        + "with one sigmoid output (Task.binary(\"" + task.name() + "\")).");
-            }
-        }
-        Representation shared = wiring.addTrunk(VertexNames.SHARED_TRUNK_PREFIX, null);
-        Map<String, Representation> byTask = new LinkedHashMap<>();
-        for (Task task : tasks) {
-            byTask.put(task.name(), shared);
-        }
-        return byTask;
+        return Esmm.funnelOnSharedTrunk("AITM", wiring);
     }
 
     /**

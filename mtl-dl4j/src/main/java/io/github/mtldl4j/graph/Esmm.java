@@ -48,14 +48,22 @@ public final class Esmm implements SharingMode {
 
     @Override
     public Map<String, Representation> wire(GraphWiring wiring) {
+        return funnelOnSharedTrunk("ESMM", wiring);
+    }
+
+    /**
+     * The wiring of a funnel architecture ({@code method}: ESMM, AITM): checks that the tasks are at least two binary
+     * tasks with one sigmoid output each, and gives every task the shared trunk.
+     */
+    static Map<String, Representation> funnelOnSharedTrunk(String method, GraphWiring wiring) {
         List<Task> tasks = wiring.tasks();
         if (tasks.size() < 2) {
-            throw new IllegalArgumentException("ESMM needs a funnel of at least two binary tasks in funnel order (e.g. click, "
+            throw new IllegalArgumentException(method + " needs a funnel of at least two binary tasks in funnel order (e.g. click, "
                     + "then conversion), received " + tasks.stream().map(Task::name).toList() + ".");
         }
         for (Task task : tasks) {
             if (task.type() != TaskType.BINARY || task.width() != 1 || task.activation() != Activation.SIGMOID) {
-                throw new IllegalArgumentException("ESMM: task '" + task.name() + "' is " + task.type() + " with " + task.width()
+                throw new IllegalArgumentException(method + ": task '" + task.name() + "' is " + task.type() + " with " + task.width()
                         + " output(s) and activation " + task.activation() + "; every funnel stage must be a binary task "
                         + "with one sigmoid output (Task.binary(\"" + task.name() + "\")).");
             }
