@@ -1,11 +1,6 @@
 package io.github.mtldl4j.gradient;
 
 import io.github.mtldl4j.methods.MethodInfo;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * MoDo, multi-objective gradient with double sampling: Chen, Fernando, Ying and Chen, "Three-Way Trade-Off in
@@ -21,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Scale: the coefficients are K λ, as for MGDA, so K equal gradients g give {@code K g} ({@link SumAggregator}'s
  * step; the paper's times K). State: λ ({@link #state()} for checkpoints).
  */
-public final class MoDo implements MultiSampleAggregator {
+public final class MoDo extends DoubleSamplingAggregator {
 
     /** The command-line name. */
     public static final String NAME = "modo";
@@ -37,7 +32,6 @@ public final class MoDo implements MultiSampleAggregator {
 
     private final double gamma;
     private final double rho;
-    private final SimplexWeights lambdas = new SimplexWeights(NAME, "lambda");
 
     /** MoDo with LibMTL's settings. */
     public MoDo() {
@@ -49,6 +43,7 @@ public final class MoDo implements MultiSampleAggregator {
      * @param rho their l2 regularization ρ &ge; 0
      */
     public MoDo(double gamma, double rho) {
+        super(NAME, "lambda");
         if (!(gamma > 0) || !Double.isFinite(gamma) || !(rho >= 0) || !Double.isFinite(rho)) {
             throw new IllegalArgumentException(NAME + ": expected gamma > 0 and rho >= 0, received " + gamma + " and " + rho
                     + ": new MoDo() has LibMTL's 0.001 and 0.1.");
@@ -58,50 +53,14 @@ public final class MoDo implements MultiSampleAggregator {
     }
 
     @Override
-    public String name() {
-        return NAME;
+    double[] step(double[][] gg, double[] current) {
+        return weightStep(gg, current, gamma, rho);
     }
 
+    /** K λ_t, as MGDA's. */
     @Override
-    public int samples() {
-        return 3;
-    }
-
-    @Override
-    public void start() {
-        lambdas.reset();
-    }
-
-    @Override
-    public Map<String, double[]> state() {
-        return lambdas.state();
-    }
-
-    @Override
-    public void restoreState(Map<String, double[]> state) {
-        lambdas.restore(state);
-    }
-
-    /** The current weights λ on the simplex (null before the first step). */
-    public double[] weights() {
-        return lambdas.copy();
-    }
-
-    @Override
-    public INDArray combine(List<INDArray> samples, Random random) {
-        INDArray first = samples.get(0);
-        int k = (int) first.rows();
-        INDArray product = Nd4j.gemm(first, samples.get(1), false, true);
-        double[][] gg = product.toDoubleMatrix();
-        product.close();
-        double[] lambda = lambdas.forTasks(k);
-        lambda = weightStep(gg, lambda, gamma, rho);
-        lambdas.set(lambda);
-        INDArray coefficients = Nd4j.create(first.dataType(), 1, k);
-        for (int t = 0; t < k; t++) {
-            coefficients.putScalar(0, t, k * lambda[t]);
-        }
-        return Nd4j.gemm(coefficients, samples.get(2), false, false);
+    double coefficient(double[] lambda, int t) {
+        return lambda.length * lambda[t];
     }
 
     /** {@code Π_Δ(λ - γ (G_ξ1 G_ξ2^T λ + ρ λ))}, with {@code gg = G_ξ1 G_ξ2^T}. */

@@ -1,11 +1,6 @@
 package io.github.mtldl4j.gradient;
 
 import io.github.mtldl4j.methods.MethodInfo;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * SDMGrad, stochastic direction-oriented multi-objective gradient descent: Xiao, Ban and Ji, "Direction-oriented
@@ -25,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * coefficients are {@code K (w + λ/K) / (1 + λ)}, which sum to K, so that case gives {@code K g} as
  * {@link SumAggregator} does (the paper's update times K). State: w ({@link #state()} for checkpoints).
  */
-public final class SdmGrad implements MultiSampleAggregator {
+public final class SdmGrad extends DoubleSamplingAggregator {
 
     /** The command-line name. */
     public static final String NAME = "sdmgrad";
@@ -48,7 +43,6 @@ public final class SdmGrad implements MultiSampleAggregator {
     private final int iterations;
     private final double stepSize;
     private final double momentum;
-    private final SimplexWeights weights = new SimplexWeights(NAME, "weights");
 
     /** SDMGrad with LibMTL's settings. */
     public SdmGrad() {
@@ -62,6 +56,7 @@ public final class SdmGrad implements MultiSampleAggregator {
      * @param momentum their heavy-ball momentum in [0, 1)
      */
     public SdmGrad(double lambda, int iterations, double stepSize, double momentum) {
+        super(NAME, "weights");
         if (!(lambda >= 0) || !Double.isFinite(lambda) || iterations < 1 || !(stepSize > 0) || !Double.isFinite(stepSize)
                 || !(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException(NAME + ": expected lambda >= 0, iterations >= 1, stepSize > 0 and momentum in [0, 1), "
@@ -74,50 +69,15 @@ public final class SdmGrad implements MultiSampleAggregator {
     }
 
     @Override
-    public String name() {
-        return NAME;
+    double[] step(double[][] gg, double[] current) {
+        return weightSteps(gg, current, lambda, iterations, stepSize, momentum);
     }
 
+    /** {@code K (w_t + λ/K) / (1 + λ)}: they sum to K. */
     @Override
-    public int samples() {
-        return 3;
-    }
-
-    @Override
-    public void start() {
-        weights.reset();
-    }
-
-    @Override
-    public Map<String, double[]> state() {
-        return weights.state();
-    }
-
-    @Override
-    public void restoreState(Map<String, double[]> state) {
-        weights.restore(state);
-    }
-
-    /** The current weights w on the simplex (null before the first step). */
-    public double[] weights() {
-        return weights.copy();
-    }
-
-    @Override
-    public INDArray combine(List<INDArray> samples, Random random) {
-        INDArray first = samples.get(0);
-        int k = (int) first.rows();
-        INDArray product = Nd4j.gemm(first, samples.get(1), false, true);
-        double[][] gg = product.toDoubleMatrix();
-        product.close();
-        double[] w = weights.forTasks(k);
-        w = weightSteps(gg, w, lambda, iterations, stepSize, momentum);
-        weights.set(w);
-        INDArray coefficients = Nd4j.create(first.dataType(), 1, k);
-        for (int t = 0; t < k; t++) {
-            coefficients.putScalar(0, t, k * (w[t] + lambda / k) / (1 + lambda));
-        }
-        return Nd4j.gemm(coefficients, samples.get(2), false, false);
+    double coefficient(double[] w, int t) {
+        int k = w.length;
+        return k * (w[t] + lambda / k) / (1 + lambda);
     }
 
     /**
