@@ -68,8 +68,7 @@ public final class PredictCommand implements Callable<Integer> {
             CsvTable table = CsvTable.read(data);
             int id = idColumn == null ? -1 : table.column(idColumn, "--id-column");
             String sharing = onnx ? onnxModel.sharing() : model.layout().sharing();
-            List<String> stages = Esmm.NAME.equals(sharing) ? preprocessor.taskLabels().stream().map(t -> t.spec().name()).toList()
-                    : List.of();
+            List<String> stages = stages(sharing, preprocessor);
             List<String> header = new ArrayList<>(header(preprocessor));
             for (int k = 1; k < stages.size(); k++) {
                 header.add(stageColumn(stages, k));
@@ -95,10 +94,7 @@ public final class PredictCommand implements Callable<Integer> {
                 MtlCommand.announceBackend(spec.commandLine().getErr());
                 INDArray features = preprocessor.encodeWithoutLabels(table).data().getFeatures(0);
                 predictions = inLabelUnits(preprocessor, model.predict(features));
-                for (int k = 1; k < stages.size(); k++) {
-                    stageColumns.put(stageColumn(stages, k), Esmm.stageProbability(model, stages.get(k), features)
-                            .castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(-1).toDoubleVector());
-                }
+                stageColumns = stageColumns(model, stages, features);
             }
             write(preprocessor, table, id, predictions, stageColumns);
         } finally {
@@ -107,6 +103,21 @@ public final class PredictCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The funnel stages of an ESMM model, in funnel order (its tasks); empty for other sharing modes. */
+    static List<String> stages(String sharing, TabularPreprocessor preprocessor) {
+        return Esmm.NAME.equals(sharing) ? preprocessor.taskLabels().stream().map(t -> t.spec().name()).toList() : List.of();
+    }
+
+    /** Per stage after the first, its column ({@link #stageColumn}) and per row the stage tower's probability. */
+    static Map<String, double[]> stageColumns(MultiTaskModel model, List<String> stages, INDArray features) {
+        Map<String, double[]> columns = new LinkedHashMap<>();
+        for (int k = 1; k < stages.size(); k++) {
+            columns.put(stageColumn(stages, k), Esmm.stageProbability(model, stages.get(k), features)
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(-1).toDoubleVector());
+        }
+        return columns;
     }
 
     /** The column of funnel stage {@code k}'s probability given stage {@code k - 1} (ESMM's pCVR). */

@@ -44,6 +44,7 @@ public final class ServedModel {
     private final TabularPreprocessor preprocessor;
     private final List<String> header;
     private final List<Output> outputs;
+    private final List<String> stages;
 
     /**
      * @param name the model's name in URLs
@@ -53,8 +54,17 @@ public final class ServedModel {
         this.name = name;
         this.model = model;
         this.preprocessor = preprocessor;
-        this.header = PredictCommand.header(preprocessor);
-        this.outputs = outputs(preprocessor, header);
+        this.stages = PredictCommand.stages(model.layout().sharing(), preprocessor);
+        List<String> columns = new ArrayList<>(PredictCommand.header(preprocessor));
+        List<Output> tensors = new ArrayList<>(outputs(preprocessor, columns));
+        for (int k = 1; k < stages.size(); k++) {
+            // ESMM's pCVR, as mtl predict writes it: one more column and a tensor of its own, named as the column.
+            String column = PredictCommand.stageColumn(stages, k);
+            tensors.add(new Output(column, List.of(columns.size()), List.of(), false));
+            columns.add(column);
+        }
+        this.header = List.copyOf(columns);
+        this.outputs = List.copyOf(tensors);
     }
 
     String name() {
@@ -172,7 +182,8 @@ public final class ServedModel {
     String predictCsv(CsvTable table) throws IOException {
         INDArray features = preprocessor.encodeWithoutLabels(table).data().getFeatures(0);
         Map<String, INDArray> predictions = model.predict(features);
-        return PredictCommand.csv(preprocessor, PredictCommand.inLabelUnits(preprocessor, predictions), table.rowCount(), null, null);
+        return PredictCommand.csv(preprocessor, PredictCommand.inLabelUnits(preprocessor, predictions), table.rowCount(), null, null,
+                PredictCommand.stageColumns(model, stages, features));
     }
 
     /** The rows of {@code mtl predict}'s CSV text, without its header. */

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.examples.data.ConversionFunnel;
+import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.tabular.data.CsvTable;
+import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -15,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code mtl predict} on an ESMM model writes pCVR ({@code conversion_given_click_p}) beside pCTR and pCTCVR, from
- * model.zip and from its ONNX export alike; other models get no such column.
+ * model.zip and from its ONNX export alike, and {@code mtl serve} answers it too; other models get no such column.
  */
 class FunnelPredictTest {
     private static final double FLOAT_RELATIVE = 1e-5;
@@ -61,6 +64,18 @@ class FunnelPredictTest {
             assertEquals(pctcvr, pctr * pcvr, FLOAT_RELATIVE * pctcvr, "pCTCVR = pCTR x pCVR, row " + r);
             assertEquals(pcvr, Double.parseDouble(ort.get(r)[6]), FLOAT_RELATIVE * pcvr, "ONNX pCVR row " + r);
         }
+
+        // mtl serve answers the same columns: pCVR as a tensor of its own, and its CSV answer equals the predict file.
+        MultiTaskModel model = MultiTaskModel.load(run.resolve("model.zip"));
+        ServedModel served = new ServedModel("funnel", model, TabularTraining.preprocessorOf(model, "model.zip"));
+        assertEquals(header, served.header());
+        assertTrue(served.outputs().stream().anyMatch(o -> o.name().equals("conversion_given_click_p") && o.columns().equals(List.of(6))),
+                served.outputs().toString());
+        List<String> answer = served.predictCsv(CsvTable.read(data)).lines().toList();
+        List<String> file = Files.readAllLines(zipped);
+        assertEquals(file.get(0), answer.get(0));
+        assertEquals(file.get(1), answer.get(1), "the first row as mtl predict wrote it");
+        assertEquals(file.get(file.size() - 1), answer.get(answer.size() - 1), "the last row");
     }
 
     @Test
