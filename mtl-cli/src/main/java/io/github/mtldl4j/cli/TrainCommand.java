@@ -632,6 +632,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (mode instanceof DataParallelTraining.SparkCluster) {
             scaleOut.put("executors", trained.executors());
         }
+        if (!trained.synchronousSteps().isEmpty()) {
+            scaleOut.put("synchronous_steps", trained.synchronousSteps());
+        }
         return scaleOut;
     }
 

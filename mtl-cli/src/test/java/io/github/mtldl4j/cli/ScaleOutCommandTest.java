@@ -13,6 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** mtl train with --spark (Spark local mode) and --workers (ParallelWrapper): the same outputs, and the refusals. */
 class ScaleOutCommandTest {
@@ -57,9 +59,25 @@ class ScaleOutCommandTest {
     }
 
     @Test
+    void perStepMethodsOnSparkTakeSynchronousStepsAndReportTheirCost() throws Exception {
+        Path out = dir.resolve("run-pcgrad");
+        CliRun run = CliRun.of(train(out, "--spark", "local[2]", "--weighting", "pcgrad"));
+        assertEquals(0, run.code(), run.err());
+        JsonNode scaleOut = new ObjectMapper().readTree(out.resolve("metrics.json").toFile()).get("scale_out");
+        assertTrue(scaleOut.get("placement").asText().contains("synchronous gradient steps"), scaleOut.toString());
+        JsonNode steps = scaleOut.get("synchronous_steps");
+        // 275 training rows on 2 partitions (137 and 138 rows), global batches of 32 as 2 shards of 16: ceil(138 / 16) = 9
+        // steps an epoch, 2 epochs.
+        assertEquals(18, steps.get("steps").asLong(), scaleOut.toString());
+        assertTrue(steps.get("ms_per_step").asDouble() > 0 && steps.get("result_bytes_per_step").asLong() > 0, scaleOut.toString());
+        assertTrue(steps.get("broadcast_bytes_per_step").asLong() > 0, scaleOut.toString());
+    }
+
+    @Test
     void perStepMethodsAndConflictingOptionsAreRefusedWithOneLine() {
         Path out = dir.resolve("never");
         refused(train(out, "--spark", "local[2]", "--weighting", "famo"), out, "--weighting famo", "losses after the update", "--spark");
+        refused(train(out, "--spark", "local[2]", "--weighting", "sdmgrad"), out, "--weighting sdmgrad", "independent samples", "--spark");
         refused(train(out, "--workers", "2", "--weighting", "uncertainty"), out, "--weighting uncertainty", "fixed or dwa", "--workers");
         refused(train(out, "--spark", "local[2]", "--workers", "2"), out, "exclude each other");
         refused(train(out, "--workers", "0"), out, "--workers must be >= 1");

@@ -27,7 +27,7 @@ public final class DataParallelTrainingProvider implements DataParallelTraining 
     public Trained train(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Placement placement,
                          EpochListener listener) {
         DistributedTabularTraining.Run run = DistributedTabularTraining.run(table, validation, settings, mode(placement), listener);
-        return new Trained(run.result(), run.executors());
+        return new Trained(run.result(), run.executors(), run.synchronousSteps());
     }
 
     @Override

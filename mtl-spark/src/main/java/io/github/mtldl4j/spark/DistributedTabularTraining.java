@@ -110,7 +110,21 @@ public final class DistributedTabularTraining {
      * A data-parallel run's result and the ids of the Spark executors that ran its tasks (numeric order; {@code driver}
      * in local mode; empty with ParallelWrapper).
      */
-    public record Run(TabularTraining.Result result, List<String> executors) {
+    public record Run(TabularTraining.Result result, List<String> executors, Map<String, Object> synchronousSteps) {
+        /** A run without synchronous gradient steps. */
+        public Run(TabularTraining.Result result, List<String> executors) {
+            this(result, executors, Map.of());
+        }
+    }
+
+    /** Synchronous steps' cost as metrics.json names it ({@link DataParallelTraining.Trained#synchronousSteps}). */
+    static Map<String, Object> figures(SparkGradientSteps.Traffic traffic) {
+        Map<String, Object> figures = new java.util.LinkedHashMap<>();
+        figures.put("steps", traffic.steps());
+        figures.put("ms_per_step", Math.round(traffic.millisPerStep() * 10) / 10.0);
+        figures.put("broadcast_bytes_per_step", Math.round(traffic.broadcastBytesPerStep()));
+        figures.put("result_bytes_per_step", Math.round(traffic.resultBytesPerStep()));
+        return figures;
     }
 
     /** As {@link #train(CsvTable, CsvTable, TabularTraining.Settings, Mode, EpochListener)}, with the executors that took part. */
@@ -131,9 +145,9 @@ public final class DistributedTabularTraining {
         try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
             ExecutorsSeen executors = new ExecutorsSeen();
             spark.sc().addSparkListener(executors);
-            TabularTraining.Result result = trainOnSpark(spark, prepared, settings, onSpark.averagingFrequency(), listener);
+            Run run = trainOnSpark(spark, prepared, settings, onSpark.averagingFrequency(), listener);
             spark.sc().removeSparkListener(executors);
-            return new Run(result, executors.ids());
+            return new Run(run.result(), executors.ids(), run.synchronousSteps());
         }
     }
 
@@ -144,7 +158,7 @@ public final class DistributedTabularTraining {
     public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
                                                TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
         checkFrequency(averagingFrequency);
-        return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings, averagingFrequency, listener);
+        return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings, averagingFrequency, listener).result();
     }
 
     /**
@@ -160,7 +174,7 @@ public final class DistributedTabularTraining {
         return new Prepared(weighting, TabularTraining.prepare(table, validation, settings));
     }
 
-    private static TabularTraining.Result trainOnSpark(JavaSparkContext spark, Prepared prepared, TabularTraining.Settings settings,
+    private static Run trainOnSpark(JavaSparkContext spark, Prepared prepared, TabularTraining.Settings settings,
                                                        int averagingFrequency, EpochListener listener) {
         TabularPreprocessor preprocessor = prepared.data().preprocessor();
         MultiTaskModel model = prepared.data().model();
@@ -173,16 +187,23 @@ public final class DistributedTabularTraining {
         try {
             SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
             long start = System.nanoTime();
-            TrainingHistory history = ScaleOutMethods.stepsSynchronously(settings.method())
-                    ? synchronousTrainer(spark, model, train, valid, prepared.weighting(), settings, listener, preprocessor).fit()
-                    : trainer(model, backend, prepared.weighting(), settings, listener, prepared.data().preprocessor()).fit();
+            TrainingHistory history;
+            Map<String, Object> steps = Map.of();
+            if (ScaleOutMethods.stepsSynchronously(settings.method())) {
+                SynchronousGradientTrainer synchronous = synchronousTrainer(spark, model, train, valid, prepared.weighting(), settings,
+                        listener, preprocessor);
+                history = synchronous.fit();
+                steps = figures(synchronous.traffic());
+            } else {
+                history = trainer(model, backend, prepared.weighting(), settings, listener, prepared.data().preprocessor()).fit();
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             // The kept model's figures, loss included, measured on the executors after training.
             TaskFigures figures = SparkBackend.figures(spark, model, valid, true);
             Map<String, TaskMetrics> metrics = figures.metrics(model.tasks(), preprocessor::toLabelUnits);
-            return new TabularTraining.Result(model, preprocessor, history,
+            return new Run(new TabularTraining.Result(model, preprocessor, history,
                     TabularTraining.withLoss(metrics, figures.meanLosses(model.taskNames())), seconds, prepared.data().validData(),
-                    prepared.data().trainEncoding());
+                    prepared.data().trainEncoding()), List.of(), steps);
         } finally {
             train.unpersist();
             valid.unpersist();

@@ -190,17 +190,23 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
             validBatches.count();
             SparkBackend backend = new SparkBackend(spark, trainBatches, validBatches, settings.batch(), settings.batch(), averagingFrequency);
             long start = System.nanoTime();
-            TrainingHistory history = ScaleOutMethods.stepsSynchronously(settings.method())
-                    ? DistributedTabularTraining.synchronousTrainer(spark, model, trainBatches, validBatches, weighting, settings, listener,
-                            preprocessor).fit()
-                    : DistributedTabularTraining.trainer(model, backend, weighting, settings, listener, preprocessor).fit();
+            TrainingHistory history;
+            Map<String, Object> steps = Map.of();
+            if (ScaleOutMethods.stepsSynchronously(settings.method())) {
+                SynchronousGradientTrainer synchronous = DistributedTabularTraining.synchronousTrainer(spark, model, trainBatches,
+                        validBatches, weighting, settings, listener, preprocessor);
+                history = synchronous.fit();
+                steps = DistributedTabularTraining.figures(synchronous.traffic());
+            } else {
+                history = DistributedTabularTraining.trainer(model, backend, weighting, settings, listener, preprocessor).fit();
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             TaskFigures figures = SparkBackend.figures(spark, model, validBatches, true);
             Map<String, TaskMetrics> metrics = figures.metrics(model.tasks(), preprocessor::toLabelUnits);
             TabularTraining.Result result = new TabularTraining.Result(model, preprocessor, history,
                     TabularTraining.withLoss(metrics, figures.meanLosses(model.taskNames())), seconds,
                     preprocessor.encode(validSample).data(), sampleEncoding);
-            return new DataParallelTraining.Trained(result, executors.ids());
+            return new DataParallelTraining.Trained(result, executors.ids(), steps);
         } finally {
             trainBatches.unpersist();
             validBatches.unpersist();

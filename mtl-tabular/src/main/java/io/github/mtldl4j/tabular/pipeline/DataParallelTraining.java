@@ -69,8 +69,20 @@ public interface DataParallelTraining {
      *
      * @param executors the ids of the Spark executors that ran the run's tasks ({@code driver} in local mode), numeric
      *                  order; empty for {@link LocalWorkers}
+     * @param synchronousSteps with synchronous gradient steps (per-step methods on Spark) their figures for metrics.json
+     *                         ({@code steps}, {@code ms_per_step}, {@code broadcast_bytes_per_step},
+     *                         {@code result_bytes_per_step}); empty otherwise
      */
-    record Trained(TabularTraining.Result result, List<String> executors) {
+    record Trained(TabularTraining.Result result, List<String> executors, java.util.Map<String, Object> synchronousSteps) {
+        /** Copies the figures. */
+        public Trained {
+            synchronousSteps = java.util.Map.copyOf(synchronousSteps);
+        }
+
+        /** A run without synchronous steps. */
+        public Trained(TabularTraining.Result result, List<String> executors) {
+            this(result, executors, java.util.Map.of());
+        }
     }
 
     /**
