@@ -56,7 +56,11 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
      */
     @FunctionalInterface
     public interface EpochOrder {
-        /** The rows (indexes into the data, repeats allowed) of epoch {@code epoch} (0 for the first), in order. */
+        /**
+         * The rows (indexes into the data, repeats allowed) of draw {@code epoch}, in order: draw 0 is made when the
+         * iterator is built and each {@link #reset()} makes the next, so a trainer that resets before every epoch (as
+         * {@code MultiTaskTrainer} does) trains its first epoch on draw 1.
+         */
         int[] rows(int epoch);
     }
 

@@ -257,10 +257,12 @@ public final class MmoeStudy implements Callable<Integer> {
         int n = (int) train.getFeatures(0).size(0);
         long chunkRows = (long) evalEvery * batch;
         Map<Long, int[]> permutations = new HashMap<>();
+        // The iterator draws order 0 when it is built and the trainer resets it before every epoch, so training epoch e
+        // (from 1) reads order e: step s of the run is global row position (s - 1) x batch whatever --eval-every is.
         return InMemoryMultiDataSetIterator.ordered(train, batch, chunk -> {
             int[] picked = new int[(int) chunkRows];
             for (int i = 0; i < picked.length; i++) {
-                long g = chunk * chunkRows + i;
+                long g = Math.max(0, chunk - 1) * chunkRows + i;
                 int[] perm = permutations.computeIfAbsent(g / n, pass -> permutation(n, new Random(seed * 7919 + pass)));
                 picked[i] = perm[(int) (g % n)];
             }

@@ -80,6 +80,27 @@ class MmoeStudyTest {
     }
 
     @Test
+    void theEvaluationIntervalDoesNotChangeTraining(@TempDir Path dir) throws IOException {
+        // The same 4 steps evaluated after every 2 or once at the end: the same rows in the same order, so the same
+        // final held-out errors, bit for bit (evaluation only reads the model).
+        run(dir.resolve("every2"), "--seeds", "1");
+        String[] once = TINY.clone();
+        once[java.util.Arrays.asList(TINY).indexOf("--eval-every") + 1] = "4";
+        StringWriter stderr = new StringWriter();
+        int code = new CommandLine(new MmoeStudy()).setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(stderr))
+                .execute(Stream.concat(Stream.of("--out", dir.resolve("every4").toString(), "--seeds", "1"), Stream.of(once))
+                        .toArray(String[]::new));
+        assertEquals(0, code, stderr.toString());
+        List<String> every2 = runLines(dir.resolve("every2"));
+        List<String> every4 = runLines(dir.resolve("every4"));
+        for (int r = 0; r < every2.size(); r++) {
+            String[] a = every2.get(r).split("\t");
+            String[] b = every4.get(r).split("\t");
+            assertEquals(List.of(a).subList(0, 7), List.of(b).subList(0, 7), "final held-out errors of " + a[2]);
+        }
+    }
+
+    @Test
     void writeAtomicallyReplacesTheWholeFile(@TempDir Path dir) throws IOException {
         Path target = dir.resolve("runs.tsv");
         Files.writeString(target, "old old old old old old\n");
