@@ -3,7 +3,6 @@ package io.github.mtldl4j.graph;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -64,14 +63,8 @@ public final class AdaptiveInformationTransferLayer extends BaseLayer {
     @Override
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
             int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        AdaptiveInformationTransfer layer = new AdaptiveInformationTransfer(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+        return LayerInstances.wired(new AdaptiveInformationTransfer(conf, networkDataType), conf, listeners, layerIndex, layerParamsView, initializeParams,
+                initializer());
     }
 
     @Override

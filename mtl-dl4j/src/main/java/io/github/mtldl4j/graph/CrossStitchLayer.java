@@ -2,7 +2,6 @@ package io.github.mtldl4j.graph;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -82,14 +81,8 @@ public final class CrossStitchLayer extends BaseLayer {
     @Override
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
             int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        CrossStitchUnit unit = new CrossStitchUnit(conf, networkDataType);
-        unit.setListeners(listeners);
-        unit.setIndex(layerIndex);
-        unit.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        unit.setParamTable(params);
-        unit.setConf(conf);
-        return unit;
+        return LayerInstances.wired(new CrossStitchUnit(conf, networkDataType), conf, listeners, layerIndex, layerParamsView, initializeParams,
+                initializer());
     }
 
     @Override

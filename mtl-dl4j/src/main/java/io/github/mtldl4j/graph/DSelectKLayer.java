@@ -2,7 +2,6 @@ package io.github.mtldl4j.graph;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -117,14 +116,8 @@ public final class DSelectKLayer extends BaseLayer {
     @Override
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
             int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        DSelectKGate gate = new DSelectKGate(conf, networkDataType);
-        gate.setListeners(listeners);
-        gate.setIndex(layerIndex);
-        gate.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        gate.setParamTable(params);
-        gate.setConf(conf);
-        return gate;
+        return LayerInstances.wired(new DSelectKGate(conf, networkDataType), conf, listeners, layerIndex, layerParamsView, initializeParams,
+                initializer());
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.github.mtldl4j.graph;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -34,14 +33,8 @@ public final class FunnelOutputLayer extends LossLayer {
     @Override
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
             int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        FunnelOutput layer = new FunnelOutput(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+        return LayerInstances.wired(new FunnelOutput(conf, networkDataType), conf, listeners, layerIndex, layerParamsView, initializeParams,
+                initializer());
     }
 
     @Override
