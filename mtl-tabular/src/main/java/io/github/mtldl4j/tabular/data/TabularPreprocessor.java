@@ -431,9 +431,12 @@ public final class TabularPreprocessor {
                     if (Double.isNaN(number)) {
                         number = feature.mean();
                         imputedRows++;
-                    } else if (feature.clip(number) != number) {
-                        number = feature.clip(number);
-                        clippedRows++;
+                    } else {
+                        double clipped = feature.clip(number);
+                        if (clipped != number) {
+                            number = clipped;
+                            clippedRows++;
+                        }
                     }
                     x[r * width + offset] = (float) ((number - feature.mean()) / feature.std());
                 } else {
