@@ -432,9 +432,9 @@ public final class TabularPreprocessor {
                         number = feature.mean();
                         imputedRows++;
                     } else {
-                        double clipped = feature.clip(number);
-                        if (clipped != number) {
-                            number = clipped;
+                        double bounded = feature.clip(number);
+                        if (bounded != number) {
+                            number = bounded;
                             clippedRows++;
                         }
                     }
