@@ -5,10 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -30,7 +28,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p>A layer rather than a vertex with parameters, for the reason given in {@link CrossStitchLayer}.
  */
-public final class AdaptiveInformationTransferLayer extends BaseLayer {
+public final class AdaptiveInformationTransferLayer extends FixedWidthLayer {
     private static final long serialVersionUID = 1L;
 
     @JsonProperty
@@ -82,23 +80,8 @@ public final class AdaptiveInformationTransferLayer extends BaseLayer {
     }
 
     @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // the width is fixed at construction
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
         return regularization == null ? List.of() : regularization;
-    }
-
-    @Override
-    public boolean isPretrainParam(String paramName) {
-        return false;
     }
 
     @Override

@@ -1,20 +1,16 @@
 package io.github.mtldl4j.graph;
 
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -28,7 +24,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p>A layer rather than a graph vertex because DL4J's updater, parameter views and serialization handle layer
  * parameters everywhere; a vertex with parameters is not counted by {@code ComputationGraph.numParams()} in M2.1.
  */
-public final class CrossStitchLayer extends BaseLayer {
+public final class CrossStitchLayer extends FixedWidthLayer {
     private static final long serialVersionUID = 1L;
 
     @JsonProperty
@@ -98,26 +94,6 @@ public final class CrossStitchLayer extends BaseLayer {
                     + expected + " = " + tasks + " towers x " + width + " units, received " + inputType + ".");
         }
         return inputType;
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // the width is fixed at construction
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    @Override
-    public List<Regularization> getRegularizationByParam(String paramName) {
-        return List.of();
-    }
-
-    @Override
-    public boolean isPretrainParam(String paramName) {
-        return false;
     }
 
     @Override

@@ -1,20 +1,16 @@
 package io.github.mtldl4j.graph;
 
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -32,7 +28,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * near 0 (uniform in {@code +-gamma/100}, so every expert starts with weight about 1/n), the selector logits uniform in
  * {@code +-0.05}, biases 0. No l2, no dropout.
  */
-public final class DSelectKLayer extends BaseLayer {
+public final class DSelectKLayer extends FixedWidthLayer {
     private static final long serialVersionUID = 1L;
 
     @JsonProperty
@@ -132,26 +128,6 @@ public final class DSelectKLayer extends BaseLayer {
                     + inputs + ", received " + inputType + ".");
         }
         return InputType.feedForward(experts);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // the input width is fixed at construction
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    @Override
-    public List<Regularization> getRegularizationByParam(String paramName) {
-        return List.of();
-    }
-
-    @Override
-    public boolean isPretrainParam(String paramName) {
-        return false;
     }
 
     @Override

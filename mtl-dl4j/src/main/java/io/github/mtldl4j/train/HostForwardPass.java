@@ -245,7 +245,10 @@ final class HostForwardPass {
         }
     }
 
-    /** {@link #dense(double[], int, HostLayer, FloatBuffer, FloatBuffer, double[], int)} for DOUBLE parameters. */
+    /**
+     * {@link #dense(double[], int, HostLayer, FloatBuffer, FloatBuffer, double[], int)} for DOUBLE parameters: a copy on
+     * purpose, since reading the typed buffer directly keeps the 1-row inner loop free of an accessor call.
+     */
     private static void dense(double[] x, int rows, HostLayer layer, DoubleBuffer w, DoubleBuffer b, double[] z, int width) {
         int nIn = layer.nIn;
         int j = 0;
