@@ -8,7 +8,7 @@
          --baselines), hard + uncertainty weighting, MMoE and independent towers (= the single-task networks, saved);
          every saved model is then measured on the test rows with `mtl evaluate --json`. "best MTL" is, per seed, the
          multi-task model with the highest validation delta-m against the single-task baseline, reported on test rows.
-         The linear baseline is fitted inside `mtl train` and not saved, so its figures are the validation rows'.
+         The linear baseline is measured on the same test rows by the hard run's `--test-data` (metrics.json `test`).
 
 Stdlib only (Debian's /usr/bin/python3). benchmarks/suite.sh is the entry point; `suite.py table RUNS_DIR OUT_PREFIX`
 re-aggregates finished runs without training. MTL_SUITE_ARGS adds options to every `mtl train`
@@ -129,7 +129,8 @@ def collect_quick(runs_dir, tables):
 
 
 def collect_full(runs_dir, tables):
-    """Test-row figures of the saved models, validation-row figures of the linear baseline, and "best MTL" chosen per
+    """Test-row figures of the saved models and of the linear baseline (the hard run's `--test-data` block; runs made
+    before it existed show the linear baseline's validation figures as "linear (valid)"), and "best MTL" chosen per
     seed on validation delta-m against the single-task baseline."""
     results = {}
     for table in tables:
@@ -142,7 +143,10 @@ def collect_full(runs_dir, tables):
                 continue  # a seed not finished
             hard = read_json(os.path.join(base, "hard", "metrics.json"))
             single_valid = hard["baselines"]["single_task"]
-            seed = {"linear (valid)": hard["baselines"]["linear"]}
+            if "test" in hard and "baselines" in hard["test"]:
+                seed = {"linear": hard["test"]["baselines"]["linear"]}
+            else:
+                seed = {"linear (valid)": hard["baselines"]["linear"]}
             test = {name: read_json(os.path.join(base, name, "test.json"))["tasks"] for name in FULL_RUNS}
             seed["single-task"] = test["independent"]
             valid_dm = {}
@@ -249,7 +253,9 @@ def main(argv):
             else:
                 dev, test = split(data, seed, os.path.join(out, "splits", table["name"], "seed%d" % seed))
                 for name, extra in FULL_RUNS.items():
-                    run([mtl, "train"] + train_args(table, dev) + extra + ["--seed", str(seed),
+                    # The hard run measures its linear baseline on the test rows too (metrics.json "test").
+                    held_out = ["--test-data", test] if "--baselines" in extra else []
+                    run([mtl, "train"] + train_args(table, dev) + extra + held_out + ["--seed", str(seed),
                          "--out", os.path.join(base, name)], os.path.join(base, name + ".log"))
                     with open(os.path.join(base, name, "test.json"), "w") as f:
                         code = subprocess.call([mtl, "evaluate", "--model", os.path.join(base, name, "model.zip"),
@@ -272,11 +278,14 @@ def aggregate(mode, runs_dir, out_prefix, tables):
                          "than the single-task networks; n/a where a baseline's F1 is 0 (it never predicts the "
                          "positive class), which leaves the relative change undefined.")
     else:
-        write_table(collect_full(runs_dir, tables), tables,
-                    ["linear (valid)", "single-task"] + MTL_MODELS + ["best MTL"], out_prefix,
-                    note="Test rows (20 %, never seen by training or selection), mean ± sd over seeds; the linear "
-                         "baseline on validation rows (not saved by `mtl train`); delta-m in %, positive = better than "
-                         "the single-task networks.")
+        results = collect_full(runs_dir, tables)
+        old = any("linear (valid)" in seed for by_seed in results.values() for seed in by_seed.values())
+        write_table(results, tables,
+                    ["linear (valid)" if old else "linear", "single-task"] + MTL_MODELS + ["best MTL"], out_prefix,
+                    note="Test rows (20 %, never seen by training or selection), mean ± sd over seeds; "
+                         + ("the linear baseline on validation rows (runs made before `--test-data`); " if old else
+                            "the linear baseline on the same test rows (`mtl train --test-data`); ")
+                         + "delta-m in %, positive = better than the single-task networks.")
 
 
 if __name__ == "__main__":

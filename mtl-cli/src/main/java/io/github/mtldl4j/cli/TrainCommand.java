@@ -16,6 +16,7 @@ import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.data.TaskTables;
 import io.github.mtldl4j.tabular.pipeline.BaselineResults;
 import io.github.mtldl4j.tabular.pipeline.Baselines;
+import io.github.mtldl4j.tabular.pipeline.HeldOutResults;
 import io.github.mtldl4j.tabular.pipeline.ClassWeight;
 import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.tabular.pipeline.MetricsJson;
@@ -145,6 +146,11 @@ public final class TrainCommand implements Callable<Integer> {
         validData = Path.of(value);
     }
 
+    @Option(names = "--test-data", paramLabel = "FILE.csv", description = "Held-out rows with the model's feature and label "
+            + "columns, never used for training or for choosing the kept epoch: the model (and with --baselines its baselines) is "
+            + "measured on them once at the end, in metrics.json's test block.")
+    Path testData;
+
     @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
     Integer patience;
 
@@ -224,9 +230,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (validation != null) {
             requireColumns(validation, settings);
         }
+        CsvTable test = testTable(settings);
         FeatureSelection features = input.chooseFeatures(TabularTraining.split(tables, validation, settings).train(), settings.tasks(),
                 spec.commandLine().getErr());
         settings = settings.toBuilder().features(features.used()).build();
+        requireFeatures(test, settings);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", tables.describe(), rows(tables),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
@@ -255,7 +263,8 @@ public final class TrainCommand implements Callable<Integer> {
             extra.put("task_data", byTask);
             extra.put("task_sampling", settings.taskSampling().toString());
         }
-        write(result, settings, out, tables.describe(), Map.of(), Map.of(), extra);
+        HeldOutResults heldOut = test == null ? null : TabularTraining.heldOut(result, test);
+        write(result, settings, out, tables.describe(), Map.of(), Map.of(), extra, heldOut, testData);
         stdout.println(result.fillSummary());
         if (!tables.single()) {
             stdout.println("  (each --task-data file's rows have no labels for the other tasks: they count as missing labels above)");
@@ -265,6 +274,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (result.baselines() != null) {
             stdout.println(baselineTable(result));
         }
+        printHeldOut(stdout, result, heldOut);
         stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
         return 0;
     }
@@ -306,6 +316,8 @@ public final class TrainCommand implements Callable<Integer> {
         try (DataParallelTraining.ExecutorTable table = dataParallel(TabularSetting.SPARK).open(input.dataText, validDataText, given, cluster)) {
             FeatureSelection features = input.chooseFeatures(table.sample(), given.tasks(), spec.commandLine().getErr());
             TabularTraining.Settings settings = given.toBuilder().features(features.used()).build();
+            CsvTable test = testTable(settings);
+            requireFeatures(test, settings);
             MtlCommand.announceBackend(spec.commandLine().getErr());
             stdout.printf(Locale.ROOT, "%s (read by Spark on the executors): %d training rows, %d validation rows (%s), tasks %s, %s "
                     + "sharing, %s%n", table.source(), table.trainingRows(), table.validationRows(), table.validationRule(),
@@ -318,15 +330,55 @@ public final class TrainCommand implements Callable<Integer> {
             extra.put("data_read", String.format(Locale.ROOT, "by Spark on the executors: %d training rows, %d validation rows (%s); "
                     + "preprocessing fitted on a sample of %d training rows", table.trainingRows(), table.validationRows(),
                     table.validationRule(), table.sample().rowCount()));
-            write(result, settings, out, table.source(), Map.of(), Map.of(), extra);
+            HeldOutResults heldOut = test == null ? null : TabularTraining.heldOut(result, test);
+            write(result, settings, out, table.source(), Map.of(), Map.of(), extra, heldOut, testData);
             String fill = result.fillSummary();
             stdout.println(table.sample().rowCount() < table.trainingRows() ? fill.replaceFirst("^training rows: ", String.format(Locale.ROOT,
                     "training rows (the sample of %d of %d the preprocessing was fitted on): ", table.sample().rowCount(), table.trainingRows())) : fill);
             stdout.println(MetricsTable.render(result.metrics()));
             stdout.println(keptLine(result.history()));
+            printHeldOut(stdout, result, heldOut);
             stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
             return 0;
         }
+    }
+
+    /** The {@code --test-data} rows, their label columns checked before any training; null without the option. */
+    private CsvTable testTable(TabularTraining.Settings settings) {
+        if (testData == null) {
+            return null;
+        }
+        if (TabularDataOptions.isUri(testData.toString()) || testData.toString().contains("://")) {
+            throw new IllegalArgumentException("--test-data " + testData + ": give a path on this machine (the held-out rows are "
+                    + "measured here, after training).");
+        }
+        CsvTable test = CsvTable.read(testData);
+        for (TaskSpec task : settings.tasks()) {
+            for (String column : task.columns()) {
+                test.column(column, "label column of task '" + task.name() + "' (--test-data needs the labels to measure the model)");
+            }
+        }
+        return test;
+    }
+
+    /** The chosen feature columns must be in the {@code --test-data} rows too. */
+    private static void requireFeatures(CsvTable test, TabularTraining.Settings settings) {
+        if (test != null && settings.features() != null) {
+            for (String column : settings.features()) {
+                test.column(column, "feature column the model uses (--test-data)");
+            }
+        }
+    }
+
+    /** The held-out figures: the model's, and beside its baselines' when the run fitted them. */
+    private void printHeldOut(PrintWriter stdout, TabularTraining.Result result, HeldOutResults heldOut) {
+        if (heldOut == null) {
+            return;
+        }
+        stdout.printf(Locale.ROOT, "held-out test rows (%s, %d rows; not used for training or selection), measured once:%n",
+                testData, heldOut.rows());
+        stdout.println(heldOut.baselines() == null ? MetricsTable.render(heldOut.metrics())
+                : baselineTable(heldOut.baselines(), heldOut.metrics(), result));
     }
 
     /** A data-parallel result with the baselines fitted on this machine, when the settings ask for them. */
@@ -340,11 +392,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The model beside its baselines, per task and metric, and the model's delta-m against each. */
     static String baselineTable(TabularTraining.Result result) {
-        BaselineResults baselines = result.baselines();
+        return baselineTable(result.baselines(), result.metrics(), result);
+    }
+
+    /** As {@link #baselineTable(TabularTraining.Result)} with the given metrics (e.g. on held-out rows). */
+    static String baselineTable(BaselineResults baselines, Map<String, TaskMetrics> modelMetrics, TabularTraining.Result result) {
         Map<String, Map<String, TaskMetrics>> runs = new LinkedHashMap<>();
         runs.put("linear", baselines.linearMetrics());
         runs.put("single-task", baselines.singleTask());
-        runs.put("this model", result.metrics());
+        runs.put("this model", modelMetrics);
         Map<String, Long> parameters = new LinkedHashMap<>();
         parameters.put("linear", baselines.linearParameters());
         parameters.put("single-task", baselines.singleTaskParameters());
@@ -354,7 +410,7 @@ public final class TrainCommand implements Callable<Integer> {
         seconds.put("single-task", baselines.singleTaskSeconds());
         seconds.put("this model", result.trainSeconds());
         StringBuilder out = new StringBuilder(Comparison.table(runs, parameters, seconds, null, "this model"));
-        Map<String, Double> deltaM = baselines.deltaM(result.metrics());
+        Map<String, Double> deltaM = baselines.deltaM(modelMetrics);
         out.append(String.format(Locale.ROOT, "%nthis model's delta-m vs linear %s, vs single-task %s (mean relative gain over tasks; "
                 + "positive = this model is better)", percent(deltaM.get(BaselineResults.LINEAR)),
                 percent(deltaM.get(BaselineResults.SINGLE_TASK))));
@@ -642,6 +698,13 @@ public final class TrainCommand implements Callable<Integer> {
     static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
                       Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM,
                       Map<String, Object> extraSettings) throws IOException {
+        write(result, settings, out, dataSource, comparison, deltaM, extraSettings, null, null);
+    }
+
+    /** As above, with the figures on held-out rows ({@code --test-data}) in metrics.json and the report when not null. */
+    static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource,
+                      Map<String, Map<String, Map<String, Double>>> comparison, Map<String, Double> deltaM,
+                      Map<String, Object> extraSettings, HeldOutResults heldOut, Path heldOutSource) throws IOException {
         OutputDirectory.create(out);
         result.model().save(out.resolve("model.zip"));
         Map<String, Object> run = new LinkedHashMap<>();
@@ -666,7 +729,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (!positiveWeights.isEmpty()) {
             run.put("positive_weights", positiveWeights);
         }
-        AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run, result.baselines()));
+        AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run, result.baselines(), heldOut,
+                heldOutSource == null ? null : heldOutSource.toString()));
         result.history().writeCsv(out.resolve("history.csv"));
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
         result.metrics().forEach((task, m) -> metrics.put(task, m.metrics()));
@@ -679,6 +743,17 @@ public final class TrainCommand implements Callable<Integer> {
             Map<String, Double> baselineDeltaM = new LinkedHashMap<>();
             result.baselines().deltaM(result.metrics()).forEach((name, value) -> baselineDeltaM.put(name.replace('_', '-'), value));
             summary.baselines(baselineRuns, baselineDeltaM);
+        }
+        if (heldOut != null) {
+            Map<String, Map<String, Map<String, Double>>> heldOutRuns = new LinkedHashMap<>();
+            heldOutRuns.put("this model", BaselineResults.maps(heldOut.metrics()));
+            Map<String, Double> heldOutDeltaM = new LinkedHashMap<>();
+            if (heldOut.baselines() != null) {
+                heldOut.baselines().byBaseline().forEach((name, byTask) -> heldOutRuns.put(name.replace('_', '-'), BaselineResults.maps(byTask)));
+                heldOut.deltaM().forEach((name, value) -> heldOutDeltaM.put(name.replace('_', '-'), value));
+            }
+            summary.heldOut(heldOutRuns, heldOutDeltaM);
+            summary.setting("test data", heldOutSource + " (" + heldOut.rows() + " rows, measured once after training)");
         }
         if (GateUtilization.hasGates(result.model())) {
             summary.gateUtilization(GateUtilization.of(result.model(),

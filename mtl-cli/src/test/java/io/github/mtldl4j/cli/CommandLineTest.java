@@ -101,6 +101,58 @@ class CommandLineTest {
         refused(train(penguins, never, "--class-weights", "species=balanced"), never, "--class-weights", "species", "binary");
     }
 
+    /**
+     * {@code --test-data}: the model and both baselines measured once on held-out rows; the model's figures there are
+     * what {@code mtl evaluate} gives for the saved model on the same file; a test file without a label column is
+     * refused before training.
+     */
+    @Test
+    void heldOutTestRowsFromTheCommandLine() throws Exception {
+        List<String> rows = Files.readAllLines(penguins);
+        StringBuilder train = new StringBuilder(rows.get(0)).append('\n');
+        StringBuilder test = new StringBuilder(rows.get(0)).append('\n');
+        for (int r = 1; r < rows.size(); r++) {
+            (r % 5 == 0 ? test : train).append(rows.get(r)).append('\n');
+        }
+        Path trainFile = csv("dev.csv", train.toString());
+        Path testFile = csv("test.csv", test.toString());
+        long testRows = test.toString().lines().count() - 1;
+        Path out = dir.resolve("held-out");
+        CliRun run = run(train(trainFile, out, "--baselines", "--test-data", testFile.toString(), "--epochs", "2", "--shared", "8"));
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("held-out test rows (" + testFile + ", " + testRows + " rows;"), run.out());
+        JsonNode block = new ObjectMapper().readTree(out.resolve("metrics.json").toFile()).get("test");
+        assertEquals(testRows, block.get("rows").asLong(), block.toString());
+        assertEquals(testFile.toString(), block.get("data").asText());
+        for (String baseline : List.of("linear", "single_task")) {
+            for (String task : List.of("species", "sex", "mass")) {
+                assertEquals(block.get("tasks").get(task).get("n").asLong(), block.get("baselines").get(baseline).get(task).get("n").asLong(),
+                        baseline + " " + task);
+            }
+            assertTrue(block.get("baselines").get("delta_m").has(baseline), block.toString());
+        }
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<h2>Held-out test rows</h2>"));
+
+        CliRun evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", testFile.toString(), "--json");
+        assertEquals(0, evaluated.code(), evaluated.err());
+        JsonNode reloaded = new ObjectMapper().readTree(evaluated.out()).get("tasks");
+        for (String task : List.of("species", "sex", "mass")) {
+            JsonNode expected = reloaded.get(task);
+            JsonNode measured = block.get("tasks").get(task);
+            assertEquals(expected.get("n").asLong(), measured.get("n").asLong(), task);
+            expected.fieldNames().forEachRemaining(metric -> {
+                if (expected.get(metric).isNumber()) {
+                    double value = expected.get(metric).asDouble();
+                    assertEquals(value, measured.get(metric).asDouble(), 1e-6 * Math.max(1, Math.abs(value)), task + " " + metric);
+                }
+            });
+        }
+
+        Path never = dir.resolve("never-test");
+        Path noMass = csv("test-no-mass.csv", test.toString().replace("body_mass_g", "mass_g"));
+        refused(train(trainFile, never, "--test-data", noMass.toString()), never, noMass.toString(), "body_mass_g", "--test-data");
+    }
+
     @Test
     void warmupCosineScheduleTrainsAndIsNamedInTheReport() throws Exception {
         Path out = dir.resolve("cosine");

@@ -77,13 +77,7 @@ public final class LinearBaselines {
                     bestPredictions = predictions;
                 }
             }
-            TaskEvaluator evaluator = new TaskEvaluator(task.type(), task.width());
-            INDArray labels = toLabelUnits.apply(task.name(), validLabels.values);
-            INDArray predicted = toLabelUnits.apply(task.name(), bestPredictions);
-            evaluator.add(labels.castTo(predicted.dataType()), predicted, validLabels.mask);
-            Map<String, Double> values = new LinkedHashMap<>();
-            values.put("loss", bestLoss);
-            values.putAll(evaluator.metrics());
+            TaskMetrics metrics = metrics(task, validLabels, bestPredictions, bestLoss, toLabelUnits);
             int d = xTrain[0].length;
             long parameters = (long) (d + 1) * task.width();
             String model = ridge ? String.format(Locale.ROOT, "ridge least squares, lambda = %s x labelled rows", plain(best))
@@ -92,9 +86,55 @@ public final class LinearBaselines {
                         case MULTICLASS -> "logistic regression, one class against the rest";
                         default -> "logistic regression per label";
                     }, plain(best), task.positiveWeight() == 1.0 ? "" : ", positive-class weight " + task.positiveWeight());
-            fits.put(task.name(), new TaskFit(model, best, parameters, new TaskMetrics(task.type(), evaluator.count(), values)));
+            fits.put(task.name(), new TaskFit(model, best, parameters, metrics));
         }
         return fits;
+    }
+
+    /**
+     * The fitted models measured on other rows, e.g. a held-out test file: each task's model refitted on the same
+     * training rows with the regularization {@link #fit} chose on the validation rows (the fits are deterministic, so
+     * this is the same model), then scored on {@code rows} as {@link #fit} scores the validation rows.
+     *
+     * @param tasks the model's tasks, as given to {@link #fit}
+     * @param train the encoded training rows given to {@link #fit}
+     * @param fits what {@link #fit} returned
+     * @param rows the encoded rows to measure on
+     * @param toLabelUnits as for {@link #fit}
+     * @return by task name, in task order: the same models, with their metrics on {@code rows}
+     */
+    public static Map<String, TaskFit> measure(List<Task> tasks, MultiDataSet train, Map<String, TaskFit> fits, MultiDataSet rows,
+                                               BiFunction<String, INDArray, INDArray> toLabelUnits) {
+        double[][] xTrain = train.getFeatures(0).castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] xRows = rows.getFeatures(0).castTo(DataType.DOUBLE).toDoubleMatrix();
+        Map<String, TaskFit> measured = new LinkedHashMap<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            Task task = tasks.get(t);
+            TaskFit fit = fits.get(task.name());
+            if (fit == null) {
+                throw new IllegalArgumentException("no linear model was fitted for task '" + task.name() + "'.");
+            }
+            Labels trainLabels = Labels.of(train, t, task.width());
+            Labels rowLabels = Labels.of(rows, t, task.width());
+            INDArray predictions = task.type() == TaskType.REGRESSION ? ridge(xTrain, trainLabels, xRows, fit.regularization())
+                    : logistic(task, xTrain, trainLabels, xRows, fit.regularization());
+            TaskMetrics metrics = metrics(task, rowLabels, predictions, meanLoss(task, rowLabels, predictions), toLabelUnits);
+            measured.put(task.name(), new TaskFit(fit.model(), fit.regularization(), fit.parameters(), metrics));
+        }
+        return measured;
+    }
+
+    /** {@code loss} first, then the task type's metrics in the labels' own units, as the network is measured. */
+    private static TaskMetrics metrics(Task task, Labels labels, INDArray predictions, double loss,
+                                       BiFunction<String, INDArray, INDArray> toLabelUnits) {
+        TaskEvaluator evaluator = new TaskEvaluator(task.type(), task.width());
+        INDArray values = toLabelUnits.apply(task.name(), labels.values);
+        INDArray predicted = toLabelUnits.apply(task.name(), predictions);
+        evaluator.add(values.castTo(predicted.dataType()), predicted, labels.mask);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("loss", loss);
+        metrics.putAll(evaluator.metrics());
+        return new TaskMetrics(task.type(), evaluator.count(), metrics);
     }
 
     /** Per column of the task: its labelled rows' predictions (standardized units) on every validation row. */

@@ -3,6 +3,7 @@ package io.github.mtldl4j.tabular.pipeline;
 import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.tabular.baseline.LinearBaselines;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +19,11 @@ import java.util.Map;
  * @param singleTaskKeptEpoch the epoch whose parameters the single-task network kept
  * @param linearSeconds wall time of the linear fits (the whole grid)
  * @param singleTaskSeconds wall time of the single-task network's training
+ * @param singleTaskModel the single-task network, with its own preprocessing attached (to measure it on other rows)
  */
 public record BaselineResults(Map<String, LinearBaselines.TaskFit> linear, Map<String, TaskMetrics> singleTask,
-                              long singleTaskParameters, int singleTaskKeptEpoch, double linearSeconds, double singleTaskSeconds) {
+                              long singleTaskParameters, int singleTaskKeptEpoch, double linearSeconds, double singleTaskSeconds,
+                              MultiTaskModel singleTaskModel) {
     /** Name of the linear baseline in metrics.json, tables and the report. */
     public static final String LINEAR = "linear";
     /** Name of the single-task baseline in metrics.json. */

@@ -33,6 +33,18 @@ public final class MetricsJson {
      * "linear_models": {task: description}, "parameters": {...}}}, delta-m being the model's against each baseline.
      */
     public static String write(Map<String, TaskMetrics> metrics, Map<String, Object> run, BaselineResults baselines) {
+        return write(metrics, run, baselines, null, null);
+    }
+
+    /**
+     * As {@link #write(Map, Map, BaselineResults)}, followed by the {@code test} block when {@code heldOut} is not null:
+     * {@code {"data": source, "rows": n, "tasks": {task: metrics}, "baselines": {...}}}, the baselines block as above
+     * but measured on the held-out rows (present when the run fitted baselines).
+     *
+     * @param heldOutSource where the held-out rows came from (e.g. the file given to {@code --test-data})
+     */
+    public static String write(Map<String, TaskMetrics> metrics, Map<String, Object> run, BaselineResults baselines,
+                               HeldOutResults heldOut, String heldOutSource) {
         ObjectNode root = JSON.createObjectNode();
         tasks(root.putObject("tasks"), metrics);
         run.forEach((key, value) -> {
@@ -59,22 +71,34 @@ public final class MetricsJson {
             }
         });
         if (baselines != null) {
-            ObjectNode block = root.putObject("baselines");
-            baselines.byBaseline().forEach((name, byTask) -> tasks(block.putObject(name), byTask));
-            ObjectNode deltaM = block.putObject("delta_m");
-            baselines.deltaM(metrics).forEach((name, value) -> number(deltaM, name, value));
-            ObjectNode models = block.putObject("linear_models");
-            baselines.linear().forEach((task, fit) -> models.put(task, fit.model()));
-            ObjectNode parameters = block.putObject("parameters");
-            parameters.put(BaselineResults.LINEAR, baselines.linearParameters());
-            parameters.put(BaselineResults.SINGLE_TASK, baselines.singleTaskParameters());
-            block.put("single_task_kept_epoch", baselines.singleTaskKeptEpoch());
+            baselines(root.putObject("baselines"), baselines, metrics);
+        }
+        if (heldOut != null) {
+            ObjectNode test = root.putObject("test");
+            test.put("data", String.valueOf(heldOutSource));
+            test.put("rows", heldOut.rows());
+            tasks(test.putObject("tasks"), heldOut.metrics());
+            if (heldOut.baselines() != null) {
+                baselines(test.putObject("baselines"), heldOut.baselines(), heldOut.metrics());
+            }
         }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
         } catch (IOException e) {
             throw new IllegalStateException("could not write metrics JSON", e);
         }
+    }
+
+    private static void baselines(ObjectNode block, BaselineResults baselines, Map<String, TaskMetrics> metrics) {
+        baselines.byBaseline().forEach((name, byTask) -> tasks(block.putObject(name), byTask));
+        ObjectNode deltaM = block.putObject("delta_m");
+        baselines.deltaM(metrics).forEach((name, value) -> number(deltaM, name, value));
+        ObjectNode models = block.putObject("linear_models");
+        baselines.linear().forEach((task, fit) -> models.put(task, fit.model()));
+        ObjectNode parameters = block.putObject("parameters");
+        parameters.put(BaselineResults.LINEAR, baselines.linearParameters());
+        parameters.put(BaselineResults.SINGLE_TASK, baselines.singleTaskParameters());
+        block.put("single_task_kept_epoch", baselines.singleTaskKeptEpoch());
     }
 
     private static void tasks(ObjectNode tasks, Map<String, TaskMetrics> metrics) {

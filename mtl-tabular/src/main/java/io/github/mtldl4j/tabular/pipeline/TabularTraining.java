@@ -607,7 +607,38 @@ public final class TabularTraining {
         Result singleTask = train(prepared.train(), prepared.validation(), single, Hooks.none());
         return new BaselineResults(linear, singleTask.metrics(), singleTask.model().parameterCounts().total(),
                 singleTask.history().keptEpoch().map(io.github.mtldl4j.train.EpochReport::epoch).orElse(singleTask.history().epochs().size()),
-                linearSeconds, singleTask.trainSeconds());
+                linearSeconds, singleTask.trainSeconds(), singleTask.model());
+    }
+
+    /**
+     * The trained model, and its baselines when it has them, measured once on rows none of them saw in training or
+     * selection (a held-out test file): the model as {@link #evaluate} measures it, each linear model refitted with
+     * the regularization chosen on the validation rows ({@link LinearBaselines#measure}), the single-task network as
+     * it was kept. The figures a careful comparison reports, since the kept epochs and the linear penalties were all
+     * chosen on the validation rows.
+     *
+     * @param result a training's result
+     * @param rows the held-out rows, with the model's feature and label columns
+     * @return the metrics on {@code rows}
+     */
+    public static HeldOutResults heldOut(Result result, CsvTable rows) {
+        MultiDataSet encoded = result.preprocessor().encode(rows).data();
+        Map<String, TaskMetrics> metrics = evaluate(result.model(), result.preprocessor(), encoded);
+        BaselineResults fitted = result.baselines();
+        if (fitted == null) {
+            return new HeldOutResults(rows.rowCount(), metrics, null);
+        }
+        if (result.trainingEncoding() == null || fitted.singleTaskModel() == null) {
+            throw new IllegalStateException("the baselines of this result cannot be measured again: their training rows or "
+                    + "single-task network were not kept.");
+        }
+        Map<String, LinearBaselines.TaskFit> linear = LinearBaselines.measure(result.model().tasks(), result.trainingEncoding().data(),
+                fitted.linear(), encoded, result.preprocessor()::toLabelUnits);
+        MultiTaskModel single = fitted.singleTaskModel();
+        TabularPreprocessor singlePreprocessor = preprocessorOf(single, "the single-task baseline");
+        Map<String, TaskMetrics> singleMetrics = evaluate(single, singlePreprocessor, singlePreprocessor.encode(rows).data());
+        return new HeldOutResults(rows.rowCount(), metrics, new BaselineResults(linear, singleMetrics, fitted.singleTaskParameters(),
+                fitted.singleTaskKeptEpoch(), fitted.linearSeconds(), fitted.singleTaskSeconds(), single));
     }
 
     /**

@@ -80,6 +80,7 @@ public final class HtmlReport {
         affinity(out, summary);
         comparison(out, summary);
         baselines(out, summary);
+        heldOut(out, summary);
         out.append("<footer>Written by mtl-dl4j. Self-contained: no scripts, no external resources.</footer>\n</body>\n</html>\n");
         return out.toString();
     }
@@ -360,6 +361,22 @@ public final class HtmlReport {
                         "<section id=\"baselines\">\n<h2>Baselines</h2>\n<p class=\"note\">Per task a linear model (ridge or logistic "
                         + "regression, penalty chosen on the validation rows) and a single-task network, on the same split and "
                         + "preprocessing (docs/baselines.md).</p>")
+                .replace("\u0394m vs baseline \u2191", "\u0394m of this run vs the row \u2191")
+                .replace("relative change against the baseline, positive = better", "relative change of this run against the row's "
+                        + "model, positive = this run is better"));
+    }
+
+    /** This run (and its baselines) on the held-out test rows ({@code --test-data}): the table of {@link #baselines}. */
+    private static void heldOut(StringBuilder out, RunSummary summary) {
+        if (summary.heldOut().isEmpty()) {
+            return;
+        }
+        StringBuilder table = new StringBuilder();
+        comparison(table, summary.heldOut(), summary.heldOutDeltaM(), summary);
+        out.append(table.toString().replace("<section id=\"comparison\">\n<h2>Comparison of runs</h2>",
+                        "<section id=\"held-out\">\n<h2>Held-out test rows</h2>\n<p class=\"note\">Measured once on the --test-data "
+                        + "rows, which no training, kept epoch or linear penalty was chosen on: the comparison free of selection on "
+                        + "the validation rows.</p>")
                 .replace("\u0394m vs baseline \u2191", "\u0394m of this run vs the row \u2191")
                 .replace("relative change against the baseline, positive = better", "relative change of this run against the row's "
                         + "model, positive = this run is better"));

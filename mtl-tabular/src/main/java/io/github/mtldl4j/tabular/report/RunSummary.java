@@ -33,13 +33,17 @@ import java.util.stream.Stream;
  * @param baselines this run beside its baselines (first the run, then e.g. linear and single-task): name -> task ->
  *     metric -> value; may be empty
  * @param baselineDeltaM baseline name -> this run's delta-m against it, as a fraction; may be empty
+ * @param heldOut this run (and its baselines) measured on held-out test rows, the run first: name -> task -> metric ->
+ *     value; may be empty
+ * @param heldOutDeltaM baseline name -> this run's delta-m against it on the held-out rows; may be empty
  */
 public record RunSummary(String title, List<String> tasks, TrainingHistory history,
                          Map<String, Map<String, Double>> metrics, Map<String, String> mainMetrics,
                          ParameterCounts parameters, Map<String, Map<String, Double>> gateUtilization,
                          Map<String, String> settings, Map<String, Map<String, Map<String, Double>>> comparison,
                          Map<String, Double> deltaM, Map<String, Map<String, Map<String, Double>>> baselines,
-                         Map<String, Double> baselineDeltaM) {
+                         Map<String, Double> baselineDeltaM, Map<String, Map<String, Map<String, Double>>> heldOut,
+                         Map<String, Double> heldOutDeltaM) {
 
     /**
      * Validates and copies.
@@ -96,6 +100,12 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
                 copyNested("baselines of '" + run + "'", byTask)));
         baselines = Collections.unmodifiableMap(baselineRuns);
         baselineDeltaM = copy("baselineDeltaM", baselineDeltaM);
+        Objects.requireNonNull(heldOut, "heldOut is null; expected name -> task -> metric -> value, or an empty map.");
+        Map<String, Map<String, Map<String, Double>>> heldOutRuns = new LinkedHashMap<>();
+        heldOut.forEach((run, byTask) -> heldOutRuns.put(Objects.requireNonNull(run, "A name in heldOut is null."),
+                copyNested("held-out figures of '" + run + "'", byTask)));
+        heldOut = Collections.unmodifiableMap(heldOutRuns);
+        heldOutDeltaM = copy("heldOutDeltaM", heldOutDeltaM);
     }
 
     /** Starts a summary of a run; the tasks default to those of the history's first epoch. */
@@ -149,6 +159,8 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
         private Map<String, Map<String, Map<String, Double>>> comparison = new LinkedHashMap<>();
         private Map<String, Double> deltaM = new LinkedHashMap<>();
         private Map<String, Map<String, Map<String, Double>>> baselines = new LinkedHashMap<>();
+        private Map<String, Map<String, Map<String, Double>>> heldOut = new LinkedHashMap<>();
+        private Map<String, Double> heldOutDeltaM = new LinkedHashMap<>();
         private Map<String, Double> baselineDeltaM = new LinkedHashMap<>();
 
         private Builder(String title, TrainingHistory history) {
@@ -215,6 +227,16 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
             return this;
         }
 
+        /**
+         * This run (and its baselines, if any) measured on held-out test rows (name -> task -> metric -> value, the run
+         * first) and the run's delta-m against each baseline there.
+         */
+        public Builder heldOut(Map<String, Map<String, Map<String, Double>>> runs, Map<String, Double> deltaMOfThisRun) {
+            this.heldOut = Objects.requireNonNull(runs, "heldOut is null; expected name -> task -> metric -> value.");
+            this.heldOutDeltaM = Objects.requireNonNull(deltaMOfThisRun, "heldOutDeltaM is null; expected name -> delta-m.");
+            return this;
+        }
+
         /** Run -> delta-m against the baseline, as a fraction. */
         public Builder deltaM(Map<String, Double> byRun) {
             this.deltaM = Objects.requireNonNull(byRun, "deltaM is null; expected run -> delta-m.");
@@ -238,7 +260,7 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
             }
             main.putAll(mainMetrics);
             return new RunSummary(title, tasks, history, metrics, main, parameters, gateUtilization, settings,
-                    comparison, deltaM, baselines, baselineDeltaM);
+                    comparison, deltaM, baselines, baselineDeltaM, heldOut, heldOutDeltaM);
         }
     }
 }

@@ -91,4 +91,53 @@ class BaselinesTest {
         assertTrue(block.get("linear_models").get("level").asText().startsWith("ridge"), block.toString());
         assertNull(TabularTraining.train(table, settings.toBuilder().baselines(Baselines.NONE).build(), null).baselines());
     }
+
+    /**
+     * Held-out rows: on the validation rows themselves the model, the linear models and the single-task network give
+     * their validation figures again (the same models, not refitted differently); on those rows with every level shifted
+     * by +1000 each one's level rmse moves to 1000 within its own validation rmse (triangle inequality), so the rows
+     * given are the rows measured.
+     */
+    @Test
+    void heldOutRowsMeasureTheSameModelsOnTheRowsGiven() {
+        CsvTable table = table();
+        TabularTraining.Settings settings = TabularTraining.Settings.builder(TASKS).shared(List.of(8)).epochs(2)
+                .baselines(Baselines.LINEAR_AND_SINGLE_TASK).build();
+        TabularTraining.Result result = TabularTraining.train(table, settings, null);
+        CsvTable validation = TabularTraining.split(table, null, settings)[1];
+
+        HeldOutResults same = TabularTraining.heldOut(result, validation);
+        assertEquals(validation.rowCount(), same.rows());
+        BaselineResults fitted = result.baselines();
+        for (String task : List.of("level", "rare", "kind")) {
+            assertEquals(result.metrics().get(task), same.metrics().get(task), task + ": the model, identical operations");
+            assertEquals(fitted.singleTask().get(task), same.baselines().singleTask().get(task), task + ": single-task, identical");
+            assertEquals(fitted.linear().get(task).model(), same.baselines().linear().get(task).model(), task);
+            TaskMetrics expected = fitted.linear().get(task).metrics();
+            TaskMetrics measured = same.baselines().linear().get(task).metrics();
+            assertEquals(expected.count(), measured.count(), task);
+            // The refit sees the same rows with the same penalty; relative tolerance for a possibly reordered sum.
+            expected.metrics().forEach((metric, value) -> assertEquals(value, measured.get(metric), 1e-9 * Math.max(1, Math.abs(value)),
+                    task + " linear " + metric));
+        }
+
+        int level = validation.column("level", "test");
+        StringBuilder shifted = new StringBuilder(String.join(",", validation.header())).append('\n');
+        for (int r = 0; r < validation.rowCount(); r++) {
+            for (int c = 0; c < validation.header().size(); c++) {
+                String value = validation.value(r, c);
+                shifted.append(c == 0 ? "" : ",").append(c == level ? Double.toString(Double.parseDouble(value) + 1000) : value);
+            }
+            shifted.append('\n');
+        }
+        HeldOutResults moved = TabularTraining.heldOut(result, CsvTable.parse(shifted.toString(), "shifted.csv"));
+        Map<String, Double> before = Map.of("this model", result.metrics().get("level").get("rmse"),
+                "linear", fitted.linear().get("level").metrics().get("rmse"), "single-task", fitted.singleTask().get("level").get("rmse"));
+        Map<String, Double> after = Map.of("this model", moved.metrics().get("level").get("rmse"),
+                "linear", moved.baselines().linear().get("level").metrics().get("rmse"),
+                "single-task", moved.baselines().singleTask().get("level").get("rmse"));
+        before.forEach((model, rmse) -> assertTrue(Math.abs(after.get(model) - 1000) <= rmse * (1 + 1e-9),
+                model + ": level rmse " + after.get(model) + " on labels shifted by 1000, validation rmse " + rmse));
+        assertEquals(result.metrics().get("kind"), moved.metrics().get("kind"), "the other tasks' rows are unchanged");
+    }
 }
