@@ -25,6 +25,8 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(TabularSetting.TASK_EXPERTS, "--task-experts");
         FLAG.put(TabularSetting.TOP_K, "--top-k");
         FLAG.put(TabularSetting.CALIBRATOR_WEIGHT, "--calibrator-weight");
+        FLAG.put(TabularSetting.DROPOUT, "--dropout");
+        FLAG.put(TabularSetting.L2, "--l2");
         FLAG.put(TabularSetting.FEATURES, "--features");
         FLAG.put(TabularSetting.WEIGHTS, "--weights");
         FLAG.put(TabularSetting.CLASS_WEIGHTS, "--class-weights");

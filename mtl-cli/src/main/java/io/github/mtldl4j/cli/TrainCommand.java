@@ -101,6 +101,14 @@ public final class TrainCommand implements Callable<Integer> {
             + "function as separate heads, faster steps with loss weightings. Needs --arch hard and --head.")
     boolean fusedHeads;
 
+    @Option(names = "--dropout", defaultValue = "0", paramLabel = "RATE", description = "Probability of dropping each trunk "
+            + "output in training (Keras' meaning, not DL4J's retain probability; default ${DEFAULT-VALUE}: none).")
+    double dropout;
+
+    @Option(names = "--l2", defaultValue = "0", paramLabel = "COEF", description = "L2 regularization coefficient of every "
+            + "layer's weights (default ${DEFAULT-VALUE}: none).")
+    double l2;
+
     @Option(names = "--weighting", defaultValue = "fixed", completionCandidates = MethodNames.Weightings.class,
             description = "Loss weighting or gradient aggregator: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String weighting;
@@ -585,7 +593,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return TabularTraining.Settings.builder(specs).classWeight(every).classWeights(byTask)
                 .baselines(baselines ? Baselines.LINEAR_AND_SINGLE_TASK : Baselines.NONE).features(input.features).categorical(input.categoricalColumns())
-                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).calibratorWeight(calibratorWeight).shared(shared).head(head)
+                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).calibratorWeight(calibratorWeight).dropout(dropout).l2(l2).shared(shared).head(head)
                 .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule())
@@ -728,6 +736,12 @@ public final class TrainCommand implements Callable<Integer> {
         });
         if (!positiveWeights.isEmpty()) {
             run.put("positive_weights", positiveWeights);
+        }
+        if (settings.dropout() > 0) {
+            run.put("dropout", settings.dropout());
+        }
+        if (settings.l2() > 0) {
+            run.put("l2", settings.l2());
         }
         AtomicFile.writeString(out.resolve("metrics.json"), MetricsJson.write(result.metrics(), run, result.baselines(), heldOut,
                 heldOutSource == null ? null : heldOutSource.toString()));

@@ -153,6 +153,34 @@ class CommandLineTest {
         refused(train(trainFile, never, "--test-data", noMass.toString()), never, noMass.toString(), "body_mass_g", "--test-data");
     }
 
+    /** {@code --dropout} and {@code --l2} reach every layer reading the trunk (dropout) and every layer (L2) of the saved model. */
+    @Test
+    void dropoutAndL2FromTheCommandLine() throws Exception {
+        Path out = dir.resolve("regularized");
+        CliRun run = run(train(penguins, out, "--dropout", "0.25", "--l2", "0.001", "--epochs", "1", "--shared", "8"));
+        assertEquals(0, run.code(), run.err());
+        org.deeplearning4j.nn.graph.ComputationGraph graph = io.github.mtldl4j.model.MultiTaskModel.load(out.resolve("model.zip")).graph();
+        int layers = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+            org.deeplearning4j.nn.conf.layers.BaseLayer conf = (org.deeplearning4j.nn.conf.layers.BaseLayer) layer.conf().getLayer();
+            String name = conf.getLayerName();
+            assertTrue(conf.getRegularization().stream().anyMatch(r -> r instanceof org.nd4j.linalg.learning.regularization.L2Regularization
+                    l2 && l2.getL2().valueAt(0, 0) == 0.001), name + ": " + conf.getRegularization());
+            if (!name.equals("trunk_0")) {
+                // DL4J's Dropout holds the retain probability: 1 - 0.25.
+                assertEquals(0.75, ((org.deeplearning4j.nn.conf.dropout.Dropout) conf.getIDropout()).getP(), 1e-12, name);
+            }
+            layers++;
+        }
+        assertEquals(4, layers, "trunk_0 (--shared 8) and three outputs");
+        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertEquals(0.25, metrics.get("dropout").asDouble());
+        assertEquals(0.001, metrics.get("l2").asDouble());
+        Path never = dir.resolve("never-dropout");
+        refused(train(penguins, never, "--dropout", "1"), never, "--dropout", "[0, 1)");
+        refused(train(penguins, never, "--l2", "-1"), never, "--l2", ">= 0");
+    }
+
     @Test
     void warmupCosineScheduleTrainsAndIsNamedInTheReport() throws Exception {
         Path out = dir.resolve("cosine");

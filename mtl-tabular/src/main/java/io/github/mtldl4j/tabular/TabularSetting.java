@@ -18,6 +18,10 @@ public enum TabularSetting implements Setting {
     TOP_K("TabularTraining.Settings.topK"),
     /** {@code TabularTraining.Settings.calibratorWeight}. */
     CALIBRATOR_WEIGHT("TabularTraining.Settings.calibratorWeight"),
+    /** {@code TabularTraining.Settings.dropout}. */
+    DROPOUT("TabularTraining.Settings.dropout"),
+    /** {@code TabularTraining.Settings.l2}. */
+    L2("TabularTraining.Settings.l2"),
     /** {@code TabularTraining.Settings.features}. */
     FEATURES("TabularTraining.Settings.features"),
     /** {@code TabularTraining.Settings.weights}. */

@@ -93,13 +93,16 @@ public final class TabularTraining {
      *                     ({@link TaskTables}); one table is always read once per epoch
      * @param topK experts each example may use in {@code dselect-k} (its selectors k)
      * @param calibratorWeight alpha of {@code aitm}'s behavioural expectation calibrator (the paper's: 0.6)
+     * @param dropout probability of dropping each trunk output in training ({@code MultiTaskGraphBuilder.dropout}, Keras'
+     *                meaning), 0 for none
+     * @param l2 L2 regularization coefficient of every layer ({@code MultiTaskGraphBuilder.l2}), 0 for none
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
                            Map<String, ClassWeight> classWeights, Baselines baselines, LearningRateSchedule learningRateSchedule,
-                           TaskSampling taskSampling, int topK, double calibratorWeight) {
+                           TaskSampling taskSampling, int topK, double calibratorWeight, double dropout, double l2) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
         public ClassWeight classWeightOf(TaskSpec task) {
@@ -118,6 +121,14 @@ public final class TabularTraining {
             if (!Double.isFinite(calibratorWeight) || calibratorWeight < 0) {
                 throw new InvalidSettingException(TabularSetting.CALIBRATOR_WEIGHT, SettingMessage.of(TabularSetting.CALIBRATOR_WEIGHT,
                         " must be finite and >= 0 (0 turns aitm's calibrator off; its paper uses 0.6), received " + calibratorWeight + "."));
+            }
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new InvalidSettingException(TabularSetting.DROPOUT, SettingMessage.of(TabularSetting.DROPOUT,
+                        " must be a probability in [0, 1) of dropping each trunk output (0: none), received " + dropout + "."));
+            }
+            if (!(l2 >= 0) || Double.isInfinite(l2)) {
+                throw new InvalidSettingException(TabularSetting.L2, SettingMessage.of(TabularSetting.L2,
+                        " must be a finite number >= 0 (0: none), received " + l2 + "."));
             }
             if (topK < 1) {
                 throw new InvalidSettingException(TabularSetting.TOP_K, SettingMessage.of(TabularSetting.TOP_K,
@@ -184,7 +195,7 @@ public final class TabularTraining {
          * columns as features, none forced categorical, hard sharing with trunk [64, 64] and no hidden head layers,
          * 4 experts and 1 task expert (for the mixture-of-experts architectures), fixed weights of 1, 50 epochs,
          * batch 32, Adam 0.01, 20 % validation, seed 42, no early stopping, separate heads, the best epoch kept, no
-         * positive-class weights, no baselines, a constant learning rate.
+         * positive-class weights, no baselines, a constant learning rate, no dropout, no L2 regularization.
          */
         public static Builder builder(List<TaskSpec> tasks) {
             return new Builder(tasks);
@@ -197,7 +208,7 @@ public final class TabularTraining {
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
                     .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
                     .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling).topK(topK)
-                    .calibratorWeight(calibratorWeight);
+                    .calibratorWeight(calibratorWeight).dropout(dropout).l2(l2);
         }
 
         /**
@@ -231,6 +242,8 @@ public final class TabularTraining {
             private TaskSampling taskSampling = TaskSampling.proportional();
             private int topK = 2;
             private double calibratorWeight = Aitm.PAPER_CALIBRATOR_WEIGHT;
+            private double dropout;
+            private double l2;
 
             private Builder(List<TaskSpec> tasks) {
                 this.tasks = tasks;
@@ -383,6 +396,18 @@ public final class TabularTraining {
                 return this;
             }
 
+            /** Probability of dropping each trunk output in training (default 0: none). */
+            public Builder dropout(double dropout) {
+                this.dropout = dropout;
+                return this;
+            }
+
+            /** L2 regularization coefficient of every layer (default 0: none). */
+            public Builder l2(double l2) {
+                this.l2 = l2;
+                return this;
+            }
+
             /**
              * Reduce-on-plateau of the learning rate, warm-up then cosine decay over {@link #epochs} (an epoch being
              * the training rows in minibatches of {@link #batch}), or null for a constant rate (the default).
@@ -405,7 +430,7 @@ public final class TabularTraining {
             public Settings build() {
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
                         weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
-                        baselines, learningRateSchedule, taskSampling, topK, calibratorWeight);
+                        baselines, learningRateSchedule, taskSampling, topK, calibratorWeight, dropout, l2);
             }
         }
     }
@@ -890,6 +915,12 @@ public final class TabularTraining {
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(preprocessor.inputWidth())
                 .sharedLayers(settings.shared().stream().mapToInt(Integer::intValue).toArray())
                 .updater(adam(settings, trainRows)).seed(settings.seed());
+        if (settings.dropout() > 0) {
+            builder.dropout(settings.dropout());
+        }
+        if (settings.l2() > 0) {
+            builder.l2(settings.l2());
+        }
         int[] head = settings.head().stream().mapToInt(Integer::intValue).toArray();
         for (Task task : preprocessor.tasks()) {
             Task weighted = task.withHead(head).withWeight(weights.getOrDefault(task.name(), 1.0));
