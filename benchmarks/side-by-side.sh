@@ -83,7 +83,7 @@ torch_inference = {}
 for line in os.environ["SIDE_BY_SIDE_TORCH_INFERENCE"].splitlines():
     f = line.split()
     torch_inference[int(f[f.index("rows") + 1])] = float(f[f.index("median_us") + 1])
-print("inference, wide model, us per predict call (JMH mean ± 99.9%% CI; PyTorch: median of its one-call means, inference_mode):")
+print("inference, wide model, us per predict call (JMH mean ± 99.9% CI; PyTorch: median of its one-call means, inference_mode):")
 print("%-18s %9s %16s %12s %12s %11s" % ("rows per call", "PyTorch", "mtl-dl4j", "rows/s torch", "rows/s mtl", "mtl/torch"))
 for rows in sorted(inference):
     m, t = inference[rows], torch_inference.get(rows, float("nan"))

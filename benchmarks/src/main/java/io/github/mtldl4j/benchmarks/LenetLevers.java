@@ -34,8 +34,11 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * cache mode, convolution mode, ND4J's platform helpers) in one JVM, one step of each per round in a random order, so
  * a shared machine's drift hits them alike; prints each variant's median ms per step and the median over rounds of its
  * ratio to the hand-wired default. Run it once per nd4j-native build (the oneDNN build by swapping that jar on the
- * classpath, as {@code benchmarks/nd4j-builds.sh} does): with oneDNN, DL4J's convolution and pooling layers hand their
- * work to oneDNN through ND4J's platform helpers unless helpers are disallowed.
+ * classpath, as {@code benchmarks/nd4j-builds.sh} does). With that build ND4J's max-pool op runs on oneDNN by itself;
+ * DL4J's convolution layer hands its work to oneDNN ({@code MKLDNNConvHelper}) only when DL4J's layer helpers are
+ * enabled, which M2.1 turns off by default: {@code -Dorg.eclipse.deeplearning4j.helpers.disable=false} (read when a
+ * layer is created). "helpers disallowed" turns ND4J's platform helpers off for that variant's steps
+ * ({@code Nd4j.getEnvironment().allowHelpers(false)}), which disables both.
  *
  * <p>Usage: {@code java -cp ... io.github.mtldl4j.benchmarks.LenetLevers [ROUNDS [BATCH]]} (default 12 rounds of 256
  * images, after 2 rounds of warm-up).
