@@ -12,8 +12,13 @@ Models (FLOAT, Adam(lr=1e-3), one MSE loss per head, summed, as DL4J sums its ou
   mixed: the wide model's trunk and heads (100 -> 256 relu -> 256 relu -> 8 heads of 64 relu); heads 1-4 one logit
         each, BCEWithLogitsLoss (sigmoid + binary cross-entropy, fused), heads 5-8 ten logits, CrossEntropyLoss
         (softmax + cross-entropy, fused); batch 256
+  lenet: the MultiFashion example's convolutional trunk on 36x36x1 images (channels first, as DL4J's NCHW): conv 5x5x10
+        relu, max-pool 2x2 stride 2, conv 5x5x20 relu, max-pool 2x2 stride 2 (no padding, stride 1 convolutions: DL4J's
+        Truncate mode; 36 -> 32 -> 16 -> 12 -> 6), flatten channels first (20 x 6 x 6 = 720), dense 50 relu; two heads
+        of 10 logits, CrossEntropyLoss each; batch 256 images, uniform in [0, 1). DL4J's side takes the images as flat
+        rows of 1,296 values and reshapes them; here the batch is [256, 1, 36, 36] from the start (a view, no cost).
 
-Usage: mtl_step.py [--model seed|wide|mmoe|mixed|all] [--seconds S] [--repeats R] [--inference ROWS,...]
+Usage: mtl_step.py [--model seed|wide|mmoe|mixed|lenet|all] [--seconds S] [--repeats R] [--inference ROWS,...]
 Prints one line per model: "model <name> torch <version> threads <n> median_ms <x> min_ms <y>".
 With --inference 1,256: the forward pass alone under torch.inference_mode() (InferenceBenchmark's other side), one
 line per model and rows per call, in microseconds per call and rows per second.
@@ -44,7 +49,24 @@ class MMoE(nn.Module):
                 for gate, tower in zip(self.gates, self.towers)]
 
 
+class LeNet(nn.Module):
+    def __init__(self, side=36, tasks=2, classes=10):
+        super().__init__()
+        flat = 20 * (((side - 4) // 2 - 4) // 2) ** 2
+        self.shared = nn.Sequential(nn.Conv2d(1, 10, 5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Conv2d(10, 20, 5), nn.ReLU(),
+                                    nn.MaxPool2d(2, 2), nn.Flatten(), nn.Linear(flat, 50), nn.ReLU())
+        self.heads = nn.ModuleList(nn.Linear(50, classes) for _ in range(tasks))
+
+    def forward(self, x):
+        h = self.shared(x)
+        return [head(h) for head in self.heads]
+
+
 def build(name):
+    if name == "lenet":
+        g = torch.Generator().manual_seed(42)
+        x = torch.rand(256, 1, 36, 36, generator=g)
+        return LeNet(), x, [torch.randint(0, 10, (256,), generator=g) for _ in range(2)]
     if name == "mmoe":
         g = torch.Generator().manual_seed(42)
         x = torch.randn(256, 100, generator=g)
@@ -63,7 +85,7 @@ def build(name):
     elif name == "wide":
         inputs, trunk, act, bias, tasks, head, outputs, batch = 100, [256, 256], nn.ReLU, True, 8, 64, 1, 256
     else:
-        raise SystemExit("unknown model %r: expected seed, wide, mmoe or mixed" % name)
+        raise SystemExit("unknown model %r: expected seed, wide, mmoe, mixed or lenet" % name)
     layers, width = [], inputs
     for w in trunk:
         layers.append(nn.Linear(width, w, bias=bias))
@@ -88,12 +110,14 @@ def losses(name, tasks):
     """One loss per head: MSE, or for the mixed model the fused sigmoid (heads 1-4) and softmax (5-8) cross-entropies."""
     if name == "mixed":
         return [nn.functional.binary_cross_entropy_with_logits] * 4 + [nn.functional.cross_entropy] * 4
+    if name == "lenet":
+        return [nn.functional.cross_entropy] * tasks
     return [nn.functional.mse_loss] * tasks
 
 
 def step(model, optimizer, x, ys, task_losses):
     optimizer.zero_grad(set_to_none=True)
-    if isinstance(model, MMoE):
+    if isinstance(model, (MMoE, LeNet)):
         predictions = model(x)
     else:
         h = model["shared"](x)
@@ -122,7 +146,7 @@ def measure(name, seconds, repeats):
 
 
 def forward(model, x):
-    if isinstance(model, MMoE):
+    if isinstance(model, (MMoE, LeNet)):
         return model(x)
     h = model["shared"](x)
     return [head(h) for head in model["heads"]]
@@ -158,7 +182,7 @@ def main():
     threads = os.environ.get("OMP_NUM_THREADS")
     if threads:
         torch.set_num_threads(int(threads))
-    names = ["seed", "wide", "mmoe", "mixed"] if args.model == "all" else [args.model]
+    names = ["seed", "wide", "mmoe", "mixed", "lenet"] if args.model == "all" else [args.model]
     if args.inference:
         for name in names:
             for rows in (int(r) for r in args.inference.split(",")):

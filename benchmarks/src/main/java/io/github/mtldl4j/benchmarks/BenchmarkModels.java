@@ -1,6 +1,7 @@
 package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.examples.data.SeedArticleData;
+import io.github.mtldl4j.graph.ConvolutionalTrunk;
 import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
@@ -11,8 +12,10 @@ import java.util.Locale;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -28,7 +31,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 /**
  * The models of the speed comparison (issues 6 and 19), each built by this library and wired by hand in plain DL4J,
  * with the same shapes as {@code benchmarks/reference/mtl_step.py}: FLOAT, Adam(1e-3), MSE heads (the mixed model:
- * binary and multi-class cross-entropy).
+ * binary and multi-class cross-entropy; lenet: two ten-class heads).
  */
 public enum BenchmarkModels {
     /** The seed article's model: 10 inputs, a shared linear layer of 2 (no bias), two linear heads of 2 (no bias); batch 1000. */
@@ -44,7 +47,18 @@ public enum BenchmarkModels {
      * Mixed losses (issue 19): the wide model's trunk and heads (100 -> 256 ReLU -> 256 ReLU; eight heads of 64 ReLU),
      * tasks 1-4 binary (one sigmoid output, binary cross-entropy), tasks 5-8 ten-class (softmax, cross-entropy); batch 256.
      */
-    MIXED(100, new int[] {256, 256}, Activation.RELU, true, 8, 64, 1, 256, 0, 10);
+    MIXED(100, new int[] {256, 256}, Activation.RELU, true, 8, 64, 1, 256, 0, 10),
+    /**
+     * LeNet-sized images (issue 19): the MultiFashion example's {@link ConvolutionalTrunk#hard convolutional trunk} (conv
+     * 5x5x10 ReLU, max-pool 2x2, conv 5x5x20 ReLU, max-pool 2x2, dense 50 ReLU) on 36x36x1 images given as flat rows of
+     * 1,296 values, two ten-class heads {@code left} and {@code right} (softmax, cross-entropy); batch 256.
+     */
+    LENET(36 * 36, new int[] {10, 20, 50}, Activation.RELU, true, 2, 0, 10, 256, 0, 10);
+
+    /** Side of the lenet model's square one-channel images (the MultiFashion example's). */
+    public static final int IMAGE_SIDE = 36;
+    /** The lenet model's task names, as in the MultiFashion example. */
+    private static final String[] LENET_TASKS = {"left", "right"};
 
     private final int inputs;
     private final int[] trunk;
@@ -108,15 +122,19 @@ public enum BenchmarkModels {
 
     /** The model built by {@link MultiTaskGraphBuilder}, as the library's {@link MultiTaskModel} (for its {@code predict}). */
     public MultiTaskModel model(long seed, boolean fusedHeads) {
-        if (fusedHeads && (head == 0 || experts > 0)) {
+        if (fusedHeads && (head == 0 || experts > 0 || this == LENET)) {
             throw new IllegalArgumentException("model " + name().toLowerCase(Locale.ROOT) + " has no hidden head layers "
                     + "reading one representation to fuse; use impl=fused with model=wide only.");
         }
         MultiTaskGraphBuilder builder = MultiTaskGraphBuilder.forInputs(inputs).activation(activation)
                 .bias(bias).updater(new Adam(1e-3)).seed(seed).dataType(DataType.FLOAT);
-        builder = experts > 0 ? builder.sharing(MixtureOfExperts.mmoe(experts, trunk)) : builder.sharedLayers(trunk);
+        if (this == LENET) {
+            builder.sharing(ConvolutionalTrunk.hard(IMAGE_SIDE, IMAGE_SIDE, 1));
+        } else {
+            builder = experts > 0 ? builder.sharing(MixtureOfExperts.mmoe(experts, trunk)) : builder.sharedLayers(trunk);
+        }
         for (int t = 0; t < tasks; t++) {
-            String name = "task" + (t + 1);
+            String name = taskName(t);
             Task task = classes == 0 ? Task.regression(name, outputs)
                     : binary(t) ? Task.binary(name) : Task.multiclass(name, classes);
             builder.task(head > 0 ? task.withHead(head) : task);
@@ -139,6 +157,9 @@ public enum BenchmarkModels {
         if (experts > 0) {
             return plainMixture(g);
         }
+        if (this == LENET) {
+            return plainLenet(seed);
+        }
         String in = "input";
         int width = inputs;
         for (int i = 0; i < trunk.length; i++) {
@@ -159,6 +180,31 @@ public enum BenchmarkModels {
                 headWidth = head;
             }
             g.addLayer(names[t], outputLayer(t).nIn(headWidth).hasBias(bias).build(), headIn);
+        }
+        ComputationGraph plain = new ComputationGraph(g.setOutputs(names).build());
+        plain.init();
+        return plain;
+    }
+
+    /**
+     * The lenet model as DL4J's own idiom wires it: flat image input ({@code InputType.convolutionalFlat}), DL4J inferring
+     * the layers' input sizes and the reshaping preprocessors; default (Truncate) convolution mode, stride 1, no padding.
+     */
+    private ComputationGraph plainLenet(long seed) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(seed)
+                .updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).dataType(DataType.FLOAT).graphBuilder()
+                .addInputs("input").setInputTypes(InputType.convolutionalFlat(IMAGE_SIDE, IMAGE_SIDE, 1))
+                .addLayer("conv_0", new ConvolutionLayer.Builder(5, 5).nOut(trunk[0]).activation(activation).build(), "input")
+                .addLayer("pool_0", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                        .stride(2, 2).build(), "conv_0")
+                .addLayer("conv_1", new ConvolutionLayer.Builder(5, 5).nOut(trunk[1]).activation(activation).build(), "pool_0")
+                .addLayer("pool_1", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                        .stride(2, 2).build(), "conv_1")
+                .addLayer("conv_dense", new DenseLayer.Builder().nOut(trunk[2]).activation(activation).build(), "pool_1");
+        String[] names = new String[tasks];
+        for (int t = 0; t < tasks; t++) {
+            names[t] = taskName(t);
+            g.addLayer(names[t], outputLayer(t).build(), "conv_dense");
         }
         ComputationGraph plain = new ComputationGraph(g.setOutputs(names).build());
         plain.init();
@@ -190,9 +236,14 @@ public enum BenchmarkModels {
         return plain;
     }
 
+    /** Task {@code t}'s name (from 0): {@code task1, task2, ...}; lenet's {@code left, right}. */
+    public String taskName(int t) {
+        return this == LENET ? LENET_TASKS[t] : "task" + (t + 1);
+    }
+
     /** Whether task {@code t} (from 0) is binary: the first half of the mixed model's tasks. */
     private boolean binary(int t) {
-        return classes > 0 && t < tasks / 2;
+        return classes > 0 && this != LENET && t < tasks / 2;
     }
 
     /** Output units of task {@code t}. */
@@ -212,24 +263,33 @@ public enum BenchmarkModels {
 
     /**
      * One batch of standard normal features and labels (the seed model uses the seed article's generator); the mixed
-     * model's labels are 0/1 for binary tasks and one-hot uniform classes for the others.
+     * model's labels are 0/1 for binary tasks and one-hot uniform classes for the others; lenet's images are uniform in
+     * [0, 1) (pixel intensities), its labels one-hot uniform classes.
      */
     public MultiDataSet batch(long seed) {
         if (this == SEED) {
             return SeedArticleData.generate(seed, DataType.FLOAT);
         }
+        return batch(seed, batchSize);
+    }
+
+    /** A batch of {@code rows} rows drawn as {@link #batch(long)} draws them (not the seed model: its batch is fixed). */
+    public MultiDataSet batch(long seed, int rows) {
+        if (this == SEED) {
+            throw new IllegalArgumentException("the seed model's batch is the seed article's 1000 rows; use batch(seed).");
+        }
         Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.randn(DataType.FLOAT, batchSize, inputs);
+        INDArray x = this == LENET ? Nd4j.rand(DataType.FLOAT, rows, inputs) : Nd4j.randn(DataType.FLOAT, rows, inputs);
         INDArray[] y = new INDArray[tasks];
         for (int t = 0; t < tasks; t++) {
             if (classes == 0) {
-                y[t] = Nd4j.randn(DataType.FLOAT, batchSize, outputs);
+                y[t] = Nd4j.randn(DataType.FLOAT, rows, outputs);
             } else if (binary(t)) {
-                y[t] = Nd4j.rand(DataType.FLOAT, batchSize, 1).gt(0.5).castTo(DataType.FLOAT);
+                y[t] = Nd4j.rand(DataType.FLOAT, rows, 1).gt(0.5).castTo(DataType.FLOAT);
             } else {
-                y[t] = Nd4j.zeros(DataType.FLOAT, batchSize, classes);
-                INDArray drawn = Nd4j.rand(DataType.FLOAT, batchSize, 1).muli(classes);
-                for (int r = 0; r < batchSize; r++) {
+                y[t] = Nd4j.zeros(DataType.FLOAT, rows, classes);
+                INDArray drawn = Nd4j.rand(DataType.FLOAT, rows, 1).muli(classes);
+                for (int r = 0; r < rows; r++) {
                     y[t].putScalar(r, Math.min(classes - 1, (int) drawn.getFloat(r, 0)), 1.0f);
                 }
             }

@@ -27,11 +27,16 @@ public final class InterleavedStepRatio {
     public static void main(String[] args) {
         System.out.println(BackendInfo.describe());
         for (BenchmarkModels spec : BenchmarkModels.values()) {
-            int pairs = args.length > 0 ? Integer.parseInt(args[0]) : spec == BenchmarkModels.SEED ? 2000 : 400;
+            int pairs = args.length > 0 ? Integer.parseInt(args[0]) : spec == BenchmarkModels.SEED ? 2000
+                    : spec == BenchmarkModels.LENET ? 20 : 400;
             String model = spec.name().toLowerCase(Locale.ROOT);
             MultiDataSet batch = spec.batch(42);
             compare(model + ": library/plain DL4J", fit(spec.library(42)), fit(spec.plain(42)), batch, pairs);
-            compare(model + ": direct step/plain DL4J", direct(spec.library(42)), fit(spec.plain(42)), batch, pairs);
+            if (DirectTrainingStep.unsupportedReason(spec.library(42)).isEmpty()) {
+                compare(model + ": direct step/plain DL4J", direct(spec.library(42)), fit(spec.plain(42)), batch, pairs);
+            } else {
+                System.out.println(model + ": no direct step (" + DirectTrainingStep.unsupportedReason(spec.library(42)).get() + ")");
+            }
             if (spec == BenchmarkModels.WIDE) {
                 compare(model + ": fused heads/separate heads", fit(spec.library(42, true)), fit(spec.library(42)), batch, pairs);
                 compare(model + ": direct step with fused heads/plain DL4J", direct(spec.library(42, true)),

@@ -30,8 +30,9 @@ class BenchmarkModelsTest {
             Map<String, INDArray> table = library.getLayer(name).paramTable();
             layer.paramTable().forEach((key, value) -> value.assign(table.get(key)));
         }
-        MultiDataSet batch = spec.batch(3);
-        assertEquals(spec.batchSize(), batch.getFeatures(0).size(0));
+        // lenet at 8 images: a 256-image convolutional step costs about a second here; the shapes do not depend on it.
+        MultiDataSet batch = spec == BenchmarkModels.LENET ? spec.batch(3, 8) : spec.batch(3);
+        assertEquals(spec == BenchmarkModels.LENET ? 8 : spec.batchSize(), batch.getFeatures(0).size(0));
         // Same parameters, same layers, same operations (a task weight of 1 multiplies exactly): bit for bit.
         INDArray[] expected = plain.output(batch.getFeatures(0));
         INDArray[] actual = library.output(batch.getFeatures(0));
@@ -41,12 +42,21 @@ class BenchmarkModelsTest {
         assertIdentical(plain.score(batch), library.score(batch), "score");
         plain.fit(batch);
         library.fit(batch);
-        assertIdentical(plain.getLayer("task1").params(), library.getLayer("task1").params(), "task1's parameters after one Adam step");
+        String first = spec.taskName(0);
+        assertIdentical(plain.getLayer(first).params(), library.getLayer(first).params(), first + "'s parameters after one Adam step");
+        // lenet: the convolutional trunk's Adam step too, layer by layer (MMoE's experts get their gradients summed over the
+        // gates in another order, so only the output layers compare bitwise across all models).
+        for (Layer layer : spec == BenchmarkModels.LENET ? plain.getLayers() : new Layer[0]) {
+            String name = layer.conf().getLayer().getLayerName();
+            if (layer.numParams() > 0) {
+                assertIdentical(layer.params(), library.getLayer(name).params(), name + "'s parameters after one Adam step");
+            }
+        }
     }
 
     /** The direct rows of the side-by-side table train the same model: three direct steps against three fit steps. */
     @ParameterizedTest
-    @EnumSource(BenchmarkModels.class)
+    @EnumSource(value = BenchmarkModels.class, names = "LENET", mode = EnumSource.Mode.EXCLUDE) // no direct conv step yet
     void directStepTrainsLikeFit(BenchmarkModels spec) {
         ComputationGraph direct = spec.library(4);
         ComputationGraph fitted = spec.library(4);
