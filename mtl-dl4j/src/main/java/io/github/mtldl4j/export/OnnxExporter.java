@@ -297,7 +297,7 @@ public final class OnnxExporter {
             int k = gate.selectors();
             int m = gate.bits();
             double gamma = gate.gamma();
-            String logits = dense(x);
+            String logits = gate.routing() == DSelectKLayer.Routing.STATIC ? staticLogits(x, gate.logits()) : dense(x);
             String bits = onnx.node("Reshape", name + "/bits", slice(logits, 0, (long) k * m), onnx.longs(name + "/bitShape", -1, k, m));
             String t = onnx.node("Clip", name + "/clipped", bits, onnx.floats(name + "/low", new float[] {(float) (-gamma / 2)}),
                     onnx.floats(name + "/high", new float[] {(float) (gamma / 2)}));
@@ -352,6 +352,15 @@ public final class OnnxExporter {
         /** One of the AIT module's {@code [k, k]} projections (input index first) as a constant. */
         private String projection(String key, int k) {
             return constant(name + "/" + key, param(key), k, k);
+        }
+
+        /** A static DSelect-k gate's logits: its {@code b} ({@code [1, L]}) expanded to one row per row of {@code x}. */
+        private String staticLogits(String x, int width) {
+            INDArray b = param("b");
+            String rows = onnx.node("Slice", name + "/rows", onnx.node("Shape", name + "/inputShape", x),
+                    onnx.longs(name + "/rows/starts", 0), onnx.longs(name + "/rows/ends", 1));
+            String shape = onnx.node("Concat", name + "/logitShape", attributes("axis", 0), rows, onnx.longs(name + "/width", width));
+            return onnx.node("Expand", name + "/z", constant(name + "/b", b, 1, width), shape);
         }
 
         private void checkImageSettings(ConvolutionMode mode, CNN2DFormat format, int[] dilation) {

@@ -59,6 +59,8 @@ class OnnxExporterTest {
                         .withGateInput(MixtureOfExperts.GateInput.LEVEL_INPUT))),
                 arguments("dselect-k, 8 experts", b -> b.sharing(MixtureOfExperts.dselectK(8, 2, 4))),
                 arguments("dselect-k, 2 experts", b -> b.sharing(MixtureOfExperts.dselectK(2, 1, 4))),
+                arguments("dselect-k static, 8 experts", b -> b.sharing(MixtureOfExperts.dselectKStatic(8, 2, 4)
+                        .withSelectorEntropy(MixtureOfExperts.DSELECT_ENTROPY))),
                 arguments("cross-stitch", b -> b.sharedLayers(6, 4).sharing(new CrossStitch())))
                 .map(a -> Arguments.of(a.get()[0], a.get()[1], tasks));
     }
