@@ -25,6 +25,8 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(TabularSetting.TASK_EXPERTS, "--task-experts");
         FLAG.put(TabularSetting.TOP_K, "--top-k");
         FLAG.put(TabularSetting.CALIBRATOR_WEIGHT, "--calibrator-weight");
+        FLAG.put(TabularSetting.DSELECT_GATE, "--dselect-gate");
+        FLAG.put(TabularSetting.DSELECT_ENTROPY, "--dselect-entropy");
         FLAG.put(TabularSetting.FEATURES, "--features");
         FLAG.put(TabularSetting.WEIGHTS, "--weights");
         FLAG.put(TabularSetting.CLASS_WEIGHTS, "--class-weights");

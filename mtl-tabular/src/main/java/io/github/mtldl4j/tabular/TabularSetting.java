@@ -18,6 +18,10 @@ public enum TabularSetting implements Setting {
     TOP_K("TabularTraining.Settings.topK"),
     /** {@code TabularTraining.Settings.calibratorWeight}. */
     CALIBRATOR_WEIGHT("TabularTraining.Settings.calibratorWeight"),
+    /** {@code TabularTraining.Settings.dselectGate}. */
+    DSELECT_GATE("TabularTraining.Settings.dselectGate"),
+    /** {@code TabularTraining.Settings.dselectEntropy}. */
+    DSELECT_ENTROPY("TabularTraining.Settings.dselectEntropy"),
     /** {@code TabularTraining.Settings.features}. */
     FEATURES("TabularTraining.Settings.features"),
     /** {@code TabularTraining.Settings.weights}. */
