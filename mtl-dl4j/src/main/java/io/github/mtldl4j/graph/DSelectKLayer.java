@@ -111,7 +111,7 @@ public final class DSelectKLayer extends FixedWidthLayer {
         }
         if (entropy > 0 && routing != Routing.STATIC) {
             throw new IllegalArgumentException("The DSelect-k entropy regularizer is implemented for the static gate only "
-                    + "(MixtureOfExperts.dselectKStatic, --dselect-gate static); received coefficient " + entropy
+                    + "(MixtureOfExperts.dselectKStatic); received coefficient " + entropy
                     + " with the per-example gate. Use the static gate or coefficient 0.");
         }
     }
