@@ -27,6 +27,8 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(TabularSetting.CALIBRATOR_WEIGHT, "--calibrator-weight");
         FLAG.put(TabularSetting.DROPOUT, "--dropout");
         FLAG.put(TabularSetting.L2, "--l2");
+        FLAG.put(TabularSetting.DSELECT_GATE, "--dselect-gate");
+        FLAG.put(TabularSetting.DSELECT_ENTROPY, "--dselect-entropy");
         FLAG.put(TabularSetting.FEATURES, "--features");
         FLAG.put(TabularSetting.WEIGHTS, "--weights");
         FLAG.put(TabularSetting.CLASS_WEIGHTS, "--class-weights");

@@ -83,6 +83,44 @@ public final class TrainCommand implements Callable<Integer> {
             + "selectors of its gates (default ${DEFAULT-VALUE}; --experts must be a power of two).")
     int topK;
 
+    /** The values of {@code --dselect-gate}. */
+    enum DSelectGate {
+        PER_EXAMPLE("per-example"), STATIC("static");
+
+        private final String flag;
+
+        DSelectGate(String flag) {
+            this.flag = flag;
+        }
+
+        @Override
+        public String toString() {
+            return flag;
+        }
+    }
+
+    @Option(names = "--dselect-gate", defaultValue = "per-example", paramLabel = "per-example|static", converter = DSelectGateConverter.class,
+            description = "With --arch dselect-k: a selection per example (default) or one per task, the paper's static gate.")
+    DSelectGate dselectGate;
+
+    @Option(names = "--dselect-entropy", defaultValue = "0", paramLabel = "LAMBDA", description = "With --arch dselect-k "
+            + "--dselect-gate static: coefficient of the paper's entropy regularizer on each selector, which pushes it to a "
+            + "single expert (default ${DEFAULT-VALUE}: off; the authors' code uses 1e-6).")
+    double dselectEntropy;
+
+    /** Reads {@code per-example} or {@code static}. */
+    static final class DSelectGateConverter implements picocli.CommandLine.ITypeConverter<DSelectGate> {
+        @Override
+        public DSelectGate convert(String value) {
+            for (DSelectGate gate : DSelectGate.values()) {
+                if (gate.flag.equals(value)) {
+                    return gate;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("expected per-example or static, received '" + value + "'");
+        }
+    }
+
     @Option(names = "--calibrator-weight", defaultValue = "0.6", description = "With --arch aitm: weight alpha of the "
             + "calibrator term alpha * max(p_t - p_t-1, 0) that penalizes a later funnel step predicted above the earlier one "
             + "(default ${DEFAULT-VALUE}, the paper's; 0 turns it off).")
@@ -136,7 +174,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr-schedule", defaultValue = "none", paramLabel = "none|plateau|warmup-cosine", description = "Learning-rate "
             + "schedule: none (constant), plateau: halve it after max(2, epochs / 10) epochs without a new best validation epoch, "
-            + "or warmup-cosine: rise linearly over the first 5 % of the run's steps, then cosine decay to 0 at the last epoch "
+            + "or warmup-cosine: rise linearly over the first 5%% of the run's steps, then cosine decay to 0 at the last epoch "
             + "(default ${DEFAULT-VALUE}).")
     String learningRateSchedule;
 
@@ -593,7 +631,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return TabularTraining.Settings.builder(specs).classWeight(every).classWeights(byTask)
                 .baselines(baselines ? Baselines.LINEAR_AND_SINGLE_TASK : Baselines.NONE).features(input.features).categorical(input.categoricalColumns())
-                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).calibratorWeight(calibratorWeight).dropout(dropout).l2(l2).shared(shared).head(head)
+                .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).calibratorWeight(calibratorWeight)
+                .dselectGate(dselectGate == DSelectGate.STATIC ? io.github.mtldl4j.graph.DSelectKLayer.Routing.STATIC
+                        : io.github.mtldl4j.graph.DSelectKLayer.Routing.PER_EXAMPLE).dselectEntropy(dselectEntropy).dropout(dropout).l2(l2).shared(shared).head(head)
                 .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule())

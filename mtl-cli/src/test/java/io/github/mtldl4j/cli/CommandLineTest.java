@@ -219,6 +219,21 @@ class CommandLineTest {
     }
 
     @Test
+    void dselectKStaticGateWithTheEntropyRegularizerTrains() throws Exception {
+        Path out = dir.resolve("static");
+        CliRun run = run(train(penguins, out, "--arch", "dselect-k", "--experts", "4", "--top-k", "2", "--dselect-gate", "static",
+                "--dselect-entropy", "1e-3", "--epochs", "1", "--shared", "8"));
+        assertEquals(0, run.code(), run.err());
+        io.github.mtldl4j.model.MultiTaskModel model = io.github.mtldl4j.model.MultiTaskModel.load(out.resolve("model.zip"));
+        org.deeplearning4j.nn.conf.graph.GraphVertex gate = model.graph().getConfiguration().getVertices()
+                .get(io.github.mtldl4j.model.VertexNames.gate("species", 0));
+        io.github.mtldl4j.graph.DSelectKLayer layer = (io.github.mtldl4j.graph.DSelectKLayer)
+                ((org.deeplearning4j.nn.conf.graph.LayerVertex) gate).getLayerConf().getLayer();
+        assertEquals(io.github.mtldl4j.graph.DSelectKLayer.Routing.STATIC, layer.routing());
+        assertEquals(1e-3, layer.entropy());
+    }
+
+    @Test
     void fusedHeadsTrainAndTheModelEvaluates() throws Exception {
         Path out = dir.resolve("fused");
         CliRun run = run(train(penguins, out, "--head", "8", "--fused-heads", "--epochs", "2"));
@@ -349,6 +364,9 @@ class CommandLineTest {
         refused(train(penguins, out, "--arch", "cross-stitch", "--weighting", "gradnorm"), out, "gradnorm", "no shared layer");
         refused(train(penguins, out, "--arch", "dselect-k", "--experts", "6"), out, "--experts", "power of two", "received 6");
         refused(train(penguins, out, "--arch", "dselect-k", "--experts", "4", "--top-k", "5"), out, "--top-k", "at most --experts");
+        refused(train(penguins, out, "--arch", "mmoe", "--dselect-gate", "static"), out, "--dselect-gate", "--arch dselect-k only");
+        refused(train(penguins, out, "--arch", "dselect-k", "--experts", "4", "--dselect-entropy", "1e-3"), out, "--dselect-entropy",
+                "static gate", "per-example gate");
         Path notModel = csv("model.zip", "not a model");
         refused(new String[] {"evaluate", "--model", notModel.toString(), "--data", penguins.toString()}, null, "model.zip", "not a");
         CliRun trained = run(train(penguins, dir.resolve("ok")));

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code mtl predict} on an ESMM model writes pCVR ({@code conversion_given_click_p}) beside pCTR and pCTCVR, from
  * model.zip and from its ONNX export alike, and {@code mtl serve} answers it too; other models get no such column.
+ * An AITM model's ONNX export predicts what its zip predicts.
  */
 class FunnelPredictTest {
     private static final double FLOAT_RELATIVE = 1e-5;
@@ -76,6 +77,46 @@ class FunnelPredictTest {
         assertEquals(file.get(0), answer.get(0));
         assertEquals(file.get(1), answer.get(1), "the first row as mtl predict wrote it");
         assertEquals(file.get(file.size() - 1), answer.get(answer.size() - 1), "the last row");
+    }
+
+    /**
+     * An AITM model exports and its .onnx predicts what its zip predicts: the same columns (no pCVR column, as AITM has
+     * no conditional tower), probabilities within 1e-5, the same classes except where the probability is within 1e-5
+     * of one half.
+     */
+    @Test
+    void aitmExportPredictsWhatTheZipPredicts() throws Exception {
+        Path data = dir.resolve("funnel.csv");
+        ConversionFunnel.write(data, 400, 7);
+        Path run = dir.resolve("aitm");
+        mtl("train", "--data", data.toString(), "--task", "click:binary:click", "--task", "conversion:binary:conversion",
+                "--arch", "aitm", "--epochs", "1", "--shared", "8", "--head", "4", "--out", run.toString());
+        Path zipped = dir.resolve("zip.csv");
+        mtl("predict", "--model", run.resolve("model.zip").toString(), "--data", data.toString(), "--out", zipped.toString());
+        Path onnx = dir.resolve("model.onnx");
+        mtl("export", "--model", run.resolve("model.zip").toString(), "--onnx", onnx.toString());
+        Path viaOnnx = dir.resolve("onnx.csv");
+        mtl("predict", "--model", onnx.toString(), "--data", data.toString(), "--out", viaOnnx.toString());
+
+        List<String[]> zip = rows(zipped);
+        List<String[]> ort = rows(viaOnnx);
+        assertEquals(List.of("click", "click_p_0", "click_p_1", "conversion", "conversion_p_0", "conversion_p_1"), List.of(zip.get(0)));
+        assertEquals(List.of(zip.get(0)), List.of(ort.get(0)), "the same columns through ONNX");
+        assertEquals(zip.size(), ort.size());
+        double spread = 0;
+        for (int r = 1; r < zip.size(); r++) {
+            for (int c : new int[] {0, 3}) {
+                double expected = Double.parseDouble(zip.get(r)[c + 2]);
+                double actual = Double.parseDouble(ort.get(r)[c + 2]);
+                assertEquals(expected, actual, 1e-5, zip.get(0)[c + 2] + " row " + r);
+                assertEquals(1 - expected, Double.parseDouble(ort.get(r)[c + 1]), 1e-5, zip.get(0)[c + 1] + " row " + r);
+                if (Math.abs(expected - 0.5) > 1e-5) {
+                    assertEquals(zip.get(r)[c], ort.get(r)[c], zip.get(0)[c] + " row " + r);
+                }
+                spread = Math.max(spread, Math.abs(expected - Double.parseDouble(zip.get(1)[c + 2])));
+            }
+        }
+        assertTrue(spread > 1e-3, "the predictions vary across rows, so the comparison tests the network: " + spread);
     }
 
     @Test

@@ -2,9 +2,12 @@ package io.github.mtldl4j.export;
 
 import static io.github.mtldl4j.export.OnnxGraph.attributes;
 
+import io.github.mtldl4j.graph.AdaptiveInformationTransferLayer;
+import io.github.mtldl4j.graph.AdaptiveInformationTransferParamInitializer;
 import io.github.mtldl4j.graph.CrossStitchLayer;
 import io.github.mtldl4j.graph.CrossStitchParamInitializer;
 import io.github.mtldl4j.graph.DSelectKLayer;
+import io.github.mtldl4j.graph.FunnelOutputLayer;
 import io.github.mtldl4j.graph.GatedSumVertex;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
 import io.github.mtldl4j.model.AtomicFile;
@@ -66,8 +69,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>The graph is translated vertex by vertex in DL4J's topological order, so every sharing mode built from the
  * supported vertices exports: dense, output and loss layers; the activations identity, ReLU, leaky ReLU, ELU, SELU,
  * sigmoid, hard sigmoid, tanh, hard tanh, ReLU6, softmax, softplus, softsign, swish, cube and thresholded ReLU;
- * merge and subset vertices; the library's gated sum (mixtures of experts), DSelect-k gate, representation tap and
- * cross-stitch unit;
+ * merge and subset vertices; the library's gated sum (mixtures of experts), DSelect-k gate, representation tap,
+ * cross-stitch unit, and AITM's adaptive information transfer module and funnel output;
  * convolution and max/average pooling layers (NCHW, no same-mode padding) behind the flat-to-image and image-to-flat
  * preprocessors. Anything else is refused with a message that names the vertex ({@link IllegalArgumentException}).
  * Dropout is a training-time operation and is left out, as in {@code predict}.
@@ -173,7 +176,8 @@ public final class OnnxExporter {
         IllegalArgumentException refuse(String why) {
             return new IllegalArgumentException("Cannot export vertex '" + name + "' (" + describe() + ") to ONNX: " + why
                     + "; supported are dense, output, loss, convolution, pooling and cross-stitch layers, merge, subset, "
-                    + "gated-sum and representation-tap vertices, DSelect-k gates and the product of two inputs (ESMM) "
+                    + "gated-sum and representation-tap vertices, DSelect-k gates, the product of two inputs (ESMM), "
+                    + "AITM's information transfer and funnel output "
                     + "(docs/export.md).");
         }
 
@@ -228,6 +232,12 @@ public final class OnnxExporter {
             }
             if (layer instanceof DSelectKLayer gate) {
                 return dselectK(gate, x);
+            }
+            if (layer instanceof AdaptiveInformationTransferLayer ait) {
+                return informationTransfer(ait, x);
+            }
+            if (layer instanceof FunnelOutputLayer funnel) {
+                return activation(funnel.getActivationFn(), slice(x, 0, 1));
             }
             if (layer.getClass() == ConvolutionLayer.class) {
                 return activation(((ConvolutionLayer) layer).getActivationFn(), convolution((ConvolutionLayer) layer, x));
@@ -287,7 +297,7 @@ public final class OnnxExporter {
             int k = gate.selectors();
             int m = gate.bits();
             double gamma = gate.gamma();
-            String logits = dense(x);
+            String logits = gate.routing() == DSelectKLayer.Routing.STATIC ? staticLogits(x, gate.logits()) : dense(x);
             String bits = onnx.node("Reshape", name + "/bits", slice(logits, 0, (long) k * m), onnx.longs(name + "/bitShape", -1, k, m));
             String t = onnx.node("Clip", name + "/clipped", bits, onnx.floats(name + "/low", new float[] {(float) (-gamma / 2)}),
                     onnx.floats(name + "/high", new float[] {(float) (gamma / 2)}));
@@ -314,6 +324,43 @@ public final class OnnxExporter {
             String weights = onnx.node("MatMul", name + "/mixed", onnx.node("Reshape", name + "/alphaRow", mixing,
                     onnx.longs(name + "/alphaShape", -1, 1, k)), selectors);
             return onnx.node("Reshape", name, weights, onnx.longs(name + "/outShape", -1, gate.experts()));
+        }
+
+        /**
+         * AITM's adaptive information transfer ({@code AdaptiveInformationTransfer}'s forward pass): the input
+         * {@code [q_t | p_{t-1}]} as {@code [N, 2, k]} (row u is the attended vector h_u); the projections
+         * {@code h_u W_Q}, {@code h_u W_K}, {@code h_u W_V} (one MatMul each for both vectors); the scores
+         * {@code <Q_u, K_u> / sqrt(k)} ({@code [N, 2]}); their softmax w (the library's {@code sigmoid(s_0 - s_1)} and
+         * {@code 1 - w_0}, the same function); and {@code z = w_0 V_0 + w_1 V_1} as the MatMul of {@code w [N, 1, 2]}
+         * with {@code V [N, 2, k]}.
+         */
+        private String informationTransfer(AdaptiveInformationTransferLayer ait, String x) {
+            int k = ait.width();
+            String pair = onnx.node("Reshape", name + "/pair", x, onnx.longs(name + "/pairShape", -1, 2, k));
+            String q = onnx.node("MatMul", name + "/Q", pair, projection(AdaptiveInformationTransferParamInitializer.QUERY, k));
+            String key = onnx.node("MatMul", name + "/K", pair, projection(AdaptiveInformationTransferParamInitializer.KEY, k));
+            String v = onnx.node("MatMul", name + "/V", pair, projection(AdaptiveInformationTransferParamInitializer.VALUE, k));
+            String dot = onnx.node("ReduceSum", name + "/dot", attributes("keepdims", 0), onnx.node("Mul", name + "/QK", q, key),
+                    onnx.longs(name + "/dotAxes", 2));
+            String scores = onnx.node("Div", name + "/scores", dot, onnx.floats(name + "/sqrtK", new float[] {(float) Math.sqrt(k)}));
+            String weights = onnx.node("Softmax", name + "/w", attributes("axis", 1), scores);
+            String mixed = onnx.node("MatMul", name + "/z", onnx.node("Reshape", name + "/wRow", weights,
+                    onnx.longs(name + "/wShape", -1, 1, 2)), v);
+            return onnx.node("Reshape", name, mixed, onnx.longs(name + "/outShape", -1, k));
+        }
+
+        /** One of the AIT module's {@code [k, k]} projections (input index first) as a constant. */
+        private String projection(String key, int k) {
+            return constant(name + "/" + key, param(key), k, k);
+        }
+
+        /** A static DSelect-k gate's logits: its {@code b} ({@code [1, L]}) expanded to one row per row of {@code x}. */
+        private String staticLogits(String x, int width) {
+            INDArray b = param("b");
+            String rows = onnx.node("Slice", name + "/rows", onnx.node("Shape", name + "/inputShape", x),
+                    onnx.longs(name + "/rows/starts", 0), onnx.longs(name + "/rows/ends", 1));
+            String shape = onnx.node("Concat", name + "/logitShape", attributes("axis", 0), rows, onnx.longs(name + "/width", width));
+            return onnx.node("Expand", name + "/z", constant(name + "/b", b, 1, width), shape);
         }
 
         private void checkImageSettings(ConvolutionMode mode, CNN2DFormat format, int[] dilation) {

@@ -31,7 +31,7 @@ import org.nd4j.linalg.activations.Activation;
  *
  * <p>Each stage has its own attention projections (the authors' multi-step code shares one set across stages).
  * Cascades are refused; the direct training step does not run the AIT module, so training passes through DL4J's
- * {@code fit}. ONNX export refuses the AIT module.
+ * {@code fit}. ONNX export writes the AIT module and the funnel output as standard operators (docs/export.md).
  */
 public final class Aitm implements SharingMode {
 

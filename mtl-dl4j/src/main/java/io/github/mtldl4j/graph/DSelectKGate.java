@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runtime side of {@link DSelectKLayer}: logits {@code L = x W + b}, then per example the DSelect-k weights of
+ * Runtime side of {@link DSelectKLayer}: logits {@code L = x W + b} (a static gate: {@code b} on every row), then per example the DSelect-k weights of
  * {@link #expertWeights}. The per-example part is a few dozen numbers, so it runs on Java doubles; the two matrix
  * products run in ND4J. Backward: {@link #logitGradient} per example, then {@code dW = x^T dL}, {@code db = colSum(dL)},
  * {@code dx = dL W^T}.
@@ -155,6 +155,9 @@ public final class DSelectKGate extends BaseLayer<DSelectKLayer> {
     }
 
     private INDArray logitsOf(INDArray x) {
+        if (layerConf().routing() == DSelectKLayer.Routing.STATIC) {
+            return Nd4j.zeros(dataType, x.size(0), layerConf().logits()).addiRowVector(getParam(DSelectKParamInitializer.BIAS));
+        }
         return x.mmul(getParam(DSelectKParamInitializer.WEIGHTS)).addiRowVector(getParam(DSelectKParamInitializer.BIAS));
     }
 
@@ -184,13 +187,18 @@ public final class DSelectKGate extends BaseLayer<DSelectKLayer> {
             dLogits[r] = logitGradient(logits[r], dq[r], gate.experts(), gate.selectors(), gate.gamma());
         }
         INDArray d = Nd4j.create(dLogits).castTo(dataType);
-        INDArray weightGrad = gradientViews.get(DSelectKParamInitializer.WEIGHTS);
         INDArray biasGrad = gradientViews.get(DSelectKParamInitializer.BIAS);
-        weightGrad.assign(x.transpose().mmul(d));
         biasGrad.assign(d.sum(true, 0));
+        Gradient gradient = new DefaultGradient();
+        if (gate.routing() == DSelectKLayer.Routing.STATIC) {
+            // The static gate ignores its input's values.
+            gradient.setGradientFor(DSelectKParamInitializer.BIAS, biasGrad);
+            return new Pair<>(gradient, workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c'));
+        }
+        INDArray weightGrad = gradientViews.get(DSelectKParamInitializer.WEIGHTS);
+        weightGrad.assign(x.transpose().mmul(d));
         INDArray inputGrad = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
         inputGrad.assign(d.mmul(getParam(DSelectKParamInitializer.WEIGHTS).transpose()));
-        Gradient gradient = new DefaultGradient();
         gradient.setGradientFor(DSelectKParamInitializer.WEIGHTS, weightGrad);
         gradient.setGradientFor(DSelectKParamInitializer.BIAS, biasGrad);
         return new Pair<>(gradient, inputGrad);

@@ -10,7 +10,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** The parameters {@code W} ({@code [nIn, k m + k]}, f order) and {@code b} ({@code [1, k m + k]}) of a {@link DSelectKLayer}. */
+/**
+ * The parameters {@code W} ({@code [nIn, k m + k]}, f order) and {@code b} ({@code [1, k m + k]}) of a {@link DSelectKLayer};
+ * a static gate has {@code b} alone.
+ */
 public final class DSelectKParamInitializer implements ParamInitializer {
     /** The weights' key. */
     public static final String WEIGHTS = "W";
@@ -31,17 +34,21 @@ public final class DSelectKParamInitializer implements ParamInitializer {
     @Override
     public long numParams(Layer layer) {
         DSelectKLayer gate = (DSelectKLayer) layer;
-        return (long) (gate.inputs() + 1) * gate.logits();
+        return (long) (isStatic(layer) ? 1 : gate.inputs() + 1) * gate.logits();
+    }
+
+    private static boolean isStatic(Layer layer) {
+        return ((DSelectKLayer) layer).routing() == DSelectKLayer.Routing.STATIC;
     }
 
     @Override
     public List<String> paramKeys(Layer layer) {
-        return List.of(WEIGHTS, BIAS);
+        return isStatic(layer) ? List.of(BIAS) : List.of(WEIGHTS, BIAS);
     }
 
     @Override
     public List<String> weightKeys(Layer layer) {
-        return List.of(WEIGHTS);
+        return isStatic(layer) ? List.of() : List.of(WEIGHTS);
     }
 
     @Override
@@ -51,7 +58,7 @@ public final class DSelectKParamInitializer implements ParamInitializer {
 
     @Override
     public boolean isWeightParam(Layer layer, String key) {
-        return WEIGHTS.equals(key);
+        return WEIGHTS.equals(key) && !isStatic(layer);
     }
 
     @Override
@@ -63,7 +70,16 @@ public final class DSelectKParamInitializer implements ParamInitializer {
     public Map<String, INDArray> init(NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
         DSelectKLayer gate = (DSelectKLayer) conf.getLayer();
         Map<String, INDArray> params = views(gate, paramsView);
-        if (initializeParams) {
+        if (initializeParams && gate.routing() == DSelectKLayer.Routing.STATIC) {
+            // The authors' code: z_logits uniform in +-gamma/100, w_logits uniform in +-0.05.
+            INDArray b = params.get(BIAS);
+            int bitLogits = gate.selectors() * gate.bits();
+            double bitInit = gate.gamma() / 100;
+            INDArray bits = b.get(NDArrayIndex.all(), NDArrayIndex.interval(0, bitLogits));
+            bits.assign(Nd4j.rand(b.dataType(), bits.shape()).muli(2 * bitInit).subi(bitInit));
+            INDArray selectors = b.get(NDArrayIndex.all(), NDArrayIndex.interval(bitLogits, gate.logits()));
+            selectors.assign(Nd4j.rand(b.dataType(), selectors.shape()).muli(2 * SELECTOR_INIT).subi(SELECTOR_INIT));
+        } else if (initializeParams) {
             INDArray w = params.get(WEIGHTS);
             int bitLogits = gate.selectors() * gate.bits();
             double bitInit = gate.gamma() / 100;
@@ -82,9 +98,13 @@ public final class DSelectKParamInitializer implements ParamInitializer {
     }
 
     private static Map<String, INDArray> views(DSelectKLayer gate, INDArray flat) {
-        long weights = (long) gate.inputs() * gate.logits();
         INDArray row = flat.reshape(flat.length());
         Map<String, INDArray> views = new LinkedHashMap<>();
+        if (gate.routing() == DSelectKLayer.Routing.STATIC) {
+            views.put(BIAS, row.get(NDArrayIndex.interval(0, gate.logits())).reshape(1, gate.logits()));
+            return views;
+        }
+        long weights = (long) gate.inputs() * gate.logits();
         views.put(WEIGHTS, row.get(NDArrayIndex.interval(0, weights)).reshape('f', gate.inputs(), gate.logits()));
         views.put(BIAS, row.get(NDArrayIndex.interval(weights, weights + gate.logits())).reshape(1, gate.logits()));
         return views;

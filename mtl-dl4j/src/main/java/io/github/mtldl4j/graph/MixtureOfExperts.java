@@ -73,10 +73,11 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
 
         /**
          * A {@link DSelectKLayer DSelect-k gate}: {@code k} selectors over a binary encoding of the experts (whose number
-         * must be a power of two), smooth-step width {@code gamma}.
+         * must be a power of two), smooth-step width {@code gamma}, per-example or static {@code routing}, and the
+         * entropy regularizer's {@code entropy} coefficient (0: none; static gates only).
          */
-        record DSelectK(int k, double gamma) implements GateFunction {
-            /** Validates k and gamma; the number of experts is checked when the graph is wired. */
+        record DSelectK(int k, double gamma, DSelectKLayer.Routing routing, double entropy) implements GateFunction {
+            /** Validates k, gamma, routing and entropy; the number of experts is checked when the graph is wired. */
             public DSelectK {
                 if (k < 1) {
                     throw new IllegalArgumentException("DSelect-k needs k >= 1 selectors, received " + k + ".");
@@ -85,12 +86,23 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
                     throw new IllegalArgumentException("The smooth-step width gamma of DSelect-k must be > 0 and finite, "
                             + "received " + gamma + " (the paper's code uses 1).");
                 }
+                DSelectKLayer.requireValid(routing, entropy);
+            }
+
+            /** The per-example gate without the entropy regularizer. */
+            public DSelectK(int k, double gamma) {
+                this(k, gamma, DSelectKLayer.Routing.PER_EXAMPLE, 0);
             }
         }
     }
 
     /** The smooth-step width of {@link #dselectK} (the paper's code's default). */
     public static final double DSELECT_GAMMA = 1.0;
+    /**
+     * The entropy regularizer's coefficient in the authors' code ({@code EntropyRegularizer}'s default schedule, 1e-6);
+     * {@link #withSelectorEntropy} takes another.
+     */
+    public static final double DSELECT_ENTROPY = 1e-6;
 
     /** MMoE's name, kind and needs, for {@code MethodRegistry}. */
     public static final MethodInfo<SharingMode> MMOE = MethodInfo.sharingMode("mmoe", MixtureOfExperts.class,
@@ -191,6 +203,31 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
                 Gates.ONE_PER_TASK, GateInput.RAW_INPUT, new GateFunction.DSelectK(k, DSELECT_GAMMA));
     }
 
+    /**
+     * DSelect-k with the paper's static gates: as {@link #dselectK}, but each task's gate makes one selection for all
+     * examples (its logits are parameters, not functions of the input), so each task uses at most k experts.
+     */
+    public static MixtureOfExperts dselectKStatic(int experts, int k, int... expertWidths) {
+        requireExperts("DSelect-k", experts);
+        DSelectKLayer.requireValid(experts, k, DSELECT_GAMMA);
+        return new MixtureOfExperts(DSELECT_K.name(), experts, 0, Map.of(), widths(expertWidths), 1,
+                Gates.ONE_PER_TASK, GateInput.RAW_INPUT, new GateFunction.DSelectK(k, DSELECT_GAMMA, DSelectKLayer.Routing.STATIC, 0));
+    }
+
+    /**
+     * A copy of a static DSelect-k mixture whose gates carry the paper's entropy regularizer with coefficient
+     * {@code lambda} ({@code >= 0}, 0: none; {@link #DSELECT_ENTROPY} is the authors' code's), which pushes each selector
+     * to a single expert.
+     */
+    public MixtureOfExperts withSelectorEntropy(double lambda) {
+        if (!(gateFunction instanceof GateFunction.DSelectK dselect)) {
+            throw new IllegalArgumentException("The selector entropy regularizer belongs to DSelect-k gates; mixture '" + name
+                    + "' has " + gateFunction + " gates. Use MixtureOfExperts.dselectKStatic(...).");
+        }
+        return new MixtureOfExperts(name, sharedExperts, expertsPerTask, taskExperts, expertWidths, levels, gates, gateInput,
+                new GateFunction.DSelectK(dselect.k(), dselect.gamma(), dselect.routing(), lambda));
+    }
+
     /** A copy in which task {@code task} has {@code experts} experts of its own (CGC, PLE). */
     public MixtureOfExperts withExpertsFor(String task, int experts) {
         Map<String, Integer> copy = new LinkedHashMap<>(taskExperts);
@@ -286,7 +323,8 @@ public record MixtureOfExperts(String name, int sharedExperts, int expertsPerTas
         if (function instanceof GateFunction.DSelectK dselect) {
             DSelectKLayer.requireValid(experts.size(), dselect.k(), dselect.gamma());
             gate = wiring.addPrepared(VertexNames.gate(owner, level), owner, experts.size(),
-                    new DSelectKLayer(gateFrom.width(), experts.size(), dselect.k(), dselect.gamma()), gateFrom.vertex());
+                    new DSelectKLayer(gateFrom.width(), experts.size(), dselect.k(), dselect.gamma(), dselect.routing(),
+                            dselect.entropy()), gateFrom.vertex());
         } else {
             gate = wiring.addLayer(VertexNames.gate(owner, level), owner, gateFrom, experts.size(),
                     new DenseLayer.Builder().nIn(gateFrom.width()).nOut(experts.size()).activation(Activation.SOFTMAX)

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
+import io.github.mtldl4j.graph.AdaptiveInformationTransfer;
 import io.github.mtldl4j.graph.ConvolutionalTrunk;
 import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.model.MultiTaskModel;
+import io.github.mtldl4j.model.VertexNames;
 import io.github.mtldl4j.task.Task;
 import io.github.mtldl4j.task.TaskType;
 import java.nio.file.Files;
@@ -30,6 +32,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Every sharing mode and task type the builder makes, exported and run in ONNX Runtime: its outputs must match
@@ -56,6 +59,8 @@ class OnnxExporterTest {
                         .withGateInput(MixtureOfExperts.GateInput.LEVEL_INPUT))),
                 arguments("dselect-k, 8 experts", b -> b.sharing(MixtureOfExperts.dselectK(8, 2, 4))),
                 arguments("dselect-k, 2 experts", b -> b.sharing(MixtureOfExperts.dselectK(2, 1, 4))),
+                arguments("dselect-k static, 8 experts", b -> b.sharing(MixtureOfExperts.dselectKStatic(8, 2, 4)
+                        .withSelectorEntropy(MixtureOfExperts.DSELECT_ENTROPY))),
                 arguments("cross-stitch", b -> b.sharedLayers(6, 4).sharing(new CrossStitch())))
                 .map(a -> Arguments.of(a.get()[0], a.get()[1], tasks));
     }
@@ -108,12 +113,26 @@ class OnnxExporterTest {
     }
 
     @Test
-    void aitmIsRefusedNamingItsAttentionVertex() {
-        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(4).sharing(new io.github.mtldl4j.graph.Aitm())
-                .task(Task.binary("click").withHead(3)).task(Task.binary("buy").withHead(3)).build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxExporter.export(model));
-        assertTrue(e.getMessage().startsWith("Cannot export vertex 'buy_ait' (AdaptiveInformationTransferLayer) to ONNX: "
-                + "the layer type is not supported"), e.getMessage());
+    void aitmFunnelMatches() throws Exception {
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(5).sharing(new io.github.mtldl4j.graph.Aitm())
+                .task(Task.binary("click").withHead(3)).task(Task.binary("cart").withHead(3)).task(Task.binary("buy").withHead(3))
+                .build();
+        check(randomized(model), INPUTS);
+    }
+
+    /** The rows {@link #check} uses put clearly unequal attention weights on the two vectors, so the mixing is tested. */
+    @Test
+    void aitmAttentionWeightsOnTheCheckedRowsAreNotOneHalf() {
+        MultiTaskModel model = randomized(MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(5).sharing(new io.github.mtldl4j.graph.Aitm())
+                .task(Task.binary("click").withHead(3)).task(Task.binary("cart").withHead(3)).task(Task.binary("buy").withHead(3))
+                .build());
+        INDArray features = Nd4j.create(rows(INPUTS)).castTo(DataType.FLOAT);
+        for (String stage : List.of("cart", "buy")) {
+            INDArray pair = model.graph().feedForward(features, false).get(VertexNames.attentionInput(stage));
+            INDArray w = ((AdaptiveInformationTransfer) model.graph().getLayer(VertexNames.attention(stage))).attentionWeights(pair);
+            double spread = Transforms.abs(w.getColumn(0).sub(0.5)).maxNumber().doubleValue();
+            assertTrue(spread > 0.05, stage + ": attention weights " + w);
+        }
     }
 
     @Test
@@ -148,7 +167,8 @@ class OnnxExporterTest {
         return model;
     }
 
-    static void check(MultiTaskModel model, int inputs) throws Exception {
+    /** The rows {@link #check} feeds: N(0, 1.5^2) draws, seed 11. */
+    static float[][] rows(int inputs) {
         Random random = new Random(11);
         float[][] rows = new float[ROWS][inputs];
         for (float[] row : rows) {
@@ -156,6 +176,11 @@ class OnnxExporterTest {
                 row[c] = (float) (random.nextGaussian() * 1.5);
             }
         }
+        return rows;
+    }
+
+    static void check(MultiTaskModel model, int inputs) throws Exception {
+        float[][] rows = rows(inputs);
         Map<String, INDArray> expected = model.predict(Nd4j.create(rows).castTo(DataType.FLOAT));
         Map<String, double[][]> actual = OnnxRuntimeRunner.run(OnnxExporter.export(model).toByteArray(),
                 Map.of(OnnxExporter.INPUT, rows));

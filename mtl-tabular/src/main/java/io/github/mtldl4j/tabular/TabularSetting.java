@@ -22,6 +22,10 @@ public enum TabularSetting implements Setting {
     DROPOUT("TabularTraining.Settings.dropout"),
     /** {@code TabularTraining.Settings.l2}. */
     L2("TabularTraining.Settings.l2"),
+    /** {@code TabularTraining.Settings.dselectGate}. */
+    DSELECT_GATE("TabularTraining.Settings.dselectGate"),
+    /** {@code TabularTraining.Settings.dselectEntropy}. */
+    DSELECT_ENTROPY("TabularTraining.Settings.dselectEntropy"),
     /** {@code TabularTraining.Settings.features}. */
     FEATURES("TabularTraining.Settings.features"),
     /** {@code TabularTraining.Settings.weights}. */

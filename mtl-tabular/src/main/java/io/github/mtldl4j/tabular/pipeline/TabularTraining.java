@@ -3,11 +3,14 @@ package io.github.mtldl4j.tabular.pipeline;
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
 import io.github.mtldl4j.data.InvalidDataException;
 import io.github.mtldl4j.graph.Aitm;
+import io.github.mtldl4j.graph.DSelectKLayer;
 import io.github.mtldl4j.eval.TaskEvaluator;
 import io.github.mtldl4j.eval.TaskMetrics;
 import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.graph.IndependentTowers;
+import io.github.mtldl4j.graph.MixtureOfExperts;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
+import io.github.mtldl4j.graph.SharingMode;
 import io.github.mtldl4j.methods.MethodInfo;
 import io.github.mtldl4j.methods.MethodOptions;
 import io.github.mtldl4j.methods.Need;
@@ -96,13 +99,16 @@ public final class TabularTraining {
      * @param dropout probability of dropping each trunk output in training ({@code MultiTaskGraphBuilder.dropout}, Keras'
      *                meaning), 0 for none
      * @param l2 L2 regularization coefficient of every layer ({@code MultiTaskGraphBuilder.l2}), 0 for none
+     * @param dselectGate per-example or static DSelect-k gates ({@code dselect-k} only)
+     * @param dselectEntropy lambda of DSelect-k's entropy regularizer (0: none; static gates only)
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
                            long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
                            Map<String, ClassWeight> classWeights, Baselines baselines, LearningRateSchedule learningRateSchedule,
-                           TaskSampling taskSampling, int topK, double calibratorWeight, double dropout, double l2) {
+                           TaskSampling taskSampling, int topK, double calibratorWeight, DSelectKLayer.Routing dselectGate,
+                           double dselectEntropy, double dropout, double l2) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
         public ClassWeight classWeightOf(TaskSpec task) {
@@ -129,6 +135,21 @@ public final class TabularTraining {
             if (!(l2 >= 0) || Double.isInfinite(l2)) {
                 throw new InvalidSettingException(TabularSetting.L2, SettingMessage.of(TabularSetting.L2,
                         " must be a finite number >= 0 (0: none), received " + l2 + "."));
+            }
+            java.util.Objects.requireNonNull(dselectGate, "dselectGate: expected DSelectKLayer.Routing.PER_EXAMPLE or STATIC.");
+            boolean dselect = io.github.mtldl4j.graph.MixtureOfExperts.DSELECT_K.name().equals(architecture);
+            if (!dselect && (dselectGate != DSelectKLayer.Routing.PER_EXAMPLE || dselectEntropy != 0)) {
+                throw new InvalidSettingException(dselectEntropy != 0 ? TabularSetting.DSELECT_ENTROPY : TabularSetting.DSELECT_GATE,
+                        SettingMessage.of(dselectEntropy != 0 ? TabularSetting.DSELECT_ENTROPY : TabularSetting.DSELECT_GATE,
+                                " applies to ", TabularSetting.ARCHITECTURE.is(io.github.mtldl4j.graph.MixtureOfExperts.DSELECT_K.name()),
+                                " only, received it with ", TabularSetting.ARCHITECTURE.is(architecture), "."));
+            }
+            if (!(dselectEntropy >= 0) || Double.isInfinite(dselectEntropy)
+                    || dselectEntropy > 0 && dselectGate != DSelectKLayer.Routing.STATIC) {
+                throw new InvalidSettingException(TabularSetting.DSELECT_ENTROPY, SettingMessage.of(TabularSetting.DSELECT_ENTROPY,
+                        " must be finite and >= 0, and above 0 only with the static gate (", TabularSetting.DSELECT_GATE,
+                        " static), received " + dselectEntropy + " with the " + dselectGate.name().toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', '-') + " gate."));
             }
             if (topK < 1) {
                 throw new InvalidSettingException(TabularSetting.TOP_K, SettingMessage.of(TabularSetting.TOP_K,
@@ -208,7 +229,7 @@ public final class TabularTraining {
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
                     .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
                     .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling).topK(topK)
-                    .calibratorWeight(calibratorWeight).dropout(dropout).l2(l2);
+                    .calibratorWeight(calibratorWeight).dselectGate(dselectGate).dselectEntropy(dselectEntropy).dropout(dropout).l2(l2);
         }
 
         /**
@@ -244,6 +265,8 @@ public final class TabularTraining {
             private double calibratorWeight = Aitm.PAPER_CALIBRATOR_WEIGHT;
             private double dropout;
             private double l2;
+            private DSelectKLayer.Routing dselectGate = DSelectKLayer.Routing.PER_EXAMPLE;
+            private double dselectEntropy;
 
             private Builder(List<TaskSpec> tasks) {
                 this.tasks = tasks;
@@ -408,6 +431,18 @@ public final class TabularTraining {
                 return this;
             }
 
+            /** Per-example (the default) or static gates for {@code dselect-k}. */
+            public Builder dselectGate(DSelectKLayer.Routing dselectGate) {
+                this.dselectGate = dselectGate;
+                return this;
+            }
+
+            /** Lambda of DSelect-k's entropy regularizer (default 0: none; static gates only). */
+            public Builder dselectEntropy(double dselectEntropy) {
+                this.dselectEntropy = dselectEntropy;
+                return this;
+            }
+
             /**
              * Reduce-on-plateau of the learning rate, warm-up then cosine decay over {@link #epochs} (an epoch being
              * the training rows in minibatches of {@link #batch}), or null for a constant rate (the default).
@@ -430,7 +465,7 @@ public final class TabularTraining {
             public Settings build() {
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, method,
                         weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
-                        baselines, learningRateSchedule, taskSampling, topK, calibratorWeight, dropout, l2);
+                        baselines, learningRateSchedule, taskSampling, topK, calibratorWeight, dselectGate, dselectEntropy, dropout, l2);
             }
         }
     }
@@ -927,9 +962,16 @@ public final class TabularTraining {
             double positive = positiveWeights.getOrDefault(task.name(), 1.0);
             builder.task(positive == 1.0 ? weighted : weighted.withPositiveWeight(positive));
         }
-        builder.sharing(MethodRegistry.architecture(settings.architecture())
+        SharingMode sharing = MethodRegistry.architecture(settings.architecture())
                 .create(new MethodOptions(weights, settings.experts(), settings.taskExperts(), settings.topK(),
-                        settings.calibratorWeight())));
+                        settings.calibratorWeight()));
+        if (settings.dselectGate() == DSelectKLayer.Routing.STATIC) {
+            sharing = MixtureOfExperts.dselectKStatic(settings.experts(), settings.topK());
+        }
+        if (settings.dselectEntropy() > 0) {
+            sharing = ((MixtureOfExperts) sharing).withSelectorEntropy(settings.dselectEntropy());
+        }
+        builder.sharing(sharing);
         settings.cascades().forEach((target, sources) -> sources.forEach(source -> builder.cascade(target, source)));
         if (MethodRegistry.method(settings.method()).needs(Need.REPRESENTATION_TAP)) {
             builder.representationTap();
