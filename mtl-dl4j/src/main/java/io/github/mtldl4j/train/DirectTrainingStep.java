@@ -411,6 +411,8 @@ public final class DirectTrainingStep {
                 }
             } else if (node.kind == Kind.CROSS_STITCH) {
                 CrossStitchKernel.backward(node);
+            } else if (node.kind == Kind.CONVOLUTION || node.kind == Kind.POOLING) {
+                ConvolutionKernel.backward(node);
             } else if (node.kind == Kind.DENSE || node.kind == Kind.GATED_SUM) {
                 if (node.kind == Kind.GATED_SUM) {
                     GatedSumKernel.backward(node, plan.forwardPass);
