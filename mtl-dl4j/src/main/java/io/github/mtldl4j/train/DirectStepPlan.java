@@ -179,8 +179,10 @@ final class DirectStepPlan {
         INDArray epsilon4;
         /** dL/d(input) of a convolution or pooling when it cannot go straight into the input's epsilon. */
         INDArray inputGradient4;
-        /** A convolution's bias gradient as a vector (the op's output). */
+        /** A convolution's bias gradient as a vector. */
         INDArray biasGradientVector;
+        /** A convolution's im2col buffers for the current batch size. */
+        ConvolutionKernel.Buffers convolution;
 
         Node(String name, Kind kind, int width) {
             this.name = name;
@@ -878,6 +880,10 @@ final class DirectStepPlan {
                     node.epsilon = backward ? Nd4j.create(dataType, rows, node.width) : null;
                     node.epsilon4 = backward ? node.epsilon.reshape('c', rows, shape[0], shape[1], shape[2]) : null;
                     node.inputGradient4 = backward ? Nd4j.create(dataType, rows, in[0], in[1], in[2]) : null;
+                    boolean inputGradient = node.input.kind != Kind.INPUT && !(node.input.kind == Kind.SUBSET
+                            && node.input.input.kind == Kind.INPUT);
+                    node.convolution = node.kind == Kind.CONVOLUTION ? new ConvolutionKernel.Buffers(node, rows, backward, inputGradient)
+                            : null;
                 }
                 default -> throw new IllegalStateException("input vertex after the first");
             }
