@@ -377,7 +377,7 @@ final class DirectStepPlan {
                     // trunk differed from the masked one), so such graphs stay with fit.
                     return Optional.of("layer '" + name + "' uses dropout " + base.getIDropout().getClass().getSimpleName()
                             + (base.getIDropout() instanceof Dropout plain && plain.getPSchedule() != null ? " with a schedule" : "")
-                            + (layer instanceof DenseLayer ? "" : " on a " + layer.getClass().getSimpleName())
+                            + (layer instanceof DenseLayer ? "" : layer instanceof ConvolutionLayer ? " on a convolution" : " on an output layer")
                             + "; plain Dropout(p) on hidden dense layers is supported");
                 }
                 if (base.getWeightNoise() != null) {
