@@ -321,8 +321,9 @@ final class DirectStepPlan {
         DataType type = graph.params() == null ? null : graph.params().dataType();
         if (type != DataType.FLOAT && type != DataType.DOUBLE && conf.getVertices().values().stream().anyMatch(
                 vertex -> vertex instanceof GatedSumVertex || vertex instanceof LayerVertex layer
-                        && layer.getLayerConf().getLayer() instanceof CrossStitchLayer)) {
-            return Optional.of("the graph mixes experts or towers in " + type + "; FLOAT and DOUBLE are supported");
+                        && (layer.getLayerConf().getLayer() instanceof CrossStitchLayer
+                                || layer.getLayerConf().getLayer().getClass() == ConvolutionLayer.class))) {
+            return Optional.of("the graph mixes experts or towers, or convolves, in " + type + "; FLOAT and DOUBLE are supported");
         }
         if (conf.getNetworkInputs().size() != 1) {
             return Optional.of("the graph has " + conf.getNetworkInputs().size() + " inputs; one is supported");
