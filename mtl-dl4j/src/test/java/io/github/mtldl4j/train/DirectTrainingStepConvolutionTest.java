@@ -1,6 +1,7 @@
 package io.github.mtldl4j.train;
 
 import static io.github.mtldl4j.testing.NumericAssertions.ADAM_STEPS;
+import static io.github.mtldl4j.testing.NumericAssertions.FRANK_WOLFE;
 import static io.github.mtldl4j.testing.NumericAssertions.REORDERED;
 import static io.github.mtldl4j.testing.NumericAssertions.assertClose;
 import static io.github.mtldl4j.testing.NumericAssertions.perturbOneSide;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.data.InMemoryMultiDataSetIterator;
+import io.github.mtldl4j.gradient.MgdaUb;
 import io.github.mtldl4j.graph.ConvolutionalTrunk;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.graph.RepresentationTapVertex;
@@ -132,5 +134,21 @@ class DirectTrainingStepConvolutionTest {
             params[run] = model.graph().params();
         }
         assertClose(params[1], params[0], ADAM_STEPS, "parameters");
+    }
+
+    /** MGDA-UB through the representation (the MultiFashion example's route): direct steps against the graph's own. */
+    @Test
+    void mgdaUbThroughTheRepresentationEqualsTheGraphsOwnRoute() {
+        INDArray[] params = new INDArray[2];
+        for (int run = 0; run < 2; run++) {
+            MultiTaskModel model = builder(ConvolutionalTrunk.Trunks.ONE_SHARED).representationTap().build();
+            if (run == 1) {
+                perturbOneSide(model.graph().params());
+            }
+            MultiTaskTrainer.builder(model).epochs(1).metrics(false).aggregator(MgdaUb.onRepresentation()).directSteps(run == 0)
+                    .build().fit(new InMemoryMultiDataSetIterator(DirectStepChecks.batch(22, 12, INPUTS, true), 4));
+            params[run] = model.graph().params();
+        }
+        assertClose(params[1], params[0], FRANK_WOLFE, "parameters");
     }
 }
