@@ -1,6 +1,7 @@
 package io.github.mtldl4j.benchmarks;
 
 import io.github.mtldl4j.backend.BackendInfo;
+import io.github.mtldl4j.graph.ConvolutionalTrunk;
 import io.github.mtldl4j.graph.CrossStitch;
 import io.github.mtldl4j.graph.MultiTaskGraphBuilder;
 import io.github.mtldl4j.task.Task;
@@ -25,6 +26,9 @@ import org.nd4j.linalg.learning.config.Adam;
  * 32 ReLU -> 1;</li>
  * <li><b>dropout:</b> the cascade model's trunk and heads without cascades, dropout 0.2 on every layer reading the
  * trunk.</li>
+ * <li><b>lenet:</b> the MultiFashion example's {@code ConvolutionalTrunk.hard(36, 36, 1)} (conv 5x5x10, max-pool 2x2,
+ * conv 5x5x20, max-pool 2x2, dense 50, ReLU) with two 10-class softmax heads (cross-entropy), 256 images of 36 x 36 as
+ * flat rows (run alone: {@code GraphStepRatio PAIRS lenet}).</li>
  * </ul>
  * Both graphs of a pair start from the same parameters. Usage:
  * {@code java -cp benchmarks/target/benchmarks.jar io.github.mtldl4j.benchmarks.GraphStepRatio [PAIRS]} (default 300,
@@ -33,6 +37,7 @@ import org.nd4j.linalg.learning.config.Adam;
 public final class GraphStepRatio {
     private static final int INPUTS = 100;
     private static final int ROWS = 256;
+    private static final int LENET_SIDE = 36;
 
     private GraphStepRatio() {
     }
@@ -40,11 +45,40 @@ public final class GraphStepRatio {
     public static void main(String[] args) {
         System.out.println(BackendInfo.describe());
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 300;
+        if (args.length > 1 && args[1].equals("lenet")) {
+            compare("lenet", GraphStepRatio::lenet, pairs);
+            return;
+        }
         compare("cascade", () -> cascade(true).build().graph(), 8, pairs);
         compare("cross-stitch", () -> MultiTaskGraphBuilder.forInputs(INPUTS).sharing(new CrossStitch())
                 .sharedLayers(64, 64).updater(new Adam(1e-3)).dataType(DataType.FLOAT).seed(42)
                 .tasks(tasks(4, 32)).build().graph(), 4, pairs);
         compare("dropout", () -> cascade(false).dropout(0.2).build().graph(), 8, pairs);
+    }
+
+    private static ComputationGraph lenet() {
+        return MultiTaskGraphBuilder.forInputs(LENET_SIDE * LENET_SIDE).sharing(ConvolutionalTrunk.hard(LENET_SIDE, LENET_SIDE, 1))
+                .updater(new Adam(1e-3)).dataType(DataType.FLOAT).seed(42)
+                .tasks(Task.multiclass("left", 10), Task.multiclass("right", 10)).build().graph();
+    }
+
+    /** 256 images of uniform pixels in [0, 1); one-hot labels of two 10-class tasks. */
+    private static void compare(String what, Supplier<ComputationGraph> graphs, int pairs) {
+        Nd4j.getRandom().setSeed(42);
+        INDArray[] labels = new INDArray[2];
+        for (int t = 0; t < 2; t++) {
+            labels[t] = Nd4j.zeros(DataType.FLOAT, ROWS, 10);
+            for (int r = 0; r < ROWS; r++) {
+                labels[t].putScalar(r, (r * (3 + t)) % 10, 1.0);
+            }
+        }
+        MultiDataSet batch = new MultiDataSet(new INDArray[] {Nd4j.rand(DataType.FLOAT, ROWS, LENET_SIDE * LENET_SIDE)}, labels);
+        ComputationGraph direct = graphs.get();
+        DirectTrainingStep step = DirectTrainingStep.of(direct, io.github.mtldl4j.graph.RepresentationTapVertex.class);
+        ComputationGraph fit = graphs.get();
+        Consumer<MultiDataSet> a = step::fit;
+        Consumer<MultiDataSet> b = fit::fit;
+        InterleavedStepRatio.compare(what + ": direct/fit", a, b, batch, pairs);
     }
 
     private static MultiTaskGraphBuilder cascade(boolean cascades) {

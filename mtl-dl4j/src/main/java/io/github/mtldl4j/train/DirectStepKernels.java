@@ -40,6 +40,7 @@ final class DirectStepKernels {
         switch (node.kind) {
             case GATED_SUM -> GatedSumKernel.forward(node, pass);
             case CROSS_STITCH -> CrossStitchKernel.forward(node);
+            case CONVOLUTION, POOLING -> ConvolutionKernel.forward(node);
             case LOSS -> node.preOut = node.input.out;
             case MERGE -> {
                 INDArray[] parts = new INDArray[node.inputs.length];

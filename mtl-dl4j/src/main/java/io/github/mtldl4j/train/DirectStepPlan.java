@@ -14,7 +14,10 @@ import java.util.Optional;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -22,10 +25,16 @@ import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -67,9 +76,12 @@ final class DirectStepPlan {
      * What a node computes: the network input, a hidden dense layer, an output layer, a subset of its input's columns,
      * a mixture of experts' gated sum ({@link GatedSumVertex}: inputs a gate and E experts), a merge (its inputs'
      * columns side by side, {@link MergeVertex}), a loss layer on its input ({@link LossLayer} with the identity
-     * activation: a cascade's source task), or a cross-stitch unit ({@link CrossStitchLayer}).
+     * activation: a cascade's source task), a cross-stitch unit ({@link CrossStitchLayer}), a 2-D convolution
+     * ({@link ConvolutionLayer}) or a pooling ({@link SubsamplingLayer}, max or average). A convolution's or pooling's
+     * buffers are rows x (channels x height x width), each row one image in DL4J's NCHW order, so DL4J's
+     * {@code FeedForwardToCnnPreProcessor} and {@code CnnToFeedForwardPreProcessor} (row-major reshapes) are views here.
      */
-    enum Kind { INPUT, DENSE, OUTPUT, SUBSET, GATED_SUM, MERGE, LOSS, CROSS_STITCH }
+    enum Kind { INPUT, DENSE, OUTPUT, SUBSET, GATED_SUM, MERGE, LOSS, CROSS_STITCH, CONVOLUTION, POOLING }
 
     /** One vertex of the graph with its buffers for the current batch size. */
     static final class Node {
@@ -154,6 +166,23 @@ final class DirectStepPlan {
         INDArray droppedEpsilon;
         /** What the layer read in the current forward pass: its input's output, or its dropped-out copy. */
         INDArray in;
+        /** A convolution's or pooling's input and output as channels, height, width. */
+        int[] inShape;
+        int[] outShape;
+        /** libnd4j's integer arguments of the convolution or pooling op and its backward op ({@code ConvolutionKernel}). */
+        int[] spatialArgs;
+        /** A pooling's type (max or average). */
+        PoolingType pooling;
+        /** Rank-4 views [rows, channels, height, width] of {@link #out}, {@link #preOut} and {@link #epsilon}. */
+        INDArray out4;
+        INDArray preOut4;
+        INDArray epsilon4;
+        /** dL/d(input) of a convolution or pooling when it cannot go straight into the input's epsilon. */
+        INDArray inputGradient4;
+        /** A convolution's bias gradient as a vector. */
+        INDArray biasGradientVector;
+        /** A convolution's im2col buffers for the current batch size. */
+        ConvolutionKernel.Buffers convolution;
 
         Node(String name, Kind kind, int width) {
             this.name = name;
@@ -292,8 +321,9 @@ final class DirectStepPlan {
         DataType type = graph.params() == null ? null : graph.params().dataType();
         if (type != DataType.FLOAT && type != DataType.DOUBLE && conf.getVertices().values().stream().anyMatch(
                 vertex -> vertex instanceof GatedSumVertex || vertex instanceof LayerVertex layer
-                        && layer.getLayerConf().getLayer() instanceof CrossStitchLayer)) {
-            return Optional.of("the graph mixes experts or towers in " + type + "; FLOAT and DOUBLE are supported");
+                        && (layer.getLayerConf().getLayer() instanceof CrossStitchLayer
+                                || layer.getLayerConf().getLayer().getClass() == ConvolutionLayer.class))) {
+            return Optional.of("the graph mixes experts or towers, or convolves, in " + type + "; FLOAT and DOUBLE are supported");
         }
         if (conf.getNetworkInputs().size() != 1) {
             return Optional.of("the graph has " + conf.getNetworkInputs().size() + " inputs; one is supported");
@@ -302,11 +332,31 @@ final class DirectStepPlan {
             String name = entry.getKey();
             GraphVertex vertex = entry.getValue();
             if (vertex instanceof LayerVertex layerVertex) {
-                if (layerVertex.getPreProcessor() != null) {
-                    return Optional.of("vertex '" + name + "' has an input preprocessor");
+                Optional<String> preProcessor = preProcessorProblem(conf, name, layerVertex);
+                if (preProcessor.isPresent()) {
+                    return preProcessor;
                 }
                 org.deeplearning4j.nn.conf.layers.Layer layer = layerVertex.getLayerConf().getLayer();
-                if (layer instanceof LossLayer loss) {
+                if (layer.getClass() == SubsamplingLayer.class) {
+                    Optional<String> pooling = poolingProblem(name, (SubsamplingLayer) layer);
+                    if (pooling.isPresent()) {
+                        return pooling;
+                    }
+                    continue;
+                }
+                if (layer.getClass() == ConvolutionLayer.class) {
+                    ConvolutionLayer conv = (ConvolutionLayer) layer;
+                    if (conv.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                        return Optional.of("convolution '" + name + "' uses format " + conv.getCnn2dDataFormat() + "; NCHW is supported");
+                    }
+                    if (conv.getConvolutionMode() != ConvolutionMode.Truncate && conv.getConvolutionMode() != ConvolutionMode.Strict) {
+                        return Optional.of("convolution '" + name + "' uses mode " + conv.getConvolutionMode()
+                                + "; Truncate and Strict are supported");
+                    }
+                    if (conv.getActivationFn() instanceof ActivationSoftmax) {
+                        return Optional.of("convolution '" + name + "' has a softmax activation; element-wise activations are supported");
+                    }
+                } else if (layer instanceof LossLayer loss) {
                     if (!(loss.getActivationFn() instanceof ActivationIdentity)) {
                         return Optional.of("loss layer '" + name + "' has activation " + loss.getActivationFn()
                                 + "; the identity is supported");
@@ -318,7 +368,7 @@ final class DirectStepPlan {
                     }
                 } else if (!(layer instanceof DenseLayer) && !(layer instanceof OutputLayer)) {
                     return Optional.of("vertex '" + name + "' is a " + layer.getClass().getSimpleName()
-                            + "; dense, output, loss and cross-stitch layers are supported");
+                            + "; dense, output, loss, cross-stitch, convolution and subsampling layers are supported");
                 }
                 BaseLayer base = (BaseLayer) layer;
                 if (base.getIDropout() != null && !(base.getIDropout().getClass() == Dropout.class
@@ -328,7 +378,7 @@ final class DirectStepPlan {
                     // trunk differed from the masked one), so such graphs stay with fit.
                     return Optional.of("layer '" + name + "' uses dropout " + base.getIDropout().getClass().getSimpleName()
                             + (base.getIDropout() instanceof Dropout plain && plain.getPSchedule() != null ? " with a schedule" : "")
-                            + (layer instanceof DenseLayer ? "" : " on an output layer")
+                            + (layer instanceof DenseLayer ? "" : layer instanceof ConvolutionLayer ? " on a convolution" : " on an output layer")
                             + "; plain Dropout(p) on hidden dense layers is supported");
                 }
                 if (base.getWeightNoise() != null) {
@@ -357,10 +407,68 @@ final class DirectStepPlan {
         }
         for (Map.Entry<String, List<String>> inputs : conf.getVertexInputs().entrySet()) {
             GraphVertex vertex = conf.getVertices().get(inputs.getKey());
+            if (!(vertex instanceof LayerVertex) && inputs.getValue().stream().anyMatch(input -> isSpatial(conf, input))) {
+                return Optional.of("vertex '" + inputs.getKey() + "' reads images from a convolution or pooling; only layers "
+                        + "may read them");
+            }
             if (inputs.getValue().size() != 1 && !(vertex instanceof GatedSumVertex) && !(vertex instanceof MergeVertex)) {
                 return Optional.of("vertex '" + inputs.getKey() + "' has " + inputs.getValue().size()
                         + " inputs; one is supported");
             }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether vertex {@code name} is a convolution or pooling layer (its output has channels, height and width). */
+    private static boolean isSpatial(ComputationGraphConfiguration conf, String name) {
+        return conf.getVertices().get(name) instanceof LayerVertex layer
+                && (layer.getLayerConf().getLayer().getClass() == ConvolutionLayer.class
+                        || layer.getLayerConf().getLayer().getClass() == SubsamplingLayer.class);
+    }
+
+    /**
+     * The preprocessors supported: a {@code FeedForwardToCnnPreProcessor} on a convolution or pooling reading flat
+     * rows, a {@code CnnToFeedForwardPreProcessor} (NCHW) on a dense or output layer reading a convolution or pooling;
+     * a convolution or pooling without one must read another.
+     */
+    private static Optional<String> preProcessorProblem(ComputationGraphConfiguration conf, String name, LayerVertex vertex) {
+        InputPreProcessor pre = vertex.getPreProcessor();
+        String input = conf.getVertexInputs().get(name).get(0);
+        boolean spatialInput = isSpatial(conf, input);
+        org.deeplearning4j.nn.conf.layers.Layer layer = vertex.getLayerConf().getLayer();
+        boolean spatial = isSpatial(conf, name);
+        if (pre == null && spatial == spatialInput
+                || pre instanceof FeedForwardToCnnPreProcessor && spatial && !spatialInput
+                || pre instanceof CnnToFeedForwardPreProcessor flatten && flatten.getFormat() == CNN2DFormat.NCHW && spatialInput
+                        && (layer instanceof DenseLayer || layer instanceof OutputLayer)) {
+            return Optional.empty();
+        }
+        if (pre == null) {
+            return Optional.of("vertex '" + name + "' reads '" + input + "' without a FeedForwardToCnnPreProcessor or "
+                    + "CnnToFeedForwardPreProcessor between flat rows and images");
+        }
+        return Optional.of("vertex '" + name + "' has an input preprocessor " + pre.getClass().getSimpleName()
+                + (pre instanceof CnnToFeedForwardPreProcessor flatten ? " (format " + flatten.getFormat() + ")" : "")
+                + " reading '" + input + "'; FeedForwardToCnnPreProcessor into a convolution or pooling and "
+                + "CnnToFeedForwardPreProcessor (NCHW) out of one into a dense layer are supported");
+    }
+
+    private static Optional<String> poolingProblem(String name, SubsamplingLayer pool) {
+        if (pool.getPoolingType() != PoolingType.MAX && pool.getPoolingType() != PoolingType.AVG) {
+            return Optional.of("subsampling layer '" + name + "' pools by " + pool.getPoolingType() + "; MAX and AVG are supported");
+        }
+        if (pool.getPoolingType() == PoolingType.AVG && Arrays.stream(pool.getPadding()).anyMatch(p -> p != 0)) {
+            return Optional.of("subsampling layer '" + name + "' averages with padding; average pooling without padding is supported");
+        }
+        if (pool.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+            return Optional.of("subsampling layer '" + name + "' uses format " + pool.getCnn2dDataFormat() + "; NCHW is supported");
+        }
+        if (pool.getConvolutionMode() != ConvolutionMode.Truncate && pool.getConvolutionMode() != ConvolutionMode.Strict) {
+            return Optional.of("subsampling layer '" + name + "' uses mode " + pool.getConvolutionMode()
+                    + "; Truncate and Strict are supported");
+        }
+        if (pool.getIDropout() != null) {
+            return Optional.of("subsampling layer '" + name + "' uses dropout");
         }
         return Optional.empty();
     }
@@ -464,6 +572,9 @@ final class DirectStepPlan {
             if (inputs.getValue().contains(inputName) && conf.getVertices().get(inputs.getKey()) instanceof LayerVertex layer
                     && layer.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer ff
                     && inputs.getValue().size() == 1) {
+                if (layer.getPreProcessor() instanceof FeedForwardToCnnPreProcessor images) {
+                    return (int) (images.getNumChannels() * images.getInputHeight() * images.getInputWidth());
+                }
                 return (int) ff.getNIn();
             }
         }
@@ -521,6 +632,16 @@ final class DirectStepPlan {
             }
             return node;
         }
+        if (layerConf.getClass() == ConvolutionLayer.class || layerConf.getClass() == SubsamplingLayer.class) {
+            return spatialNode(name, vertex, layer, input);
+        }
+        if (vertex.getPreProcessor() instanceof CnnToFeedForwardPreProcessor flatten && (input.outShape == null
+                || input.outShape[0] != flatten.getNumChannels() || input.outShape[1] != flatten.getInputHeight()
+                || input.outShape[2] != flatten.getInputWidth())) {
+            throw new IllegalArgumentException("DirectTrainingStep cannot train this graph: layer '" + name + "' flattens "
+                    + flatten.getNumChannels() + " x " + flatten.getInputHeight() + " x " + flatten.getInputWidth()
+                    + " images, its input '" + input.name + "' gives " + Arrays.toString(input.outShape) + ".");
+        }
         if (layerConf instanceof CrossStitchLayer stitch) {
             Node node = new Node(name, Kind.CROSS_STITCH, stitch.tasks() * stitch.width());
             node.towers = stitch.tasks();
@@ -563,6 +684,67 @@ final class DirectStepPlan {
                 node.clipEps = ((LossMCXENT) inner).getSoftmaxClipEps();
             }
         }
+        return node;
+    }
+
+    /**
+     * A convolution or pooling node: its input's shape (from the {@code FeedForwardToCnnPreProcessor}, or the
+     * convolution or pooling it reads), its output's (DL4J's Truncate arithmetic), libnd4j's op arguments and, for a
+     * convolution, its parameter and gradient views (weights [out, in, kH, kW] row-major, libnd4j's weight format 1).
+     */
+    private static Node spatialNode(String name, LayerVertex vertex, Layer layer, Node input) {
+        int[] in;
+        if (vertex.getPreProcessor() instanceof FeedForwardToCnnPreProcessor images) {
+            in = new int[] {(int) images.getNumChannels(), (int) images.getInputHeight(), (int) images.getInputWidth()};
+            if (input.width != in[0] * in[1] * in[2]) {
+                throw new IllegalArgumentException("DirectTrainingStep cannot train this graph: layer '" + name + "' reads "
+                        + in[0] + " x " + in[1] + " x " + in[2] + " images from '" + input.name + "', which has " + input.width
+                        + " columns.");
+            }
+        } else {
+            in = input.outShape;
+        }
+        org.deeplearning4j.nn.conf.layers.Layer conf = vertex.getLayerConf().getLayer();
+        boolean conv = conf instanceof ConvolutionLayer;
+        int[] kernel = conv ? ((ConvolutionLayer) conf).getKernelSize() : ((SubsamplingLayer) conf).getKernelSize();
+        int[] stride = conv ? ((ConvolutionLayer) conf).getStride() : ((SubsamplingLayer) conf).getStride();
+        int[] padding = conv ? ((ConvolutionLayer) conf).getPadding() : ((SubsamplingLayer) conf).getPadding();
+        int[] dilation = conv ? ((ConvolutionLayer) conf).getDilation() : ((SubsamplingLayer) conf).getDilation();
+        int[] out = new int[3];
+        out[0] = conv ? (int) ((ConvolutionLayer) conf).getNOut() : in[0];
+        for (int d = 0; d < 2; d++) {
+            out[d + 1] = (in[d + 1] + 2 * padding[d] - (dilation[d] * (kernel[d] - 1) + 1)) / stride[d] + 1;
+        }
+        if (out[1] < 1 || out[2] < 1) {
+            throw new IllegalArgumentException("DirectTrainingStep cannot train this graph: layer '" + name + "' receives "
+                    + in[1] + " x " + in[2] + " images, too small for its kernel " + Arrays.toString(kernel) + ".");
+        }
+        Node node = new Node(name, conv ? Kind.CONVOLUTION : Kind.POOLING, out[0] * out[1] * out[2]);
+        node.inShape = in;
+        node.outShape = out;
+        // conv2d and the poolings: kH, kW, sH, sW, pH, pW, dH, dW, same mode (0); then for conv2d the data format
+        // (0: NCHW) and the weight format (1: [out, in, kH, kW]); for poolings the extra parameter (average pooling:
+        // 0, padding excluded from the divisor; no padding is supported there) and the data format (0: NCHW).
+        node.spatialArgs = conv
+                ? new int[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], 0, 0, 1}
+                : new int[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], 0, 0, 0};
+        if (!conv) {
+            node.pooling = ((SubsamplingLayer) conf).getPoolingType();
+            node.identity = true;
+            return node;
+        }
+        ConvolutionLayer convolution = (ConvolutionLayer) conf;
+        node.weights = layer.getParam(ConvolutionParamInitializer.WEIGHT_KEY);
+        node.bias = convolution.hasBias() ? layer.getParam(ConvolutionParamInitializer.BIAS_KEY) : null;
+        node.biasVector = node.bias == null ? null : node.bias.reshape(node.bias.length());
+        Map<String, INDArray> gradients = convolution.initializer().getGradientsFromFlattened(vertex.getLayerConf(),
+                layer.getGradientsViewArray());
+        node.weightGradient = gradients.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        node.biasGradient = node.bias == null ? null : gradients.get(ConvolutionParamInitializer.BIAS_KEY);
+        node.biasGradientVector = node.biasGradient == null ? null : node.biasGradient.reshape(node.biasGradient.length());
+        node.activation = convolution.getActivationFn();
+        node.relu = node.activation.equals(new ActivationReLU());
+        node.identity = node.activation instanceof ActivationIdentity;
         return node;
     }
 
@@ -686,6 +868,23 @@ final class DirectStepPlan {
                     node.stitchOut = new HostArray(node.out);
                     node.stitchEpsilon = new HostArray(node.epsilon);
                     node.stitchInEpsilon = new HostArray(node.input.epsilon);
+                }
+                case CONVOLUTION, POOLING -> {
+                    int[] shape = node.outShape;
+                    int[] in = node.inShape;
+                    boolean activated = node.kind == Kind.CONVOLUTION && !node.identity;
+                    node.out = Nd4j.create(dataType, rows, node.width);
+                    node.out4 = node.out.reshape('c', rows, shape[0], shape[1], shape[2]);
+                    node.preOut = activated && !node.relu ? Nd4j.create(dataType, rows, node.width) : null;
+                    node.preOut4 = node.preOut == null ? null : node.preOut.reshape('c', rows, shape[0], shape[1], shape[2]);
+                    node.scratch = activated && backward ? Nd4j.create(dataType, rows, node.width) : null;
+                    node.epsilon = backward ? Nd4j.create(dataType, rows, node.width) : null;
+                    node.epsilon4 = backward ? node.epsilon.reshape('c', rows, shape[0], shape[1], shape[2]) : null;
+                    node.inputGradient4 = backward ? Nd4j.create(dataType, rows, in[0], in[1], in[2]) : null;
+                    boolean inputGradient = node.input.kind != Kind.INPUT && !(node.input.kind == Kind.SUBSET
+                            && node.input.input.kind == Kind.INPUT);
+                    node.convolution = node.kind == Kind.CONVOLUTION ? new ConvolutionKernel.Buffers(node, rows, backward, inputGradient)
+                            : null;
                 }
                 default -> throw new IllegalStateException("input vertex after the first");
             }

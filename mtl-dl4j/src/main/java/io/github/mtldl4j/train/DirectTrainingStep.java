@@ -53,7 +53,10 @@ import org.slf4j.LoggerFactory;
  * identity activation (a cascade's source: {@code <task>_pred} then its loss), the cross-stitch units'
  * {@link CrossStitchLayer} reading a merge of the towers (FLOAT or DOUBLE; {@code CrossStitchKernel}), the mixtures of experts'
  * {@link GatedSumVertex} over dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in
- * {@code GatedSumKernel}), and identity vertices the caller names (the library's representation tap).
+ * {@code GatedSumKernel}), identity vertices the caller names (the library's representation tap), and convolutional
+ * trunks: DL4J's {@code ConvolutionLayer} (NCHW, Truncate or Strict mode; im2col and one GEMM, {@code ConvolutionKernel}),
+ * {@code SubsamplingLayer} max or average pooling, with the {@code FeedForwardToCnnPreProcessor} into them and the
+ * {@code CnnToFeedForwardPreProcessor} out of them.
  * {@link #unsupportedReason} says what else a graph contains; use {@code fit} for such graphs.
  * Feature masks are not supported ({@link #fit} refuses them); label masks are.
  *
@@ -411,6 +414,8 @@ public final class DirectTrainingStep {
                 }
             } else if (node.kind == Kind.CROSS_STITCH) {
                 CrossStitchKernel.backward(node);
+            } else if (node.kind == Kind.CONVOLUTION || node.kind == Kind.POOLING) {
+                ConvolutionKernel.backward(node);
             } else if (node.kind == Kind.DENSE || node.kind == Kind.GATED_SUM) {
                 if (node.kind == Kind.GATED_SUM) {
                     GatedSumKernel.backward(node, plan.forwardPass);

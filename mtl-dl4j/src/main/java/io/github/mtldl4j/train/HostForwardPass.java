@@ -55,8 +55,9 @@ final class HostForwardPass {
         }
         HostLayer[] layers = new HostLayer[plan.nodes.length];
         for (Node node : plan.nodes) {
-            if (node.kind == Kind.MERGE || node.kind == Kind.LOSS || node.kind == Kind.CROSS_STITCH) {
-                return Optional.empty(); // cascades and cross-stitch units: the plan computes them
+            if (node.kind == Kind.MERGE || node.kind == Kind.LOSS || node.kind == Kind.CROSS_STITCH
+                    || node.kind == Kind.CONVOLUTION || node.kind == Kind.POOLING) {
+                return Optional.empty(); // cascades, cross-stitch units and images: the plan computes them
             }
             if (node.kind != Kind.DENSE && node.kind != Kind.OUTPUT) {
                 continue;
