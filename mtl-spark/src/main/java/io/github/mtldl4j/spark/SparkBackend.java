@@ -3,6 +3,9 @@ package io.github.mtldl4j.spark;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.scaleout.DataParallelBackend;
 import io.github.mtldl4j.scaleout.TaskFigures;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +23,7 @@ import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
@@ -142,7 +146,16 @@ public final class SparkBackend implements DataParallelBackend {
         if (sparkGraph == null) {
             sparkGraph = new SparkComputationGraph(spark, model.graph(), master);
         }
+        INDArray before = master instanceof SharedTrainingMaster ? model.graph().params().dup() : null;
         sparkGraph.fitMultiDataSet(train);
+        if (before != null && before.equals(model.graph().params())) {
+            // Seen on a standalone cluster of one machine: every executor had the address 127.0.0.1, each made itself the
+            // root of its own mesh, and the driver's parameters stayed as they were (docs/scale-out.md).
+            throw new InvalidSettingException(TabularSetting.SPARK_TRAINING, SettingMessage.of(TabularSetting.SPARK_TRAINING,
+                    " gradient-sharing: epoch " + epoch + " left the driver's parameters unchanged, so the workers' updates did "
+                    + "not reach it (executors sharing one IP address, or UDP port " + GRADIENT_SHARING_PORT + " blocked between "
+                    + "the nodes); train with parameter averaging instead (leave out --spark-mode)."));
+        }
     }
 
     @Override
