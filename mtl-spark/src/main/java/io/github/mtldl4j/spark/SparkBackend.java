@@ -154,7 +154,7 @@ public final class SparkBackend implements DataParallelBackend {
             throw new InvalidSettingException(TabularSetting.SPARK_TRAINING, SettingMessage.of(TabularSetting.SPARK_TRAINING,
                     " gradient-sharing: epoch " + epoch + " left the driver's parameters unchanged, so the workers' updates did "
                     + "not reach it (executors sharing one IP address, or UDP port " + GRADIENT_SHARING_PORT + " blocked between "
-                    + "the nodes); train with parameter averaging instead (leave out --spark-mode)."));
+                    + "the nodes); train with parameter averaging instead: leave out ", TabularSetting.SPARK_TRAINING, "."));
         }
     }
 
