@@ -5,7 +5,7 @@ Constants: see the doc (latencies measured on the local cluster, compute per row
 import math
 
 R, b, f, B = 1_000_000, 256, 5, 256          # rows per epoch, minibatch per worker, averaging frequency, global batch
-L_PA, L_SYNC = 0.56, 0.25                     # s per averaging round, s per synchronous step (measured, loaded host)
+L_PA, L_SYNC = 0.5, 0.25                      # s per averaging round, s per synchronous step (measured, loaded host)
 MODELS = {  # P parameters, K tasks, S shared-block parameters, c s/row of fit, c_k s/row of K per-task passes
     'wide': dict(P=223_752, K=8, S=91_648, c=164e-6, c_k=447e-6),
     'mmoe': dict(P=63_396, K=4, S=51_712, c=317e-6, c_k=195e-6),
