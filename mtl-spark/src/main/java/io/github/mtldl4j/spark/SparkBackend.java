@@ -75,7 +75,7 @@ public final class SparkBackend implements DataParallelBackend {
 
     /**
      * The Aeron property that gradient sharing needs in every JVM (driver and executors): DL4J's UDP transport sets
-     * Aeron's client liveness timeout to 30 s, and the Aeron it depends on (1.32) refuses to start its media driver
+     * Aeron's client liveness timeout to 30 s, and Aeron (seen with 1.32) refuses to start its media driver
      * unless the publication unblock timeout (default 15 s) is longer ({@code ConfigurationException: ERROR -
      * publicationUnblockTimeoutNs=15000000000 <= clientLivenessTimeoutNs=30000000000}).
      */
