@@ -13,6 +13,9 @@
 # Environment: MTL_CLUSTER_DIR  lay the cluster out there and keep it (SPARK_HOME, logs/, work-1/, work-2/);
 #                                default a temporary directory, removed on exit
 #              MTL_CLUSTER_TIMEOUT  seconds for the whole run (default 900)
+#              MTL_CLUSTER_WORKERS  workers of one core each (default 2; 1 for a one-worker baseline)
+#              MTL_SUBMIT_ARGS  more spark-submit arguments, split at spaces (e.g. '--conf spark.eventLog.enabled=true
+#                               --conf spark.eventLog.dir=file:///tmp/events' for every task's metrics)
 #              SPARK_WORKER_MEMORY (default 1g), MTL_EXECUTOR_MEMORY (768m), MTL_DRIVER_MEMORY (1g)
 set -euo pipefail
 
@@ -35,6 +38,11 @@ jar="$target/mtl-cluster.jar"
 distribution_pom="$root/mtl-spark/cluster/spark-distribution.xml"
 distribution="$target/classpath-spark-distribution.txt"
 deadline=$((SECONDS + ${MTL_CLUSTER_TIMEOUT:-900}))
+workers="${MTL_CLUSTER_WORKERS:-2}"
+case "$workers" in
+  [1-9]) ;;
+  *) echo "local-cluster.sh: MTL_CLUSTER_WORKERS must be a number of workers from 1 to 9, received '$workers'" >&2; exit 2 ;;
+esac
 
 if [ -z "${MTL_APP_CLASSPATH:-}" ] && [ ! -f "$jar" ]; then
   if [ -n "${MTL_NO_BUILD:-}" ]; then
@@ -71,7 +79,7 @@ else
   keep=""
 fi
 # A standalone worker starts its executors with $SPARK_HOME/jars/* as class path: link the resolved jars there.
-mkdir -p "$home/jars" "$home/conf" "$home/logs" "$home/work-1" "$home/work-2"
+mkdir -p "$home/jars" "$home/conf" "$home/logs"
 tr ':' '\n' < "$distribution" | while read -r file; do
   [ -n "$file" ] && ln -sf "$file" "$home/jars/"
 done
@@ -130,14 +138,15 @@ daemon() { # daemon LOG CLASS ARGS...: a Spark daemon JVM in the background, its
   pids+=("$!")
 }
 daemon master.log org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port "$ui_port"
-for n in 1 2; do
+for n in $(seq "$workers"); do
+  mkdir -p "$home/work-$n"
   daemon "worker-$n.log" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 \
     --memory "${SPARK_WORKER_MEMORY:-1g}" --work-dir "$home/work-$n" --webui-port 0 "$master"
 done
 
-# Wait until the master's JSON lists both workers alive (or a daemon died, or the time is up).
+# Wait until the master's JSON lists every worker alive (or a daemon died, or the time is up).
 alive=0
-until [ "$alive" = 2 ]; do
+until [ "$alive" = "$workers" ]; do
   for pid in "${pids[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "local-cluster.sh: a Spark daemon exited at start; its log:" >&2
@@ -152,7 +161,7 @@ until [ "$alive" = 2 ]; do
   sleep 1
   alive="$(curl -fs "http://127.0.0.1:$ui_port/json/" | python3 -c 'import json, sys; print(json.load(sys.stdin)["aliveworkers"])' 2>/dev/null || echo 0)"
 done
-echo "local-cluster.sh: master $master (UI http://127.0.0.1:$ui_port), 2 workers of 1 core; logs in $home/logs" >&2
+echo "local-cluster.sh: master $master (UI http://127.0.0.1:$ui_port), $workers workers of 1 core; logs in $home/logs" >&2
 
 # spark-submit in client mode: the driver is this JVM (so its memory and opens are JVM options here), the executors are
 # launched by the workers with the opens of spark.executor.extraJavaOptions. minRegisteredResourcesRatio=1 makes the
@@ -163,7 +172,8 @@ timeout --kill-after=20 "$((deadline - SECONDS))" \
   org.apache.spark.deploy.SparkSubmit \
   --master "$master" --deploy-mode client --class io.github.mtldl4j.cli.MtlCommand \
   --conf spark.driver.host=127.0.0.1 \
-  --conf spark.executor.memory="${MTL_EXECUTOR_MEMORY:-768m}" --conf spark.executor.cores=1 --conf spark.cores.max=2 \
+  --conf spark.executor.memory="${MTL_EXECUTOR_MEMORY:-768m}" --conf spark.executor.cores=1 --conf spark.cores.max="$workers" \
   --conf "spark.executor.extraJavaOptions=$opens" --conf spark.executorEnv.OMP_NUM_THREADS="$OMP_NUM_THREADS" \
   --conf spark.scheduler.minRegisteredResourcesRatio=1.0 --conf spark.scheduler.maxRegisteredResourcesWaitingTime=120s \
+  ${MTL_SUBMIT_ARGS:-} \
   "${application[@]}" train "$@" --spark "$master"

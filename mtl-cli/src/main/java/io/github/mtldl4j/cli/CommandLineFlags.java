@@ -48,6 +48,7 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(TabularSetting.SPARK, "--spark");
         FLAG.put(TabularSetting.WORKERS, "--workers");
         FLAG.put(TabularSetting.AVERAGING_FREQUENCY, "--averaging-frequency");
+        FLAG.put(TabularSetting.SPARK_TRAINING, "--spark-mode");
     }
 
     private CommandLineFlags() {

@@ -239,6 +239,11 @@ public final class TrainCommand implements Callable<Integer> {
             + "minibatches each worker fits between parameter averagings (default ${DEFAULT-VALUE}).")
     int averagingFrequency;
 
+    @Option(names = "--spark-mode", paramLabel = "MODE", description = "With --spark: averaging (default: parameter averaging "
+            + "every --averaging-frequency minibatches) or gradient-sharing (dl4j-spark's SharedTrainingMaster: threshold-encoded "
+            + "updates over UDP port 40123 between the nodes; weightings fixed and dwa).")
+    String sparkMode;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
@@ -559,6 +564,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** {@code --spark} or {@code --workers} checked against the other options, or null to train on one machine. */
     private DataParallelTraining.Placement scaleOutMode(TabularTraining.Settings settings) {
+        if (sparkMaster == null && sparkMode != null) {
+            throw new IllegalArgumentException("--spark-mode chooses how Spark workers combine their steps: give --spark MASTER too, "
+                    + "or leave out --spark-mode.");
+        }
         if (sparkMaster == null && workers == null) {
             return null;
         }
@@ -572,10 +581,22 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ui shows a model trained in this process; with " + flag + " the workers train "
                     + "replicas: leave out --ui (history.csv and report.html have every epoch).");
         }
-        DataParallelTraining.Placement placement = sparkMaster != null ? new DataParallelTraining.SparkCluster(sparkMaster, averagingFrequency)
+        DataParallelTraining.Placement placement = sparkMaster != null
+                ? new DataParallelTraining.SparkCluster(sparkMaster, averagingFrequency, sparkTraining(sparkMode))
                 : new DataParallelTraining.LocalWorkers(workers, averagingFrequency);
         dataParallel(mode).check(settings.method(), settings.weights(), placement);
         return placement;
+    }
+
+    /** The --spark-mode value as the training it names. */
+    static DataParallelTraining.SparkTraining sparkTraining(String mode) {
+        if (mode == null || mode.equals("averaging")) {
+            return DataParallelTraining.SparkTraining.PARAMETER_AVERAGING;
+        }
+        if (mode.equals("gradient-sharing")) {
+            return DataParallelTraining.SparkTraining.GRADIENT_SHARING;
+        }
+        throw new IllegalArgumentException("--spark-mode must be averaging or gradient-sharing, received '" + mode + "'.");
     }
 
     /** mtl-spark's data-parallel training, which ./mtl puts on the class path only for --spark and --workers. */
@@ -730,6 +751,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (mode instanceof DataParallelTraining.SparkCluster && (info.needs(Need.TASK_GRADIENTS) || info.needs(Need.STEP_UPDATES))) {
             // Per-step methods run on Spark as synchronous gradient steps (mtl-spark's ScaleOutMethods).
             scaleOut.put("placement", where + ", synchronous gradient steps, each global batch split over the workers");
+        } else if (mode instanceof DataParallelTraining.SparkCluster spark && spark.training() == DataParallelTraining.SparkTraining.GRADIENT_SHARING) {
+            scaleOut.put("placement", where + ", gradient sharing (threshold-encoded updates with residuals)");
         } else {
             scaleOut.put("placement", where + ", parameters averaged every " + mode.averagingFrequency() + " minibatches per worker");
         }

@@ -85,6 +85,10 @@ class ScaleOutCommandTest {
         refused(train(out, "--spark", "local[2]", "--checkpoint-every", "1"), out, "--checkpoint-every, --resume, --clip-norm and --affinity-every", "--spark");
         refused(train(out, "--spark", "local[2]", "--affinity-every", "2"), out, "one machine", "--spark");
         refused(train(out, "--workers", "2", "--clip-norm", "1"), out, "one machine", "--workers");
+        refused(train(out, "--spark-mode", "gradient-sharing"), out, "--spark-mode", "give --spark MASTER");
+        refused(train(out, "--spark", "local[2]", "--spark-mode", "gossip"), out, "--spark-mode must be averaging or gradient-sharing", "'gossip'");
+        refused(train(out, "--spark", "local[2]", "--spark-mode", "gradient-sharing", "--weighting", "pcgrad"), out, "--spark-mode",
+                "'pcgrad'", "synchronous gradient steps");
     }
 
     private static void refused(String[] args, Path out, String... fragments) {

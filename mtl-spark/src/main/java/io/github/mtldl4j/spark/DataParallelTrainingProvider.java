@@ -5,6 +5,9 @@ import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochListener;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
 import java.util.Map;
 
 /**
@@ -20,6 +23,12 @@ public final class DataParallelTrainingProvider implements DataParallelTraining 
     @Override
     public void check(String method, Map<String, Double> weights, Placement placement) {
         ScaleOutMethods.weighting(method, weights, placement.setting());
+        if (placement instanceof SparkCluster spark && spark.training() == SparkTraining.GRADIENT_SHARING
+                && ScaleOutMethods.stepsSynchronously(method)) {
+            throw new InvalidSettingException(TabularSetting.SPARK_TRAINING, SettingMessage.of(TabularSetting.SPARK_TRAINING,
+                    " gradient-sharing trains with the summed loss's own steps, while weighting '" + method + "' runs on Spark as "
+                    + "synchronous gradient steps: leave out gradient sharing, or use weighting fixed or dwa."));
+        }
         mode(placement);
     }
 
@@ -38,7 +47,7 @@ public final class DataParallelTrainingProvider implements DataParallelTraining 
     /** The placement as {@link DistributedTabularTraining}'s mode, whose constructors check the values. */
     static DistributedTabularTraining.Mode mode(Placement placement) {
         if (placement instanceof SparkCluster spark) {
-            return new DistributedTabularTraining.OnSpark(spark.master(), spark.averagingFrequency());
+            return new DistributedTabularTraining.OnSpark(spark.master(), spark.averagingFrequency(), spark.training());
         }
         LocalWorkers workers = (LocalWorkers) placement;
         return new DistributedTabularTraining.OnWorkers(workers.workers(), workers.averagingFrequency());

@@ -14,6 +14,7 @@ import io.github.mtldl4j.setting.SettingMessage;
 import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TabularPreprocessor;
+import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochListener;
 import io.github.mtldl4j.train.TrainingHistory;
@@ -49,9 +50,15 @@ public final class DistributedTabularTraining {
      * On Spark.
      *
      * @param master a Spark master URL ({@code local[2]}, {@code spark://host:7077}, {@code yarn}, ...)
-     * @param averagingFrequency minibatches each worker fits between averagings
+     * @param averagingFrequency minibatches each worker fits between averagings (parameter averaging)
+     * @param training parameter averaging or gradient sharing (for the methods that do not step synchronously)
      */
-    public record OnSpark(String master, int averagingFrequency) implements Mode {
+    public record OnSpark(String master, int averagingFrequency, DataParallelTraining.SparkTraining training) implements Mode {
+        /** With parameter averaging. */
+        public OnSpark(String master, int averagingFrequency) {
+            this(master, averagingFrequency, DataParallelTraining.SparkTraining.PARAMETER_AVERAGING);
+        }
+
         /** Validates. */
         public OnSpark {
             if (master == null || master.isBlank()) {
@@ -59,6 +66,7 @@ public final class DistributedTabularTraining {
                         " needs a master URL, e.g. local[2], spark://host:7077 or yarn; received " + (master == null ? "null" : "'" + master + "'") + "."));
             }
             checkFrequency(averagingFrequency);
+            java.util.Objects.requireNonNull(training, "training");
         }
 
         @Override
@@ -145,7 +153,7 @@ public final class DistributedTabularTraining {
         try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
             ExecutorsSeen executors = new ExecutorsSeen();
             spark.sc().addSparkListener(executors);
-            Run run = trainOnSpark(spark, prepared, settings, onSpark.averagingFrequency(), listener);
+            Run run = trainOnSpark(spark, prepared, settings, onSpark, listener);
             spark.sc().removeSparkListener(executors);
             return new Run(run.result(), executors.ids(), run.synchronousSteps());
         }
@@ -158,7 +166,8 @@ public final class DistributedTabularTraining {
     public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
                                                TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
         checkFrequency(averagingFrequency);
-        return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings, averagingFrequency, listener).result();
+        return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings,
+                new OnSpark(spark.master(), averagingFrequency), listener).result();
     }
 
     /**
@@ -174,8 +183,17 @@ public final class DistributedTabularTraining {
         return new Prepared(weighting, TabularTraining.prepare(table, validation, settings));
     }
 
+    /**
+     * As {@link #train(JavaSparkContext, CsvTable, CsvTable, TabularTraining.Settings, int, EpochListener)} with
+     * {@code mode}'s training (its master is the context's).
+     */
+    public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
+                                               TabularTraining.Settings settings, OnSpark mode, EpochListener listener) {
+        return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings, mode, listener).result();
+    }
+
     private static Run trainOnSpark(JavaSparkContext spark, Prepared prepared, TabularTraining.Settings settings,
-                                                       int averagingFrequency, EpochListener listener) {
+                                                       OnSpark mode, EpochListener listener) {
         TabularPreprocessor preprocessor = prepared.data().preprocessor();
         MultiTaskModel model = prepared.data().model();
         int partitions = spark.defaultParallelism();
@@ -185,7 +203,7 @@ public final class DistributedTabularTraining {
                 SparkTabularData.parallelize(spark, prepared.data().validation(), partitions), preprocessor, Math.max(settings.batch(), 256))
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
-            SparkBackend backend = new SparkBackend(spark, train, valid, settings.batch(), settings.batch(), averagingFrequency);
+            SparkBackend backend = SparkBackend.of(spark, train, valid, settings.batch(), mode.averagingFrequency(), mode.training());
             long start = System.nanoTime();
             TrainingHistory history;
             Map<String, Object> steps = Map.of();
@@ -214,6 +232,12 @@ public final class DistributedTabularTraining {
     public static SparkConf conf(String master) {
         SparkConf conf = new SparkConf().setAppName("mtl train").setMaster(master);
         conf.setIfMissing("spark.ui.enabled", "false");
+        // Gradient sharing's transport starts an Aeron media driver in every JVM; see SparkBackend.AERON_UNBLOCK_TIMEOUT.
+        String executorOptions = conf.get("spark.executor.extraJavaOptions", "");
+        if (!executorOptions.contains(SparkBackend.AERON_UNBLOCK_TIMEOUT)) {
+            conf.set("spark.executor.extraJavaOptions", (executorOptions + " -D" + SparkBackend.AERON_UNBLOCK_TIMEOUT + "="
+                    + SparkBackend.AERON_UNBLOCK_TIMEOUT_VALUE).strip());
+        }
         if (master.startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "localhost");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");

@@ -3,6 +3,10 @@ package io.github.mtldl4j.spark;
 import io.github.mtldl4j.model.MultiTaskModel;
 import io.github.mtldl4j.scaleout.DataParallelBackend;
 import io.github.mtldl4j.scaleout.TaskFigures;
+import io.github.mtldl4j.setting.InvalidSettingException;
+import io.github.mtldl4j.setting.SettingMessage;
+import io.github.mtldl4j.tabular.TabularSetting;
+import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,11 +17,15 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
  * Epochs on Spark with dl4j-spark's {@link SparkComputationGraph} and {@link ParameterAveragingTrainingMaster}
@@ -66,8 +74,62 @@ public final class SparkBackend implements DataParallelBackend {
     }
 
     /**
+     * The Aeron property that gradient sharing needs in every JVM (driver and executors): DL4J's UDP transport sets
+     * Aeron's client liveness timeout to 30 s, and Aeron (seen with 1.32) refuses to start its media driver
+     * unless the publication unblock timeout (default 15 s) is longer ({@code ConfigurationException: ERROR -
+     * publicationUnblockTimeoutNs=15000000000 <= clientLivenessTimeoutNs=30000000000}).
+     */
+    public static final String AERON_UNBLOCK_TIMEOUT = "aeron.publication.unblock.timeout";
+    /** {@link #AERON_UNBLOCK_TIMEOUT}'s value: longer than the 30 s liveness timeout. */
+    public static final String AERON_UNBLOCK_TIMEOUT_VALUE = "60s";
+    /** The UDP port of gradient sharing's transport on the driver and every executor. */
+    public static final int GRADIENT_SHARING_PORT = 40123;
+
+    /**
+     * Parameter averaging every {@code averagingFrequency} minibatches (the first constructor), or gradient sharing
+     * ({@link #gradientSharing}), with {@code batch}-row elements and fit steps.
+     */
+    public static SparkBackend of(JavaSparkContext spark, JavaRDD<MultiDataSet> train, JavaRDD<MultiDataSet> validation, int batch,
+                                  int averagingFrequency, DataParallelTraining.SparkTraining training) {
+        return training == DataParallelTraining.SparkTraining.GRADIENT_SHARING
+                ? new SparkBackend(spark, train, validation, gradientSharing(spark, batch))
+                : new SparkBackend(spark, train, validation, batch, batch, averagingFrequency);
+    }
+
+    /**
+     * dl4j-spark's gradient sharing (Strom 2015, "Scalable distributed DNN training using commodity GPU cloud
+     * computing"): every worker fits {@code batch}-row minibatches and sends each step's update, threshold-encoded
+     * (adaptive threshold from 1e-3; what falls under it is kept as a residual for later steps), to the others over
+     * Aeron UDP on port {@link #GRADIENT_SHARING_PORT} of every node, the driver's address ({@code spark.driver.host})
+     * as the controller. Asynchronous with residuals, so its result equals one machine's only within a tolerance.
+     * Sets {@link #AERON_UNBLOCK_TIMEOUT} in this JVM; {@link DistributedTabularTraining#conf} sets it for executors.
+     */
+    public static TrainingMaster<?, ?> gradientSharing(JavaSparkContext spark, int batch) {
+        if (System.getProperty(AERON_UNBLOCK_TIMEOUT) == null) {
+            System.setProperty(AERON_UNBLOCK_TIMEOUT, AERON_UNBLOCK_TIMEOUT_VALUE);
+        }
+        String driver = spark.getConf().get("spark.driver.host", "127.0.0.1");
+        String host = "localhost".equals(driver) ? "127.0.0.1" : driver;
+        // The mask picks each node's network interface for the transport: the driver's /8 (127.0.0.0/8 on one machine).
+        String mask = host.matches("\\d+\\.\\d+\\.\\d+\\.\\d+") ? host.substring(0, host.indexOf('.')) + ".0.0.0/8" : null;
+        VoidConfiguration.VoidConfigurationBuilder transport = VoidConfiguration.builder().unicastPort(GRADIENT_SHARING_PORT)
+                .controllerAddress(host);
+        if (mask != null) {
+            transport.networkMask(mask);
+        }
+        return new SharedTrainingMaster.Builder(transport.build(), batch)
+                .batchSizePerWorker(batch)
+                .workersPerNode(1)
+                .thresholdAlgorithm(new AdaptiveThresholdAlgorithm(1e-3))
+                .workerPrefetchNumBatches(0)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .storageLevel(StorageLevel.MEMORY_ONLY())
+                .build();
+    }
+
+    /**
      * With a training master of the caller's (e.g. parameter averaging with the Export approach for RDDs larger than the
-     * cluster's memory; dl4j-spark's gradient-sharing {@code SharedTrainingMaster} was not tried with this library). The
+     * cluster's memory, or {@link #gradientSharing} with another transport configuration). The
      * master must ship the driver's configuration to the workers for every fit, as the parameter-averaging one does,
      * or task weights changed between epochs do not reach them.
      */
@@ -84,7 +146,16 @@ public final class SparkBackend implements DataParallelBackend {
         if (sparkGraph == null) {
             sparkGraph = new SparkComputationGraph(spark, model.graph(), master);
         }
+        INDArray before = master instanceof SharedTrainingMaster ? model.graph().params().dup() : null;
         sparkGraph.fitMultiDataSet(train);
+        if (before != null && before.equals(model.graph().params())) {
+            // Seen on a standalone cluster of one machine: every executor had the address 127.0.0.1, each made itself the
+            // root of its own mesh, and the driver's parameters stayed as they were (docs/scale-out.md).
+            throw new InvalidSettingException(TabularSetting.SPARK_TRAINING, SettingMessage.of(TabularSetting.SPARK_TRAINING,
+                    " gradient-sharing: epoch " + epoch + " left the driver's parameters unchanged, so the workers' updates did "
+                    + "not reach it (executors sharing one IP address, or UDP port " + GRADIENT_SHARING_PORT + " blocked between "
+                    + "the nodes); train with parameter averaging instead: leave out ", TabularSetting.SPARK_TRAINING, "."));
+        }
     }
 
     @Override
@@ -99,7 +170,7 @@ public final class SparkBackend implements DataParallelBackend {
 
     @Override
     public String describe() {
-        return "Spark " + spark.master();
+        return "Spark " + spark.master() + (master instanceof SharedTrainingMaster ? ", gradient sharing" : "");
     }
 
     /**

@@ -61,6 +61,7 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
     private final boolean ownsSpark;
     private final ExecutorsSeen executors = new ExecutorsSeen();
     private final int averagingFrequency;
+    private final DataParallelTraining.SparkTraining training;
     private final String source;
     private final List<String> header;
     private final JavaRDD<Line> train;
@@ -71,11 +72,12 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
     private final CsvTable sample;
     private final CsvTable validSample;
 
-    private SparkFileTraining(JavaSparkContext spark, boolean ownsSpark, int averagingFrequency, String path, String validationPath,
-                              TabularTraining.Settings settings) {
+    private SparkFileTraining(JavaSparkContext spark, boolean ownsSpark, int averagingFrequency, DataParallelTraining.SparkTraining training,
+                              String path, String validationPath, TabularTraining.Settings settings) {
         this.spark = spark;
         this.ownsSpark = ownsSpark;
         this.averagingFrequency = averagingFrequency;
+        this.training = training;
         this.source = path;
         spark.sc().addSparkListener(executors);
         long seed = settings.seed();
@@ -120,10 +122,11 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
      */
     public static SparkFileTraining open(DataParallelTraining.SparkCluster placement, String path, String validationPath,
                                          TabularTraining.Settings settings) {
-        DistributedTabularTraining.OnSpark mode = new DistributedTabularTraining.OnSpark(placement.master(), placement.averagingFrequency());
+        DistributedTabularTraining.OnSpark mode = new DistributedTabularTraining.OnSpark(placement.master(), placement.averagingFrequency(),
+                placement.training());
         JavaSparkContext spark = new JavaSparkContext(DistributedTabularTraining.conf(mode.master()));
         try {
-            return new SparkFileTraining(spark, true, mode.averagingFrequency(), path, validationPath, settings);
+            return new SparkFileTraining(spark, true, mode.averagingFrequency(), mode.training(), path, validationPath, settings);
         } catch (Exception e) {
             // Spark's Scala code throws checked exceptions (SparkException, Hadoop's IOExceptions) undeclared.
             spark.stop();
@@ -135,7 +138,8 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
     public static SparkFileTraining open(JavaSparkContext spark, int averagingFrequency, String path, String validationPath,
                                          TabularTraining.Settings settings) {
         try {
-            return new SparkFileTraining(spark, false, averagingFrequency, path, validationPath, settings);
+            return new SparkFileTraining(spark, false, averagingFrequency, DataParallelTraining.SparkTraining.PARAMETER_AVERAGING, path,
+                    validationPath, settings);
         } catch (Exception e) {
             throw SparkFailures.unwrap(e, path);
         }
@@ -188,7 +192,7 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
             // Encode every row before the first epoch, so that a bad value is reported before training starts.
             trainBatches.count();
             validBatches.count();
-            SparkBackend backend = new SparkBackend(spark, trainBatches, validBatches, settings.batch(), settings.batch(), averagingFrequency);
+            SparkBackend backend = SparkBackend.of(spark, trainBatches, validBatches, settings.batch(), averagingFrequency, training);
             long start = System.nanoTime();
             TrainingHistory history;
             Map<String, Object> steps = Map.of();

@@ -55,7 +55,9 @@ public enum TabularSetting implements Setting {
     /** {@code DistributedTabularTraining.OnWorkers} (mtl-spark). */
     WORKERS("DistributedTabularTraining.OnWorkers(workers)"),
     /** The {@code averagingFrequency} of data-parallel training (mtl-spark). */
-    AVERAGING_FREQUENCY("DistributedTabularTraining averagingFrequency");
+    AVERAGING_FREQUENCY("DistributedTabularTraining averagingFrequency"),
+    /** The {@code training} of {@code DistributedTabularTraining.OnSpark}: parameter averaging or gradient sharing (mtl-spark). */
+    SPARK_TRAINING("DistributedTabularTraining.OnSpark(training)");
 
     private final String api;
 

@@ -27,13 +27,30 @@ public interface DataParallelTraining {
         int averagingFrequency();
     }
 
+    /** How the Spark workers combine their training of the epochs' own-loss steps (per-step methods always step synchronously). */
+    enum SparkTraining {
+        /** dl4j-spark's parameter averaging every {@code averagingFrequency} minibatches per worker. */
+        PARAMETER_AVERAGING,
+        /**
+         * dl4j-spark's gradient sharing ({@code SharedTrainingMaster}): every step's update, threshold-encoded with
+         * residuals, sent asynchronously to the other workers; equal to one machine only within a tolerance.
+         */
+        GRADIENT_SHARING
+    }
+
     /**
      * On Spark; the provider checks the values.
      *
      * @param master a Spark master URL ({@code local[2]}, {@code spark://host:7077}, {@code yarn}, ...)
      * @param averagingFrequency minibatches each worker fits between averagings
+     * @param training parameter averaging or gradient sharing
      */
-    record SparkCluster(String master, int averagingFrequency) implements Placement {
+    record SparkCluster(String master, int averagingFrequency, SparkTraining training) implements Placement {
+        /** With parameter averaging. */
+        public SparkCluster(String master, int averagingFrequency) {
+            this(master, averagingFrequency, SparkTraining.PARAMETER_AVERAGING);
+        }
+
         @Override
         public Setting setting() {
             return TabularSetting.SPARK;
