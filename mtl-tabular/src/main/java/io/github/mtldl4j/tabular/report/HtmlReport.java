@@ -374,7 +374,7 @@ public final class HtmlReport {
         StringBuilder table = new StringBuilder();
         comparison(table, summary.heldOut(), summary.heldOutDeltaM(), summary);
         out.append(table.toString().replace("<section id=\"comparison\">\n<h2>Comparison of runs</h2>",
-                        "<section id=\"held-out\">\n<h2>Held-out test rows</h2>\n<p class=\"note\">Measured once on the --test-data "
+                        "<section id=\"held-out\">\n<h2>Held-out test rows</h2>\n<p class=\"note\">Measured once on held-out test "
                         + "rows, which no training, kept epoch or linear penalty was chosen on: the comparison free of selection on "
                         + "the validation rows.</p>")
                 .replace("\u0394m vs baseline \u2191", "\u0394m of this run vs the row \u2191")
