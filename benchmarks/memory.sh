@@ -3,7 +3,7 @@
 # at most 1.5x the peak after 1). Generates the issue's table once (50,000 rows, 20 numeric features; 2 regression,
 # 1 binary and 1 three-class task; about 9 MB of CSV), trains it with the given epochs, and prints each run's peak RSS
 # (GNU time's %M) and its ratio to the first.
-# Usage: benchmarks/memory.sh [EPOCHS ...]   (default: 1 12); extra `mtl train` flags in MTL_MEMORY_FLAGS
+# Usage: benchmarks/memory.sh [EPOCHS ...]   (default: 1 4 12); extra `mtl train` flags in MTL_MEMORY_FLAGS
 #        (default: --weighting pcgrad), JVM options in MTL_JAVA_OPTS as for ./mtl.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,7 +30,7 @@ os.replace(sys.argv[1] + ".tmp", sys.argv[1])
 PY
 fi
 epochs=("$@")
-[ ${#epochs[@]} -gt 0 ] || epochs=(1 12)
+[ ${#epochs[@]} -gt 0 ] || epochs=(1 4 12)
 # shellcheck disable=SC2206
 flags=(${MTL_MEMORY_FLAGS:---weighting pcgrad})
 "$root/mtl" --help > /dev/null  # builds once, outside the measured runs
@@ -41,7 +41,9 @@ for e in "${epochs[@]}"; do
     --task b:binary:b --task c:multiclass:c --epochs "$e" --patience 1000 "${flags[@]}" --out "$work/run-$e" > "$work/out-$e.txt" 2> "$work/err-$e.txt"
   read -r kb seconds < "$work/time-$e"
   [ -n "$first" ] || first="$kb"
-  awk -v e="$e" -v kb="$kb" -v s="$seconds" -v f="$first" \
-    'BEGIN { printf "epochs %3d  peak RSS %6.0f MB  (%.2fx the first run)  %6.1f s\n", e, kb / 1024, kb / f, s }'
+  # The load average at the end of the run: on a shared machine garbage-collection pauses, and with them the heap
+  # G1 commits, depend on it.
+  awk -v e="$e" -v kb="$kb" -v s="$seconds" -v f="$first" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    'BEGIN { printf "epochs %3d  peak RSS %6.0f MB  (%.2fx the first run)  %6.1f s  (load %s)\n", e, kb / 1024, kb / f, s, load }'
 done
 echo "(runs and logs in $work)"

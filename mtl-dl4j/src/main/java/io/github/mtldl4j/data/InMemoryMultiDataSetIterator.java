@@ -28,6 +28,8 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
     private int cursor;
     private int epoch;
     private MultiDataSetPreProcessor preProcessor;
+    /** {@link #reusingBatchBuffers()}: each array slot's buffer for the last batch size, or null: new arrays per batch. */
+    private INDArray[][] buffers;
 
     /**
      * @param data all rows
@@ -75,6 +77,20 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
         return new InMemoryMultiDataSetIterator(data, batchSize, null, java.util.Objects.requireNonNull(order, "order"));
     }
 
+    /**
+     * This iterator, from now on writing every batch into arrays it allocates once per batch size, instead of new arrays per
+     * batch: a batch's arrays are then overwritten by the next call to {@link #next()}, so a caller must be done with a
+     * batch before it asks for the next one (a trainer is; a caller that keeps batches, such as {@link #toList()}, is not).
+     * Per-batch ND4J arrays are freed only when a garbage collection finds them dead, and over a long run they made up much
+     * of what the collector had to do (docs/performance.md, Memory). Rank-2 arrays only; others are still gathered anew.
+     *
+     * @return this iterator
+     */
+    public InMemoryMultiDataSetIterator reusingBatchBuffers() {
+        buffers = new INDArray[4][];
+        return this;
+    }
+
     /** Batches in row order, no shuffling. */
     public InMemoryMultiDataSetIterator(MultiDataSet data, int batchSize) {
         this(data, batchSize, null);
@@ -88,21 +104,40 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
         int end = Math.min(order.length, cursor + num);
         int[] picked = java.util.Arrays.copyOfRange(order, cursor, end);
         cursor = end;
-        MultiDataSet batch = new MultiDataSet(rowsOf(data.getFeatures(), picked), rowsOf(data.getLabels(), picked),
-                rowsOf(data.getFeaturesMaskArrays(), picked), rowsOf(data.getLabelsMaskArrays(), picked));
+        MultiDataSet batch = new MultiDataSet(rowsOf(data.getFeatures(), picked, 0), rowsOf(data.getLabels(), picked, 1),
+                rowsOf(data.getFeaturesMaskArrays(), picked, 2), rowsOf(data.getLabelsMaskArrays(), picked, 3));
         if (preProcessor != null) {
             preProcessor.preProcess(batch);
         }
         return batch;
     }
 
-    private static INDArray[] rowsOf(INDArray[] arrays, int[] picked) {
+    /** The picked rows of each array of one kind ({@code slot}: features, labels, feature masks, label masks). */
+    private INDArray[] rowsOf(INDArray[] arrays, int[] picked, int slot) {
         if (arrays == null) {
             return null;
         }
         INDArray[] out = new INDArray[arrays.length];
+        INDArray[] reused = null;
+        if (buffers != null) {
+            if (buffers[slot] == null || buffers[slot].length != arrays.length) {
+                buffers[slot] = new INDArray[arrays.length];
+            }
+            reused = buffers[slot];
+        }
         for (int i = 0; i < arrays.length; i++) {
-            out[i] = arrays[i] == null ? null : rows(arrays[i], picked);
+            INDArray array = arrays[i];
+            if (array == null) {
+                continue;
+            }
+            if (reused == null || array.rank() != 2) {
+                out[i] = rows(array, picked);
+                continue;
+            }
+            if (reused[i] == null || reused[i].rows() != picked.length) {
+                reused[i] = Nd4j.create(array.dataType(), new long[] {picked.length, array.columns()}, 'c');
+            }
+            out[i] = Nd4j.pullRows(array, reused[i], 1, picked);
         }
         return out;
     }
@@ -198,12 +233,15 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
 
     /** All batches of one pass, for tests and small data. */
     public List<MultiDataSet> toList() {
+        INDArray[][] reused = buffers;
+        buffers = null; // kept batches need arrays of their own
         reset();
         List<MultiDataSet> batches = new ArrayList<>();
         while (hasNext()) {
             batches.add(next());
         }
         reset();
+        buffers = reused;
         return batches;
     }
 }

@@ -2,7 +2,6 @@ package io.github.mtldl4j.data;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * How many rows of a minibatch carry each task's label. DL4J divides every output's loss by the full batch
@@ -29,13 +28,34 @@ public final class LabelCoverage {
             if (mask == null) {
                 labelled[t] = rows;
             } else if (mask.rank() == 2 && mask.columns() == 1) {
-                // One op per step for the usual [N,1] mask (counting entries > 0), instead of four.
-                labelled[t] = mask.scan(Conditions.greaterThan(0)).longValue();
+                // The usual [N,1] mask counted on the host (entries > 0): an ND4J reduction per task and step left
+                // an op, its result array and their native buffers to the garbage collector (docs/performance.md, Memory).
+                labelled[t] = countPositive(mask);
             } else {
                 labelled[t] = mask.max(1).gt(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT64).sumNumber().longValue();
             }
         }
         return new LabelCoverage(rows, labelled);
+    }
+
+    /** Entries {@code > 0} of a column (NaN counts as not labelled, as {@code Conditions.greaterThan(0)} does). */
+    private static long countPositive(INDArray column) {
+        long count = 0;
+        if (!column.isView() && column.data().length() == column.length()) {
+            double[] values = column.data().asDouble();
+            for (double v : values) {
+                if (v > 0) {
+                    count++;
+                }
+            }
+            return count;
+        }
+        for (long i = 0; i < column.length(); i++) {
+            if (column.getDouble(i) > 0) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /**

@@ -63,7 +63,7 @@ final class DirectStepKernels {
                 }
                 INDArray target = node.preOut != null ? node.preOut : node.out;
                 node.in = training && node.retain > 0 ? dropOut(node) : node.input.out;
-                Nd4j.gemm(node.in, node.weights, target, false, false, 1.0, 0.0);
+                gemm(node.in, node.weights, target, false, false, 1.0, 0.0, takesGradient(node.input) || node.in == node.dropped);
                 if (node.bias != null) {
                     Nd4j.exec(new BiasAdd(target, node.biasVector, target, false));
                 }
@@ -103,7 +103,7 @@ final class DirectStepKernels {
             weights[m] = group.members[m].weights;
         }
         Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(weights).addOutputs(group.weights).addIntegerArguments(1).build());
-        Nd4j.gemm(group.input.out, group.weights, group.out, false, false, 1.0, 0.0);
+        gemm(group.input.out, group.weights, group.out, false, false, 1.0, 0.0, takesGradient(group.input));
         if (group.bias != null) {
             INDArray[] biases = new INDArray[group.members.length];
             for (int m = 0; m < biases.length; m++) {
@@ -153,7 +153,7 @@ final class DirectStepKernels {
         if (source.kind == Kind.INPUT || source.kind == Kind.SUBSET && source.input.kind == Kind.INPUT) {
             return;
         }
-        Nd4j.gemm(group.epsilon, group.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
+        GemmContexts.gemm(group.epsilon, group.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
         source.epsilonWritten = true;
     }
 
@@ -178,24 +178,38 @@ final class DirectStepKernels {
     static void backwardLayer(Node node, INDArray delta, INDArray ones) {
         Node source = node.input;
         INDArray in = node.in != null ? node.in : source.out;
-        Nd4j.gemm(in, delta, node.weightGradient, true, false, 1.0, 0.0);
+        gemm(in, delta, node.weightGradient, true, false, 1.0, 0.0, takesGradient(source) || in == node.dropped);
         if (node.biasGradient != null) {
             // The column sums as a product with a row of ones: one GEMM, measured faster than the sum reduction.
-            Nd4j.gemm(ones, delta, node.biasGradientRow, false, false, 1.0, 0.0);
+            GemmContexts.gemm(ones, delta, node.biasGradientRow, false, false, 1.0, 0.0);
         }
         if (source.kind == Kind.INPUT || source.kind == Kind.SUBSET && source.input.kind == Kind.INPUT) {
             return;
         }
         if (in == node.dropped) {
             // Through the dropout: the gradient at its input is the gradient at its output times the mask.
-            Nd4j.gemm(delta, node.weights, node.droppedEpsilon, false, true, 1.0, 0.0);
+            GemmContexts.gemm(delta, node.weights, node.droppedEpsilon, false, true, 1.0, 0.0);
             Nd4j.getExecutioner().exec(new MulOp(node.droppedEpsilon, node.mask, node.droppedEpsilon));
             accumulate(source, node.droppedEpsilon);
             return;
         }
         // Into the source's epsilon buffer (a subset passes it on in its own turn).
-        Nd4j.gemm(delta, node.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
+        GemmContexts.gemm(delta, node.weights, source.epsilon, false, true, 1.0, source.epsilonWritten ? 1.0 : 0.0);
         source.epsilonWritten = true;
+    }
+
+    /**
+     * A product through {@link GemmContexts} (its op context kept for the next step) when {@code ownArrays}: every operand
+     * is a buffer of the plan or a parameter view; else through {@code Nd4j.gemm}, so that no context holds on to the
+     * caller's feature arrays.
+     */
+    private static void gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha, double beta,
+                             boolean ownArrays) {
+        if (ownArrays) {
+            GemmContexts.gemm(a, b, c, transA, transB, alpha, beta);
+        } else {
+            Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+        }
     }
 
     /** Adds {@code gradient} to {@code target}'s epsilon (or writes it there first). */

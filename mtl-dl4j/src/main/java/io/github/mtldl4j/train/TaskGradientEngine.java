@@ -44,6 +44,8 @@ final class TaskGradientEngine {
     /** The direct step's passes for dense graphs (same gradients in fewer ops), or null: the graph's own passes. */
     private final DirectTrainingStep direct;
     private INDArray perTask;
+    /** Row views of {@link #perTask}, made once with it (a view per task and step was garbage for the collector). */
+    private INDArray[] perTaskRows;
 
     TaskGradientEngine(MultiTaskModel model) {
         this(model, false);
@@ -99,6 +101,10 @@ final class TaskGradientEngine {
         long p = ranges.total();
         if (perTask == null || perTask.rows() != k || perTask.columns() != p) {
             perTask = Nd4j.create(graph.params().dataType(), k, p);
+            perTaskRows = new INDArray[k];
+            for (int t = 0; t < k; t++) {
+                perTaskRows[t] = perTask.getRow(t);
+            }
         }
         Map<String, Double> saved = model.weights().asMap();
         INDArray[] representation = new INDArray[1];
@@ -110,7 +116,7 @@ final class TaskGradientEngine {
             for (int t = 0; t < k; t++) {
                 model.weights().set(tasks.get(t), coverage.factor(t));
                 if (coverage.labelled(t) == 0) {
-                    perTask.getRow(t).assign(0);
+                    perTaskRows[t].assign(0);
                 }
             }
             IntPredicate include = t -> coverage.labelled(t) > 0;
@@ -120,7 +126,7 @@ final class TaskGradientEngine {
                 }
             };
             IntConsumer after = t -> {
-                perTask.getRow(t).assign(graph.getFlattenedGradients());
+                perTaskRows[t].assign(graph.getFlattenedGradients());
                 if (withRepresentationGradients) {
                     INDArray captured = tap.captured();
                     if (representation[0] == null) {

@@ -2,6 +2,8 @@ package io.github.mtldl4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
@@ -49,6 +51,30 @@ class InMemoryMultiDataSetIteratorTest {
         InMemoryMultiDataSetIterator iterator = new InMemoryMultiDataSetIterator(numbered(10), 4);
         assertEquals(List.of(4L, 4L, 2L), iterator.toList().stream().map(b -> b.getFeatures(0).size(0)).toList());
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), rowOrder(iterator));
+    }
+
+    @Test
+    void reusedBatchBuffersHoldTheSameRowsAndAreOverwrittenByTheNextBatch() {
+        InMemoryMultiDataSetIterator reusing = new InMemoryMultiDataSetIterator(numbered(20), 6, 3L).reusingBatchBuffers();
+        assertEquals(rowOrder(new InMemoryMultiDataSetIterator(numbered(20), 6, 3L)), rowOrder(reusing), "same rows, same order");
+        reusing.reset();
+        MultiDataSet first = reusing.next();
+        int firstRow = first.getFeatures(0).getInt(0, 0);
+        MultiDataSet second = reusing.next();
+        // Rows 6..11 of the shuffle: the second batch's arrays are the first's, now holding the second batch.
+        assertSame(first.getFeatures(0), second.getFeatures(0));
+        assertSame(first.getLabels(0), second.getLabels(0));
+        assertSame(first.getLabelsMaskArray(0), second.getLabelsMaskArray(0));
+        assertNotEquals(firstRow, first.getFeatures(0).getInt(0, 0));
+        // Rank-3 arrays are still gathered anew; the last, shorter batch gets arrays of its own size.
+        assertNotSame(first.getFeatures(1), second.getFeatures(1));
+        reusing.next();
+        assertEquals(2, reusing.next().getFeatures(0).rows());
+        // toList keeps every batch: arrays of their own.
+        List<MultiDataSet> kept = reusing.toList();
+        assertNotSame(kept.get(0).getFeatures(0), kept.get(1).getFeatures(0));
+        assertEquals(rowOrder(new InMemoryMultiDataSetIterator(numbered(20), 6, 3L)).size(), kept.stream()
+                .mapToLong(b -> b.getFeatures(0).rows()).sum());
     }
 
     @Test

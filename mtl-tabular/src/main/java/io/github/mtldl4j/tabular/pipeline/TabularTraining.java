@@ -640,11 +640,13 @@ public final class TabularTraining {
             hooks.beforeTraining().accept(model);
         }
         long start = System.nanoTime();
-        InMemoryMultiDataSetIterator batches = prepared.trainTables() == null || settings.taskSampling().isProportional()
+        // The trainer is done with a batch before it asks for the next: both iterators write into arrays of their own.
+        InMemoryMultiDataSetIterator batches = (prepared.trainTables() == null || settings.taskSampling().isProportional()
                 ? new InMemoryMultiDataSetIterator(trainData, settings.batch(), settings.seed())
-                : InMemoryMultiDataSetIterator.ordered(trainData, settings.batch(), settings.taskSampling().order(prepared.trainTables(), settings.seed()));
+                : InMemoryMultiDataSetIterator.ordered(trainData, settings.batch(), settings.taskSampling().order(prepared.trainTables(), settings.seed())))
+                .reusingBatchBuffers();
         TrainingHistory history = trainer.build().fit(batches,
-                new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), EVALUATION_BATCH)));
+                new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), EVALUATION_BATCH)).reusingBatchBuffers());
         double seconds = (System.nanoTime() - start) / 1e9;
         // Measured afresh on the model as it is now (the kept epoch's), the same call mtl evaluate makes on the saved model.
         Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
