@@ -3,6 +3,7 @@ package io.github.mtldl4j.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,6 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class GemmContextsTest {
 
+    /** Other tests' steps on this thread keep contexts too: start and leave with none. */
+    @BeforeEach
     @AfterEach
     void clear() {
         GemmContexts.clear();
