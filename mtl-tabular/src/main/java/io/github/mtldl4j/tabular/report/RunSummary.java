@@ -88,24 +88,21 @@ public record RunSummary(String title, List<String> tasks, TrainingHistory histo
         gateUtilization = copyNested("gateUtilization", gateUtilization);
         requireKnownTasks("gateUtilization", gateUtilization.keySet(), tasks);
         settings = copy("settings", settings);
-        Objects.requireNonNull(comparison, "comparison is null; expected run -> task -> metric -> value, or an empty map.");
-        Map<String, Map<String, Map<String, Double>>> runs = new LinkedHashMap<>();
-        comparison.forEach((run, byTask) -> runs.put(Objects.requireNonNull(run, "A run name in comparison is null."),
-                copyNested("comparison of run '" + run + "'", byTask)));
-        comparison = Collections.unmodifiableMap(runs);
+        comparison = copyRuns("comparison", comparison);
         deltaM = copy("deltaM", deltaM);
-        Objects.requireNonNull(baselines, "baselines is null; expected name -> task -> metric -> value, or an empty map.");
-        Map<String, Map<String, Map<String, Double>>> baselineRuns = new LinkedHashMap<>();
-        baselines.forEach((run, byTask) -> baselineRuns.put(Objects.requireNonNull(run, "A name in baselines is null."),
-                copyNested("baselines of '" + run + "'", byTask)));
-        baselines = Collections.unmodifiableMap(baselineRuns);
+        baselines = copyRuns("baselines", baselines);
         baselineDeltaM = copy("baselineDeltaM", baselineDeltaM);
-        Objects.requireNonNull(heldOut, "heldOut is null; expected name -> task -> metric -> value, or an empty map.");
-        Map<String, Map<String, Map<String, Double>>> heldOutRuns = new LinkedHashMap<>();
-        heldOut.forEach((run, byTask) -> heldOutRuns.put(Objects.requireNonNull(run, "A name in heldOut is null."),
-                copyNested("held-out figures of '" + run + "'", byTask)));
-        heldOut = Collections.unmodifiableMap(heldOutRuns);
+        heldOut = copyRuns("heldOut", heldOut);
         heldOutDeltaM = copy("heldOutDeltaM", heldOutDeltaM);
+    }
+
+    /** Runs side by side (run -> task -> metric -> value), validated and copied; {@code what} names the component. */
+    private static Map<String, Map<String, Map<String, Double>>> copyRuns(String what, Map<String, Map<String, Map<String, Double>>> runs) {
+        Objects.requireNonNull(runs, what + " is null; expected run -> task -> metric -> value, or an empty map.");
+        Map<String, Map<String, Map<String, Double>>> copied = new LinkedHashMap<>();
+        runs.forEach((run, byTask) -> copied.put(Objects.requireNonNull(run, "A run name in " + what + " is null."),
+                copyNested(what + " of run '" + run + "'", byTask)));
+        return Collections.unmodifiableMap(copied);
     }
 
     /** Starts a summary of a run; the tasks default to those of the history's first epoch. */
