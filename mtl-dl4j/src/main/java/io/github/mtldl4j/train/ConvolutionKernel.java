@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -97,15 +96,7 @@ final class ConvolutionKernel {
         INDArray target = node.preOut != null ? node.preOut : node.out;
         target.reshape('c', rows, outDepth, buffers.pixels).assign(buffers.transposed.reshape('c', outDepth, rows, buffers.pixels)
                 .permute(1, 0, 2));
-        if (node.relu) {
-            Nd4j.getExecutioner().exec(new RectifiedLinear(node.out, node.out, 0.0));
-        } else if (!node.identity) {
-            node.out.assign(node.preOut);
-            INDArray activated = node.activation.getActivation(node.out, true);
-            if (activated != node.out) {
-                node.out.assign(activated);
-            }
-        }
+        DirectStepKernels.activate(node);
     }
 
     /**

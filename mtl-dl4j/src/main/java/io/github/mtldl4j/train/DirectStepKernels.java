@@ -70,15 +70,7 @@ final class DirectStepKernels {
                 if (node.kind == Kind.OUTPUT) {
                     return;
                 }
-                if (node.relu) {
-                    Nd4j.getExecutioner().exec(new RectifiedLinear(node.out, node.out, 0.0));
-                } else if (!node.identity) {
-                    node.out.assign(node.preOut);
-                    INDArray activated = node.activation.getActivation(node.out, true);
-                    if (activated != node.out) {
-                        node.out.assign(activated);
-                    }
-                }
+                activate(node);
             }
             default -> throw new IllegalStateException("input vertex after the first");
         }
@@ -90,6 +82,22 @@ final class DirectStepKernels {
      * probability p, else 0), then the input times the mask. The same ops in the same order (layers in topological
      * order) draw the same masks from the same generator state.
      */
+    /**
+     * The node's activation on its pre-activations: ReLU in place on {@code out}, nothing for the identity (then
+     * {@code out} holds them already), else DL4J's activation applied to a copy in {@code out}.
+     */
+    static void activate(Node node) {
+        if (node.relu) {
+            Nd4j.getExecutioner().exec(new RectifiedLinear(node.out, node.out, 0.0));
+        } else if (!node.identity) {
+            node.out.assign(node.preOut);
+            INDArray activated = node.activation.getActivation(node.out, true);
+            if (activated != node.out) {
+                node.out.assign(activated);
+            }
+        }
+    }
+
     private static INDArray dropOut(Node node) {
         node.mask.assign(1.0);
         Nd4j.getExecutioner().exec(new DropOutInverted(node.mask, node.mask, node.retain));
