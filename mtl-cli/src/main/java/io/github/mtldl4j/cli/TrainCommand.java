@@ -12,6 +12,7 @@ import io.github.mtldl4j.setting.Setting;
 import io.github.mtldl4j.tabular.TabularSetting;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.FeatureSelection;
+import io.github.mtldl4j.tabular.data.TabularPreprocessor;
 import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.data.TaskTables;
 import io.github.mtldl4j.tabular.pipeline.BaselineResults;
@@ -195,7 +196,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-data", paramLabel = "FILE.csv", description = "Held-out rows with the model's feature and label "
             + "columns, never used for training or for choosing the kept epoch: the model (and with --baselines its baselines) is "
             + "measured on them once at the end, in metrics.json's test block.")
+    void testData(String value) {
+        testDataText = value;
+        testData = Path.of(value);
+    }
+
     Path testData;
+
+    /** {@code --test-data} as given (a URI keeps its double slash, for the message that refuses it). */
+    String testDataText;
 
     @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
     Integer patience;
@@ -282,10 +291,11 @@ public final class TrainCommand implements Callable<Integer> {
             requireColumns(validation, settings);
         }
         CsvTable test = testTable(settings);
-        FeatureSelection features = input.chooseFeatures(TabularTraining.split(tables, validation, settings).train(), settings.tasks(),
-                spec.commandLine().getErr());
+        CsvTable trainingRows = TabularTraining.split(tables, validation, settings).train();
+        FeatureSelection features = input.chooseFeatures(trainingRows, settings.tasks(), spec.commandLine().getErr());
         settings = settings.toBuilder().features(features.used()).build();
         requireFeatures(test, settings);
+        requireEncodable(test, trainingRows, settings);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", tables.describe(), rows(tables),
                 settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
@@ -369,6 +379,7 @@ public final class TrainCommand implements Callable<Integer> {
             TabularTraining.Settings settings = given.toBuilder().features(features.used()).build();
             CsvTable test = testTable(settings);
             requireFeatures(test, settings);
+            requireEncodable(test, table.sample(), settings);
             MtlCommand.announceBackend(spec.commandLine().getErr());
             stdout.printf(Locale.ROOT, "%s (read by Spark on the executors): %d training rows, %d validation rows (%s), tasks %s, %s "
                     + "sharing, %s%n", table.source(), table.trainingRows(), table.validationRows(), table.validationRule(),
@@ -399,8 +410,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (testData == null) {
             return null;
         }
-        if (TabularDataOptions.isUri(testData.toString()) || testData.toString().contains("://")) {
-            throw new IllegalArgumentException("--test-data " + testData + ": give a path on this machine (the held-out rows are "
+        if (TabularDataOptions.isUri(testDataText)) {
+            throw new IllegalArgumentException("--test-data " + testDataText + ": give a path on this machine (the held-out rows are "
                     + "measured here, after training).");
         }
         CsvTable test = CsvTable.read(testData);
@@ -418,6 +429,17 @@ public final class TrainCommand implements Callable<Integer> {
             for (String column : settings.features()) {
                 test.column(column, "feature column the model uses (--test-data)");
             }
+        }
+    }
+
+    /**
+     * A value of the {@code --test-data} rows that the model could not read (a word in a numeric column, a class the
+     * training rows never had) stops the command before training, not after it: the rows are encoded once with a
+     * preprocessor fitted as training will fit it, on the training rows.
+     */
+    private static void requireEncodable(CsvTable test, CsvTable trainingRows, TabularTraining.Settings settings) {
+        if (test != null) {
+            TabularPreprocessor.fit(trainingRows, settings.tasks(), settings.features(), settings.categorical()).encode(test);
         }
     }
 

@@ -151,6 +151,18 @@ class CommandLineTest {
         Path never = dir.resolve("never-test");
         Path noMass = csv("test-no-mass.csv", test.toString().replace("body_mass_g", "mass_g"));
         refused(train(trainFile, never, "--test-data", noMass.toString()), never, noMass.toString(), "body_mass_g", "--test-data");
+        // Values the model cannot read are found before training (no epoch line printed), with the file, row and column.
+        String[] testLines = test.toString().split("\n");
+        String[] fields = testLines[2].split(",", -1);
+        int massColumn = java.util.Arrays.asList(testLines[0].split(",")).indexOf("\"body_mass_g\"");
+        fields[massColumn] = "heavy";
+        testLines[2] = String.join(",", fields);
+        Path wordInMass = csv("test-word.csv", String.join("\n", testLines) + "\n");
+        CliRun word = run(train(trainFile, never, "--test-data", wordInMass.toString()));
+        assertFalse(word.out().contains("epoch"), word.out());
+        refused(train(trainFile, never, "--test-data", wordInMass.toString()), never, wordInMass.toString(), "line 3", "body_mass_g",
+                "heavy");
+        refused(train(trainFile, never, "--test-data", "file://" + testFile), never, "--test-data file://" + testFile, "path on this machine");
     }
 
     /** {@code --dropout} and {@code --l2} reach every layer reading the trunk (dropout) and every layer (L2) of the saved model. */
