@@ -77,6 +77,7 @@ public final class EpochLoop {
     private final StoppingCriterion criterion;
     private final Function<String, String> mainMetric;
     private final PlateauSchedule plateau;
+    private final double memoryReleaseBudget;
 
     private EpochLoop(Settings<?> s, StoppingCriterion criterion, Function<String, String> mainMetric) {
         this.model = s.model;
@@ -86,6 +87,7 @@ public final class EpochLoop {
         this.keep = s.keep;
         this.listeners = List.copyOf(s.listeners);
         this.plateau = s.plateau;
+        this.memoryReleaseBudget = s.memoryReleaseBudget;
         this.criterion = Objects.requireNonNull(criterion, "criterion");
         this.mainMetric = Objects.requireNonNull(mainMetric, "mainMetric");
     }
@@ -144,6 +146,7 @@ public final class EpochLoop {
             }
             firstEpoch = resumed.epoch() + 1;
         }
+        NativeMemoryRelease memoryRelease = memoryReleaseBudget == 0 ? null : NativeMemoryRelease.within(memoryReleaseBudget);
         try {
             for (int epoch = firstEpoch; epoch <= epochs && !stopped; epoch++) {
                 long start = System.nanoTime();
@@ -192,6 +195,10 @@ public final class EpochLoop {
                 }
                 for (EpochListener listener : listeners) {
                     listener.epochDone(report);
+                }
+                if (memoryRelease != null && epoch < epochs && !stopped) {
+                    // Not after the last epoch: the JVM's exit or the caller's next work frees it anyway.
+                    memoryRelease.afterEpoch(System.nanoTime() - start);
                 }
                 if (stopped) {
                     LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs (best {})",
@@ -290,6 +297,7 @@ public final class EpochLoop {
         private final List<EpochListener> listeners = new ArrayList<>();
         private BiFunction<String, INDArray, INDArray> metricUnits;
         private PlateauSchedule plateau;
+        private double memoryReleaseBudget = NativeMemoryRelease.DEFAULT_BUDGET;
 
         /** Settings for training {@code model}. */
         protected Settings(MultiTaskModel model) {
@@ -346,6 +354,19 @@ public final class EpochLoop {
          */
         public B learningRateSchedule(PlateauSchedule schedule) {
             this.plateau = schedule;
+            return self();
+        }
+
+        /**
+         * Between epochs, full garbage collections through ND4J's memory manager taking at most {@code budget} of the
+         * training time (default 0.02; 0 for none), so that the native memory of arrays that died during training is
+         * given back and resident memory stays flat across epochs ({@link NativeMemoryRelease}).
+         */
+        public B nativeMemoryRelease(double budget) {
+            if (budget != 0) {
+                NativeMemoryRelease.requireBudget(budget);
+            }
+            this.memoryReleaseBudget = budget;
             return self();
         }
 
