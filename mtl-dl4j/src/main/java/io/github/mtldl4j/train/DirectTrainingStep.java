@@ -281,7 +281,8 @@ public final class DirectTrainingStep {
             normScratch[1].assign(epsilon);
             delta = node.activation.backprop(normScratch[0], normScratch[1]).getFirst();
         }
-        Nd4j.gemm(node.input.out, delta, normScratch[2], true, false, 1.0, 0.0);
+        // The layer's input as its forward pass read it: dropped out when the layer has dropout.
+        Nd4j.gemm(node.in != null ? node.in : node.input.out, delta, normScratch[2], true, false, 1.0, 0.0);
         return normScratch[2].norm2Number().doubleValue();
     }
 
