@@ -36,7 +36,9 @@ import org.nd4j.linalg.learning.config.Sgd;
  * order) from ND4J's generator, so with the generator seeded alike before each step both sides drop the same units and
  * are compared under the same tolerance policy as without dropout ({@link DirectStepChecks}): a wrong mask, order or
  * scaling shows as a difference of order 1. Gradient-checked with the masks held fixed (the generator reseeded before
- * every pass).
+ * every pass). Dropout on output layers (tasks without heads): equal to fit where fit keeps one mask per layer, and
+ * elsewhere checked on its own (finite differences, mask statistics, per-task passes, reproducibility) with fit's
+ * difference pinned down by hand ({@link #fitDropsOutAnEarlierOutputsInputTwice}).
  */
 class DirectTrainingStepDropoutTest {
     private static final int ROWS = 10;
