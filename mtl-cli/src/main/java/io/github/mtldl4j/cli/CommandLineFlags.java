@@ -42,6 +42,7 @@ final class CommandLineFlags implements SettingNames {
         FLAG.put(TabularSetting.TUNED_ARCHITECTURES, "--archs");
         FLAG.put(TabularSetting.TUNED_WIDTHS, "--widths");
         FLAG.put(TabularSetting.TUNED_LEARNING_RATES, "--lrs");
+        FLAG.put(TabularSetting.TUNED_DROPOUTS, "--dropouts");
         FLAG.put(TabularSetting.CANDIDATES, "--candidates");
         FLAG.put(TabularSetting.TEST_FRACTION, "--test");
         FLAG.put(TrainingSetting.GROUPS, "--groups");

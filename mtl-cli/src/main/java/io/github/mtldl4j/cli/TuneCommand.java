@@ -23,14 +23,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code mtl tune}: searches architectures x weightings x trunk widths x learning rates by successive halving within a
+ * {@code mtl tune}: searches architectures x weightings x trunk widths x learning rates x dropout by successive halving within a
  * time budget ({@link TabularTuner}), ranks by delta-m against single-task baselines on the validation split, prints
  * the leaderboard, writes {@code DIR/leaderboard.csv} and the winner's {@code model.zip}, {@code metrics.json},
  * {@code history.csv} and {@code report.html}. The default configuration races in every rung and wins unless a
  * candidate beats it at the same epochs; the closing lines show the two side by side and say which was saved.
  */
 @Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Search architectures, weightings, trunk widths and learning rates (successive halving) within a time budget; "
+        description = "Search architectures, weightings, trunk widths, learning rates and dropout (successive halving) within a time budget; "
                 + "writes DIR/leaderboard.csv and the best model.zip and metrics.json.")
 public final class TuneCommand implements Callable<Integer> {
 
@@ -72,6 +72,10 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--lrs", split = ",", defaultValue = "0.003,0.01,0.03", description = "Adam learning rates searched (default ${DEFAULT-VALUE}).")
     List<Double> learningRates;
 
+    @Option(names = "--dropouts", split = ",", defaultValue = "0,0.2", paramLabel = "RATE,...",
+            description = "Dropout rates searched, as train's --dropout (0: none; default ${DEFAULT-VALUE}).")
+    List<Double> dropouts;
+
     @Option(names = "--test", defaultValue = "0.2", paramLabel = "FRACTION",
             description = "Rows held out before selection and used only to report the winner and the default (a nested split; "
                     + "default ${DEFAULT-VALUE}; 0 reports validation figures only).")
@@ -87,7 +91,7 @@ public final class TuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--budget-minutes must be a finite number > 0, received " + budgetMinutes + ".");
         }
         List<TaskSpec> specs = input.taskSpecs();
-        TabularTuner.SearchSpace space = new TabularTuner.SearchSpace(architectures, weightings, parseWidths(widths), learningRates);
+        TabularTuner.SearchSpace space = new TabularTuner.SearchSpace(architectures, weightings, parseWidths(widths), learningRates, dropouts);
         SuccessiveHalving.Schedule schedule = new SuccessiveHalving.Schedule(minEpochs, maxEpochs, eta);
         List<TabularTuner.Candidate> sampled = TabularTuner.sample(space, candidates, run.seed);
         TabularTuner.Problem problem = new TabularTuner.Problem(specs, input.features, input.categoricalColumns(), run.batch, run.valid, testFraction, run.seed);

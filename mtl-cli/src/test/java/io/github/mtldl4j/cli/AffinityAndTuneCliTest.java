@@ -88,7 +88,7 @@ class AffinityAndTuneCliTest {
         StringBuilder out = new StringBuilder();
         for (String line : Files.readAllLines(csv)) {
             List<String> cells = new java.util.ArrayList<>(List.of(line.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1)));
-            cells.remove(9);
+            cells.remove(10);
             out.append(String.join(",", cells)).append('\n');
         }
         return out.toString();
@@ -103,7 +103,7 @@ class AffinityAndTuneCliTest {
         assertEquals(0, CliRun.of(tiny(second, "10")).code());
         String board = withoutSeconds(first.resolve("leaderboard.csv"));
         assertEquals(board, withoutSeconds(second.resolve("leaderboard.csv")));
-        assertTrue(board.startsWith("rank,id,architecture,weighting,shared,learning_rate,rung,epochs,delta_m,species_loss"), board);
+        assertTrue(board.startsWith("rank,id,architecture,weighting,shared,learning_rate,dropout,rung,epochs,delta_m,species_loss"), board);
         assertEquals(5, board.lines().count(), "header and 4 candidates: " + board);
         assertTrue(Files.exists(first.resolve("model.zip")) && Files.exists(first.resolve("metrics.json")));
         // Plan 4 then 2 challengers; the default races in rung 1 too: 4 + 2 + 1.

@@ -77,12 +77,6 @@ final class DirectStepKernels {
     }
 
     /**
-     * Inverted dropout on a layer's input as DL4J's {@code Dropout.applyDropout} draws it: a mask of ones in the order of
-     * DL4J's input array, {@code DropOutInverted(p)} on it from ND4J's random generator (each value kept as 1/p with
-     * probability p, else 0), then the input times the mask. The same ops in the same order (layers in topological
-     * order) draw the same masks from the same generator state.
-     */
-    /**
      * The node's activation on its pre-activations: ReLU in place on {@code out}, nothing for the identity (then
      * {@code out} holds them already), else DL4J's activation applied to a copy in {@code out}.
      */
@@ -98,6 +92,24 @@ final class DirectStepKernels {
         }
     }
 
+    /**
+     * Inverted dropout on a layer's input as DL4J's {@code Dropout.applyDropout} draws it: a mask of ones in the order of
+     * DL4J's input array, {@code DropOutInverted(p)} on it from ND4J's random generator (each value kept as 1/p with
+     * probability p, else 0), then the input times the mask into the node's own buffer. The same ops in the same order
+     * (hidden layers in topological order, then output layers in reverse order, as {@code fit} reaches them in its
+     * backward pass) draw the same masks from the same generator state. One mask per layer and pass: the loss, the
+     * weight gradient and the gradient to the input ({@link #backwardLayer}) all use it, and per-task passes reuse it.
+     *
+     * <p>Deliberate difference from {@code fit} (DL4J 1.0.0-M2.1): there the last reader of a vertex in graph order
+     * drops out the vertex's activations in place ({@code ComputationGraph.init} allows the last consumer to modify its
+     * input; {@code AbstractLayer.applyDropOutIfNecessary}), and output layers run only in the backward pass, in reverse
+     * order, so an output layer reading the same vertex runs after it, reads {@code a * S} and drops that out with its
+     * own mask {@code P}: its loss and weight gradient see {@code a * S * P}, its gradient to the vertex is multiplied by
+     * {@code P} only ({@code BaseOutputLayer.backpropGradient}, {@code Dropout.backprop}), which is not the gradient of
+     * that loss. Here the input is never overwritten: that output layer sees {@code a * P}. Both agree where an output
+     * layer with dropout is the last reader of its vertex and no other output layer reads it (towers; one task without
+     * a head, listed last).
+     */
     private static INDArray dropOut(Node node) {
         node.mask.assign(1.0);
         Nd4j.getExecutioner().exec(new DropOutInverted(node.mask, node.mask, node.retain));

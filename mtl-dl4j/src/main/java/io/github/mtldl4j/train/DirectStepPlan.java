@@ -373,13 +373,12 @@ final class DirectStepPlan {
                 BaseLayer base = (BaseLayer) layer;
                 if (base.getIDropout() != null && !(base.getIDropout().getClass() == Dropout.class
                         && ((Dropout) base.getIDropout()).getPSchedule() == null
-                        && layer instanceof DenseLayer)) {
-                    // Output layers: DL4J's fit did not match its own masks there in a probe (their gradient to the
-                    // trunk differed from the masked one), so such graphs stay with fit.
+                        && (layer instanceof DenseLayer || layer instanceof OutputLayer))) {
                     return Optional.of("layer '" + name + "' uses dropout " + base.getIDropout().getClass().getSimpleName()
                             + (base.getIDropout() instanceof Dropout plain && plain.getPSchedule() != null ? " with a schedule" : "")
-                            + (layer instanceof DenseLayer ? "" : layer instanceof ConvolutionLayer ? " on a convolution" : " on an output layer")
-                            + "; plain Dropout(p) on hidden dense layers is supported");
+                            + (layer instanceof DenseLayer || layer instanceof OutputLayer ? ""
+                                    : layer instanceof ConvolutionLayer ? " on a convolution" : " on a " + layer.getClass().getSimpleName())
+                            + "; plain Dropout(p) on dense and output layers is supported");
                 }
                 if (base.getWeightNoise() != null) {
                     return Optional.of("layer '" + name + "' uses weight noise");

@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * arithmetic, dominated a step of these small dense graphs; this step runs the same arithmetic in fewer operations.
  *
  * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without weight noise, layer normalization or
- * input preprocessors (dense layers may have DL4J's plain {@code Dropout(p)}: the same masks as {@code fit} draws from
- * the same state of ND4J's generator; not on output layers), {@link SubsetVertex}, {@link MergeVertex} (columns), {@link LossLayer} with the
+ * input preprocessors (dense and output layers may have DL4J's plain {@code Dropout(p)}: the masks {@code fit} draws
+ * from the same state of ND4J's generator, each used for its layer's loss and gradients alike; where several output
+ * layers read one vertex, {@code fit} drops an earlier one's input out twice and this step does not, see
+ * {@code DirectStepKernels.dropOut}), {@link SubsetVertex}, {@link MergeVertex} (columns), {@link LossLayer} with the
  * identity activation (a cascade's source: {@code <task>_pred} then its loss), the cross-stitch units'
  * {@link CrossStitchLayer} reading a merge of the towers (FLOAT or DOUBLE; {@code CrossStitchKernel}), the mixtures of experts'
  * {@link GatedSumVertex} over dense layers (MMoE, OMoE, CGC, PLE; FLOAT or DOUBLE; its arithmetic is in
@@ -136,6 +138,11 @@ public final class DirectTrainingStep {
     public static boolean accepts(MultiDataSet batch) {
         INDArray[] masks = batch.getFeaturesMaskArrays();
         return masks == null || Arrays.stream(masks).allMatch(mask -> mask == null);
+    }
+
+    /** The compiled plan (its nodes' buffers, dropout masks included), for tests. */
+    DirectStepPlan plan() {
+        return plan;
     }
 
     /** Number of sibling groups (layers computed together), for tests. */
@@ -274,7 +281,8 @@ public final class DirectTrainingStep {
             normScratch[1].assign(epsilon);
             delta = node.activation.backprop(normScratch[0], normScratch[1]).getFirst();
         }
-        Nd4j.gemm(node.input.out, delta, normScratch[2], true, false, 1.0, 0.0);
+        // The layer's input as its forward pass read it: dropped out when the layer has dropout.
+        Nd4j.gemm(node.in != null ? node.in : node.input.out, delta, normScratch[2], true, false, 1.0, 0.0);
         return normScratch[2].norm2Number().doubleValue();
     }
 

@@ -248,7 +248,7 @@ public final class MultiTaskTrainer {
         /**
          * Whether steps that need no per-task gradients (loss weightings without a gradient aggregator) run through
          * {@link DirectTrainingStep} when the graph is made only of dense layers (hard sharing, with or without fused
-         * heads, mixtures of experts, cascades and cross-stitch; dropout on hidden layers; convolutional trunks): the same arithmetic as {@code ComputationGraph.fit} in fewer operations, about half the
+         * heads, mixtures of experts, cascades and cross-stitch; dropout on hidden and output layers; convolutional trunks): the same arithmetic as {@code ComputationGraph.fit} in fewer operations, about half the
          * time per step (docs/performance.md). Default true; other graphs always use {@code fit}. Off: every step
          * through {@code fit}. Internal, for tests and benchmarks: outside this package through {@link TrainerInternals}.
          */

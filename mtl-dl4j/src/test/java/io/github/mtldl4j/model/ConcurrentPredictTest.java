@@ -2,6 +2,7 @@ package io.github.mtldl4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mtldl4j.TestData;
@@ -23,18 +24,26 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * predict from 8 threads at once gives exactly the serial results, and follows parameter changes made by training;
- * through the direct forward pass (a model without dropout), 4 threads give exactly the results of serial predict calls.
+ * through the direct forward pass, 4 threads give exactly the results of serial predict calls.
  */
 class ConcurrentPredictTest {
     private static final int THREADS = 8;
     private static final int CALLS_PER_THREAD = 40;
     private static final List<Task> TASKS = List.of(Task.regression("price"), Task.binary("churn"), Task.multiclass("segment", 3));
 
+    /** Through the graph's own output (direct inference switched off for this model). */
     @Test
     void eightThreadsGiveTheSerialResults() throws Exception {
-        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(5).sharedLayers(16, 8).dropout(0.3).seed(2)
-                .dataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
-                .sharing(MixtureOfExperts.mmoe(2)).tasks(TASKS.toArray(Task[]::new)).build();
+        MultiTaskModel model;
+        System.setProperty(MultiTaskModel.DIRECT_INFERENCE_PROPERTY, "false");
+        try {
+            model = MultiTaskGraphBuilder.forInputs(5).sharedLayers(16, 8).dropout(0.3).seed(2)
+                    .dataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                    .sharing(MixtureOfExperts.mmoe(2)).tasks(TASKS.toArray(Task[]::new)).build();
+        } finally {
+            System.clearProperty(MultiTaskModel.DIRECT_INFERENCE_PROPERTY);
+        }
+        assertFalse(model.predictsDirectly(), "the graph's own route");
         MultiDataSet data = TestData.batch(TASKS, 5, 64, 9);
         INDArray all = data.getFeatures(0);
         model.fit(data.copy()); // parameters away from their initial values, and masks left on the training graph
@@ -61,7 +70,7 @@ class ConcurrentPredictTest {
     void fourThreadsThroughTheDirectPassGiveTheSerialResults() throws Exception {
         MultiTaskModel model = MultiTaskGraphBuilder.forInputs(5).sharedLayers(16, 8).seed(2)
                 .sharing(MixtureOfExperts.mmoe(2)).tasks(TASKS.toArray(Task[]::new)).build();
-        assertTrue(model.predictsDirectly(), "a model without dropout should predict through the direct pass");
+        assertTrue(model.predictsDirectly(), "a mixture of experts predicts through the direct pass");
         MultiDataSet data = TestData.batch(TASKS, 5, 64, 9);
         model.fit(data.copy());
         INDArray all = data.getFeatures(0).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);

@@ -106,6 +106,23 @@ class DirectPredictTest {
         assertMatchesGraph(model, features, FLOAT_OUTPUT, "dropout, again: no mask drawn");
     }
 
+    /** Dropout on the output layers (tasks without heads): predictions take the direct pass, without dropout. */
+    @Test
+    void outputLayerDropoutPredictsDirectlyWithoutDropout() {
+        List<Task> tasks = List.of(Task.regression("price"), Task.binary("churn"), Task.multiclass("segment", 3));
+        MultiTaskModel model = MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(16).dropout(0.3).seed(5)
+                .tasks(tasks.toArray(Task[]::new)).build();
+        assertTrue(model.predictsDirectly(), "dropout on output layers is taken by the direct pass");
+        MultiDataSet data = TestData.batch(tasks, INPUTS, 64, 3);
+        model.fit(data.copy());
+        INDArray features = data.getFeatures(0);
+        Map<String, INDArray> predicted = model.predict(features);
+        INDArray[] expected = model.graph().clone().output(false, features.castTo(model.graph().params().dataType()));
+        for (int t = 0; t < tasks.size(); t++) {
+            assertClose(expected[t], predicted.get(tasks.get(t).name()), FLOAT_OUTPUT, "output dropout task " + tasks.get(t).name());
+        }
+    }
+
     private static void assertMatchesGraph(MultiTaskModel model, INDArray features, double tolerance, String what) {
         Map<String, INDArray> predicted = model.predict(features);
         // A clone of the graph, so the reference does not run the model's own (direct) path.

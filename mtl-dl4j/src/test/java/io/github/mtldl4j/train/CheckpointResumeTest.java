@@ -85,7 +85,7 @@ class CheckpointResumeTest {
                 Arguments.of("pcgrad", (Supplier<LossWeighting>) FixedWeighting::new, true, false, false),
                 Arguments.of("famo", (Supplier<LossWeighting>) Famo::new, false, false, false),
                 Arguments.of("imtl-l", (Supplier<LossWeighting>) ImtlL::new, false, false, false),
-                // Through ComputationGraph.fit (dropout); the nadir is set at the checkpoint, after epoch 2.
+                // Dropout on the output layers too (tasks without heads); the nadir is set at the checkpoint, after epoch 2.
                 Arguments.of("stch + dropout", (Supplier<LossWeighting>) () -> new SmoothTchebycheff(1.0, 2), false, true, false));
     }
 

@@ -41,7 +41,11 @@ class GradNormHeadOnlyTest {
     }
 
     private static MultiTaskModel model(Activation activation) {
-        return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(6, 5).activation(activation).l2(1e-3)
+        return model(activation, 0);
+    }
+
+    private static MultiTaskModel model(Activation activation, double dropout) {
+        return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(6, 5).activation(activation).l2(1e-3).dropout(dropout)
                 .updater(new Adam(0.01)).dataType(DataType.DOUBLE).seed(3).tasks(TASKS.toArray(Task[]::new)).build();
     }
 
@@ -60,19 +64,22 @@ class GradNormHeadOnlyTest {
         return data;
     }
 
+    /** Also with dropout (on the last shared layer's input and the output layers'), each route's masks drawn from one seed. */
     @Test
     void normsAndCombinedGradientEqualThoseOfTheFullPerTaskGradients() {
-        for (Activation activation : List.of(Activation.RELU, Activation.TANH)) {
-            MultiTaskModel model = model(activation);
+        for (String activation : List.of("RELU", "TANH", "TANH with dropout 0.3")) {
+            MultiTaskModel model = model(Activation.valueOf(activation.split(" ")[0]), activation.contains("dropout") ? 0.3 : 0);
             MultiDataSet batch = maskedData();
             LabelCoverage coverage = LabelCoverage.of(batch);
             double[] w = {0.7, 2.0, 0.4, 1.3};
             TaskGradientEngine engine = new TaskGradientEngine(model, true);
+            Nd4j.getRandom().setSeed(11);
             TaskGradientEngine.Combined headOnly = engine.combineWithSharedNorms(batch, coverage, w);
             assertNotNull(headOnly, activation + ": the head-only route should apply to hard sharing");
             INDArray combined = headOnly.gradient().dup();
 
             // The reference: every task's full gradient (K backward passes through heads and trunk), sliced by hand.
+            Nd4j.getRandom().setSeed(11);
             TaskGradientEngine.Result full = engine.compute(batch, coverage, false);
             long[] last = engine.ranges().lastSharedWeights();
             double[] norms = new double[TASKS.size()];

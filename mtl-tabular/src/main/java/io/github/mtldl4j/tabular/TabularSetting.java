@@ -46,6 +46,8 @@ public enum TabularSetting implements Setting {
     TUNED_WIDTHS("TabularTuner.SearchSpace.widths"),
     /** {@code TabularTuner.SearchSpace.learningRates}. */
     TUNED_LEARNING_RATES("TabularTuner.SearchSpace.learningRates"),
+    /** {@code TabularTuner.SearchSpace.dropouts}. */
+    TUNED_DROPOUTS("TabularTuner.SearchSpace.dropouts"),
     /** {@code TabularTuner.Problem.testFraction}. */
     TEST_FRACTION("TabularTuner.Problem.testFraction"),
     /** The {@code count} of {@code TabularTuner.sample}. */

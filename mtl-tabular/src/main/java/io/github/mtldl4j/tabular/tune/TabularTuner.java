@@ -29,7 +29,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * Searches a table's multi-task configuration: architectures x weightings x trunk widths x learning rates, sampled
+ * Searches a table's multi-task configuration: architectures x weightings x trunk widths x learning rates x dropout, sampled
  * with a seed, raced by {@link SuccessiveHalving} within a wall-clock budget, each candidate scored by delta-m
  * ({@link RelativeImprovement}) against single-task baselines (independent towers, fixed weights, the default widths
  * and learning rate, the largest epochs of the schedule) on the validation split.
@@ -60,8 +60,8 @@ public final class TabularTuner {
     public static final List<String> TUNABLE = MethodRegistry.SHARING_MODES.stream().filter(m -> m.needs().isEmpty())
             .map(MethodInfo::name).toList();
 
-    /** Default configuration (that of {@code mtl train}): hard sharing, fixed weights, trunk [64, 64], Adam 0.01. */
-    public static final Candidate DEFAULT = new Candidate(0, HardSharing.NAME, FixedWeighting.NAME, List.of(64, 64), 0.01);
+    /** Default configuration (that of {@code mtl train}): hard sharing, fixed weights, trunk [64, 64], Adam 0.01, no dropout. */
+    public static final Candidate DEFAULT = new Candidate(0, HardSharing.NAME, FixedWeighting.NAME, List.of(64, 64), 0.01, 0.0);
 
     private TabularTuner() {
     }
@@ -74,16 +74,23 @@ public final class TabularTuner {
      * @param weighting a name of {@link MethodRegistry#weightingNames()}
      * @param shared trunk widths (each expert's widths for mixtures of experts)
      * @param learningRate Adam's learning rate
+     * @param dropout probability of dropping each trunk output in training ({@code TabularTraining.Settings.dropout})
      */
-    public record Candidate(int id, String architecture, String weighting, List<Integer> shared, double learningRate) {
+    public record Candidate(int id, String architecture, String weighting, List<Integer> shared, double learningRate, double dropout) {
         /** Copies the widths. */
         public Candidate {
             shared = List.copyOf(shared);
         }
 
-        /** e.g. {@code hard/uncertainty/[64,64]/lr=0.01}. */
+        /** A configuration without dropout. */
+        public Candidate(int id, String architecture, String weighting, List<Integer> shared, double learningRate) {
+            this(id, architecture, weighting, shared, learningRate, 0.0);
+        }
+
+        /** e.g. {@code hard/uncertainty/[64,64]/lr=0.01}, and {@code /dropout=0.2} with dropout. */
         public String describe() {
-            return architecture + "/" + weighting + "/" + shared.toString().replace(" ", "") + "/lr=" + learningRate;
+            return architecture + "/" + weighting + "/" + shared.toString().replace(" ", "") + "/lr=" + learningRate
+                    + (dropout > 0 ? "/dropout=" + dropout : "");
         }
     }
 
@@ -94,17 +101,27 @@ public final class TabularTuner {
      * @param weightings names of {@link MethodRegistry#weightingNames()}
      * @param widths trunk width lists
      * @param learningRates Adam learning rates
+     * @param dropouts dropout rates ({@link Candidate#dropout}), each in {@code [0, 1)}
      */
-    public record SearchSpace(List<String> architectures, List<String> weightings, List<List<Integer>> widths, List<Double> learningRates) {
-        /** The default space: hard, MMoE, CGC x fixed, uncertainty, DWA, PCGrad x [32], [64,64], [128,64] x 0.003, 0.01, 0.03. */
+    public record SearchSpace(List<String> architectures, List<String> weightings, List<List<Integer>> widths, List<Double> learningRates,
+                              List<Double> dropouts) {
+        /**
+         * The default space: hard, MMoE, CGC x fixed, uncertainty, DWA, PCGrad x [32], [64,64], [128,64] x 0.003, 0.01, 0.03
+         * x dropout 0, 0.2 (none, as {@code mtl train}'s default, and Keras' common light setting).
+         */
         public static SearchSpace standard() {
             return new SearchSpace(List.of("hard", "mmoe", "cgc"), List.of("fixed", "uncertainty", "dwa", "pcgrad"),
-                    List.of(List.of(32), List.of(64, 64), List.of(128, 64)), List.of(0.003, 0.01, 0.03));
+                    List.of(List.of(32), List.of(64, 64), List.of(128, 64)), List.of(0.003, 0.01, 0.03), List.of(0.0, 0.2));
+        }
+
+        /** A space without dropout. */
+        public SearchSpace(List<String> architectures, List<String> weightings, List<List<Integer>> widths, List<Double> learningRates) {
+            this(architectures, weightings, widths, learningRates, List.of(0.0));
         }
 
         /** Validates names and values. */
         public SearchSpace {
-            if (architectures.isEmpty() || weightings.isEmpty() || widths.isEmpty() || learningRates.isEmpty()) {
+            if (architectures.isEmpty() || weightings.isEmpty() || widths.isEmpty() || learningRates.isEmpty() || dropouts.isEmpty()) {
                 throw new IllegalArgumentException("every dimension of the search space needs at least one value.");
             }
             for (String a : architectures) {
@@ -126,15 +143,22 @@ public final class TabularTuner {
                             ": learning rates must be finite and > 0, received " + lr + "."));
                 }
             }
+            for (double rate : dropouts) {
+                if (!(rate >= 0 && rate < 1)) {
+                    throw new InvalidSettingException(TabularSetting.TUNED_DROPOUTS, SettingMessage.of(TabularSetting.TUNED_DROPOUTS,
+                            ": dropout rates must be probabilities in [0, 1) (0: none), received " + rate + "."));
+                }
+            }
             architectures = List.copyOf(architectures);
             weightings = List.copyOf(weightings);
             widths = widths.stream().map(List::copyOf).toList();
             learningRates = List.copyOf(learningRates);
+            dropouts = List.copyOf(dropouts);
         }
 
         /** Size of the grid. */
         public int size() {
-            return architectures.size() * weightings.size() * widths.size() * learningRates.size();
+            return architectures.size() * weightings.size() * widths.size() * learningRates.size() * dropouts.size();
         }
     }
 
@@ -155,9 +179,11 @@ public final class TabularTuner {
                 }
                 for (List<Integer> width : space.widths()) {
                     for (double lr : space.learningRates()) {
-                        Candidate c = new Candidate(0, a, w, width, lr);
-                        if (!sameConfiguration(c, DEFAULT)) {
-                            grid.add(c);
+                        for (double dropout : space.dropouts()) {
+                            Candidate c = new Candidate(0, a, w, width, lr, dropout);
+                            if (!sameConfiguration(c, DEFAULT)) {
+                                grid.add(c);
+                            }
                         }
                     }
                 }
@@ -168,14 +194,14 @@ public final class TabularTuner {
         out.add(DEFAULT);
         for (int i = 0; i < grid.size() && out.size() < count; i++) {
             Candidate c = grid.get(i);
-            out.add(new Candidate(out.size(), c.architecture(), c.weighting(), c.shared(), c.learningRate()));
+            out.add(new Candidate(out.size(), c.architecture(), c.weighting(), c.shared(), c.learningRate(), c.dropout()));
         }
         return out;
     }
 
     private static boolean sameConfiguration(Candidate a, Candidate b) {
         return a.architecture().equals(b.architecture()) && a.weighting().equals(b.weighting()) && a.shared().equals(b.shared())
-                && a.learningRate() == b.learningRate();
+                && a.learningRate() == b.learningRate() && a.dropout() == b.dropout();
     }
 
     /**
@@ -263,9 +289,9 @@ public final class TabularTuner {
             return bestEntry.candidate().id() == defaultEntry.candidate().id();
         }
 
-        /** The leaderboard as CSV: rank, id, configuration, rung, epochs, delta_m, seconds, then every task metric. */
+        /** The leaderboard as CSV: rank, id, configuration (dropout included), rung, epochs, delta_m, seconds, then every task metric. */
         public String leaderboardCsv() {
-            StringBuilder csv = new StringBuilder("rank,id,architecture,weighting,shared,learning_rate,rung,epochs,delta_m,seconds");
+            StringBuilder csv = new StringBuilder("rank,id,architecture,weighting,shared,learning_rate,dropout,rung,epochs,delta_m,seconds");
             List<String> columns = new ArrayList<>();
             baseline.forEach((task, metrics) -> metrics.keySet().forEach(m -> columns.add(task + "_" + m)));
             columns.forEach(c -> csv.append(',').append(c));
@@ -275,7 +301,7 @@ public final class TabularTuner {
                 Candidate c = e.candidate();
                 csv.append(rank++).append(',').append(c.id()).append(',').append(c.architecture()).append(',').append(c.weighting())
                         .append(",\"").append(c.shared().stream().map(String::valueOf).collect(Collectors.joining(","))).append("\",")
-                        .append(number(c.learningRate())).append(',').append(e.rung()).append(',').append(e.epochs()).append(',')
+                        .append(number(c.learningRate())).append(',').append(number(c.dropout())).append(',').append(e.rung()).append(',').append(e.epochs()).append(',')
                         .append(number(e.deltaM())).append(',').append(String.format(Locale.ROOT, "%.3f", e.seconds()));
                 baseline.forEach((task, metrics) -> metrics.keySet().forEach(m -> csv.append(',').append(
                         number(e.metrics().getOrDefault(task, Map.of()).getOrDefault(m, Double.NaN)))));
@@ -429,7 +455,8 @@ public final class TabularTuner {
     public static TabularTraining.Settings settings(Problem problem, Candidate candidate, int epochs) {
         return TabularTraining.Settings.builder(problem.tasks()).features(problem.features()).categorical(problem.categorical())
                 .architecture(candidate.architecture()).shared(candidate.shared()).method(candidate.weighting()).epochs(epochs)
-                .batch(problem.batch()).learningRate(candidate.learningRate()).validFraction(problem.validFraction())
+                .batch(problem.batch()).learningRate(candidate.learningRate()).dropout(candidate.dropout())
+                .validFraction(problem.validFraction())
                 .seed(problem.seed()).build();
     }
 
