@@ -185,7 +185,9 @@ final class HostTrainingPass {
      */
     double[] computeGradient(MultiDataSet batch) {
         Node[] nodes = plan.nodes;
+        // In the graph's data type, as DL4J and the plan cast them (FLOAT features of a DOUBLE graph, or the reverse).
         INDArray features = batch.getFeatures(0);
+        features = features.dataType() == plan.dataType ? features : features.castTo(plan.dataType);
         int rows = (int) features.rows();
         values[0] = read(features, rows, (int) features.columns(), values[0]);
         for (int k = 1; k < nodes.length; k++) {
@@ -202,7 +204,8 @@ final class HostTrainingPass {
         }
         double[] scores = new double[plan.outputs.length];
         for (Node output : plan.outputs) {
-            labels = read(batch.getLabels(output.outputIndex), rows, output.width, labels);
+            INDArray y = batch.getLabels(output.outputIndex);
+            labels = read(y.dataType() == plan.dataType ? y : y.castTo(plan.dataType), rows, output.width, labels);
             scores[output.outputIndex] = squaredError(output, rows, labels) / rows;
         }
         for (int k = nodes.length - 1; k > 0; k--) {

@@ -88,7 +88,8 @@ class HostTrainingPassTest {
         DirectTrainingStep direct = DirectTrainingStep.of(graph);
         for (int step = 0; step < 3; step++) {
             Nd4j.getRandom().setSeed(step);
-            MultiDataSet batch = new MultiDataSet(new INDArray[] {Nd4j.randn(DataType.FLOAT, 100, 10)},
+            // Step 2's features come in DOUBLE: both sides cast them to the graph's FLOAT.
+            MultiDataSet batch = new MultiDataSet(new INDArray[] {Nd4j.randn(step == 2 ? DataType.DOUBLE : DataType.FLOAT, 100, 10)},
                     new INDArray[] {Nd4j.randn(DataType.FLOAT, 100, 2), Nd4j.randn(DataType.FLOAT, 100, 2)});
             assertTrue(direct.hostPass(batch));
             direct.fit(batch);
