@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Measured side by side ({@code InterleavedStepRatio}, docs/performance.md): DL4J's per-operation cost, not its
  * arithmetic, dominated a step of these small dense graphs; this step runs the same arithmetic in fewer operations.
+ * Graphs too small for even that ({@code HostTrainingPass}: dense layers and squared-error outputs, a few tens of
+ * thousands of multiply-adds a pass) take the whole gradient pass as Java loops, and graphs of a few thousand
+ * parameters trained by plain Adam take the update as one Java loop ({@code HostAdam}); both with DL4J's arithmetic.
  *
  * <p>Supported: input vertices, {@link DenseLayer} and {@link OutputLayer} without weight noise, layer normalization or
  * input preprocessors (dense and output layers may have DL4J's plain {@code Dropout(p)}: the masks {@code fit} draws
@@ -74,10 +77,16 @@ public final class DirectTrainingStep {
     private final Node[] nodes;
     private final Node[] outputs;
     private final Gradient gradient;
+    /** The whole gradient pass in Java for graphs this small, or null. */
+    private HostTrainingPass host;
+    /** The Adam update in Java for graphs this small (it says when it cannot take it). */
+    private final HostAdam adam;
 
     private DirectTrainingStep(ComputationGraph graph, DirectStepPlan plan) {
         this.graph = graph;
         this.plan = plan;
+        this.host = HostTrainingPass.of(plan, graph).orElse(null);
+        this.adam = new HostAdam(graph);
         this.nodes = plan.nodes;
         this.outputs = plan.outputs;
         this.gradient = new UpdaterStep.FlatViewGradient(graph.getFlattenedGradients());
@@ -160,6 +169,23 @@ public final class DirectTrainingStep {
         return gradient;
     }
 
+    /** Whether a gradient pass on {@code batch} (a valid one) runs as Java loops ({@link HostTrainingPass}), for tests. */
+    boolean hostPass(MultiDataSet batch) {
+        validate(batch);
+        return host != null && host.accepts(batch);
+    }
+
+    /** This step without the Java gradient pass (every pass through the plan's ND4J operations), for tests. */
+    DirectTrainingStep withoutHostPass() {
+        host = null;
+        return this;
+    }
+
+    /** The Adam update in Java when the graph is small enough, for the aggregators' steps. */
+    HostAdam hostAdam() {
+        return adam;
+    }
+
     /** The graph this step trains. */
     public ComputationGraph graph() {
         return graph;
@@ -174,7 +200,11 @@ public final class DirectTrainingStep {
      * @throws IllegalArgumentException if the batch has feature masks or does not match the graph's inputs and outputs
      */
     public double[] computeGradient(MultiDataSet batch) {
-        double[] scores = forwardAndLosses(batch);
+        validate(batch);
+        if (host != null && host.accepts(batch)) {
+            return host.computeGradient(batch);
+        }
+        double[] scores = validatedForwardAndLosses(batch);
         backward(null);
         return scores;
     }
@@ -291,8 +321,8 @@ public final class DirectTrainingStep {
         return plan.splitAt(representation).problem == null;
     }
 
-    /** The forward pass and every output's loss: score and dL/dz at the loss weights as they are now. */
-    private double[] forwardAndLosses(MultiDataSet batch) {
+    /** Refuses feature masks and batches that do not match the graph's inputs and outputs. */
+    private void validate(MultiDataSet batch) {
         if (!accepts(batch)) {
             throw new IllegalArgumentException("DirectTrainingStep does not support feature masks; train such batches with "
                     + "ComputationGraph.fit.");
@@ -302,6 +332,24 @@ public final class DirectTrainingStep {
                     + " label arrays (one per output), received " + batch.numFeatureArrays() + " and "
                     + batch.numLabelsArrays() + ".");
         }
+        long rows = batch.getFeatures(0).rows();
+        for (Node node : outputs) {
+            INDArray labels = batch.getLabels(node.outputIndex);
+            if (labels == null || labels.rank() != 2 || labels.rows() != rows || labels.columns() != node.width) {
+                throw new IllegalArgumentException("Labels of output '" + node.name + "': expected shape [" + rows + ", "
+                        + node.width + "] (one row per feature row, one column per output unit), received "
+                        + (labels == null ? "none" : Arrays.toString(labels.shape())) + ".");
+            }
+        }
+    }
+
+    /** The forward pass and every output's loss: score and dL/dz at the loss weights as they are now. */
+    private double[] forwardAndLosses(MultiDataSet batch) {
+        validate(batch);
+        return validatedForwardAndLosses(batch);
+    }
+
+    private double[] validatedForwardAndLosses(MultiDataSet batch) {
         INDArray features = batch.getFeatures(0);
         if (features.dataType() != plan.dataType) {
             features = features.castTo(plan.dataType);
@@ -325,11 +373,6 @@ public final class DirectTrainingStep {
         double[] scores = new double[outputs.length];
         for (Node node : outputs) {
             INDArray labels = batch.getLabels(node.outputIndex);
-            if (labels == null || labels.rank() != 2 || labels.rows() != rows || labels.columns() != node.width) {
-                throw new IllegalArgumentException("Labels of output '" + node.name + "': expected shape [" + rows + ", "
-                        + node.width + "] (one row per feature row, one column per output unit), received "
-                        + (labels == null ? "none" : Arrays.toString(labels.shape())) + ".");
-            }
             labels = labels.dataType() == plan.dataType ? labels : labels.castTo(plan.dataType);
             INDArray mask = batch.getLabelsMaskArray(node.outputIndex);
             mask = mask == null || mask.dataType() == plan.dataType ? mask : mask.castTo(plan.dataType);
@@ -489,7 +532,7 @@ public final class DirectTrainingStep {
     public double[] fit(MultiDataSet batch) {
         double[] scores = computeGradient(batch);
         double score = Arrays.stream(scores).sum() + graph.calcRegularizationScore(true);
-        UpdaterStep.apply(graph, gradient, (int) batch.getFeatures(0).rows(), score);
+        UpdaterStep.apply(graph, gradient, (int) batch.getFeatures(0).rows(), score, adam);
         return scores;
     }
 
@@ -512,7 +555,7 @@ public final class DirectTrainingStep {
             score += before == 0.0 ? 0.0 : scores[output.outputIndex] * (output.deltaWeight / before);
         }
         backward(null);
-        UpdaterStep.apply(graph, gradient, (int) batch.getFeatures(0).rows(), score);
+        UpdaterStep.apply(graph, gradient, (int) batch.getFeatures(0).rows(), score, adam);
         return scores;
     }
 

@@ -666,7 +666,8 @@ final class TaskGradientEngine {
                 combined.close(); // combine's own result, used once: freed now rather than at some later garbage collection
             }
         }
-        UpdaterStep.apply(graph, direct != null ? direct.gradientViews() : graph.gradient(), batchSize, score);
+        UpdaterStep.apply(graph, direct != null ? direct.gradientViews() : graph.gradient(), batchSize, score,
+                direct != null ? direct.hostAdam() : null);
     }
 
     /** Columns [start, end) of a row as a view. */

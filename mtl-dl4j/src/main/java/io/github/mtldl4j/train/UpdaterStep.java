@@ -22,6 +22,14 @@ final class UpdaterStep {
      * advances and constraints are applied.
      */
     static void apply(ComputationGraph graph, Gradient gradient, int batchSize, double score) {
+        apply(graph, gradient, batchSize, score, null);
+    }
+
+    /**
+     * {@link #apply(ComputationGraph, Gradient, int, double)}, with the update taken by {@code adam} (a {@link HostAdam}
+     * of this graph, or null) when it can take it, else by the graph's updater.
+     */
+    static void apply(ComputationGraph graph, Gradient gradient, int batchSize, double score, HostAdam adam) {
         // As fit does: the gradient is the model's (listeners read model.gradient()), and listeners hear of the
         // backward pass and of the gradient before the updater turns it into the update.
         graph.setGradient(gradient);
@@ -30,11 +38,13 @@ final class UpdaterStep {
             listener.onBackwardPass(graph);
             listener.onGradientCalculation(graph);
         }
-        INDArray flat = graph.getFlattenedGradients();
-        Gradient viewed = gradient.gradient() == flat ? gradient : new FlatViewGradient(flat, gradient);
-        graph.getUpdater(true).update(viewed, graph.getIterationCount(), graph.getEpochCount(), batchSize,
-                LayerWorkspaceMgr.noWorkspaces());
-        graph.params().subi(flat.reshape(graph.params().shape()));
+        if (adam == null || !adam.apply(batchSize)) {
+            INDArray flat = graph.getFlattenedGradients();
+            Gradient viewed = gradient.gradient() == flat ? gradient : new FlatViewGradient(flat, gradient);
+            graph.getUpdater(true).update(viewed, graph.getIterationCount(), graph.getEpochCount(), batchSize,
+                    LayerWorkspaceMgr.noWorkspaces());
+            graph.params().subi(flat.reshape(graph.params().shape()));
+        }
         for (TrainingListener listener : graph.getListeners()) {
             listener.iterationDone(graph, graph.getIterationCount(), graph.getEpochCount());
         }
