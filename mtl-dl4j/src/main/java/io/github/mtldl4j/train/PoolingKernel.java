@@ -30,6 +30,8 @@ final class PoolingKernel {
         final int[] hEnd;
         final int[] wStart;
         final int[] wEnd;
+        /** Whether every window is 2 x 2, undilated and inside the image (the common case, unrolled). */
+        final boolean plain2x2;
 
         /**
          * @param in   the input's channels, height, width
@@ -50,6 +52,14 @@ final class PoolingKernel {
             wEnd = new int[outWidth];
             clip(hStart, hEnd, args[0], args[2], args[4], dilationH, height);
             clip(wStart, wEnd, args[1], args[3], args[5], dilationW, width);
+            boolean plain = args[0] == 2 && args[1] == 2 && dilationH == 1 && dilationW == 1;
+            for (int o = 0; o < outHeight; o++) {
+                plain &= hEnd[o] - hStart[o] == 2;
+            }
+            for (int o = 0; o < outWidth; o++) {
+                plain &= wEnd[o] - wStart[o] == 2;
+            }
+            plain2x2 = plain;
         }
 
         /** libnd4j's clipping of a window of {@code kernel} taps (dilated) to {@code [0, size)}, tap-aligned. */
@@ -78,6 +88,39 @@ final class PoolingKernel {
     /** Max pooling of {@code planes} input planes: the maxima into {@code out}, their input positions into {@code argmax}. */
     static void maxForward(Geometry g, int planes, float[] in, float[] out, int[] argmax) {
         int inPlane = g.height * g.width;
+        if (g.plain2x2) {
+            // The loop below unrolled: the same comparisons in the same order.
+            int w = g.width;
+            for (int plane = 0, o = 0; plane < planes; plane++) {
+                int base = plane * inPlane;
+                for (int oh = 0; oh < g.outHeight; oh++) {
+                    int row = base + g.hStart[oh] * w;
+                    for (int ow = 0; ow < g.outWidth; ow++, o++) {
+                        int a = row + g.wStart[ow];
+                        float max = -Float.MAX_VALUE;
+                        int at = a;
+                        if (in[a] > max) {
+                            max = in[a];
+                        }
+                        if (in[a + 1] > max) {
+                            max = in[a + 1];
+                            at = a + 1;
+                        }
+                        if (in[a + w] > max) {
+                            max = in[a + w];
+                            at = a + w;
+                        }
+                        if (in[a + w + 1] > max) {
+                            max = in[a + w + 1];
+                            at = a + w + 1;
+                        }
+                        out[o] = max;
+                        argmax[o] = at;
+                    }
+                }
+            }
+            return;
+        }
         for (int plane = 0, o = 0; plane < planes; plane++) {
             int base = plane * inPlane;
             for (int oh = 0; oh < g.outHeight; oh++) {
@@ -104,6 +147,38 @@ final class PoolingKernel {
     /** {@link #maxForward(Geometry, int, float[], float[], int[])} in double precision. */
     static void maxForward(Geometry g, int planes, double[] in, double[] out, int[] argmax) {
         int inPlane = g.height * g.width;
+        if (g.plain2x2) {
+            int w = g.width;
+            for (int plane = 0, o = 0; plane < planes; plane++) {
+                int base = plane * inPlane;
+                for (int oh = 0; oh < g.outHeight; oh++) {
+                    int row = base + g.hStart[oh] * w;
+                    for (int ow = 0; ow < g.outWidth; ow++, o++) {
+                        int a = row + g.wStart[ow];
+                        double max = -Double.MAX_VALUE;
+                        int at = a;
+                        if (in[a] > max) {
+                            max = in[a];
+                        }
+                        if (in[a + 1] > max) {
+                            max = in[a + 1];
+                            at = a + 1;
+                        }
+                        if (in[a + w] > max) {
+                            max = in[a + w];
+                            at = a + w;
+                        }
+                        if (in[a + w + 1] > max) {
+                            max = in[a + w + 1];
+                            at = a + w + 1;
+                        }
+                        out[o] = max;
+                        argmax[o] = at;
+                    }
+                }
+            }
+            return;
+        }
         for (int plane = 0, o = 0; plane < planes; plane++) {
             int base = plane * inPlane;
             for (int oh = 0; oh < g.outHeight; oh++) {
