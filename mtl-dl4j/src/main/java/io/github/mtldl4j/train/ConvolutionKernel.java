@@ -418,7 +418,8 @@ final class ConvolutionKernel {
 
     /**
      * The GEMM's output {@code t} (out x (rows x P)) plus the bias, through ReLU if {@code relu}, into NCHW rows
-     * {@code dst}; ReLU as ND4J's {@code RectifiedLinear(0)}: negative values to 0, NaN kept.
+     * {@code dst}; ReLU as {@code Math.max(v, 0)}: negative values to +0, NaN kept, as ND4J's {@code RectifiedLinear(0)}
+     * (which keeps a -0); no branch on the data (mispredicted half the time on a branch).
      */
     private static void untranspose(Buffers buffers, float[] bias, boolean relu, float[] t, float[] dst) {
         int pixels = buffers.pixels;
@@ -431,8 +432,7 @@ final class ConvolutionKernel {
                 int to = n * width + c * pixels;
                 if (relu) {
                     for (int p = 0; p < pixels; p++) {
-                        float v = t[from + p] + b;
-                        dst[to + p] = v < 0f ? 0f : v;
+                        dst[to + p] = Math.max(t[from + p] + b, 0f);
                     }
                 } else {
                     for (int p = 0; p < pixels; p++) {
@@ -454,8 +454,7 @@ final class ConvolutionKernel {
                 int to = n * width + c * pixels;
                 if (relu) {
                     for (int p = 0; p < pixels; p++) {
-                        double v = t[from + p] + b;
-                        dst[to + p] = v < 0.0 ? 0.0 : v;
+                        dst[to + p] = Math.max(t[from + p] + b, 0.0);
                     }
                 } else {
                     for (int p = 0; p < pixels; p++) {
@@ -469,6 +468,8 @@ final class ConvolutionKernel {
     /**
      * The delta (the epsilon times ReLU's 0/1 derivative if {@code relu}, as the dense layers' step-times-epsilon)
      * transposed into {@code dT} (out x (rows x P)), and its sum per channel (the bias gradient) into {@code biasGradient}.
+     * The derivative without a branch on the data: the outputs are +0 or positive (from {@link #untranspose}), and a
+     * positive value times 2^149 (2^1074 in double), the reciprocal of the smallest subnormal, is at least 1.
      */
     private static void transposeDelta(Buffers buffers, boolean relu, float[] epsilon, float[] out, float[] dT, double[] biasGradient) {
         int pixels = buffers.pixels;
@@ -481,7 +482,7 @@ final class ConvolutionKernel {
                 int to = c * stride + n * pixels;
                 if (relu) {
                     for (int p = 0; p < pixels; p++) {
-                        float d = epsilon[from + p] * (out[from + p] > 0f ? 1f : 0f);
+                        float d = epsilon[from + p] * Math.min(out[from + p] * 0x1p100f * 0x1p49f, 1f);
                         dT[to + p] = d;
                         sum += d;
                     }
@@ -509,7 +510,7 @@ final class ConvolutionKernel {
                 int to = c * stride + n * pixels;
                 if (relu) {
                     for (int p = 0; p < pixels; p++) {
-                        double d = epsilon[from + p] * (out[from + p] > 0.0 ? 1.0 : 0.0);
+                        double d = epsilon[from + p] * Math.min(out[from + p] * 0x1p1000 * 0x1p74, 1.0);
                         dT[to + p] = d;
                         sum += d;
                     }

@@ -89,7 +89,9 @@ final class PoolingKernel {
     static void maxForward(Geometry g, int planes, float[] in, float[] out, int[] argmax) {
         int inPlane = g.height * g.width;
         if (g.plain2x2) {
-            // The loop below unrolled: the same comparisons in the same order.
+            // The loop below unrolled and without branches on the data (mispredicted on ReLU outputs: 5x slower here):
+            // a tournament keeps the first of tied maxima as the row-major scan does. A NaN (which the scan skips)
+            // makes the window take the scan.
             int w = g.width;
             for (int plane = 0, o = 0; plane < planes; plane++) {
                 int base = plane * inPlane;
@@ -97,25 +99,20 @@ final class PoolingKernel {
                     int row = base + g.hStart[oh] * w;
                     for (int ow = 0; ow < g.outWidth; ow++, o++) {
                         int a = row + g.wStart[ow];
-                        float max = -Float.MAX_VALUE;
-                        int at = a;
-                        if (in[a] > max) {
-                            max = in[a];
-                        }
-                        if (in[a + 1] > max) {
-                            max = in[a + 1];
-                            at = a + 1;
-                        }
-                        if (in[a + w] > max) {
-                            max = in[a + w];
-                            at = a + w;
-                        }
-                        if (in[a + w + 1] > max) {
-                            max = in[a + w + 1];
-                            at = a + w + 1;
-                        }
+                        float v0 = Math.max(in[a], -Float.MAX_VALUE);
+                        float v1 = in[a + 1];
+                        float v2 = Math.max(in[a + w], -Float.MAX_VALUE);
+                        float v3 = in[a + w + 1];
+                        int first = v1 > v0 ? a + 1 : a;
+                        int second = v3 > v2 ? a + w + 1 : a + w;
+                        float m01 = Math.max(v0, v1);
+                        float m23 = Math.max(v2, v3);
+                        argmax[o] = m23 > m01 ? second : first;
+                        float max = Math.max(m01, m23);
                         out[o] = max;
-                        argmax[o] = at;
+                        if (max != max) {
+                            scanWindow(g, in, out, argmax, base, oh, ow, o);
+                        }
                     }
                 }
             }
@@ -155,25 +152,20 @@ final class PoolingKernel {
                     int row = base + g.hStart[oh] * w;
                     for (int ow = 0; ow < g.outWidth; ow++, o++) {
                         int a = row + g.wStart[ow];
-                        double max = -Double.MAX_VALUE;
-                        int at = a;
-                        if (in[a] > max) {
-                            max = in[a];
-                        }
-                        if (in[a + 1] > max) {
-                            max = in[a + 1];
-                            at = a + 1;
-                        }
-                        if (in[a + w] > max) {
-                            max = in[a + w];
-                            at = a + w;
-                        }
-                        if (in[a + w + 1] > max) {
-                            max = in[a + w + 1];
-                            at = a + w + 1;
-                        }
+                        double v0 = Math.max(in[a], -Double.MAX_VALUE);
+                        double v1 = in[a + 1];
+                        double v2 = Math.max(in[a + w], -Double.MAX_VALUE);
+                        double v3 = in[a + w + 1];
+                        int first = v1 > v0 ? a + 1 : a;
+                        int second = v3 > v2 ? a + w + 1 : a + w;
+                        double m01 = Math.max(v0, v1);
+                        double m23 = Math.max(v2, v3);
+                        argmax[o] = m23 > m01 ? second : first;
+                        double max = Math.max(m01, m23);
                         out[o] = max;
-                        argmax[o] = at;
+                        if (max != max) {
+                            scanWindow(g, in, out, argmax, base, oh, ow, o);
+                        }
                     }
                 }
             }
@@ -200,6 +192,39 @@ final class PoolingKernel {
                 }
             }
         }
+    }
+
+    /** One window by the row-major scan (the windows with a NaN; NaN never replaces the current maximum). */
+    private static void scanWindow(Geometry g, float[] in, float[] out, int[] argmax, int base, int oh, int ow, int o) {
+        float max = -Float.MAX_VALUE;
+        int at = base + g.hStart[oh] * g.width + g.wStart[ow];
+        for (int h = g.hStart[oh]; h < g.hEnd[oh]; h += g.dilationH) {
+            for (int w = g.wStart[ow]; w < g.wEnd[ow]; w += g.dilationW) {
+                float value = in[base + h * g.width + w];
+                if (value > max) {
+                    max = value;
+                    at = base + h * g.width + w;
+                }
+            }
+        }
+        out[o] = max;
+        argmax[o] = at;
+    }
+
+    private static void scanWindow(Geometry g, double[] in, double[] out, int[] argmax, int base, int oh, int ow, int o) {
+        double max = -Double.MAX_VALUE;
+        int at = base + g.hStart[oh] * g.width + g.wStart[ow];
+        for (int h = g.hStart[oh]; h < g.hEnd[oh]; h += g.dilationH) {
+            for (int w = g.wStart[ow]; w < g.wEnd[ow]; w += g.dilationW) {
+                double value = in[base + h * g.width + w];
+                if (value > max) {
+                    max = value;
+                    at = base + h * g.width + w;
+                }
+            }
+        }
+        out[o] = max;
+        argmax[o] = at;
     }
 
     /** The input gradient of max pooling: each output's gradient added at its maximum's position, the rest 0. */
