@@ -173,16 +173,19 @@ final class DirectStepPlan {
         int[] spatialArgs;
         /** A pooling's type (max or average). */
         PoolingType pooling;
-        /** Rank-4 views [rows, channels, height, width] of {@link #out}, {@link #preOut} and {@link #epsilon}. */
-        INDArray out4;
-        INDArray preOut4;
-        INDArray epsilon4;
-        /** dL/d(input) of a convolution or pooling when it cannot go straight into the input's epsilon. */
-        INDArray inputGradient4;
+        /** dL/d(input) of a convolution or pooling, rows x input width, when it goes to the input's ND4J epsilon. */
+        INDArray inputGradient;
         /** A convolution's bias gradient as a vector. */
         INDArray biasGradientVector;
-        /** A convolution's im2col buffers for the current batch size. */
-        ConvolutionKernel.Buffers convolution;
+        /** A convolution's or pooling's host copies and im2col buffers for the current batch size. */
+        ConvolutionKernel.Buffers spatial;
+        /** A convolution or pooling with a reader outside the trunk, which reads {@link #out} (else only the host copy is kept). */
+        boolean storeOut;
+        /**
+         * A convolution or pooling whose only reader is a convolution or pooling: that reader writes its gradient into
+         * this node's host copy of {@link #epsilon}, never into the ND4J buffer.
+         */
+        boolean hostEpsilon;
 
         Node(String name, Kind kind, int width) {
             this.name = name;
@@ -548,6 +551,10 @@ final class DirectStepPlan {
         findSiblingGroups(ordered);
         for (Node node : ordered) {
             List<Node> readers = readers(ordered, node);
+            if (ConvolutionKernel.isSpatial(node)) {
+                node.storeOut = readers.stream().anyMatch(reader -> !ConvolutionKernel.isSpatial(reader));
+                node.hostEpsilon = readers.size() == 1 && ConvolutionKernel.isSpatial(readers.get(0));
+            }
             node.readByMix = readers.stream().anyMatch(reader -> reader.kind == Kind.GATED_SUM);
             node.epsilonFromMixes = node.readByMix && readers.stream().allMatch(reader -> reader.kind == Kind.GATED_SUM);
         }
@@ -869,21 +876,15 @@ final class DirectStepPlan {
                     node.stitchInEpsilon = new HostArray(node.input.epsilon);
                 }
                 case CONVOLUTION, POOLING -> {
-                    int[] shape = node.outShape;
-                    int[] in = node.inShape;
-                    boolean activated = node.kind == Kind.CONVOLUTION && !node.identity;
+                    boolean activated = node.kind == Kind.CONVOLUTION && !node.identity && !node.relu;
                     node.out = Nd4j.create(dataType, rows, node.width);
-                    node.out4 = node.out.reshape('c', rows, shape[0], shape[1], shape[2]);
-                    node.preOut = activated && !node.relu ? Nd4j.create(dataType, rows, node.width) : null;
-                    node.preOut4 = node.preOut == null ? null : node.preOut.reshape('c', rows, shape[0], shape[1], shape[2]);
+                    node.preOut = activated ? Nd4j.create(dataType, rows, node.width) : null;
                     node.scratch = activated && backward ? Nd4j.create(dataType, rows, node.width) : null;
                     node.epsilon = backward ? Nd4j.create(dataType, rows, node.width) : null;
-                    node.epsilon4 = backward ? node.epsilon.reshape('c', rows, shape[0], shape[1], shape[2]) : null;
-                    node.inputGradient4 = backward ? Nd4j.create(dataType, rows, in[0], in[1], in[2]) : null;
-                    boolean inputGradient = node.input.kind != Kind.INPUT && !(node.input.kind == Kind.SUBSET
-                            && node.input.input.kind == Kind.INPUT);
-                    node.convolution = node.kind == Kind.CONVOLUTION ? new ConvolutionKernel.Buffers(node, rows, backward, inputGradient)
-                            : null;
+                    boolean hostTarget = ConvolutionKernel.isSpatial(node.input) && node.input.hostEpsilon;
+                    node.inputGradient = backward && DirectStepKernels.takesGradient(node.input) && !hostTarget
+                            ? Nd4j.create(dataType, rows, node.input.width) : null;
+                    node.spatial = new ConvolutionKernel.Buffers(node, rows, backward);
                 }
                 default -> throw new IllegalStateException("input vertex after the first");
             }

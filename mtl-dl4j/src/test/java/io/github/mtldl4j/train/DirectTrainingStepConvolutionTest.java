@@ -20,7 +20,14 @@ import io.github.mtldl4j.task.Task;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -29,8 +36,11 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * The direct step on {@link ConvolutionalTrunk} graphs (convolutions, max pooling, DL4J's flat-to-image and
@@ -102,6 +112,50 @@ class DirectTrainingStepConvolutionTest {
                 ROWS, name -> name.startsWith("conv"), 12, () -> { }, "convolutional trunk");
         // conv_0: 3 x 2 x 5 x 5 + 3 = 153; conv_1: 4 x 3 x 5 x 5 + 4 = 304; conv_dense: 4 x 5 + 5 = 25 (1 x 1 images).
         assertTrue(checked >= (153 + 304 + 25) / 12 - 3, checked + " parameters checked");
+    }
+
+    /**
+     * What {@link ConvolutionalTrunk} does not build, hand-wired: a strided, padded convolution (patches through the
+     * index map), overlapping padded max pooling, overlapping average pooling, a convolution with the identity
+     * activation; one pass's gradient and score against DL4J's.
+     */
+    @Test
+    void stridedPaddedLayersEqualDl4j() {
+        Supplier<ComputationGraph> graphs = () -> {
+            ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.DOUBLE)
+                    .updater(new Sgd(0.1)).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                    .addLayer("conv_a", new ConvolutionLayer.Builder(3, 3).stride(2, 1).padding(1, 1).nOut(3)
+                            .activation(Activation.RELU).build(), "in")
+                    .addLayer("pool_a", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(3, 3)
+                            .stride(1, 1).padding(1, 1).build(), "conv_a")
+                    .addLayer("pool_b", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(2, 2)
+                            .stride(1, 1).build(), "pool_a")
+                    .addLayer("conv_b", new ConvolutionLayer.Builder(2, 2).nOut(2).activation(Activation.IDENTITY).build(), "pool_b")
+                    .addLayer("dense", new DenseLayer.Builder().nOut(4).activation(Activation.TANH).build(), "conv_b")
+                    .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                            .activation(Activation.SOFTMAX).build(), "dense")
+                    .setOutputs("out").setInputTypes(InputType.convolutionalFlat(9, 8, 2)).build();
+            ComputationGraph graph = new ComputationGraph(conf);
+            graph.init();
+            return graph;
+        };
+        int rows = 5;
+        Nd4j.getRandom().setSeed(17);
+        INDArray labels = Nd4j.zeros(DataType.DOUBLE, rows, 3);
+        for (int r = 0; r < rows; r++) {
+            labels.putScalar(r, r % 3, 1.0);
+        }
+        MultiDataSet batch = new MultiDataSet(new INDArray[] {Nd4j.randn(DataType.DOUBLE, rows, 9 * 8 * 2)},
+                new INDArray[] {labels});
+        ComputationGraph graph = graphs.get();
+        double[] scores = DirectTrainingStep.of(graph).computeGradient(batch);
+        ComputationGraph reference = graphs.get();
+        perturbOneSide(reference.params());
+        reference.setInputs(batch.getFeatures());
+        reference.setLabels(batch.getLabels());
+        reference.computeGradientAndScore();
+        assertClose(DirectStepChecks.layerGradients(reference), DirectStepChecks.layerGradients(graph), REORDERED, "gradient");
+        assertClose(reference.score(), scores[0], REORDERED, "score");
     }
 
     /** The direct inference pass (a plan, never the host loops, for images) against DL4J's {@code output}. */
