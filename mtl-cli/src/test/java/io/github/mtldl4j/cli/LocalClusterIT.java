@@ -53,7 +53,7 @@ class LocalClusterIT {
      * The tolerance policy's rule for FLOAT networks after Adam steps (NumericAssertions): the same steps on the same
      * shards, but the executors run one OpenMP thread each while local[2]'s two tasks share this JVM's threads, so BLAS
      * may sum in another order, and Adam passes such last-bit differences on with a gain of up to lr/eps. MGDA-UB's
-     * Frank-Wolfe bound (1e-5) is below it. A step on one worker's shard only moves these losses by 1e-3 and more.
+     * Frank-Wolfe bound (1e-5) is below it.
      */
     private static final double STEP_TOLERANCE = FLOAT_ADAM_STEPS;
     private static final List<String> STEP_METHODS = List.of("pcgrad", "mgda", "uncertainty", "rlw");
