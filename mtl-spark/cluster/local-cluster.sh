@@ -5,7 +5,11 @@
 # and everything stopped on exit. docs/cluster.md explains each step and the Spark/Java versions.
 #
 #   mtl-spark/cluster/local-cluster.sh train --data penguins.csv --task species:multiclass:species --out run
+#   mtl-spark/cluster/local-cluster.sh train ARGS... --then train ARGS... [--then train ARGS...]...
 #
+# Several `train` runs joined by --then are a session: one spark-submit of mtl-cli's MtlSession, which runs them in order
+# in one Spark application (its two executors start and load ND4J once); the first run that fails ends the session
+# with its exit code.
 # Builds mtl-cli/target/mtl-cluster.jar (mvn -Pcluster) on first use unless MTL_NO_BUILD is set.
 # MTL_APP_CLASSPATH=JAR:JAR...  submits that class path instead of the cluster jar: the first jar as the application,
 #                                the others with --jars, leaving out Spark's and Scala's (the build's LocalClusterIT
@@ -19,17 +23,25 @@
 #              SPARK_WORKER_MEMORY (default 1g), MTL_EXECUTOR_MEMORY (768m), MTL_DRIVER_MEMORY (1g)
 set -euo pipefail
 
-if [ "${1:-}" != train ]; then
-  echo "usage: $0 train ARGS... (mtl train's options; --spark is added)" >&2
+usage() {
+  echo "usage: $0 train ARGS... [--then train ARGS...]... (mtl train's options; --spark is added)" >&2
   exit 2
-fi
-shift
+}
+[ "${1:-}" = train ] || usage
+runs=1
+previous=""
 for arg in "$@"; do
+  if [ "$previous" = --then ]; then
+    [ "$arg" = train ] || usage
+    runs=$((runs + 1))
+  fi
   if [ "$arg" = --spark ] || [ "${arg#--spark=}" != "$arg" ]; then
     echo "local-cluster.sh: leave out --spark: the script passes the master of the cluster it starts" >&2
     exit 2
   fi
+  previous="$arg"
 done
+[ "$previous" != --then ] || usage
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 target="$root/mtl-cli/target"
@@ -165,15 +177,28 @@ echo "local-cluster.sh: master $master (UI http://127.0.0.1:$ui_port), $workers 
 
 # spark-submit in client mode: the driver is this JVM (so its memory and opens are JVM options here), the executors are
 # launched by the workers with the opens of spark.executor.extraJavaOptions. minRegisteredResourcesRatio=1 makes the
-# driver wait for both executors before the first job.
+# driver wait for both executors before the first job. A session of several runs is one submit of mtl-cli's MtlSession:
+# the runs share one Spark context, so the executors start (and load ND4J) once.
+main=io.github.mtldl4j.cli.MtlCommand
+[ "$runs" = 1 ] || main=io.github.mtldl4j.cli.MtlSession
+commands=()
+for arg in "$@"; do
+  if [ "$arg" = --then ]; then
+    commands+=(--spark "$master" --then)
+  else
+    commands+=("$arg")
+  fi
+done
+commands+=(--spark "$master")
+[ "$runs" = 1 ] || echo "local-cluster.sh: $runs runs in one application (at ${SECONDS} s)" >&2
 # shellcheck disable=SC2086
 timeout --kill-after=20 "$((deadline - SECONDS))" \
   java -cp "$classpath" -Xmx"${MTL_DRIVER_MEMORY:-1g}" $opens -Dlog4j.configuration="file:$home/conf/log4j-driver.properties" \
   org.apache.spark.deploy.SparkSubmit \
-  --master "$master" --deploy-mode client --class io.github.mtldl4j.cli.MtlCommand \
+  --master "$master" --deploy-mode client --class "$main" \
   --conf spark.driver.host=127.0.0.1 \
   --conf spark.executor.memory="${MTL_EXECUTOR_MEMORY:-768m}" --conf spark.executor.cores=1 --conf spark.cores.max="$workers" \
   --conf "spark.executor.extraJavaOptions=$opens" --conf spark.executorEnv.OMP_NUM_THREADS="$OMP_NUM_THREADS" \
   --conf spark.scheduler.minRegisteredResourcesRatio=1.0 --conf spark.scheduler.maxRegisteredResourcesWaitingTime=120s \
   ${MTL_SUBMIT_ARGS:-} \
-  "${application[@]}" train "$@" --spark "$master"
+  "${application[@]}" "${commands[@]}"

@@ -68,6 +68,11 @@ final class ParameterRanges {
         headMask = sharedMask.rsub(1.0);
     }
 
+    /** Each vertex with parameters and its [start, end) in the flattened vector, in that vector's order. */
+    Map<String, long[]> vertices() {
+        return java.util.Collections.unmodifiableMap(ranges);
+    }
+
     /** Number of parameters. */
     long total() {
         return total;

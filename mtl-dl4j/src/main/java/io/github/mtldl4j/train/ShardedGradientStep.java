@@ -9,10 +9,15 @@ import io.github.mtldl4j.weighting.LossWeighting;
 import io.github.mtldl4j.weighting.StepObservation;
 import io.github.mtldl4j.weighting.WeightingContext;
 import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -31,7 +36,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * gradients. These {@link ShardGradients} are added up over the workers (sums, not means: a task's mean over the
  * global batch weighs each worker by its labelled rows; the Gram matrix of parameter gradients is formed only after
  * the sum, because the Gram matrix of a sum is not the sum of Gram matrices; the representation Gram matrices may be
- * summed because the workers' rows, and so the coordinates of their representation gradients, are disjoint). The
+ * summed because the workers' rows, and so the coordinates of their representation gradients, are disjoint). Each
+ * task's gradient travels only on the parameters its loss reaches ({@link #gradientWidth()}: for hard sharing the trunk and
+ * its own head, so K S + (P - S) numbers instead of K P); the rest of its row is exactly zero and is not sent. The
  * driver ({@link #apply}) then does what one machine does with the concatenated batch: the weighting's weights, the
  * aggregator once with one seeded generator (PCGrad's order, RLW's draws), one update through the graph's own
  * updater, the weighting's update from the global step losses. The updated parameters go back to the workers.
@@ -43,6 +50,7 @@ public final class ShardedGradientStep {
     private final GradientAggregator aggregator;
     private final Random random;
     private final TaskGradientEngine engine;
+    private final long[][] columns;
 
     /**
      * What one worker sends for one step, or the sum over workers ({@link #plus}): plain arrays, serializable.
@@ -50,16 +58,17 @@ public final class ShardedGradientStep {
      * @param rows rows of the shard
      * @param labelled per task the rows with its label
      * @param lossSums per task its loss summed over its labelled rows (0 without labels)
-     * @param gradientSums K x P row-major: row t task t's gradient summed over its labelled rows (DL4J's parameter order)
+     * @param gradientSums per task t its gradient summed over its labelled rows on the parameters its loss reaches
+     *     ({@link ShardedGradientStep#gradientWidth()}, in DL4J's parameter order), the tasks one after the other
      * @param representationGram K x K row-major Gram matrix of the tasks' representation gradients (summed over labelled
      *     rows), or null when the aggregator does not use them
      */
     public record ShardGradients(long rows, long[] labelled, double[] lossSums, double[] gradientSums, double[] representationGram)
             implements Serializable {
 
-        /** Nothing: the zero of the sum. */
-        public static ShardGradients none(int tasks, long parameters, boolean representation) {
-            return new ShardGradients(0, new long[tasks], new double[tasks], new double[Math.toIntExact(tasks * parameters)],
+        /** Nothing: the zero of the sum; {@code width} numbers of gradient sums ({@link ShardedGradientStep#gradientWidth()}). */
+        public static ShardGradients none(int tasks, long width, boolean representation) {
+            return new ShardGradients(0, new long[tasks], new double[tasks], new double[Math.toIntExact(width)],
                     representation ? new double[tasks * tasks] : null);
         }
 
@@ -122,6 +131,7 @@ public final class ShardedGradientStep {
             graph.initGradientsView();
         }
         this.engine = new TaskGradientEngine(model, true);
+        this.columns = taskColumns(graph, engine.ranges(), tasks.size());
         if (usesRepresentationGram() && !engine.hasRepresentationTap()) {
             throw noTap(aggregator);
         }
@@ -137,9 +147,94 @@ public final class ShardedGradientStep {
         return aggregator != null && aggregator.usesRepresentationGradients();
     }
 
-    /** Parameters of the model: the width of a worker's gradient rows. */
+    /** Parameters of the model (P). */
     public long parameters() {
         return engine.ranges().total();
+    }
+
+    /**
+     * Numbers of gradient sums a worker sends per step: per task the parameters its loss reaches (the vertices from which
+     * its output is reachable), K S + (P - S) for hard sharing with a trunk of S parameters.
+     */
+    public long gradientWidth() {
+        return width(columns);
+    }
+
+    /**
+     * Per task the parameters its loss can move, as [start, end) pairs in DL4J's parameter order: those of the
+     * vertices from which its output is reachable (the trunk, its head, a cascade source's head; a fused head layer is
+     * reached by every task). On any other parameter the task's gradient is exactly zero (its backward pass weighs the
+     * other outputs by 0 and never reaches them), so sending these columns only loses nothing.
+     */
+    static long[][] taskColumns(ComputationGraph graph, ParameterRanges ranges, int tasks) {
+        Map<String, List<String>> inputs = graph.getConfiguration().getVertexInputs();
+        List<String> outputs = graph.getConfiguration().getNetworkOutputs();
+        long[][] columns = new long[tasks][];
+        for (int t = 0; t < tasks; t++) {
+            Set<String> upstream = new HashSet<>();
+            Deque<String> todo = new ArrayDeque<>(List.of(outputs.get(t)));
+            while (!todo.isEmpty()) {
+                String vertex = todo.pop();
+                if (upstream.add(vertex)) {
+                    todo.addAll(inputs.getOrDefault(vertex, List.of()));
+                }
+            }
+            List<long[]> merged = new ArrayList<>();
+            for (Map.Entry<String, long[]> vertex : ranges.vertices().entrySet()) {
+                if (upstream.contains(vertex.getKey())) {
+                    long[] r = vertex.getValue();
+                    if (!merged.isEmpty() && merged.get(merged.size() - 1)[1] == r[0]) {
+                        merged.get(merged.size() - 1)[1] = r[1];
+                    } else {
+                        merged.add(r.clone());
+                    }
+                }
+            }
+            columns[t] = new long[2 * merged.size()];
+            for (int i = 0; i < merged.size(); i++) {
+                columns[t][2 * i] = merged.get(i)[0];
+                columns[t][2 * i + 1] = merged.get(i)[1];
+            }
+        }
+        return columns;
+    }
+
+    private static long width(long[][] columns) {
+        long width = 0;
+        for (long[] ranges : columns) {
+            for (int i = 0; i < ranges.length; i += 2) {
+                width += ranges[i + 1] - ranges[i];
+            }
+        }
+        return width;
+    }
+
+    /** The sent numbers back in a K x P row-major array, zeros where a task's loss does not reach. */
+    private static double[] unpack(double[] packed, long[][] columns, long p) {
+        double[] full = new double[Math.toIntExact(columns.length * p)];
+        int at = 0;
+        for (int t = 0; t < columns.length; t++) {
+            for (int i = 0; i < columns[t].length; i += 2) {
+                int n = (int) (columns[t][i + 1] - columns[t][i]);
+                System.arraycopy(packed, at, full, (int) (t * p + columns[t][i]), n);
+                at += n;
+            }
+        }
+        return full;
+    }
+
+    /** A K x P row-major array's numbers on each task's columns, the tasks one after the other. */
+    private static double[] pack(double[] full, long[][] columns, long p) {
+        double[] packed = new double[Math.toIntExact(width(columns))];
+        int at = 0;
+        for (int t = 0; t < columns.length; t++) {
+            for (int i = 0; i < columns[t].length; i += 2) {
+                int n = (int) (columns[t][i + 1] - columns[t][i]);
+                System.arraycopy(full, (int) (t * p + columns[t][i]), packed, at, n);
+                at += n;
+            }
+        }
+        return packed;
     }
 
     /**
@@ -178,7 +273,7 @@ public final class ShardedGradientStep {
         }
         // Row t at the single-machine engine's scale: N / n_t times the sum over task t's labelled rows.
         long p = parameters();
-        double[] scaled = global.gradientSums().clone();
+        double[] scaled = unpack(global.gradientSums(), columns, p);
         for (int t = 0; t < k; t++) {
             double factor = coverage.factor(t);
             for (long i = t * p; i < (t + 1) * p; i++) {
@@ -220,6 +315,7 @@ public final class ShardedGradientStep {
         private final TaskGradientEngine engine;
         private final int k;
         private final boolean representation;
+        private final long[][] columns;
 
         /**
          * @param model the worker's replica (its parameters set to the driver's before each step)
@@ -229,6 +325,7 @@ public final class ShardedGradientStep {
             this.engine = new TaskGradientEngine(model, true);
             this.k = model.taskNames().size();
             this.representation = representationGram;
+            this.columns = taskColumns(model.graph(), engine.ranges(), k);
             if (representationGram && !engine.hasRepresentationTap()) {
                 throw new IllegalArgumentException("The representation Gram matrix needs a graph with a representation tap "
                         + "(MultiTaskGraphBuilder.representationTap()).");
@@ -238,12 +335,13 @@ public final class ShardedGradientStep {
         /** The shard's sums ({@code none} for a shard of 0 rows or without labels). */
         public ShardGradients gradients(MultiDataSet shard) {
             long p = engine.ranges().total();
+            long width = width(columns);
             if (shard == null || shard.getFeatures(0).size(0) == 0) {
-                return ShardGradients.none(k, p, representation);
+                return ShardGradients.none(k, width, representation);
             }
             LabelCoverage coverage = LabelCoverage.of(shard);
             if (!coverage.anyLabel()) {
-                ShardGradients none = ShardGradients.none(k, p, representation);
+                ShardGradients none = ShardGradients.none(k, width, representation);
                 return new ShardGradients(coverage.rows(), none.labelled(), none.lossSums(), none.gradientSums(),
                         none.representationGram());
             }
@@ -264,7 +362,8 @@ public final class ShardedGradientStep {
                 INDArray products = Nd4j.gemm(r, r, false, true);
                 gram = products.reshape('c', new long[] {(long) k * k}).toDoubleVector();
             }
-            return new ShardGradients(coverage.rows(), labelled, lossSums, sums.reshape('c', new long[] {k * p}).toDoubleVector(), gram);
+            return new ShardGradients(coverage.rows(), labelled, lossSums, pack(sums.reshape('c', new long[] {k * p}).toDoubleVector(), columns, p),
+                    gram);
         }
     }
 

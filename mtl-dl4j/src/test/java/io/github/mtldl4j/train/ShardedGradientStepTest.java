@@ -54,9 +54,17 @@ class ShardedGradientStepTest {
     }
 
     private static MultiTaskModel model() {
+        return builder().representationTap().build();
+    }
+
+    private static MultiTaskGraphBuilder builder() {
         return MultiTaskGraphBuilder.forInputs(INPUTS).sharedLayers(6, 5).activation(Activation.TANH).l2(1e-3)
-                .updater(new Adam(0.01)).dataType(DataType.DOUBLE).seed(3).representationTap()
-                .tasks(TASKS.toArray(Task[]::new)).build();
+                .updater(new Adam(0.01)).dataType(DataType.DOUBLE).seed(3).tasks(TASKS.toArray(Task[]::new));
+    }
+
+    /** The churn prediction feeds the tags head, and the heads' first layers are one fused layer: tasks reach more than trunk and own head. */
+    private static MultiTaskModel cascadeWithFusedHeads() {
+        return builder().fusedHeads().cascade("tags", "churn").build();
     }
 
     /** "segment" labelled in every third row only, "tags" in no row of the second batch. */
@@ -75,6 +83,18 @@ class ShardedGradientStepTest {
     }
 
     @Test
+    void workersSendEachTasksGradientOnlyWhereItsLossReaches() {
+        MultiTaskModel model = model();
+        // Trunk 4 -> 6 -> 5 (weights and biases): every task's loss reaches it; each head only its own task's.
+        long trunk = 4 * 6 + 6 + 6 * 5 + 5;
+        long p = model.graph().numParams();
+        ShardedGradientStep step = new ShardedGradientStep(model, new FixedWeighting(), new PcGrad(), 1);
+        assertEquals(p, step.parameters());
+        assertEquals(TASKS.size() * trunk + (p - trunk), step.gradientWidth());
+        assertEquals(step.gradientWidth(), new ShardedGradientStep.Worker(model, false).gradients(rows(data(), 0, 4)).gradientSums().length);
+    }
+
+    @Test
     void stepsFromUnevenShardsEqualTheTrainerOnTheConcatenatedBatch() {
         check("pcgrad", FixedWeighting::new, PcGrad::new, ADAM_STEPS);
         // MGDA-UB's representation Gram matrices summed over the shards; Frank-Wolfe's stopping rule bounds the match.
@@ -86,11 +106,22 @@ class ShardedGradientStepTest {
         check("db-mtl", FixedWeighting::new, DbMtl::new, ADAM_STEPS);
     }
 
+    @Test
+    void aCascadeAndFusedHeadsToo() {
+        check(ShardedGradientStepTest::cascadeWithFusedHeads, "pcgrad, cascade", FixedWeighting::new, PcGrad::new, ADAM_STEPS);
+        check(ShardedGradientStepTest::cascadeWithFusedHeads, "uncertainty, cascade", UncertaintyWeighting::new, () -> null, ADAM_STEPS);
+    }
+
     private static void check(String what, Supplier<LossWeighting> weighting, Supplier<GradientAggregator> aggregator, double tolerance) {
+        check(ShardedGradientStepTest::model, what, weighting, aggregator, tolerance);
+    }
+
+    private static void check(Supplier<MultiTaskModel> model, String what, Supplier<LossWeighting> weighting,
+                              Supplier<GradientAggregator> aggregator, double tolerance) {
         MultiDataSet data = data();
-        MultiTaskModel single = model();
-        MultiTaskModel driver = model();
-        MultiTaskModel worker = model();
+        MultiTaskModel single = model.get();
+        MultiTaskModel driver = model.get();
+        MultiTaskModel worker = model.get();
         INDArray initial = single.graph().params().dup();
         MultiTaskTrainer.builder(single).epochs(1).seed(42).metrics(false).weighting(weighting.get()).aggregator(aggregator.get())
                 .build().fit(new InMemoryMultiDataSetIterator(data, BATCH));

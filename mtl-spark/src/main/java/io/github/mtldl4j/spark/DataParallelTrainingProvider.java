@@ -44,6 +44,11 @@ public final class DataParallelTrainingProvider implements DataParallelTraining 
         return SparkFileTraining.open(placement, path, validationPath, settings);
     }
 
+    @Override
+    public AutoCloseable session(String master) {
+        return DistributedTabularTraining.session(master);
+    }
+
     /** The placement as {@link DistributedTabularTraining}'s mode, whose constructors check the values. */
     static DistributedTabularTraining.Mode mode(Placement placement) {
         if (placement instanceof SparkCluster spark) {

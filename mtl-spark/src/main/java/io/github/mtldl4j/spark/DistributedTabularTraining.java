@@ -150,13 +150,55 @@ public final class DistributedTabularTraining {
                     prepared.data().validData(), prepared.data().trainEncoding()), List.of());
         }
         OnSpark onSpark = (OnSpark) mode;
-        try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
-            ExecutorsSeen executors = new ExecutorsSeen();
-            spark.sc().addSparkListener(executors);
-            Run run = trainOnSpark(spark, prepared, settings, onSpark, listener);
-            spark.sc().removeSparkListener(executors);
-            return new Run(run.result(), executors.ids(), run.synchronousSteps());
+        JavaSparkContext session = active(onSpark.master());
+        if (session != null) {
+            return runIn(session, prepared, settings, onSpark, listener);
         }
+        try (JavaSparkContext spark = new JavaSparkContext(conf(onSpark.master()))) {
+            return runIn(spark, prepared, settings, onSpark, listener);
+        }
+    }
+
+    private static Run runIn(JavaSparkContext spark, Prepared prepared, TabularTraining.Settings settings, OnSpark onSpark,
+                             EpochListener listener) {
+        ExecutorsSeen executors = new ExecutorsSeen();
+        spark.sc().addSparkListener(executors);
+        try {
+            Run run = trainOnSpark(spark, prepared, settings, onSpark, listener);
+            return new Run(run.result(), executors.ids(), run.synchronousSteps());
+        } finally {
+            spark.sc().removeSparkListener(executors);
+        }
+    }
+
+    /** The context of the open session ({@link #session}), or null. */
+    private static final java.util.concurrent.atomic.AtomicReference<JavaSparkContext> SESSION = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Starts Spark on {@code master} for several trainings in this JVM ({@link DataParallelTraining#session}): until the
+     * returned session is closed, trainings on {@code master} run in its context and leave it running.
+     *
+     * @throws IllegalStateException when a session is open already
+     */
+    static AutoCloseable session(String master) {
+        JavaSparkContext spark = new JavaSparkContext(conf(master));
+        if (!SESSION.compareAndSet(null, spark)) {
+            spark.stop();
+            throw new IllegalStateException("A Spark session is open already in this JVM; close it first.");
+        }
+        return () -> {
+            SESSION.compareAndSet(spark, null);
+            spark.stop();
+        };
+    }
+
+    /**
+     * The open session's context when its master is {@code master} ({@link #session}), which a training uses and
+     * leaves running; else null: the training starts its own context and stops it.
+     */
+    static JavaSparkContext active(String master) {
+        JavaSparkContext spark = SESSION.get();
+        return spark != null && spark.master().equals(master) ? spark : null;
     }
 
     /**

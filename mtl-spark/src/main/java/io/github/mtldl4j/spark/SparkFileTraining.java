@@ -116,7 +116,8 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
     }
 
     /**
-     * Opens {@code path} in a Spark context this table starts on {@code placement} and stops on {@link #close()}.
+     * Opens {@code path} in a Spark context this table starts on {@code placement} and stops on {@link #close()} (or in
+     * the running session's context on that master, left running).
      *
      * @throws InvalidDataException naming the file, line and column of what cannot be used
      */
@@ -124,12 +125,15 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
                                          TabularTraining.Settings settings) {
         DistributedTabularTraining.OnSpark mode = new DistributedTabularTraining.OnSpark(placement.master(), placement.averagingFrequency(),
                 placement.training());
-        JavaSparkContext spark = new JavaSparkContext(DistributedTabularTraining.conf(mode.master()));
+        JavaSparkContext session = DistributedTabularTraining.active(mode.master());
+        JavaSparkContext spark = session != null ? session : new JavaSparkContext(DistributedTabularTraining.conf(mode.master()));
         try {
-            return new SparkFileTraining(spark, true, mode.averagingFrequency(), mode.training(), path, validationPath, settings);
+            return new SparkFileTraining(spark, session == null, mode.averagingFrequency(), mode.training(), path, validationPath, settings);
         } catch (Exception e) {
             // Spark's Scala code throws checked exceptions (SparkException, Hadoop's IOExceptions) undeclared.
-            spark.stop();
+            if (session == null) {
+                spark.stop();
+            }
             throw SparkFailures.unwrap(e, path);
         }
     }

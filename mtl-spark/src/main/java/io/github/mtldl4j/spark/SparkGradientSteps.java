@@ -31,10 +31,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * partition and executor JVM), computes its shard's {@link ShardGradients} and the results are summed with
  * {@code treeReduce} (no zero value shipped to the executors; a reduction tree with many workers); the driver applies
  * the step. The driver alone holds the optimizer state, so every replica starts each step from the same parameters by
- * construction; bytes moved per step: P parameters to each worker, about K x P sums back from each.
+ * construction; bytes moved per step: P parameters to each worker, and back from each every task's gradient sums on the
+ * parameters its loss reaches (K S + (P - S) numbers for hard sharing with a trunk of S parameters, instead of K P).
  *
  * <p>Why Spark jobs rather than barrier execution with {@code allGather}: {@code allGather} in Spark 3.1 carries
- * strings only (the K x P doubles would travel as text through the driver, which relays every message anyway), the
+ * strings only (the per-task gradients would travel as text through the driver, which relays every message anyway), the
  * barrier stage has to be kept alive for the whole training and restarts as a whole on any failure; a job per step
  * uses Spark's ordinary scheduling, retries and locality, at the price of a job's latency per step (measured in
  * docs/scale-out.md).
@@ -43,7 +44,11 @@ public final class SparkGradientSteps implements AutoCloseable {
     /** The Spark job group of the steps' jobs (for the bytes counted and Spark's UI). */
     public static final String JOB_GROUP = "mtl-gradient-steps";
 
-    /** Replicas on this JVM by partition: one model per partition task, reloaded when a new training's model arrives. */
+    /**
+     * Replicas on this JVM by partition: one model per partition task, reloaded when a new training's model arrives
+     * (known by {@code training}: broadcast ids start again at 0 in every Spark context, and in local mode the
+     * executors are this JVM, which can run one training after another).
+     */
     private static final Map<Integer, Replica> REPLICAS = new ConcurrentHashMap<>();
 
     private final JavaSparkContext spark;
@@ -53,6 +58,7 @@ public final class SparkGradientSteps implements AutoCloseable {
     private final Broadcast<byte[]> modelBytes;
     private final int steps;
     private final int shardRows;
+    private final String training = java.util.UUID.randomUUID().toString();
     private final ResultBytes resultBytes = new ResultBytes();
     private long stepsRun;
     private long nanos;
@@ -102,13 +108,14 @@ public final class SparkGradientSteps implements AutoCloseable {
         double[] values = params.reshape(params.length()).toDoubleVector();
         Broadcast<double[]> parameters = spark.broadcast(values);
         Broadcast<byte[]> bytes = modelBytes;
+        String key = training;
         boolean gram = step.usesRepresentationGram();
         ShardGradients sum;
         try {
             spark.setJobGroup(JOB_GROUP, "synchronous gradient step", false);
             sum = shards.mapPartitionsWithIndex((partition, lists) -> {
                 List<MultiDataSet> mine = lists.next();
-                Replica replica = replica(bytes, partition, gram);
+                Replica replica = replica(key, bytes, partition, gram);
                 INDArray theirs = replica.model().graph().params();
                 replica.model().graph().setParams(Nd4j.createFromArray(parameters.value()).castTo(theirs.dataType()).reshape(theirs.shape()));
                 return List.of(replica.worker().gradients(index < mine.size() ? mine.get(index) : null)).iterator();
@@ -145,14 +152,14 @@ public final class SparkGradientSteps implements AutoCloseable {
         modelBytes.destroy();
     }
 
-    private record Replica(long modelId, MultiTaskModel model, ShardedGradientStep.Worker worker) {
+    private record Replica(String training, MultiTaskModel model, ShardedGradientStep.Worker worker) {
     }
 
-    private static Replica replica(Broadcast<byte[]> model, int partition, boolean gram) {
+    private static Replica replica(String training, Broadcast<byte[]> model, int partition, boolean gram) {
         Replica replica = REPLICAS.get(partition);
-        if (replica == null || replica.modelId() != model.id()) {
+        if (replica == null || !replica.training().equals(training)) {
             MultiTaskModel loaded = SparkBackend.modelOf(model.value());
-            replica = new Replica(model.id(), loaded, new ShardedGradientStep.Worker(loaded, gram));
+            replica = new Replica(training, loaded, new ShardedGradientStep.Worker(loaded, gram));
             REPLICAS.put(partition, replica);
         }
         return replica;

@@ -150,6 +150,13 @@ public interface DataParallelTraining {
      */
     ExecutorTable open(String path, String validationPath, TabularTraining.Settings settings, SparkCluster placement);
 
+    /**
+     * Starts Spark on {@code master} for several trainings in this JVM: until the returned session is closed, every
+     * training on that master runs in its context (one Spark application, whose executors start once) instead of
+     * starting and stopping its own.
+     */
+    AutoCloseable session(String master);
+
     /** The provider on the class path (mtl-spark's), or empty when there is none. */
     static Optional<DataParallelTraining> find() {
         return ServiceLoader.load(DataParallelTraining.class, DataParallelTraining.class.getClassLoader()).findFirst();
