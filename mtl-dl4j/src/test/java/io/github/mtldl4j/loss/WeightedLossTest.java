@@ -58,6 +58,44 @@ class WeightedLossTest {
         assertIdentical(expectedGradient, both.getSecond(), "gradient of both");
     }
 
+    /**
+     * DL4J's Spark workers merge minibatches with ND4J's {@code MultiDataSet.merge}. It copies a {@code [rows, 1]} mask of
+     * a 3-class label into a {@code [rows, 3]} one in row-major order (wrong rows unmasked), so the Spark path sends masks
+     * as wide as their labels, which merge row by row; DL4J's cross-entropy refuses those, and the weighted loss narrows
+     * a mask with equal columns back: the same score and gradient as the per-example mask, bit for bit. ND4J's garbled
+     * merge of narrow masks is refused rather than trained on.
+     */
+    @Test
+    void aWideMaskWithEqualColumnsGivesTheSameCrossEntropyAsThePerExampleMask() {
+        INDArray labels = Nd4j.create(new double[][] {{1, 0, 0}, {0, 0, 1}, {0, 1, 0}});
+        INDArray preOutput = Nd4j.create(new double[][] {{0.2, -0.1, 0.4}, {1.0, 0.3, -0.7}, {-0.5, 0.8, 0.1}});
+        INDArray perExample = Nd4j.create(new double[][] {{1}, {0}, {1}});
+        INDArray wide = Nd4j.ones(3, 3).muliColumnVector(perExample);
+        IActivation softmax = new ActivationSoftmax();
+        assertThrows(UnsupportedOperationException.class, () -> new LossMCXENT().computeGradient(labels, preOutput, softmax, wide));
+
+        WeightedLoss weighted = new WeightedLoss(new LossMCXENT(), 1.5);
+        assertIdentical(weighted.computeScore(labels, preOutput, softmax, perExample, true),
+                weighted.computeScore(labels, preOutput, softmax, wide, true), "score");
+        assertIdentical(weighted.computeGradient(labels, preOutput, softmax, perExample),
+                weighted.computeGradient(labels, preOutput, softmax, wide), "gradient");
+        assertIdentical(weighted.computeScoreArray(labels, preOutput, softmax, perExample),
+                weighted.computeScoreArray(labels, preOutput, softmax, wide), "score array");
+
+        org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        org.nd4j.linalg.indexing.INDArrayIndex firstTwo = org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2);
+        org.nd4j.linalg.indexing.INDArrayIndex last = org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 3);
+        INDArray garbled = MultiDataSet.merge(List.of(
+                new MultiDataSet(new INDArray[] {Nd4j.zeros(2, 1)}, new INDArray[] {labels.get(firstTwo, all)}, null,
+                        new INDArray[] {perExample.get(firstTwo, all)}),
+                new MultiDataSet(new INDArray[] {Nd4j.zeros(1, 1)}, new INDArray[] {labels.get(last, all)}, null,
+                        new INDArray[] {perExample.get(last, all)}))).getLabelsMaskArray(0);
+        assertEquals(0.0, garbled.getDouble(0, 1), "ND4J's merge puts row 1's 0 at (0, 1) (if it stops, this part checks nothing)");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> weighted.computeGradient(labels, preOutput, softmax, garbled));
+        assertTrue(e.getMessage().contains("[rows, 1]"), e.getMessage());
+    }
+
     @Test
     void refusesBadWeightsAndNesting() {
         assertThrows(IllegalArgumentException.class, () -> new WeightedLoss(new LossMSE(), Double.NaN));

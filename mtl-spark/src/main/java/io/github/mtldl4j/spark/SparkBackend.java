@@ -141,13 +141,39 @@ public final class SparkBackend implements DataParallelBackend {
         this.master = Objects.requireNonNull(master, "master");
     }
 
+    /**
+     * {@code batch} with every {@code [rows, 1]} label mask of a label wider than one column widened to the label's
+     * width. DL4J's workers assemble their minibatches from ours with ND4J's {@code MultiDataSet.merge}, which copies a
+     * {@code [rows, 1]} mask of a wider label into a {@code [rows, columns]} one in row-major order, so a missing label's 0
+     * lands on another row and class (tested); masks as wide as their labels merge row by row, and {@code WeightedLoss}
+     * narrows them back for cross-entropy.
+     */
+    static MultiDataSet mergeableMasks(MultiDataSet batch) {
+        INDArray[] masks = batch.getLabelsMaskArrays();
+        if (masks == null) {
+            return batch;
+        }
+        INDArray[] widened = masks.clone();
+        boolean changed = false;
+        for (int t = 0; t < masks.length; t++) {
+            INDArray labels = batch.getLabels(t);
+            if (masks[t] != null && masks[t].rank() == 2 && masks[t].columns() == 1 && labels.rank() == 2 && labels.columns() > 1) {
+                widened[t] = org.nd4j.linalg.factory.Nd4j.ones(masks[t].dataType(), labels.rows(), labels.columns())
+                        .muliColumnVector(masks[t]);
+                changed = true;
+            }
+        }
+        return changed ? new org.nd4j.linalg.dataset.MultiDataSet(batch.getFeatures(), batch.getLabels(), batch.getFeaturesMaskArrays(),
+                widened) : batch;
+    }
+
     @Override
     public void fitEpoch(MultiTaskModel model, int epoch) {
         if (sparkGraph == null) {
             sparkGraph = new SparkComputationGraph(spark, model.graph(), master);
         }
         INDArray before = master instanceof SharedTrainingMaster ? model.graph().params().dup() : null;
-        sparkGraph.fitMultiDataSet(train);
+        sparkGraph.fitMultiDataSet(train.map(SparkBackend::mergeableMasks));
         if (before != null && before.equals(model.graph().params())) {
             // Seen on a standalone cluster of one machine: every executor had the address 127.0.0.1, each made itself the
             // root of its own mesh, and the driver's parameters stayed as they were (docs/scale-out.md).
