@@ -21,6 +21,7 @@
 #              MTL_SUBMIT_ARGS  more spark-submit arguments, split at spaces (e.g. '--conf spark.eventLog.enabled=true
 #                               --conf spark.eventLog.dir=file:///tmp/events' for every task's metrics)
 #              SPARK_WORKER_MEMORY (default 1g), MTL_EXECUTOR_MEMORY (768m), MTL_DRIVER_MEMORY (1g)
+#              MTL_EXECUTOR_JAVA_OPTS  more JVM options for the executors (e.g. -XX:+UseSerialGC)
 set -euo pipefail
 
 usage() {
@@ -198,7 +199,7 @@ timeout --kill-after=20 "$((deadline - SECONDS))" \
   --master "$master" --deploy-mode client --class "$main" \
   --conf spark.driver.host=127.0.0.1 \
   --conf spark.executor.memory="${MTL_EXECUTOR_MEMORY:-768m}" --conf spark.executor.cores=1 --conf spark.cores.max="$workers" \
-  --conf "spark.executor.extraJavaOptions=$opens" --conf spark.executorEnv.OMP_NUM_THREADS="$OMP_NUM_THREADS" \
+  --conf "spark.executor.extraJavaOptions=$opens${MTL_EXECUTOR_JAVA_OPTS:+ $MTL_EXECUTOR_JAVA_OPTS}" --conf spark.executorEnv.OMP_NUM_THREADS="$OMP_NUM_THREADS" \
   --conf spark.scheduler.minRegisteredResourcesRatio=1.0 --conf spark.scheduler.maxRegisteredResourcesWaitingTime=120s \
   ${MTL_SUBMIT_ARGS:-} \
   "${application[@]}" "${commands[@]}"
