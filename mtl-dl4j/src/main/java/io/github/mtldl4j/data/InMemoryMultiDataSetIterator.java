@@ -137,15 +137,15 @@ public final class InMemoryMultiDataSetIterator implements MultiDataSetIterator 
             if (reused[i] == null || reused[i].rows() != picked.length) {
                 reused[i] = Nd4j.create(array.dataType(), new long[] {picked.length, array.columns()}, 'c');
             }
-            out[i] = Nd4j.pullRows(array, reused[i], 1, picked);
+            out[i] = RowGather.rows(array, reused[i], picked);
         }
         return out;
     }
 
-    /** The picked rows of an array in one native gather (INDArray.getRows copies row by row: ~70x slower). */
+    /** The picked rows of an array (INDArray.getRows copies row by row through views: ~70x slower). */
     private static INDArray rows(INDArray array, int[] picked) {
         if (array.rank() == 2) {
-            return Nd4j.pullRows(array, 1, picked);
+            return RowGather.rows(array, picked);
         }
         INDArrayIndex[] index = new INDArrayIndex[array.rank()];
         index[0] = new SpecifiedIndex(picked);

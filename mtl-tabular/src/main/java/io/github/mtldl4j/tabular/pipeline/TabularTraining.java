@@ -646,7 +646,7 @@ public final class TabularTraining {
                 : InMemoryMultiDataSetIterator.ordered(trainData, settings.batch(), settings.taskSampling().order(prepared.trainTables(), settings.seed())))
                 .reusingBatchBuffers();
         TrainingHistory history = trainer.build().fit(batches,
-                new InMemoryMultiDataSetIterator(validData, Math.max(settings.batch(), EVALUATION_BATCH)).reusingBatchBuffers());
+                new InMemoryMultiDataSetIterator(validData, evaluationBatch(validData)).reusingBatchBuffers());
         double seconds = (System.nanoTime() - start) / 1e9;
         // Measured afresh on the model as it is now (the kept epoch's), the same call mtl evaluate makes on the saved model.
         Map<String, TaskMetrics> metrics = evaluate(model, preprocessor, validData);
@@ -984,8 +984,23 @@ public final class TabularTraining {
         return builder.build();
     }
 
-    /** Rows per batch when {@link #evaluate} computes losses (as the trainer's validation batches for --batch up to it). */
-    static final int EVALUATION_BATCH = 256;
+    /** Most rows of a batch when losses and metrics are measured: {@link #evaluationBatch}. */
+    static final int EVALUATION_BATCH = 4096;
+
+    /** Feature values of a batch when losses and metrics are measured (about 16 MB in FLOAT). */
+    static final long EVALUATION_BATCH_VALUES = 1L << 22;
+
+    /**
+     * Rows per batch when the trainer's validation pass and {@link #evaluate} measure {@code data} (the same batches in
+     * both, so the kept epoch's validation loss in the history and {@code metrics.json}'s agree): up to
+     * {@link #EVALUATION_BATCH} rows and {@link #EVALUATION_BATCH_VALUES} feature values, at least 256 rows. Measuring
+     * costs a few dozen native calls per batch and task (DL4J's scoring and evaluation classes): in 256-row batches the
+     * validation pass of a 100,000-row table took as long as its training epoch (docs/performance.md, "The data path").
+     */
+    static int evaluationBatch(MultiDataSet data) {
+        long width = Math.max(1, data.getFeatures(0).columns());
+        return (int) Math.max(256, Math.min(EVALUATION_BATCH, EVALUATION_BATCH_VALUES / width));
+    }
 
     /**
      * Per-task metrics of a model on encoded rows: {@code loss} first (the mean loss over labelled rows, unweighted, in
@@ -993,7 +1008,7 @@ public final class TabularTraining {
      * {@code metrics.json}, {@code mtl evaluate} and the tuner all measure with this.
      */
     public static Map<String, TaskMetrics> evaluate(MultiTaskModel model, TabularPreprocessor preprocessor, MultiDataSet data) {
-        Map<String, Double> losses = MeanTaskLosses.of(model, new InMemoryMultiDataSetIterator(data, EVALUATION_BATCH));
+        Map<String, Double> losses = MeanTaskLosses.of(model, new InMemoryMultiDataSetIterator(data, evaluationBatch(data)));
         Map<String, INDArray> predictions = model.predict(data.getFeatures(0));
         Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
         for (int t = 0; t < model.tasks().size(); t++) {
