@@ -204,7 +204,7 @@ public final class DirectTrainingStep {
         if (host != null && host.accepts(batch)) {
             return host.computeGradient(batch);
         }
-        double[] scores = validatedForwardAndLosses(batch);
+        double[] scores = validatedForwardAndLosses(batch, true);
         backward(null);
         return scores;
     }
@@ -343,13 +343,14 @@ public final class DirectTrainingStep {
         }
     }
 
-    /** The forward pass and every output's loss: score and dL/dz at the loss weights as they are now. */
+    /** The training forward pass and every output's loss: score and dL/dz at the loss weights as they are now. */
     private double[] forwardAndLosses(MultiDataSet batch) {
         validate(batch);
-        return validatedForwardAndLosses(batch);
+        return validatedForwardAndLosses(batch, true);
     }
 
-    private double[] validatedForwardAndLosses(MultiDataSet batch) {
+    /** {@code training}: with dropout (and the generator draws it makes), as {@code fit}; else as DL4J's {@code score}. */
+    private double[] validatedForwardAndLosses(MultiDataSet batch, boolean training) {
         INDArray features = batch.getFeatures(0);
         if (features.dataType() != plan.dataType) {
             features = features.castTo(plan.dataType);
@@ -362,12 +363,12 @@ public final class DirectTrainingStep {
         // dropout masks there, after the hidden layers' (same masks from the same generator state).
         for (int i = 1; i < nodes.length; i++) {
             if (nodes[i].kind != Kind.OUTPUT) {
-                DirectStepKernels.forward(nodes[i], plan.forwardPass, true);
+                DirectStepKernels.forward(nodes[i], plan.forwardPass, training);
             }
         }
         for (int i = nodes.length - 1; i > 0; i--) {
             if (nodes[i].kind == Kind.OUTPUT) {
-                DirectStepKernels.forward(nodes[i], plan.forwardPass, true);
+                DirectStepKernels.forward(nodes[i], plan.forwardPass, training);
             }
         }
         double[] scores = new double[outputs.length];
@@ -561,9 +562,11 @@ public final class DirectTrainingStep {
 
     /**
      * Each output's score on {@code batch} at the current parameters and loss weights (as {@link #computeGradient}
-     * returns them): a forward pass only; no gradient is written and nothing is updated.
+     * returns them), in inference mode as DL4J's {@code score(batch, false)}: a forward pass without dropout; no
+     * gradient is written, nothing is updated and no random number is drawn.
      */
     public double[] scores(MultiDataSet batch) {
-        return forwardAndLosses(batch);
+        validate(batch);
+        return validatedForwardAndLosses(batch, false);
     }
 }

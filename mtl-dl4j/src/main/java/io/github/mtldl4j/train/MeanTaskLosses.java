@@ -19,7 +19,10 @@ public final class MeanTaskLosses {
 
     /**
      * The mean losses of {@code model} on every batch of {@code data} (reset first). The model's task weights are set
-     * to N / labelled rows per batch while scoring, and put back afterwards.
+     * to N / labelled rows per batch while scoring, and put back afterwards. Graphs the direct training step takes are
+     * scored by its forward pass in inference mode ({@link DirectTrainingStep#scores}: the losses equal DL4J's within
+     * float rounding; DL4J's {@code score} computes each output layer's product twice and goes through its workspaces),
+     * others by DL4J's {@code ComputationGraph.score}.
      *
      * @return by task name in task order; NaN for a task without any labelled row
      */
@@ -28,6 +31,8 @@ public final class MeanTaskLosses {
         Map<String, Double> saved = model.weights().asMap();
         double[] sums = new double[tasks.size()];
         long[] counts = new long[tasks.size()];
+        // Its own step (own buffers) for the validation batches' size, not the training step's.
+        DirectTrainingStep direct = DirectTrainingStep.forLibraryGraph(model.graph());
         try {
             data.reset();
             while (data.hasNext()) {
@@ -36,13 +41,21 @@ public final class MeanTaskLosses {
                 for (int t = 0; t < tasks.size(); t++) {
                     model.weights().set(tasks.get(t), coverage.factor(t));
                 }
-                model.graph().score(batch, false);
-                model.graph().clearLayerMaskArrays();
-                double regularization = model.graph().calcRegularizationScore(true);
+                double[] scores;
+                if (direct != null && DirectTrainingStep.accepts(batch)) {
+                    scores = direct.scores(batch);
+                } else {
+                    model.graph().score(batch, false);
+                    model.graph().clearLayerMaskArrays();
+                    double regularization = model.graph().calcRegularizationScore(true);
+                    scores = new double[tasks.size()];
+                    for (int t = 0; t < scores.length; t++) {
+                        scores[t] = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
+                    }
+                }
                 for (int t = 0; t < tasks.size(); t++) {
                     if (coverage.labelled(t) > 0) {
-                        double loss = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
-                        sums[t] += loss * coverage.labelled(t);
+                        sums[t] += scores[t] * coverage.labelled(t);
                         counts[t] += coverage.labelled(t);
                     }
                 }

@@ -194,7 +194,7 @@ class DirectTrainingStepDropoutTest {
         long keptByBoth = 0;
         long total = 0;
         for (int draw = 0; draw < 5; draw++) {
-            direct.scores(batch);
+            direct.computeGradient(batch);
             Map<String, DirectStepPlan.Node> nodes = direct.plan().byName;
             INDArray price = nodes.get("price").mask;
             INDArray segment = nodes.get("segment").mask;
