@@ -162,6 +162,10 @@ public final class LabelValidator {
                 outside = outside < 0 ? c : outside;
             }
         }
+        boolean refused = task.softLabels() ? outside >= 0 || Math.abs(sum - 1) > SOFT_SUM_TOLERANCE : outside >= 0 || ones != 1;
+        if (!refused) {
+            return; // the common case, without formatting the row for a message
+        }
         String row = "labels " + formatRow(y, offset, width, single);
         if (task.softLabels()) {
             if (outside >= 0) {

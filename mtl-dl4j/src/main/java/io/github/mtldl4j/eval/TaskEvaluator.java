@@ -1,7 +1,6 @@
 package io.github.mtldl4j.eval;
 
 import io.github.mtldl4j.task.TaskType;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -139,52 +138,54 @@ public final class TaskEvaluator {
         if (rows == 0) {
             return;
         }
-        double[][] y = rowsOf(labels);
-        double[][] p = rowsOf(predictions);
-        double[][] m = mask == null ? null : mask.rank() == 1 ? column(mask.toDoubleVector()) : rowsOf(mask);
+        // Row-major copies: value (r, c) at r * width + c (a per-row mask: one value per row).
+        double[] y = flatOf(labels);
+        double[] p = flatOf(predictions);
+        double[] m = mask == null ? null : flatOf(mask.rank() == 1 ? mask.reshape(rows, 1) : mask);
+        int maskWidth = perOutput ? width : 1;
 
-        List<Integer> labelledRows = new ArrayList<>();
+        int[] labelledRows = new int[rows];
+        int n = 0;
         for (int r = 0; r < rows; r++) {
             boolean anyLabelled = false;
             for (int c = 0; c < width; c++) {
-                double maskValue = m == null ? 1.0 : m[r][perOutput ? c : 0];
+                double maskValue = m == null ? 1.0 : m[r * maskWidth + (perOutput ? c : 0)];
                 if (maskValue != 0.0 && maskValue != 1.0) {
                     throw new IllegalArgumentException("Mask values must be 0 (missing label) or 1 (labelled), received " + maskValue
                             + " in row " + r + (perOutput ? ", column " + c : "") + " of this batch.");
                 }
                 if (maskValue == 1.0) {
-                    checkLabelled(y[r][c], p[r][c], r, c);
+                    checkLabelled(y[r * width + c], p[r * width + c], r, c);
                     anyLabelled = true;
                 }
             }
             if (anyLabelled) {
                 if (type == TaskType.MULTICLASS) {
-                    checkOneHot(y[r], r);
+                    checkOneHot(y, r * width, r);
                 }
-                labelledRows.add(r);
+                labelledRows[n++] = r;
             }
         }
-        if (labelledRows.isEmpty()) {
+        if (n == 0) {
             return;
         }
 
         // Only labelled rows reach DL4J, and masked outputs of them as zeros, so garbage (even NaN) never enters a sum.
-        int n = labelledRows.size();
-        double[][] yOut = new double[n][width];
-        double[][] pOut = new double[n][width];
-        double[][] mOut = perOutput ? new double[n][width] : null;
+        double[] yOut = new double[n * width];
+        double[] pOut = new double[n * width];
+        double[] mOut = perOutput ? new double[n * width] : null;
         for (int i = 0; i < n; i++) {
-            int r = labelledRows.get(i);
+            int r = labelledRows[i];
             for (int c = 0; c < width; c++) {
-                boolean labelled = !perOutput || m[r][c] == 1.0;
-                yOut[i][c] = labelled ? y[r][c] : 0.0;
-                pOut[i][c] = labelled ? p[r][c] : 0.0;
+                boolean labelled = !perOutput || m[r * width + c] == 1.0;
+                yOut[i * width + c] = labelled ? y[r * width + c] : 0.0;
+                pOut[i * width + c] = labelled ? p[r * width + c] : 0.0;
                 if (perOutput) {
-                    mOut[i][c] = labelled ? 1.0 : 0.0;
+                    mOut[i * width + c] = labelled ? 1.0 : 0.0;
                 }
             }
         }
-        accumulator.add(yOut, pOut, mOut);
+        accumulator.add(new Rows(yOut, pOut, mOut, n, width));
         count += n;
     }
 
@@ -256,6 +257,11 @@ public final class TaskEvaluator {
     }
 
     private void checkLabelled(double label, double prediction, int row, int column) {
+        boolean probabilities = type != TaskType.REGRESSION;
+        if (Double.isFinite(label) && Double.isFinite(prediction) && (!probabilities
+                || ((type == TaskType.MULTICLASS || label == 0.0 || label == 1.0) && prediction >= 0.0 && prediction <= 1.0))) {
+            return; // the common case, without building the message below for every value
+        }
         String where = " in row " + row + ", column " + column + " of this batch";
         if (!Double.isFinite(label)) {
             throw new IllegalArgumentException("Labels must be finite, received " + label + where
@@ -278,9 +284,10 @@ public final class TaskEvaluator {
         }
     }
 
-    private void checkOneHot(double[] label, int row) {
+    private void checkOneHot(double[] labels, int offset, int row) {
         int ones = 0;
-        for (double v : label) {
+        for (int c = 0; c < width; c++) {
+            double v = labels[offset + c];
             if (v == 1.0) {
                 ones++;
             } else if (v != 0.0) {
@@ -290,31 +297,45 @@ public final class TaskEvaluator {
         }
         if (ones != 1) {
             throw new IllegalArgumentException("A MULTICLASS label row must be one-hot (one 1, the rest 0), received "
-                    + Arrays.toString(label) + " in row " + row + " of this batch: if the label is missing, set the mask of that row to 0.");
+                    + Arrays.toString(Arrays.copyOfRange(labels, offset, offset + width)) + " in row " + row
+                    + " of this batch: if the label is missing, set the mask of that row to 0.");
         }
     }
 
     /**
-     * The rows of a matrix as Java arrays, with one native copy: {@code INDArray.toDoubleMatrix()} copies row by row
-     * (a view and a copy per row), which made evaluating 20,000 rows cost more than training an epoch on them.
+     * A matrix's values in row-major order as one Java array, with one native copy: {@code INDArray.toDoubleMatrix()}
+     * copies row by row (a view and a copy per row), which made evaluating 20,000 rows cost more than training an epoch
+     * on them.
      */
-    static double[][] rowsOf(INDArray matrix) {
-        int rows = (int) matrix.size(0);
-        int columns = (int) matrix.size(1);
-        double[] flat = matrix.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[][] result = new double[rows][];
-        for (int r = 0; r < rows; r++) {
-            result[r] = Arrays.copyOfRange(flat, r * columns, (r + 1) * columns);
-        }
-        return result;
+    static double[] flatOf(INDArray matrix) {
+        return matrix.dup('c').castTo(DataType.DOUBLE).data().asDouble();
     }
 
-    private static double[][] column(double[] values) {
-        double[][] out = new double[values.length][1];
-        for (int i = 0; i < values.length; i++) {
-            out[i][0] = values[i];
+    /** Labelled rows of a batch, row-major {@code [rows, width]}; {@code mask} per output, or null. */
+    private record Rows(double[] labels, double[] predictions, double[] mask, int rows, int width) {
+        double label(int r, int c) {
+            return labels[r * width + c];
         }
-        return out;
+
+        double prediction(int r, int c) {
+            return predictions[r * width + c];
+        }
+
+        boolean masked(int r, int c) {
+            return mask != null && mask[r * width + c] == 0.0;
+        }
+
+        INDArray labelArray() {
+            return Nd4j.create(labels, new long[] {rows, width}, DataType.DOUBLE);
+        }
+
+        INDArray predictionArray() {
+            return Nd4j.create(predictions, new long[] {rows, width}, DataType.DOUBLE);
+        }
+
+        INDArray maskArray() {
+            return Nd4j.create(mask, new long[] {rows, width}, DataType.DOUBLE);
+        }
     }
 
     /** F1 from counts, 2TP / (2TP + FP + FN); NaN when that is 0/0. */
@@ -338,7 +359,7 @@ public final class TaskEvaluator {
 
     /** One task type's counting: labelled rows only, masked outputs zeroed and flagged in the per-output mask. */
     private interface Accumulator {
-        void add(double[][] labels, double[][] predictions, double[][] perOutputMask);
+        void add(Rows rows);
 
         void metrics(Map<String, Double> into);
     }
@@ -358,21 +379,22 @@ public final class TaskEvaluator {
         }
 
         @Override
-        public void add(double[][] labels, double[][] predictions, double[][] perOutputMask) {
-            if (perOutputMask == null) {
-                evaluation.eval(Nd4j.create(labels), Nd4j.create(predictions));
+        public void add(Rows rows) {
+            if (rows.mask() == null) {
+                evaluation.eval(rows.labelArray(), rows.predictionArray());
             } else {
-                evaluation.eval(Nd4j.create(labels), Nd4j.create(predictions), Nd4j.create(perOutputMask));
+                evaluation.eval(rows.labelArray(), rows.predictionArray(), rows.maskArray());
             }
-            for (int r = 0; r < labels.length; r++) {
+            for (int r = 0; r < rows.rows(); r++) {
                 for (int c = 0; c < mean.length; c++) {
-                    if (perOutputMask != null && perOutputMask[r][c] == 0.0) {
+                    if (rows.masked(r, c)) {
                         continue;
                     }
                     labelled[c]++;
-                    double delta = labels[r][c] - mean[c];
+                    double label = rows.label(r, c);
+                    double delta = label - mean[c];
                     mean[c] += delta / labelled[c];
-                    sumSquaredDeviations[c] += delta * (labels[r][c] - mean[c]);
+                    sumSquaredDeviations[c] += delta * (label - mean[c]);
                 }
             }
         }
@@ -406,16 +428,16 @@ public final class TaskEvaluator {
         private int size;
 
         @Override
-        public void add(double[][] labels, double[][] predictions, double[][] perOutputMask) {
-            evaluation.eval(Nd4j.create(labels), Nd4j.create(predictions));
-            if (size + labels.length > scores.length) {
-                int capacity = Math.max(2 * scores.length, size + labels.length);
+        public void add(Rows rows) {
+            evaluation.eval(rows.labelArray(), rows.predictionArray());
+            if (size + rows.rows() > scores.length) {
+                int capacity = Math.max(2 * scores.length, size + rows.rows());
                 scores = Arrays.copyOf(scores, capacity);
                 positive = Arrays.copyOf(positive, capacity);
             }
-            for (int r = 0; r < labels.length; r++) {
-                scores[size] = predictions[r][0];
-                positive[size] = labels[r][0] == 1.0;
+            for (int r = 0; r < rows.rows(); r++) {
+                scores[size] = rows.prediction(r, 0);
+                positive[size] = rows.label(r, 0) == 1.0;
                 size++;
             }
         }
@@ -470,8 +492,8 @@ public final class TaskEvaluator {
         }
 
         @Override
-        public void add(double[][] labels, double[][] predictions, double[][] perOutputMask) {
-            evaluation.eval(Nd4j.create(labels), Nd4j.create(predictions));
+        public void add(Rows rows) {
+            evaluation.eval(rows.labelArray(), rows.predictionArray());
         }
 
         @Override
@@ -496,11 +518,11 @@ public final class TaskEvaluator {
         }
 
         @Override
-        public void add(double[][] labelValues, double[][] predictions, double[][] perOutputMask) {
-            if (perOutputMask == null) {
-                evaluation.eval(Nd4j.create(labelValues), Nd4j.create(predictions));
+        public void add(Rows rows) {
+            if (rows.mask() == null) {
+                evaluation.eval(rows.labelArray(), rows.predictionArray());
             } else {
-                evaluation.eval(Nd4j.create(labelValues), Nd4j.create(predictions), Nd4j.create(perOutputMask));
+                evaluation.eval(rows.labelArray(), rows.predictionArray(), rows.maskArray());
             }
         }
 

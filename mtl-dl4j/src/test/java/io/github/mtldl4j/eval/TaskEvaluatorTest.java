@@ -44,14 +44,12 @@ class TaskEvaluatorTest {
     }
 
     @Test
-    void rowsOfCopiesViewsAndFortranOrderArraysElementByElement() {
+    void flatOfCopiesViewsAndFortranOrderArraysElementByElementInRowMajorOrder() {
         INDArray fortran = Nd4j.create(new double[][] {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}).dup('f');
         INDArray columnView = fortran.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
-        double[][] rows = TaskEvaluator.rowsOf(columnView.castTo(DataType.FLOAT));
-        assertEquals(2, rows.length);
-        assertEquals(List.of(5.0, 6.0), List.of(rows[0][0], rows[0][1]));
-        assertEquals(List.of(8.0, 9.0), List.of(rows[1][0], rows[1][1]));
+        double[] rows = TaskEvaluator.flatOf(columnView.castTo(DataType.FLOAT));
+        assertEquals(List.of(5.0, 6.0, 8.0, 9.0), java.util.Arrays.stream(rows).boxed().toList());
     }
 
     @Test
