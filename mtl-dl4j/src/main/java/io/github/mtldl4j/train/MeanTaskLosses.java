@@ -41,18 +41,7 @@ public final class MeanTaskLosses {
                 for (int t = 0; t < tasks.size(); t++) {
                     model.weights().set(tasks.get(t), coverage.factor(t));
                 }
-                double[] scores;
-                if (direct != null && DirectTrainingStep.accepts(batch)) {
-                    scores = direct.scores(batch);
-                } else {
-                    model.graph().score(batch, false);
-                    model.graph().clearLayerMaskArrays();
-                    double regularization = model.graph().calcRegularizationScore(true);
-                    scores = new double[tasks.size()];
-                    for (int t = 0; t < scores.length; t++) {
-                        scores[t] = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
-                    }
-                }
+                double[] scores = scores(model, direct, batch);
                 for (int t = 0; t < tasks.size(); t++) {
                     if (coverage.labelled(t) > 0) {
                         sums[t] += scores[t] * coverage.labelled(t);
@@ -68,5 +57,24 @@ public final class MeanTaskLosses {
             means.put(tasks.get(t), counts[t] == 0 ? Double.NaN : sums[t] / counts[t]);
         }
         return means;
+    }
+
+    /**
+     * Each output's score on {@code batch} in inference mode at the loss weights as they are, without the regularization
+     * term: by {@code direct}'s forward pass when it is not null and takes the batch, else by DL4J's
+     * {@code ComputationGraph.score}.
+     */
+    static double[] scores(MultiTaskModel model, DirectTrainingStep direct, MultiDataSet batch) {
+        if (direct != null && DirectTrainingStep.accepts(batch)) {
+            return direct.scores(batch);
+        }
+        model.graph().score(batch, false);
+        model.graph().clearLayerMaskArrays();
+        double regularization = model.graph().calcRegularizationScore(true);
+        double[] scores = new double[model.taskNames().size()];
+        for (int t = 0; t < scores.length; t++) {
+            scores[t] = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
+        }
+        return scores;
     }
 }

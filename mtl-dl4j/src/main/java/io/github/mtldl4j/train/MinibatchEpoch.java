@@ -249,19 +249,7 @@ final class MinibatchEpoch implements EpochLoop.Step {
      */
     private Map<String, Double> currentLosses(MultiDataSet batch, LabelCoverage coverage) {
         setWeights(ones(), coverage);
-        double[] scores;
-        if (direct != null && DirectTrainingStep.accepts(batch)) {
-            scores = direct.scores(batch);
-        } else {
-            model.graph().score(batch, false);
-            model.graph().clearLayerMaskArrays();
-            double regularization = model.graph().calcRegularizationScore(true);
-            scores = new double[tasks.size()];
-            for (int t = 0; t < scores.length; t++) {
-                scores[t] = model.graph().getOutputLayer(t).score() - (t == 0 ? regularization : 0.0);
-            }
-        }
-        return labelledLosses(scores, coverage);
+        return labelledLosses(MeanTaskLosses.scores(model, direct, batch), coverage);
     }
 
     /** The weighting's weights for these step losses, checked: every task, finite and {@code >= 0}. */
