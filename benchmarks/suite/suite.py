@@ -12,7 +12,10 @@
 
 Stdlib only (Debian's /usr/bin/python3). benchmarks/suite.sh is the entry point; `suite.py table RUNS_DIR OUT_PREFIX`
 re-aggregates finished runs without training. MTL_SUITE_ARGS adds options to every `mtl train`
-(e.g. MTL_SUITE_ARGS="--lr-schedule plateau" to measure a candidate default against the defaults).
+(e.g. MTL_SUITE_ARGS="--lr-schedule plateau" to measure a candidate default against the defaults); MTL_SUITE_SEEDS
+chooses the seeds (e.g. "4-8"); MTL_SUITE_RUNS the full mode's runs per seed, with candidates as NAME=OPTIONS (e.g.
+"hard,independent,hard-dbmtl=--weighting db-mtl"). A full run into an OUT_DIR that has measured runs resumes: runs
+with a test.json are not repeated, so more seeds or candidates can be added to a finished suite.
 """
 import csv
 import json
@@ -131,15 +134,19 @@ def collect_quick(runs_dir, tables):
 def collect_full(runs_dir, tables):
     """Test-row figures of the saved models and of the linear baseline (the hard run's `--test-data` block; runs made
     before it existed show the linear baseline's validation figures as "linear (valid)"), and "best MTL" chosen per
-    seed on validation delta-m against the single-task baseline."""
+    seed on validation delta-m against the single-task baseline (only for seeds that have all of MTL_MODELS).
+
+    A seed counts once its hard and independent runs are measured; every other run directory with a test.json (a
+    candidate of MTL_SUITE_RUNS, say) is one more multi-task model."""
     results = {}
     for table in tables:
         tdir = os.path.join(runs_dir, table["name"])
         if not os.path.isdir(tdir):
             continue
-        for sdir in sorted(os.listdir(tdir)):
+        for sdir in sorted(os.listdir(tdir), key=seed_order):
             base = os.path.join(tdir, sdir)
-            if not all(os.path.exists(os.path.join(base, name, "test.json")) for name in FULL_RUNS):
+            if not os.path.isdir(base) or not all(
+                    os.path.exists(os.path.join(base, name, "test.json")) for name in ("hard", "independent")):
                 continue  # a seed not finished
             hard = read_json(os.path.join(base, "hard", "metrics.json"))
             single_valid = hard["baselines"]["single_task"]
@@ -147,18 +154,65 @@ def collect_full(runs_dir, tables):
                 seed = {"linear": hard["test"]["baselines"]["linear"]}
             else:
                 seed = {"linear (valid)": hard["baselines"]["linear"]}
-            test = {name: read_json(os.path.join(base, name, "test.json"))["tasks"] for name in FULL_RUNS}
+            names = [n for n in sorted(os.listdir(base)) if os.path.exists(os.path.join(base, n, "test.json"))]
+            test = {name: read_json(os.path.join(base, name, "test.json"))["tasks"] for name in names}
             seed["single-task"] = test["independent"]
             valid_dm = {}
-            for name in MTL_MODELS:
+            for name in names:
+                if name == "independent":
+                    continue
                 seed[name] = test[name]
                 valid = read_json(os.path.join(base, name, "metrics.json"))["tasks"]
                 valid_dm[name] = delta_m(valid, single_valid)
-            best = max(MTL_MODELS, key=lambda n: -1e9 if valid_dm[n] is None else valid_dm[n])
-            seed["best MTL"] = dict(test[best])
-            seed["_best"] = best
+            if all(name in valid_dm for name in MTL_MODELS):
+                best = max(MTL_MODELS, key=lambda n: -1e9 if valid_dm[n] is None else valid_dm[n])
+                seed["best MTL"] = dict(test[best])
+                seed["_best"] = best
             results.setdefault(table["name"], {})[sdir] = seed
     return results
+
+
+def seed_order(name):
+    """seed2 before seed10."""
+    digits = "".join(c for c in name if c.isdigit())
+    return (int(digits) if digits else -1, name)
+
+
+def full_models(results):
+    """The multi-task models present in any seed: MTL_MODELS first, then candidates by name."""
+    present = {k for by_seed in results.values() for seed in by_seed.values() for k in seed
+               if not k.startswith("_") and k not in ("linear", "linear (valid)", "single-task", "best MTL")}
+    return [m for m in MTL_MODELS if m in present] + sorted(present - set(MTL_MODELS))
+
+
+def parse_seeds(text):
+    """MTL_SUITE_SEEDS: "4-8", "1,2,3" or a mix ("1,4-6")."""
+    seeds = []
+    for part in text.split(","):
+        part = part.strip()
+        lo, _, hi = part.partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            sys.exit("suite: MTL_SUITE_SEEDS wants seeds such as 1,2,3 or 4-8 (got '%s')" % text)
+        seeds += range(int(lo), int(hi or lo) + 1)
+    return seeds
+
+
+def parse_runs(text):
+    """MTL_SUITE_RUNS (full mode): the runs per seed, comma-separated, each a name of FULL_RUNS or a candidate
+    NAME=OPTIONS (options space-separated), e.g. "hard,independent,hard-dbmtl=--weighting db-mtl". hard (its
+    baselines) and independent (the reference of delta-m) are always run."""
+    runs = {"hard": FULL_RUNS["hard"], "independent": FULL_RUNS["independent"]}
+    for item in filter(None, (i.strip() for i in text.split(","))):
+        name, eq, options = item.partition("=")
+        if eq:
+            if not name or "/" in name:
+                sys.exit("suite: MTL_SUITE_RUNS: '%s' needs a name before '=' (a directory name)" % item)
+            runs[name] = options.split()
+        elif name in FULL_RUNS:
+            runs[name] = FULL_RUNS[name]
+        else:
+            sys.exit("suite: MTL_SUITE_RUNS: unknown run '%s'; known: %s, or NAME=OPTIONS" % (name, ", ".join(FULL_RUNS)))
+    return runs
 
 
 def fmt(values, digits=3):
@@ -169,6 +223,13 @@ def fmt(values, digits=3):
     if len(values) == 1:
         return "%.*f" % (digits, mean)
     return "%.*f ± %.*f" % (digits, mean, digits, statistics.stdev(values))
+
+
+def at_least_zero(values):
+    """" (k/n >= 0)": on how many seeds the model was at least as good as the reference (from two seeds on)."""
+    if len(values) < 2:
+        return ""
+    return " (%d/%d ≥ 0)" % (sum(1 for v in values if v >= 0), len(values))
 
 
 def write_table(results, tables, models, out_prefix, reference="single-task", note=""):
@@ -207,7 +268,8 @@ def write_table(results, tables, models, out_prefix, reference="single-task", no
                 dms.append(None if dm is None else 100 * dm)
                 rows_csv.append([table["name"], "", "", "delta_m_vs_" + reference, model, sname, dm])
             # A baseline measured on other rows (the linear one's validation rows in full mode) has no delta-m here.
-            cells.append("—" if model == reference or "(valid)" in model else fmt(dms, 1) + ("" if None in dms else " %"))
+            cells.append("—" if model == reference or "(valid)" in model else
+                         fmt(dms, 1) + ("" if None in dms else " %" + at_least_zero(dms)))
         md.append("| %s | **delta-m** vs %s | | %s |" % (table["name"], reference, " | ".join(cells)))
         if any("_best" in s for s in seeds.values()):
             picks = ", ".join("%s: %s" % (k, s["_best"]) for k, s in seeds.items())
@@ -239,7 +301,9 @@ def main(argv):
         tables = [t for t in tables if t["name"] in wanted]
     runs_dir = os.path.join(out, "runs")
     mtl = os.path.join(ROOT, "mtl")
-    seeds = [1] if mode == "quick" else [1, 2, 3]
+    seeds = parse_seeds(os.environ["MTL_SUITE_SEEDS"]) if os.environ.get("MTL_SUITE_SEEDS") else (
+        [1] if mode == "quick" else [1, 2, 3])
+    runs = parse_runs(os.environ.get("MTL_SUITE_RUNS", ",".join(FULL_RUNS)))
     started = time.time()
     for table in tables:
         data = os.path.join(HERE, table["file"])
@@ -252,16 +316,21 @@ def main(argv):
                      "--out", os.path.join(base, "hard")], os.path.join(base, "hard.log"))
             else:
                 dev, test = split(data, seed, os.path.join(out, "splits", table["name"], "seed%d" % seed))
-                for name, extra in FULL_RUNS.items():
+                for name, extra in runs.items():
+                    if os.path.exists(os.path.join(base, name, "test.json")):
+                        continue  # measured by an earlier run of the suite into this OUT_DIR: resume
                     # The hard run measures its linear baseline on the test rows too (metrics.json "test").
                     held_out = ["--test-data", test] if "--baselines" in extra else []
                     run([mtl, "train"] + train_args(table, dev) + extra + held_out + ["--seed", str(seed),
                          "--out", os.path.join(base, name)], os.path.join(base, name + ".log"))
-                    with open(os.path.join(base, name, "test.json"), "w") as f:
+                    # Written aside and renamed: a test.json that exists is complete, so a rerun can resume.
+                    measured = os.path.join(base, name, "test.json")
+                    with open(measured + ".part", "w") as f:
                         code = subprocess.call([mtl, "evaluate", "--model", os.path.join(base, name, "model.zip"),
                                                 "--data", test, "--json"], stdout=f, stderr=subprocess.DEVNULL, cwd=ROOT)
                     if code != 0:
                         sys.exit("suite: mtl evaluate failed for %s seed %d %s" % (table["name"], seed, name))
+                    os.replace(measured + ".part", measured)
             c1 = os.times()
             cpu = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
             # CPU seconds beside wall seconds: on a shared machine the wall time says more about the neighbours.
@@ -280,8 +349,9 @@ def aggregate(mode, runs_dir, out_prefix, tables):
     else:
         results = collect_full(runs_dir, tables)
         old = any("linear (valid)" in seed for by_seed in results.values() for seed in by_seed.values())
+        best = ["best MTL"] if any("best MTL" in s for by_seed in results.values() for s in by_seed.values()) else []
         write_table(results, tables,
-                    ["linear (valid)" if old else "linear", "single-task"] + MTL_MODELS + ["best MTL"], out_prefix,
+                    ["linear (valid)" if old else "linear", "single-task"] + full_models(results) + best, out_prefix,
                     note="Test rows (20 %, never seen by training or selection), mean ± sd over seeds; "
                          + ("the linear baseline on validation rows (runs made before `--test-data`); " if old else
                             "the linear baseline on the same test rows (`mtl train --test-data`); ")

@@ -60,12 +60,62 @@ class SuiteTableTest(unittest.TestCase):
             md = f.read().splitlines()
         # hard r2 0.8 and 0.6: mean 0.7, sample sd sqrt(2 * 0.1^2 / 1) = 0.1414; linear 0.4 both: sd 0.
         self.assertIn("| toy | y | r2 | 0.400 ± 0.000 | 0.500 ± 0.000 | 0.700 ± 0.141 |", md)
-        # delta-m: mean of 12.5 and 2.0833 = 7.2917; sd |12.5 - 2.0833| / sqrt(2) = 7.3656.
-        self.assertIn("| toy | **delta-m** vs single-task | | 0.0 ± 0.0 % | — | 7.3 ± 7.4 % |", md)
+        # delta-m: mean of 12.5 and 2.0833 = 7.2917; sd |12.5 - 2.0833| / sqrt(2) = 7.3656; both seeds >= 0. The
+        # linear model equals the single-task one on both seeds: 0 twice, which counts as >= 0.
+        self.assertIn("| toy | **delta-m** vs single-task | | 0.0 ± 0.0 % (2/2 ≥ 0) | — | 7.3 ± 7.4 % (2/2 ≥ 0) |", md)
         with open(out + ".csv") as f:
             rows = f.read().splitlines()
         self.assertEqual(rows[0], "table,task,type,metric,model,seed,value")
         self.assertIn("toy,y,regression,r2,hard,seed2,0.6", rows)
+
+    def write_full(self, seed, name, valid, test, baselines=None):
+        path = os.path.join(self.dir, "runs", "toy", "seed%d" % seed, name)
+        os.makedirs(path)
+        m = {"tasks": valid}
+        if baselines:
+            m["baselines"] = baselines
+            m["test"] = {"baselines": {"linear": baselines["linear"]}}
+        with open(os.path.join(path, "metrics.json"), "w") as f:
+            json.dump(m, f)
+        with open(os.path.join(path, "test.json"), "w") as f:
+            json.dump({"tasks": test}, f)
+
+    def test_full_table_with_a_candidate_and_an_unfinished_seed(self):
+        single = {"y": reg(2.0, 2.0, 0.5), "c": binary(0.8, 0.8, 1.0)}
+        base = {"linear": single, "single_task": single}
+        for seed in (2, 10):
+            self.write_full(seed, "hard", single, single, base)
+            self.write_full(seed, "independent", single, single)
+        # The candidate: seed 2 y rmse 1 vs 2 -> +0.5, mae 0: y +0.25, c 0 -> +12.5 %; seed 10 y rmse 3 vs 2 -> -0.5:
+        # -12.5 %. Mean 0.0, sd 25 / sqrt(2) = 17.68; one seed of two >= 0.
+        self.write_full(2, "cand", single, {"y": reg(1.0, 2.0, 0.8), "c": binary(0.8, 0.8, 1.0)})
+        self.write_full(10, "cand", single, {"y": reg(3.0, 2.0, 0.2), "c": binary(0.8, 0.8, 1.0)})
+        # seed 3 has no independent run yet: not counted.
+        self.write_full(3, "hard", single, {"y": reg(9.0, 9.0, 0.0), "c": binary(0.1, 0.1, 0.1)}, base)
+        out = os.path.join(self.dir, "suite")
+        suite.aggregate("full", os.path.join(self.dir, "runs"), out, TABLES)
+        with open(out + ".md") as f:
+            md = f.read().splitlines()
+        # Without MMoE and uncertainty runs there is no "best MTL" column.
+        self.assertIn("| table | task | metric | linear | single-task | hard | cand |", md)
+        self.assertIn("| toy | y | rmse | 2.000 ± 0.000 | 2.000 ± 0.000 | 2.000 ± 0.000 | 2.000 ± 1.414 |", md)
+        self.assertIn("| toy | **delta-m** vs single-task | | 0.0 ± 0.0 % (2/2 ≥ 0) | — | 0.0 ± 0.0 % (2/2 ≥ 0) "
+                      "| 0.0 ± 17.7 % (1/2 ≥ 0) |", md)
+        with open(out + ".csv") as f:
+            rows = f.read().splitlines()
+        # seed2 before seed10
+        cand = [r for r in rows if r.startswith("toy,y,regression,rmse,cand,")]
+        self.assertEqual(cand, ["toy,y,regression,rmse,cand,seed2,1.0", "toy,y,regression,rmse,cand,seed10,3.0"])
+
+    def test_seeds_and_runs_from_the_environment_syntax(self):
+        self.assertEqual(suite.parse_seeds("1,4-6"), [1, 4, 5, 6])
+        with self.assertRaises(SystemExit):
+            suite.parse_seeds("four")
+        runs = suite.parse_runs("mmoe,hard-db=--weighting db-mtl")
+        self.assertEqual(list(runs), ["hard", "independent", "mmoe", "hard-db"])
+        self.assertEqual(runs["hard-db"], ["--weighting", "db-mtl"])
+        with self.assertRaises(SystemExit):
+            suite.parse_runs("nonesuch")
 
 
 if __name__ == "__main__":
