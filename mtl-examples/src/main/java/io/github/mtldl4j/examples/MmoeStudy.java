@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,9 +101,10 @@ public final class MmoeStudy implements Callable<Integer> {
     @Option(names = "--expert-width", defaultValue = "16", description = "Units per expert (default ${DEFAULT-VALUE}).")
     int expertWidth;
 
-    @Option(names = "--bottom", defaultValue = "126",
-            description = "Units of the shared bottom (default ${DEFAULT-VALUE}: MMoE's parameter count).")
-    int bottom;
+    @Option(names = "--bottom", defaultValue = "126", split = ",", paramLabel = "W[,W...]",
+            description = "Widths of the shared bottom's layers (default ${DEFAULT-VALUE}: one layer, MMoE's parameter "
+                    + "count; e.g. 64,64 for two).")
+    int[] bottom;
 
     @Option(names = "--tower", defaultValue = "8", description = "Units of each task tower (default ${DEFAULT-VALUE}).")
     int tower;
@@ -146,10 +148,12 @@ public final class MmoeStudy implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (seeds < 1 || rows < 10 || testRows < 1 || steps < 1 || evalEvery < 1 || steps % evalEvery != 0 || batch < 1
-                || !(lr > 0) || experts < 1 || expertWidth < 1 || bottom < 1 || tower < 1 || (scale != null && !(scale > 0))
+                || !(lr > 0) || experts < 1 || expertWidth < 1 || Arrays.stream(bottom).anyMatch(w -> w < 1) || tower < 1
+                || (scale != null && !(scale > 0))
                 || correlations.isEmpty()) {
-            throw new IllegalArgumentException("need --seeds, --batch, --experts, --expert-width, --bottom, --tower, --test-rows >= 1, "
-                    + "--rows >= 10, --steps a multiple of --eval-every, --lr > 0, --scale > 0 and at least one --p; received seeds="
+            throw new IllegalArgumentException("need --seeds, --batch, --experts, --expert-width, every --bottom width, "
+                    + "--tower, --test-rows >= 1, --rows >= 10, --steps a multiple of --eval-every, --lr > 0, --scale > 0 "
+                    + "and at least one --p; received seeds="
                     + seeds + ", rows=" + rows + ", steps=" + steps + ", eval-every=" + evalEvery + ", lr=" + lr + ".");
         }
         List<Setting> chosen = settings.stream().map(Setting::of).toList();

@@ -101,6 +101,18 @@ class MmoeStudyTest {
     }
 
     @Test
+    void aBottomOfSeveralWidthsIsADeeperSharedBottom() {
+        MmoeStudy oneLayer = new MmoeStudy();
+        new CommandLine(oneLayer).parseArgs("--out", "unused", "--bottom", "4", "--tower", "2");
+        MmoeStudy twoLayers = new MmoeStudy();
+        new CommandLine(twoLayers).parseArgs("--out", "unused", "--bottom", "5,3", "--tower", "2");
+        // By hand: 100 inputs -> 4 (404), each task's tower 4 -> 2 -> 1 (10 + 3): 404 + 2 * 13 = 430.
+        assertEquals(430, oneLayer.model("hard", 1).parameterCounts().total());
+        // 100 -> 5 (505) -> 3 (18), each tower 3 -> 2 -> 1 (8 + 3): 523 + 2 * 11 = 545.
+        assertEquals(545, twoLayers.model("hard", 1).parameterCounts().total());
+    }
+
+    @Test
     void writeAtomicallyReplacesTheWholeFile(@TempDir Path dir) throws IOException {
         Path target = dir.resolve("runs.tsv");
         Files.writeString(target, "old old old old old old\n");
