@@ -101,7 +101,7 @@ public final class MmoeStudy implements Callable<Integer> {
     @Option(names = "--expert-width", defaultValue = "16", description = "Units per expert (default ${DEFAULT-VALUE}).")
     int expertWidth;
 
-    @Option(names = "--bottom", defaultValue = "126", split = ",", paramLabel = "W[,W...]",
+    @Option(names = "--bottom", defaultValue = "126", split = ",", paramLabel = "W",
             description = "Widths of the shared bottom's layers (default ${DEFAULT-VALUE}: one layer, MMoE's parameter "
                     + "count; e.g. 64,64 for two).")
     int[] bottom;
