@@ -13,8 +13,8 @@
 Stdlib only (Debian's /usr/bin/python3). benchmarks/suite.sh is the entry point; `suite.py table RUNS_DIR OUT_PREFIX`
 re-aggregates finished runs without training. MTL_SUITE_ARGS adds options to every `mtl train`
 (e.g. MTL_SUITE_ARGS="--lr-schedule plateau" to measure a candidate default against the defaults); MTL_SUITE_SEEDS
-chooses the seeds (e.g. "4-8"); MTL_SUITE_RUNS the full mode's runs per seed, with candidates as NAME=OPTIONS (e.g.
-"hard,independent,hard-dbmtl=--weighting db-mtl"). A full run into an OUT_DIR that has measured runs resumes: runs
+chooses the seeds (e.g. "4-8"); MTL_SUITE_RUNS the full mode's runs per seed, separated by ';', with candidates as
+NAME=OPTIONS (e.g. "hard-uncertainty;hard-128=--shared 128,128"). A full run into an OUT_DIR that has measured runs resumes: runs
 with a test.json are not repeated, so more seeds or candidates can be added to a finished suite.
 """
 import csv
@@ -198,11 +198,11 @@ def parse_seeds(text):
 
 
 def parse_runs(text):
-    """MTL_SUITE_RUNS (full mode): the runs per seed, comma-separated, each a name of FULL_RUNS or a candidate
-    NAME=OPTIONS (options space-separated), e.g. "hard,independent,hard-dbmtl=--weighting db-mtl". hard (its
+    """MTL_SUITE_RUNS (full mode): the runs per seed, separated by ';' (options may hold commas), each a name of
+    FULL_RUNS or a candidate NAME=OPTIONS (options space-separated), e.g. "mmoe;hard-128=--shared 128,128". hard (its
     baselines) and independent (the reference of delta-m) are always run."""
     runs = {"hard": FULL_RUNS["hard"], "independent": FULL_RUNS["independent"]}
-    for item in filter(None, (i.strip() for i in text.split(","))):
+    for item in filter(None, (i.strip() for i in text.split(";"))):
         name, eq, options = item.partition("=")
         if eq:
             if not name or "/" in name:
@@ -303,7 +303,7 @@ def main(argv):
     mtl = os.path.join(ROOT, "mtl")
     seeds = parse_seeds(os.environ["MTL_SUITE_SEEDS"]) if os.environ.get("MTL_SUITE_SEEDS") else (
         [1] if mode == "quick" else [1, 2, 3])
-    runs = parse_runs(os.environ.get("MTL_SUITE_RUNS", ",".join(FULL_RUNS)))
+    runs = parse_runs(os.environ.get("MTL_SUITE_RUNS", ";".join(FULL_RUNS)))
     started = time.time()
     for table in tables:
         data = os.path.join(HERE, table["file"])

@@ -111,9 +111,9 @@ class SuiteTableTest(unittest.TestCase):
         self.assertEqual(suite.parse_seeds("1,4-6"), [1, 4, 5, 6])
         with self.assertRaises(SystemExit):
             suite.parse_seeds("four")
-        runs = suite.parse_runs("mmoe,hard-db=--weighting db-mtl")
-        self.assertEqual(list(runs), ["hard", "independent", "mmoe", "hard-db"])
-        self.assertEqual(runs["hard-db"], ["--weighting", "db-mtl"])
+        runs = suite.parse_runs("mmoe; hard-128=--shared 128,128")
+        self.assertEqual(list(runs), ["hard", "independent", "mmoe", "hard-128"])
+        self.assertEqual(runs["hard-128"], ["--shared", "128,128"])
         with self.assertRaises(SystemExit):
             suite.parse_runs("nonesuch")
 
