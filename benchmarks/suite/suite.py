@@ -9,6 +9,10 @@
          every saved model is then measured on the test rows with `mtl evaluate --json`. "best MTL" is, per seed, the
          multi-task model with the highest validation delta-m against the single-task baseline, reported on test rows.
          The linear baseline is measured on the same test rows by the hard run's `--test-data` (metrics.json `test`).
+  affinity: seeds 1-3; `mtl affinity` (lookahead task affinity, Fifty et al. 2021) on each seed's dev rows (the full
+         mode's splits), written beside the full mode's delta-m of hard sharing when OUT_DIR has those runs, with the
+         rank correlation between the two across tables: do tasks that help each other in the first epochs gain from
+         sharing on held-out rows?
 
 Stdlib only (Debian's /usr/bin/python3). benchmarks/suite.sh is the entry point; `suite.py table RUNS_DIR OUT_PREFIX`
 re-aggregates finished runs without training. MTL_SUITE_ARGS adds options to every `mtl train`
@@ -215,6 +219,78 @@ def parse_runs(text):
     return runs
 
 
+def relative_affinity(path):
+    """From an affinity.json: the mean over ordered task pairs (i, j) of Z[i->j] / Z[j->j], i.e. how much a step on
+    task i alone lowers task j's loss, as a share of what a step on j itself does; and the mean gradient cosine over
+    pairs; and the number of groups `mtl affinity` suggests."""
+    a = read_json(path)
+    z, cos, n = a["lookahead"], a["gradient_cosine"], len(a["tasks"])
+    shares = [z[i][j] / z[j][j] for i in range(n) for j in range(n) if i != j and z[j][j] > 0]
+    cosines = [cos[i][j] for i in range(n) for j in range(i + 1, n)]
+    return (sum(shares) / len(shares) if shares else None, sum(cosines) / len(cosines), len(a["groups"]))
+
+
+def ranks(values):
+    """1-based ranks, ties given their mean rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            out[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def spearman(xs, ys):
+    """Spearman's rank correlation (Pearson's on the ranks); None for fewer than three pairs."""
+    if len(xs) < 3:
+        return None
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = statistics.mean(rx), statistics.mean(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    return sxy / (sxx * syy) ** 0.5 if sxx > 0 and syy > 0 else None
+
+
+def write_affinity(affinity_dir, full, tables, out_prefix):
+    """OUT_PREFIX.md: per table the task affinity over seeds beside hard sharing's test-row delta-m (full mode runs of
+    the same OUT_DIR, if any), and their rank correlation across tables."""
+    md = ["Task affinity (`mtl affinity` on each seed's dev rows, 10 epochs of hard sharing): the share of a task's own "
+          "one-step loss decrease that a step on another task gives it (lookahead, Fifty et al. 2021; mean over ordered "
+          "task pairs), the gradient cosine (mean over pairs), the number of groups suggested per seed; beside hard "
+          "sharing's delta-m against the single-task networks on test rows (full mode), mean ± sd over seeds.", "",
+          "| table | lookahead share | gradient cosine | groups suggested | hard delta-m |", "|---|---|---|---|---|"]
+    pairs = []
+    for table in tables:
+        tdir = os.path.join(affinity_dir, table["name"])
+        if not os.path.isdir(tdir):
+            continue
+        measured = [relative_affinity(os.path.join(tdir, s, "affinity.json")) for s in sorted(os.listdir(tdir), key=seed_order)
+                    if os.path.exists(os.path.join(tdir, s, "affinity.json"))]
+        if not measured:
+            continue
+        shares = [m[0] for m in measured]
+        dms = []
+        for seed in full.get(table["name"], {}).values():
+            dm = delta_m(seed["hard"], seed["single-task"])
+            dms.append(None if dm is None else 100 * dm)
+        dm_cell = fmt(dms, 1) + ("" if not dms or None in dms else " %" + at_least_zero(dms)) if dms else "not run"
+        md.append("| %s | %s | %s | %s | %s |" % (table["name"], fmt(shares), fmt([m[1] for m in measured]),
+                                                  ", ".join(str(m[2]) for m in measured), dm_cell))
+        if dms and None not in dms and None not in shares:
+            pairs.append((statistics.mean(shares), statistics.mean(dms)))
+    rho = spearman([p[0] for p in pairs], [p[1] for p in pairs])
+    md += ["", "Spearman rank correlation of the mean lookahead share with the mean delta-m across the %d tables where "
+           "both are defined: %s." % (len(pairs), "n/a" if rho is None else "%+.2f" % rho)]
+    with open(out_prefix + ".md", "w") as f:
+        f.write("\n".join(md) + "\n")
+
+
 def fmt(values, digits=3):
     """Mean ± sample standard deviation; n/a if any value is undefined."""
     if not values or None in values:
@@ -289,8 +365,8 @@ def main(argv):
         aggregate(mode, runs_dir, out_prefix, tables)
         return
     mode = argv[0] if argv else "quick"
-    if mode not in ("quick", "full"):
-        sys.exit("usage: benchmarks/suite.sh [quick|full] [OUT_DIR] [TABLE,...]  (got mode '%s')" % mode)
+    if mode not in ("quick", "full", "affinity"):
+        sys.exit("usage: benchmarks/suite.sh [quick|full|affinity] [OUT_DIR] [TABLE,...]  (got mode '%s')" % mode)
     out = os.path.abspath(argv[1] if len(argv) > 1 else os.path.join(ROOT, "target", "suite-" + mode))
     tables = load_manifest()
     if len(argv) > 2:
@@ -311,7 +387,13 @@ def main(argv):
             base = os.path.join(runs_dir, table["name"], "seed%d" % seed)
             t0, c0 = time.time(), os.times()
             os.makedirs(base, exist_ok=True)
-            if mode == "quick":
+            if mode == "affinity":
+                dev, _ = split(data, seed, os.path.join(out, "splits", table["name"], "seed%d" % seed))
+                measured = os.path.join(out, "affinity", table["name"], "seed%d" % seed)
+                if not os.path.exists(os.path.join(measured, "affinity.json")):
+                    run([mtl, "affinity"] + train_args(table, dev) + ["--seed", str(seed), "--out", measured],
+                        measured + ".log")
+            elif mode == "quick":
                 run([mtl, "train"] + train_args(table, data) + ["--baselines", "--seed", str(seed),
                      "--out", os.path.join(base, "hard")], os.path.join(base, "hard.log"))
             else:
@@ -336,12 +418,15 @@ def main(argv):
             # CPU seconds beside wall seconds: on a shared machine the wall time says more about the neighbours.
             print("%-16s seed %d  wall %6.1f s  cpu %6.1f s" % (table["name"], seed, time.time() - t0, cpu), flush=True)
     aggregate(mode, runs_dir, os.path.join(out, "suite"), tables)
-    print("wall time %.1f s; wrote %s.md and %s.csv" % (time.time() - started, os.path.join(out, "suite"),
-                                                      os.path.join(out, "suite")))
+    written = os.path.join(out, "suite") + ("-affinity.md" if mode == "affinity" else ".md and suite.csv")
+    print("wall time %.1f s; wrote %s" % (time.time() - started, written))
 
 
 def aggregate(mode, runs_dir, out_prefix, tables):
-    if mode == "quick":
+    if mode == "affinity":
+        write_affinity(os.path.join(os.path.dirname(runs_dir), "affinity"), collect_full(runs_dir, tables), tables,
+                       out_prefix + "-affinity")
+    elif mode == "quick":
         write_table(collect_quick(runs_dir, tables), tables, ["linear", "single-task", "hard"], out_prefix,
                     note="Validation rows of `mtl train` (20 %), mean ± sd over seeds; delta-m in %, positive = better "
                          "than the single-task networks; n/a where a baseline's F1 is 0 (it never predicts the "

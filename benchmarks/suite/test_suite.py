@@ -117,6 +117,31 @@ class SuiteTableTest(unittest.TestCase):
         with self.assertRaises(SystemExit):
             suite.parse_runs("nonesuch")
 
+    def test_spearman_and_ranks_by_hand(self):
+        # d = (0, 1, -1): 1 - 6 * 2 / (3 * 8) = 0.5.
+        self.assertAlmostEqual(suite.spearman([1, 2, 3], [1, 3, 2]), 0.5, delta=1e-12)
+        self.assertEqual(suite.ranks([5, 1, 5, 2]), [3.5, 1.0, 3.5, 2.0])
+        self.assertIsNone(suite.spearman([1, 2], [2, 1]))
+
+    def test_affinity_table_beside_delta_m(self):
+        single = {"y": reg(2.0, 2.0, 0.5), "c": binary(0.8, 0.8, 1.0)}
+        base = {"linear": single, "single_task": single}
+        self.write_full(1, "hard", single, {"y": reg(1.0, 2.0, 0.8), "c": binary(0.8, 0.8, 1.0)}, base)
+        self.write_full(1, "independent", single, single)
+        path = os.path.join(self.dir, "affinity", "toy", "seed1")
+        os.makedirs(path)
+        with open(os.path.join(path, "affinity.json"), "w") as f:
+            # Shares: y -> c 0.01 / 0.04 = 0.25, c -> y 0.02 / 0.1 = 0.2: mean 0.225. Cosine 0.3. Two groups.
+            json.dump({"tasks": ["y", "c"], "gradient_cosine": [[1, 0.3], [0.3, 1]],
+                       "lookahead": [[0.1, 0.01], [0.02, 0.04]], "groups": [["y"], ["c"]]}, f)
+        out = os.path.join(self.dir, "suite")
+        suite.aggregate("affinity", os.path.join(self.dir, "runs"), out, TABLES)
+        with open(out + "-affinity.md") as f:
+            md = f.read().splitlines()
+        # delta-m of hard on seed 1: y rmse 1 vs 2 -> +0.5, mae 0 -> +0.25; c 0: +12.5 %.
+        self.assertIn("| toy | 0.225 | 0.300 | 2 | 12.5 % |", md)
+        self.assertTrue(md[-1].endswith("across the 1 tables where both are defined: n/a."), md[-1])
+
 
 if __name__ == "__main__":
     unittest.main()
