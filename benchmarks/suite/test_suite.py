@@ -90,17 +90,22 @@ class SuiteTableTest(unittest.TestCase):
         # -12.5 %. Mean 0.0, sd 25 / sqrt(2) = 17.68; one seed of two >= 0.
         self.write_full(2, "cand", single, {"y": reg(1.0, 2.0, 0.8), "c": binary(0.8, 0.8, 1.0)})
         self.write_full(10, "cand", single, {"y": reg(3.0, 2.0, 0.2), "c": binary(0.8, 0.8, 1.0)})
+        # seed 10 also has the three standard multi-task models (the same figures as hard): "best MTL" on that seed only.
+        for name in ("hard-uncertainty", "mmoe"):
+            self.write_full(10, name, single, single)
         # seed 3 has no independent run yet: not counted.
         self.write_full(3, "hard", single, {"y": reg(9.0, 9.0, 0.0), "c": binary(0.1, 0.1, 0.1)}, base)
         out = os.path.join(self.dir, "suite")
         suite.aggregate("full", os.path.join(self.dir, "runs"), out, TABLES)
         with open(out + ".md") as f:
             md = f.read().splitlines()
-        # Without MMoE and uncertainty runs there is no "best MTL" column.
-        self.assertIn("| table | task | metric | linear | single-task | hard | cand |", md)
-        self.assertIn("| toy | y | rmse | 2.000 ± 0.000 | 2.000 ± 0.000 | 2.000 ± 0.000 | 2.000 ± 1.414 |", md)
+        self.assertIn("| table | task | metric | linear | single-task | hard | hard-uncertainty | mmoe | cand | best MTL |",
+                      md)
+        self.assertIn("| toy | best MTL picked on validation | |  |  |  |  |  |  | seed10: hard |", md)
+        self.assertIn("| toy | y | rmse | 2.000 ± 0.000 | 2.000 ± 0.000 | 2.000 ± 0.000 | 2.000 | 2.000 | 2.000 ± 1.414 "
+                      "| 2.000 |", md)
         self.assertIn("| toy | **delta-m** vs single-task | | 0.0 ± 0.0 % (2/2 ≥ 0) | — | 0.0 ± 0.0 % (2/2 ≥ 0) "
-                      "| 0.0 ± 17.7 % (1/2 ≥ 0) |", md)
+                      "| 0.0 % | 0.0 % | 0.0 ± 17.7 % (1/2 ≥ 0) | 0.0 % |", md)
         with open(out + ".csv") as f:
             rows = f.read().splitlines()
         # seed2 before seed10
