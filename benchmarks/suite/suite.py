@@ -328,7 +328,7 @@ def write_table(results, tables, models, out_prefix, reference="single-task", no
                 cells = []
                 for model in models:
                     vals = [s[model][t["name"]].get(metric) for s in seeds.values() if model in s]
-                    cells.append(fmt(vals))
+                    cells.append(fmt(vals) if vals else "not run")
                     for sname, s in seeds.items():
                         if model in s:
                             rows_csv.append([table["name"], t["name"], ttype, metric, model, sname,
@@ -344,7 +344,7 @@ def write_table(results, tables, models, out_prefix, reference="single-task", no
                 dms.append(None if dm is None else 100 * dm)
                 rows_csv.append([table["name"], "", "", "delta_m_vs_" + reference, model, sname, dm])
             # A baseline measured on other rows (the linear one's validation rows in full mode) has no delta-m here.
-            cells.append("—" if model == reference or "(valid)" in model else
+            cells.append("—" if model == reference or "(valid)" in model else "not run" if not dms else
                          fmt(dms, 1) + ("" if None in dms else " %" + at_least_zero(dms)))
         md.append("| %s | **delta-m** vs %s | | %s |" % (table["name"], reference, " | ".join(cells)))
         if any("_best" in s for s in seeds.values()):

@@ -112,6 +112,28 @@ class SuiteTableTest(unittest.TestCase):
         cand = [r for r in rows if r.startswith("toy,y,regression,rmse,cand,")]
         self.assertEqual(cand, ["toy,y,regression,rmse,cand,seed2,1.0", "toy,y,regression,rmse,cand,seed10,3.0"])
 
+    def test_a_model_not_run_on_a_table_says_so(self):
+        single = {"y": reg(2.0, 2.0, 0.5), "c": binary(0.8, 0.8, 1.0)}
+        base = {"linear": single, "single_task": single}
+        tables = TABLES + [{"name": "toy2", "file": "toy2.csv", "tasks": TABLES[0]["tasks"]}]
+        for table in ("toy", "toy2"):
+            for name in ("hard", "independent"):
+                path = os.path.join(self.dir, "runs", table, "seed1", name)
+                os.makedirs(path)
+                with open(os.path.join(path, "metrics.json"), "w") as f:
+                    json.dump({"tasks": single, "baselines": base, "test": {"baselines": {"linear": single}}}, f)
+                with open(os.path.join(path, "test.json"), "w") as f:
+                    json.dump({"tasks": single}, f)
+        self.write_full(2, "hard", single, single, base)
+        self.write_full(2, "independent", single, single)
+        self.write_full(2, "cand", single, single)
+        out = os.path.join(self.dir, "suite")
+        suite.aggregate("full", os.path.join(self.dir, "runs"), out, tables)
+        with open(out + ".md") as f:
+            md = f.read().splitlines()
+        self.assertIn("| toy2 | y | rmse | 2.000 | 2.000 | 2.000 | not run |", md)
+        self.assertIn("| toy2 | **delta-m** vs single-task | | 0.0 % | — | 0.0 % | not run |", md)
+
     def test_seeds_and_runs_from_the_environment_syntax(self):
         self.assertEqual(suite.parse_seeds("1,4-6"), [1, 4, 5, 6])
         with self.assertRaises(SystemExit):
