@@ -32,7 +32,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -114,9 +116,13 @@ public final class MmoeStudy implements Callable<Integer> {
                     + "studies run in parallel).")
     boolean reportOnly;
 
-    /** One finished run: its key and the held-out mean-over-tasks MSE after every {@code evalEvery} steps. */
+    /**
+     * One finished run: its key, the final held-out MSE per task, the held-out mean-over-tasks MSE after every
+     * {@code evalEvery} steps and the final mean-over-tasks MSE on the first {@code --test-rows} training rows (NaN for
+     * runs recorded before it was measured): held-out far above it means overfitting, close to it underfitting.
+     */
     record Run(String setting, double p, String model, long seed, int steps, double y1, double y2, double seconds,
-            TreeMap<Integer, Double> curve) {
+            TreeMap<Integer, Double> curve, double train) {
         String key() {
             return key(setting, p, model, seed, steps);
         }
@@ -128,7 +134,8 @@ public final class MmoeStudy implements Callable<Integer> {
         String line() {
             StringBuilder c = new StringBuilder();
             curve.forEach((s, v) -> c.append(c.length() == 0 ? "" : ";").append(s).append(':').append(String.format(Locale.ROOT, "%.6g", v)));
-            return key() + String.format(Locale.ROOT, "\t%.6g\t%.6g\t%.1f\t", y1, y2, seconds) + c;
+            return key() + String.format(Locale.ROOT, "\t%.6g\t%.6g\t%.1f\t", y1, y2, seconds) + c
+                    + (Double.isNaN(train) ? "" : String.format(Locale.ROOT, "\t%.6g", train));
         }
 
         static Run parse(String line) {
@@ -141,7 +148,8 @@ public final class MmoeStudy implements Callable<Integer> {
                 }
             }
             return new Run(f[0], Double.parseDouble(f[1]), f[2], Long.parseLong(f[3]), Integer.parseInt(f[4]),
-                    Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]), curve);
+                    Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]), curve,
+                    f.length > 9 ? Double.parseDouble(f[9]) : Double.NaN);
         }
     }
 
@@ -195,6 +203,7 @@ public final class MmoeStudy implements Callable<Integer> {
                     long seed = firstSeed + s;
                     MultiDataSet train = null;
                     MultiDataSet test = null;
+                    MultiDataSet trainSample = null;
                     for (String m : models) {
                         String key = Run.key(setting.label(), p, m, seed, steps);
                         if (done.containsKey(key)) {
@@ -204,14 +213,16 @@ public final class MmoeStudy implements Callable<Integer> {
                             MmoeSyntheticData data = scale == null ? setting.data(p, seed) : setting.data(p, seed, scale);
                             train = data.sample(rows, seed * 1000 + 1);
                             test = data.sample(testRows, seed * 1000 + 2);
+                            trainSample = firstRows(train, Math.min(rows, testRows));
                         }
-                        Run run = run(setting.label(), p, m, seed, train, test);
+                        Run run = run(setting.label(), p, m, seed, train, test, trainSample);
                         done.put(key, run);
                         writeAtomically(results, linesOf(done));
                         writeAtomically(out.resolve("table.txt"), table(done.values()));
                         writeAtomically(out.resolve("curves.svg"), svg(done.values()));
-                        stdout.printf(Locale.ROOT, "%-11s p=%.2f %-5s seed %d: held-out MSE %.5f / %.5f (%.0f s, %.0f steps/s)%n",
-                                setting.label(), p, m, seed, run.y1(), run.y2(), run.seconds(), steps / run.seconds());
+                        stdout.printf(Locale.ROOT, "%-11s p=%.2f %-5s seed %d: held-out MSE %.5f / %.5f, training rows %.5f "
+                                + "(%.0f s, %.0f steps/s)%n", setting.label(), p, m, seed, run.y1(), run.y2(), run.train(),
+                                run.seconds(), steps / run.seconds());
                         stdout.flush();
                     }
                 }
@@ -236,7 +247,8 @@ public final class MmoeStudy implements Callable<Integer> {
         };
     }
 
-    private Run run(String setting, double p, String architecture, long seed, MultiDataSet train, MultiDataSet test) {
+    private Run run(String setting, double p, String architecture, long seed, MultiDataSet train, MultiDataSet test,
+            MultiDataSet trainSample) {
         MultiTaskModel model = model(architecture, seed);
         TreeMap<Integer, Double> curve = new TreeMap<>();
         int chunks = steps / evalEvery;
@@ -249,8 +261,9 @@ public final class MmoeStudy implements Callable<Integer> {
                 .build().fit(fixedSteps(train, seed));
         double seconds = (System.nanoTime() - start) / 1e9;
         TaskLosses losses = model.losses(test);
+        TaskLosses fit = model.losses(trainSample);
         return new Run(setting, p, architecture, seed, steps, losses.unweighted().get("y1"), losses.unweighted().get("y2"),
-                seconds, curve);
+                seconds, curve, (fit.unweighted().get("y1") + fit.unweighted().get("y2")) / 2);
     }
 
     /**
@@ -288,8 +301,18 @@ public final class MmoeStudy implements Callable<Integer> {
         return a;
     }
 
+    /** The first {@code n} rows of every feature and label array. */
+    static MultiDataSet firstRows(MultiDataSet data, int n) {
+        INDArray[] features = Arrays.stream(data.getFeatures())
+                .map(a -> a.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup()).toArray(INDArray[]::new);
+        INDArray[] labels = Arrays.stream(data.getLabels())
+                .map(a -> a.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup()).toArray(INDArray[]::new);
+        return new MultiDataSet(features, labels);
+    }
+
     private static String linesOf(Map<String, Run> done) {
-        StringBuilder b = new StringBuilder("# setting\tp\tmodel\tseed\tsteps\tmse_y1\tmse_y2\tseconds\tcurve (step:mean held-out MSE)\n");
+        StringBuilder b = new StringBuilder("# setting\tp\tmodel\tseed\tsteps\tmse_y1\tmse_y2\tseconds\tcurve (step:mean held-out MSE)"
+                + "\ttrain_mse (mean of the tasks on the first --test-rows training rows)\n");
         done.values().forEach(r -> b.append(r.line()).append('\n'));
         return b.toString();
     }
@@ -311,8 +334,8 @@ public final class MmoeStudy implements Callable<Integer> {
         for (Run r : runs) {
             groups.computeIfAbsent(String.format(Locale.ROOT, "%s\t%.2f\t%s", r.setting(), -r.p(), order(r.model())), k -> new ArrayList<>()).add(r);
         }
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-11s %-5s %-5s %5s %6s %18s %18s %18s %18s%n",
-                "setting", "p", "model", "seeds", "steps", "y1", "y2", "mean", "mean - hard"));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-11s %-5s %-5s %5s %6s %18s %18s %18s %18s %18s%n",
+                "setting", "p", "model", "seeds", "steps", "y1", "y2", "mean", "mean - hard", "training rows"));
         groups.forEach((k, list) -> {
             Run first = list.get(0);
             List<Double> paired = new ArrayList<>();
@@ -324,10 +347,11 @@ public final class MmoeStudy implements Callable<Integer> {
                     }
                 }
             }
-            b.append(String.format(Locale.ROOT, "%-11s %-5.2f %-5s %5d %6d %18s %18s %18s %18s%n", first.setting(), first.p(),
+            List<Double> train = list.stream().map(Run::train).toList();
+            b.append(String.format(Locale.ROOT, "%-11s %-5.2f %-5s %5d %6d %18s %18s %18s %18s %18s%n", first.setting(), first.p(),
                     first.model(), list.size(), first.steps(), meanSd(list.stream().map(Run::y1).toList()),
                     meanSd(list.stream().map(Run::y2).toList()), meanSd(list.stream().map(r -> (r.y1() + r.y2()) / 2).toList()),
-                    paired.isEmpty() ? "-" : meanSd(paired)));
+                    paired.isEmpty() ? "-" : meanSd(paired), train.stream().anyMatch(v -> v.isNaN()) ? "-" : meanSd(train)));
         });
         return b.toString();
     }

@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -48,6 +51,10 @@ class MmoeStudyTest {
         String[] hard = runs.get(0).split("\t");
         assertEquals(List.of("google", "0.50", "hard", "1", "4"), List.of(hard).subList(0, 5));
         assertTrue(hard[8].matches("2:[0-9.e+-]+;4:[0-9.e+-]+"), hard[8]);
+        // Then the mean MSE on the first --test-rows training rows.
+        assertEquals(10, hard.length, runs.get(0));
+        assertTrue(Double.parseDouble(hard[9]) > 0, hard[9]);
+        assertTrue(Files.readString(out.resolve("table.txt")).contains("training rows"));
         assertTrue(Files.readString(out.resolve("curves.svg")).contains("<polyline"));
         assertTrue(Files.readString(out.resolve("table.txt")).contains("mmoe"));
 
@@ -110,6 +117,30 @@ class MmoeStudyTest {
         assertEquals(430, oneLayer.model("hard", 1).parameterCounts().total());
         // 100 -> 5 (505) -> 3 (18), each tower 3 -> 2 -> 1 (8 + 3): 523 + 2 * 11 = 545.
         assertEquals(545, twoLayers.model("hard", 1).parameterCounts().total());
+    }
+
+    @Test
+    void aRunRecordedBeforeTheTrainingColumnReadsAsNotMeasured() {
+        MmoeStudy.Run old = MmoeStudy.Run.parse("google\t0.50\thard\t1\t4\t0.5\t0.7\t1.0\t2:0.9;4:0.6");
+        assertTrue(Double.isNaN(old.train()));
+        assertEquals("google\t0.50\thard\t1\t4\t0.500000\t0.700000\t1.0\t2:0.900000;4:0.600000", old.line());
+        String table = MmoeStudy.table(List.of(old));
+        // mean of 0.5 and 0.7; one seed, so sd 0; no training figure: "-".
+        assertTrue(table.contains("0.60000 ± 0.00000"), table);
+        assertTrue(table.strip().endsWith("-"), table);
+        MmoeStudy.Run now = MmoeStudy.Run.parse(old.line() + "\t0.25");
+        assertEquals(0.25, now.train());
+    }
+
+    @Test
+    void firstRowsKeepsTheFirstRowsOfEveryArray() {
+        INDArray x = Nd4j.create(new double[][] {{1, 2}, {3, 4}, {5, 6}});
+        INDArray y1 = Nd4j.create(new double[][] {{10}, {20}, {30}});
+        INDArray y2 = Nd4j.create(new double[][] {{-1}, {-2}, {-3}});
+        MultiDataSet two = MmoeStudy.firstRows(new MultiDataSet(new INDArray[] {x}, new INDArray[] {y1, y2}), 2);
+        assertEquals(Nd4j.create(new double[][] {{1, 2}, {3, 4}}), two.getFeatures(0));
+        assertEquals(Nd4j.create(new double[][] {{10}, {20}}), two.getLabels(0));
+        assertEquals(Nd4j.create(new double[][] {{-1}, {-2}}), two.getLabels(1));
     }
 
     @Test
