@@ -35,7 +35,7 @@ public final class OnnxThroughput {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(1);
         options.setInterOpNumThreads(1);
-        int inputs = (int) which.batch(1).getFeatures(0).columns();
+        int inputs = which.batch(1).getFeatures(0).columns();
         System.out.printf(Locale.ROOT, "model %s (%d inputs, %d tasks), %d rounds; arch %s%n", which.name().toLowerCase(Locale.ROOT),
                 inputs, model.tasks().size(), rounds, System.getProperty("os.arch"));
         System.out.printf(Locale.ROOT, "%6s %16s %16s %14s %14s %12s %14s%n", "rows", "predict us/call", "ORT us/call",
