@@ -32,6 +32,7 @@ import io.github.mtldl4j.train.LearningRateSchedule;
 import io.github.mtldl4j.train.PlateauSchedule;
 import io.github.mtldl4j.train.WarmupCosineSchedule;
 import io.github.mtldl4j.train.TrainingHistory;
+import io.github.mtldl4j.weighting.FixedWeighting;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -148,8 +149,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "layer's weights (default ${DEFAULT-VALUE}: none).")
     double l2;
 
-    @Option(names = "--weighting", defaultValue = "fixed", completionCandidates = MethodNames.Weightings.class,
-            description = "Loss weighting or gradient aggregator: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    @Option(names = "--weighting", completionCandidates = MethodNames.Weightings.class,
+            description = "Loss weighting or gradient aggregator: ${COMPLETION-CANDIDATES} (default: uncertainty for hard "
+                    + "sharing of several tasks without --weights; fixed otherwise, and with --spark or --workers, whose "
+                    + "parameter averaging takes fixed weights).")
     String weighting;
 
     @Option(names = "--weights", split = ",", paramLabel = "NAME=W", description = "Fixed task weights (default 1 each).")
@@ -677,7 +680,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).calibratorWeight(calibratorWeight)
                 .dselectGate(dselectGate == DSelectGate.STATIC ? io.github.mtldl4j.graph.DSelectKLayer.Routing.STATIC
                         : io.github.mtldl4j.graph.DSelectKLayer.Routing.PER_EXAMPLE).dselectEntropy(dselectEntropy).dropout(dropout).l2(l2).shared(shared).head(head)
-                .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
+                .method(weighting != null ? weighting
+                        : sparkMaster != null || workers != null ? FixedWeighting.NAME : null).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule())
                 .taskSampling(taskSampling())

@@ -152,14 +152,14 @@ class AffinityAndTuneCliTest {
                 "--max-epochs", "2", "--archs", "hard", "--weightings", "fixed", "--widths", "64,64", "--lrs", "0.00001,0.00002",
                 "--out", out.toString()));
         assertEquals(0, run.code(), run.err());
-        assertTrue(run.out().contains("the default hard/fixed/[64,64]/lr=0.01 wins (2 epochs)"), run.out());
+        assertTrue(run.out().contains("the default hard/uncertainty/[64,64]/lr=0.01 wins (2 epochs)"), run.out());
         assertTrue(run.out().contains("model.zip and metrics.json are the default's"), run.out());
         assertTrue(run.out().contains("default   best other"), "side by side: " + run.out());
         assertTrue(run.out().contains("the default was kept; the held-out figures above are what to expect on new rows"), run.out());
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertTrue(metrics.get("tune_default_wins").asBoolean());
         assertEquals(0.01, metrics.get("learning_rate").asDouble());
-        assertEquals("#0 hard/fixed/[64,64]/lr=0.01", metrics.get("tune_winner").asText());
+        assertEquals("#0 hard/uncertainty/[64,64]/lr=0.01", metrics.get("tune_winner").asText());
         assertWinnerNotWorseThanDefaultAndSaved(out, run.out());
     }
 
@@ -170,7 +170,7 @@ class AffinityAndTuneCliTest {
         assertEquals(0, run.code(), run.err());
         // the baselines alone exceed 6 ms: only the first candidate (the default) trains after them
         assertTrue(run.out().contains("1 of 7 planned trainings (budget spent)"), run.out());
-        assertTrue(run.out().contains("the default hard/fixed/[64,64]/lr=0.01 wins (1 epochs)"), run.out());
+        assertTrue(run.out().contains("the default hard/uncertainty/[64,64]/lr=0.01 wins (1 epochs)"), run.out());
         assertTrue(run.out().contains("no other configuration reached that rung (budget spent)"), run.out());
         assertEquals(2, Files.readAllLines(out.resolve("leaderboard.csv")).size());
         assertTrue(Files.exists(out.resolve("model.zip")));

@@ -60,7 +60,8 @@ class CommandLineTest {
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"species\"") && metrics.contains("\"macro_f1\"") && metrics.contains("\"rmse\"")
                 && metrics.contains("\"architecture\" : \"hard\""), metrics);
-        assertTrue(Files.readString(out.resolve("report.html")).contains("fixed (loss weighting)"), "the report names the method's kind");
+        assertTrue(Files.readString(out.resolve("report.html")).contains("uncertainty (loss weighting)"),
+                "the report names the method's kind (uncertainty: the default for hard sharing of several tasks)");
 
         CliRun evaluated = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString(), "--json");
         assertEquals(0, evaluated.code(), evaluated.err());
@@ -209,7 +210,7 @@ class CommandLineTest {
         assertEquals(0, help.code(), help.err());
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("fixed, uncertainty, dwa, rlw, gradnorm, famo, gls, imtl-l, stch, sum, pcgrad, mgda, cagrad, imtl, upgrad,"
-                + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco, graddrop, sdmgrad, modo (default fixed)"), text);
+                + " aligned-mtl, aligned-mtl-ub, config, nash-mtl, dualproj, gradvac, imtl-hybrid, fairgrad, db-mtl, excess-mtl, moco, graddrop, sdmgrad, modo (default: uncertainty for hard sharing of several tasks without --weights; fixed otherwise"), text);
         assertTrue(text.contains("hard, independent, cascade, esmm, aitm, mmoe, omoe, cgc, ple, dselect-k, cross-stitch (default hard)"), text);
     }
 

@@ -51,6 +51,11 @@ class ScaleOutCommandTest {
             assertTrue(metrics.contains("\"species\"") && metrics.contains("\"auc\"") && metrics.contains("\"r2\""), metrics);
             String how = mode.get(0).equals("--spark") ? "spark local[2]" : "2 ParallelWrapper workers";
             assertTrue(metrics.contains("\"placement\" : \"" + how + ", parameters averaged every 5 minibatches per worker\""), metrics);
+            // No --weighting with --spark: fixed weights (on one machine hard sharing would default to uncertainty, which
+            // parameter averaging cannot take).
+            if (mode.size() == 2) {
+                assertTrue(metrics.contains("\"weighting\" : \"fixed\""), metrics);
+            }
             // Local mode runs every task in the driver's executor.
             assertEquals(mode.get(0).equals("--spark"), metrics.contains("\"executors\" : [ \"driver\" ]"), metrics);
             CliRun evaluated = CliRun.of("evaluate", "--model", out.resolve("model.zip").toString(), "--data", penguins.toString());

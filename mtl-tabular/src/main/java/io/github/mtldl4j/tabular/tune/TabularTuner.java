@@ -17,6 +17,7 @@ import io.github.mtldl4j.tabular.data.TaskSpec;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.task.TaskType;
 import io.github.mtldl4j.weighting.FixedWeighting;
+import io.github.mtldl4j.weighting.UncertaintyWeighting;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,8 +61,11 @@ public final class TabularTuner {
     public static final List<String> TUNABLE = MethodRegistry.SHARING_MODES.stream().filter(m -> m.needs().isEmpty())
             .map(MethodInfo::name).toList();
 
-    /** Default configuration (that of {@code mtl train}): hard sharing, fixed weights, trunk [64, 64], Adam 0.01, no dropout. */
-    public static final Candidate DEFAULT = new Candidate(0, HardSharing.NAME, FixedWeighting.NAME, List.of(64, 64), 0.01, 0.0);
+    /**
+     * Default configuration (that of {@code mtl train} for several tasks): hard sharing, uncertainty weighting
+     * ({@code TabularTraining.Settings.defaultMethod}), trunk [64, 64], Adam 0.01, no dropout.
+     */
+    public static final Candidate DEFAULT = new Candidate(0, HardSharing.NAME, UncertaintyWeighting.NAME, List.of(64, 64), 0.01, 0.0);
 
     private TabularTuner() {
     }

@@ -25,6 +25,22 @@ class TabularSettingsTest {
     }
 
     @Test
+    void theDefaultWeightingIsUncertaintyOnlyForHardSharingOfSeveralTasksWithoutFixedWeights() {
+        assertEquals("uncertainty", TabularTraining.Settings.builder(TASKS).build().method());
+        assertEquals("fixed", TabularTraining.Settings.builder(TASKS.subList(0, 1)).build().method(), "one task");
+        assertEquals("fixed", TabularTraining.Settings.builder(TASKS).architecture("mmoe").build().method(), "mmoe");
+        assertEquals("fixed", TabularTraining.Settings.builder(TASKS).architecture("independent").build().method());
+        assertEquals("fixed", TabularTraining.Settings.builder(TASKS).weights(Map.of("a", 2.0)).build().method(),
+                "fixed weights given");
+        assertEquals("pcgrad", TabularTraining.Settings.builder(TASKS).method("pcgrad").build().method(), "chosen");
+        assertEquals("fixed", TabularTraining.Settings.builder(TASKS).method("fixed").build().method(), "chosen");
+        // A copy keeps the resolved weighting even when the architecture changes afterwards (the single-task baseline
+        // sets its own).
+        assertEquals("uncertainty", TabularTraining.Settings.builder(TASKS).build().toBuilder().architecture("mmoe").build()
+                .method());
+    }
+
+    @Test
     void eachBuilderMethodSetsItsComponent() {
         TabularTraining.Settings s = everythingSet();
         assertEquals(TASKS, s.tasks());
