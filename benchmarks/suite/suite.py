@@ -349,7 +349,7 @@ def write_table(results, tables, models, out_prefix, reference="single-task", no
             cells.append("—" if model == reference or "(valid)" in model else "not run" if not dms else
                          fmt(dms, 1) + ("" if None in dms else " %" + at_least_zero(dms)))
         md.append("| %s | **delta-m** vs %s | | %s |" % (table["name"], reference, " | ".join(cells)))
-        if any("_best" in s for s in seeds.values()):
+        if "best MTL" in models and any("_best" in s for s in seeds.values()):
             picks = ", ".join("%s: %s" % (k, s["_best"]) for k, s in seeds.items() if "_best" in s)
             md.append("| %s | best MTL picked on validation | | %s%s |" % (table["name"], " | " * (len(models) - 1), picks))
     with open(out_prefix + ".md", "w") as f:
