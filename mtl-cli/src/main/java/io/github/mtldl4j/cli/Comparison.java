@@ -3,6 +3,7 @@ package io.github.mtldl4j.cli;
 import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
+import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.tabular.baseline.LinearBaselines;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TaskSpec;
@@ -68,7 +69,10 @@ final class Comparison {
         parameters.put(LINEAR, linear.values().stream().mapToLong(LinearBaselines.TaskFit::parameters).sum());
         seconds.put(LINEAR, (System.nanoTime() - linearStart) / 1e9);
         for (RunConfig run : runs) {
-            stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights)...%n", run.name(), run.architecture(), run.method());
+            boolean trainDefault = HardSharing.NAME.equals(run.architecture())
+                    && run.method().equals(TabularTraining.Settings.defaultMethod(run.architecture(), tasks.size(), Map.of()));
+            stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights%s)...%n", run.name(), run.architecture(), run.method(),
+                    trainDefault ? ": mtl train's default" : "");
             TabularTraining.Settings settings = TabularTraining.Settings.builder(tasks).features(features).categorical(categorical)
                     .architecture(run.architecture()).shared(List.of(32, 32)).method(run.method()).epochs(epochs).seed(seed).build();
             TabularTraining.Result result = TabularTraining.train(table, settings, null);
