@@ -301,7 +301,7 @@ public final class TrainCommand implements Callable<Integer> {
         requireEncodable(test, trainingRows, settings);
         MtlCommand.announceBackend(spec.commandLine().getErr());
         stdout.printf(Locale.ROOT, "%s: %d rows, tasks %s, %s sharing, %s%n", tables.describe(), rows(tables),
-                settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
+                settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), weightingLabel(settings));
         if (!tables.single()) {
             stdout.printf(Locale.ROOT, "tables per task, drawn %s: %s%n", settings.taskSampling(), drawRates(tables, validation, settings));
         }
@@ -386,7 +386,7 @@ public final class TrainCommand implements Callable<Integer> {
             MtlCommand.announceBackend(spec.commandLine().getErr());
             stdout.printf(Locale.ROOT, "%s (read by Spark on the executors): %d training rows, %d validation rows (%s), tasks %s, %s "
                     + "sharing, %s%n", table.source(), table.trainingRows(), table.validationRows(), table.validationRule(),
-                    settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), settings.method());
+                    settings.tasks().stream().map(TaskSpec::name).toList(), settings.architecture(), weightingLabel(settings));
             stdout.println(TabularDataOptions.describe(features));
             DataParallelTraining.Trained trained = table.train(settings, new TrainingProgress(stdout, epochs));
             TabularTraining.Result result = trained.result();
@@ -686,6 +686,11 @@ public final class TrainCommand implements Callable<Integer> {
                 .learningRateSchedule(learningRateSchedule())
                 .taskSampling(taskSampling())
                 .build();
+    }
+
+    /** "uncertainty weighting (default)" when --weighting was not given, "pcgrad weighting" when it was. */
+    private String weightingLabel(TabularTraining.Settings settings) {
+        return settings.method() + " weighting" + (weighting == null ? " (default)" : "");
     }
 
     /** The schedule as the report names it. */

@@ -51,6 +51,7 @@ class CommandLineTest {
         CliRun trained = run(train(penguins, out));
         assertEquals(0, trained.code(), trained.err());
         assertEquals(3, trained.out().lines().filter(l -> l.startsWith("epoch ")).count(), trained.out());
+        assertTrue(trained.out().contains("tasks [species, sex, mass], hard sharing, uncertainty weighting (default)"), trained.out());
         // 2 penguins without measurements and 11 without sex; which of them fall into the training rows depends on the split.
         assertTrue(trained.out().contains("training rows: missing feature values imputed: bill_length_mm "), trained.out());
         assertTrue(trained.out().contains("; missing labels (left out of that task's loss): sex "), trained.out());
