@@ -32,6 +32,13 @@ class SuiteTableTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir)
 
+    def aggregate(self, mode, tables=TABLES):
+        """Aggregates the runs under self.dir; returns the written markdown's lines and the output prefix."""
+        out = os.path.join(self.dir, "suite")
+        suite.aggregate(mode, os.path.join(self.dir, "runs"), out, tables)
+        with open(out + ("-affinity.md" if mode == "affinity" else ".md")) as f:
+            return f.read().splitlines(), out
+
     def write_run(self, seed, m):
         path = os.path.join(self.dir, "runs", "toy", "seed%d" % seed, "hard")
         os.makedirs(path)
@@ -54,10 +61,7 @@ class SuiteTableTest(unittest.TestCase):
         # seed 2: y 0, c accuracy 0.9 vs 0.8 -> +0.125 / 3 = +0.041667 -> mean +2.0833 %.
         self.write_run(1, metrics({"y": reg(1.0, 2.0, 0.8), "c": binary(0.8, 0.8, 1.0)}, linear, single))
         self.write_run(2, metrics({"y": reg(2.0, 2.0, 0.6), "c": binary(0.9, 0.8, 1.0)}, linear, single))
-        out = os.path.join(self.dir, "suite")
-        suite.aggregate("quick", os.path.join(self.dir, "runs"), out, TABLES)
-        with open(out + ".md") as f:
-            md = f.read().splitlines()
+        md, out = self.aggregate("quick")
         # hard r2 0.8 and 0.6: mean 0.7, sample sd sqrt(2 * 0.1^2 / 1) = 0.1414; linear 0.4 both: sd 0.
         self.assertIn("| toy | y | r2 | 0.400 ± 0.000 | 0.500 ± 0.000 | 0.700 ± 0.141 |", md)
         # delta-m: mean of 12.5 and 2.0833 = 7.2917; sd |12.5 - 2.0833| / sqrt(2) = 7.3656; both seeds >= 0. The
@@ -95,10 +99,7 @@ class SuiteTableTest(unittest.TestCase):
             self.write_full(10, name, single, single)
         # seed 3 has no independent run yet: not counted.
         self.write_full(3, "hard", single, {"y": reg(9.0, 9.0, 0.0), "c": binary(0.1, 0.1, 0.1)}, base)
-        out = os.path.join(self.dir, "suite")
-        suite.aggregate("full", os.path.join(self.dir, "runs"), out, TABLES)
-        with open(out + ".md") as f:
-            md = f.read().splitlines()
+        md, out = self.aggregate("full")
         self.assertIn("| table | task | metric | linear | single-task | hard | hard-uncertainty | mmoe | cand | best MTL |",
                       md)
         self.assertIn("| toy | best MTL picked on validation | |  |  |  |  |  |  | seed10: hard |", md)
@@ -127,10 +128,7 @@ class SuiteTableTest(unittest.TestCase):
         self.write_full(2, "hard", single, single, base)
         self.write_full(2, "independent", single, single)
         self.write_full(2, "cand", single, single)
-        out = os.path.join(self.dir, "suite")
-        suite.aggregate("full", os.path.join(self.dir, "runs"), out, tables)
-        with open(out + ".md") as f:
-            md = f.read().splitlines()
+        md, out = self.aggregate("full", tables)
         self.assertIn("| toy2 | y | rmse | 2.000 | 2.000 | 2.000 | not run |", md)
         self.assertIn("| toy2 | **delta-m** vs single-task | | 0.0 % | — | 0.0 % | not run |", md)
 
@@ -161,10 +159,7 @@ class SuiteTableTest(unittest.TestCase):
             # Shares: y -> c 0.01 / 0.04 = 0.25, c -> y 0.02 / 0.1 = 0.2: mean 0.225. Cosine 0.3. Two groups.
             json.dump({"tasks": ["y", "c"], "gradient_cosine": [[1, 0.3], [0.3, 1]],
                        "lookahead": [[0.1, 0.01], [0.02, 0.04]], "groups": [["y"], ["c"]]}, f)
-        out = os.path.join(self.dir, "suite")
-        suite.aggregate("affinity", os.path.join(self.dir, "runs"), out, TABLES)
-        with open(out + "-affinity.md") as f:
-            md = f.read().splitlines()
+        md, out = self.aggregate("affinity")
         # delta-m of hard on seed 1: y rmse 1 vs 2 -> +0.5, mae 0 -> +0.25; c 0: +12.5 %.
         self.assertIn("| toy | 0.225 | 0.300 | 2 | 12.5 % |", md)
         self.assertTrue(md[-1].endswith("across the 1 tables where both are defined: n/a."), md[-1])
