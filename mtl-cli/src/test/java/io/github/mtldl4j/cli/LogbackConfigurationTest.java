@@ -45,7 +45,7 @@ class LogbackConfigurationTest {
     @Test
     void everyLogbackConfigurationParsesWithoutWarnings() throws Exception {
         List<Path> files = logbackFiles();
-        // The application's, the benchmarks' and one per module for tests: finding none means the walk is broken.
+        // The application's and one per module for tests: finding none means the walk is broken.
         assertTrue(files.size() >= 4, "found only " + files);
         for (Path file : files) {
             try {
