@@ -281,7 +281,7 @@ def write_affinity(affinity_dir, full, tables, out_prefix):
         for seed in full.get(table["name"], {}).values():
             dm = delta_m(seed["hard"], seed["single-task"])
             dms.append(None if dm is None else 100 * dm)
-        dm_cell = fmt(dms, 1) + ("" if not dms or None in dms else " %" + at_least_zero(dms)) if dms else "not run"
+        dm_cell = delta_m_cell(dms) if dms else "not run"
         md.append("| %s | %s | %s | %s | %s |" % (table["name"], fmt(shares), fmt([m[1] for m in measured]),
                                                   ", ".join(str(m[2]) for m in measured), dm_cell))
         if dms and None not in dms and None not in shares:
@@ -301,6 +301,17 @@ def fmt(values, digits=3):
     if len(values) == 1:
         return "%.*f" % (digits, mean)
     return "%.*f ± %.*f" % (digits, mean, digits, statistics.stdev(values))
+
+
+def delta_m_cell(values):
+    """delta-m in % over seeds with the seeds >= 0; where some seed's is undefined (a baseline F1 of 0), "n/a" and
+    the figure over the seeds where it is defined."""
+    defined = [v for v in values if v is not None]
+    if len(defined) == len(values):
+        return fmt(values, 1) + " %" + at_least_zero(values)
+    if not defined:
+        return "n/a"
+    return "n/a (%d of %d seeds: %s %%%s)" % (len(defined), len(values), fmt(defined, 1), at_least_zero(defined))
 
 
 def at_least_zero(values):
@@ -347,7 +358,7 @@ def write_table(results, tables, models, out_prefix, reference="single-task", no
                 rows_csv.append([table["name"], "", "", "delta_m_vs_" + reference, model, sname, dm])
             # A baseline measured on other rows (the linear one's validation rows in full mode) has no delta-m here.
             cells.append("—" if model == reference or "(valid)" in model else "not run" if not dms else
-                         fmt(dms, 1) + ("" if None in dms else " %" + at_least_zero(dms)))
+                         delta_m_cell(dms))
         md.append("| %s | **delta-m** vs %s | | %s |" % (table["name"], reference, " | ".join(cells)))
         if "best MTL" in models and any("_best" in s for s in seeds.values()):
             picks = ", ".join("%s: %s" % (k, s["_best"]) for k, s in seeds.items() if "_best" in s)

@@ -142,6 +142,11 @@ class SuiteTableTest(unittest.TestCase):
         with self.assertRaises(SystemExit):
             suite.parse_runs("nonesuch")
 
+    def test_delta_m_undefined_on_some_seeds_shows_the_defined_ones(self):
+        self.assertEqual(suite.delta_m_cell([1.0, None, 3.0]), "n/a (2 of 3 seeds: 2.0 ± 1.4 % (2/2 ≥ 0))")
+        self.assertEqual(suite.delta_m_cell([None, None]), "n/a")
+        self.assertEqual(suite.delta_m_cell([-1.0]), "-1.0 %")
+
     def test_spearman_and_ranks_by_hand(self):
         # d = (0, 1, -1): 1 - 6 * 2 / (3 * 8) = 0.5.
         self.assertAlmostEqual(suite.spearman([1, 2, 3], [1, 3, 2]), 0.5, delta=1e-12)
