@@ -218,8 +218,9 @@ public final class TabularTraining {
          * Learning Using Uncertainty to Weigh Losses", CVPR 2018) for hard sharing of two or more tasks, fixed weights
          * of 1 otherwise (one task, other architectures, or fixed weights given). Chosen on the benchmark suite
          * (docs/suite.md, "Uncertainty weighting as the default"): over 8 seeds on held-out rows it was at least as good
-         * as the single-task networks on 5 of 7 tables, fixed weights on 3; the other architectures were not measured
-         * with it, so they keep fixed weights. For data-parallel training (mtl-spark) choose {@code fixed} (or {@code dwa})
+         * as the single-task networks on 5 of 7 tables, fixed weights on 3. MMoE, measured the same way, reached 3 of 7
+         * with it (1 with fixed weights), not most, and the other architectures were not measured: they keep fixed
+         * weights. For data-parallel training (mtl-spark) choose {@code fixed} (or {@code dwa})
          * to keep parameter averaging, as {@code mtl train --spark} and {@code --workers} do when no weighting is given: a
          * per-step weighting such as uncertainty turns averaging into synchronous gradient steps.
          */
