@@ -3,7 +3,6 @@ package io.github.mtldl4j.cli;
 import io.github.mtldl4j.eval.Metric;
 import io.github.mtldl4j.eval.RelativeImprovement;
 import io.github.mtldl4j.eval.TaskMetrics;
-import io.github.mtldl4j.graph.HardSharing;
 import io.github.mtldl4j.tabular.baseline.LinearBaselines;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.TaskSpec;
@@ -68,9 +67,10 @@ final class Comparison {
         results.put(LINEAR, linearMetrics);
         parameters.put(LINEAR, linear.values().stream().mapToLong(LinearBaselines.TaskFit::parameters).sum());
         seconds.put(LINEAR, (System.nanoTime() - linearStart) / 1e9);
+        // mtl train's defaults for these tasks, from the one place that holds them.
+        TabularTraining.Settings trainDefaults = TabularTraining.Settings.builder(tasks).build();
         for (RunConfig run : runs) {
-            boolean trainDefault = HardSharing.NAME.equals(run.architecture())
-                    && run.method().equals(TabularTraining.Settings.defaultMethod(run.architecture(), tasks.size(), Map.of()));
+            boolean trainDefault = run.architecture().equals(trainDefaults.architecture()) && run.method().equals(trainDefaults.method());
             stdout.printf(Locale.ROOT, "training %s (%s sharing, %s weights%s)...%n", run.name(), run.architecture(), run.method(),
                     trainDefault ? ": mtl train's default" : "");
             TabularTraining.Settings settings = TabularTraining.Settings.builder(tasks).features(features).categorical(categorical)
