@@ -7,6 +7,7 @@ import io.github.mtldl4j.model.AtomicFile;
 import io.github.mtldl4j.tabular.data.CsvTable;
 import io.github.mtldl4j.tabular.data.FeatureSelection;
 import io.github.mtldl4j.tabular.data.TaskSpec;
+import io.github.mtldl4j.tabular.pipeline.EarlyStopping;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.train.EpochReport;
 import java.io.IOException;
@@ -65,9 +66,10 @@ public final class AffinityCommand implements Callable<Integer> {
         if (every < 1) {
             throw new IllegalArgumentException("--every must be >= 1 step, received " + every + ".");
         }
+        // Affinity is measured over every one of --epochs, so no early stopping.
         TabularTraining.Settings settings = TabularTraining.Settings.builder(specs).features(input.features)
                 .categorical(input.categoricalColumns()).shared(shared).epochs(epochs).batch(run.batch).learningRate(learningRate)
-                .validFraction(run.valid).seed(run.seed).build();
+                .validFraction(run.valid).seed(run.seed).earlyStopping(EarlyStopping.none()).build();
         OutputDirectory.check(run.out);
         CsvTable table = CsvTable.read(input.requiredData());
         FeatureSelection features = input.chooseFeatures(TrainCommand.trainingRows(table, null, settings), specs,

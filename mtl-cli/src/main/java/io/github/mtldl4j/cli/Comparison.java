@@ -87,7 +87,9 @@ final class Comparison {
         StringBuilder kept = new StringBuilder("each run keeps the parameters of its best validation epoch (model.zip and the figures above):");
         trained.forEach((run, result) -> kept.append(String.format(Locale.ROOT, " %s epoch %d of %d;", run,
                 result.history().keptEpoch().orElseThrow().epoch(), result.history().epochs().size())));
-        stdout.println(kept.substring(0, kept.length() - 1));
+        Integer patience = used.values().iterator().next().patience();
+        stdout.println(kept.substring(0, kept.length() - 1) + (patience == null ? "" : String.format(Locale.ROOT,
+                " (of %d; a run stops after %d epochs without a new best)", epochs, patience)));
         Map<String, Map<String, Map<String, Double>>> comparison = new LinkedHashMap<>();
         results.forEach((run, metrics) -> comparison.put(run, metricMaps(metrics)));
         Map<String, Double> deltaM = new LinkedHashMap<>();

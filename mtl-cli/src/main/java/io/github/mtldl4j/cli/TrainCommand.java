@@ -20,6 +20,7 @@ import io.github.mtldl4j.tabular.pipeline.Baselines;
 import io.github.mtldl4j.tabular.pipeline.HeldOutResults;
 import io.github.mtldl4j.tabular.pipeline.ClassWeight;
 import io.github.mtldl4j.tabular.pipeline.DataParallelTraining;
+import io.github.mtldl4j.tabular.pipeline.EarlyStopping;
 import io.github.mtldl4j.tabular.pipeline.MetricsJson;
 import io.github.mtldl4j.tabular.pipeline.TabularTraining;
 import io.github.mtldl4j.tabular.pipeline.TaskSampling;
@@ -42,6 +43,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -209,8 +211,13 @@ public final class TrainCommand implements Callable<Integer> {
     /** {@code --test-data} as given (a URI keeps its double slash, for the message that refuses it). */
     String testDataText;
 
-    @Option(names = "--patience", description = "Early stopping after this many epochs without improvement (default: off).")
+    @Option(names = "--patience", paramLabel = "N", description = "Stop after N epochs in a row without a new best validation "
+            + "loss (default: a fifth of --epochs, at least 5; the model keeps the best epoch either way).")
     Integer patience;
+
+    @Option(names = "--no-early-stopping", description = "Train every one of --epochs (the model still keeps the best validation "
+            + "epoch unless --keep-last).")
+    boolean noEarlyStopping;
 
     @Option(names = "--keep-last", description = "Keep the last epoch's parameters in model.zip and metrics.json (default: the best "
             + "validation epoch's, by the mean relative validation loss).")
@@ -335,6 +342,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         stdout.println(MetricsTable.render(result.metrics()));
         stdout.println(keptLine(result.history()));
+        stoppingLine(result.history(), settings).ifPresent(stdout::println);
         if (result.baselines() != null) {
             stdout.println(baselineTable(result));
         }
@@ -402,6 +410,7 @@ public final class TrainCommand implements Callable<Integer> {
                     "training rows (the sample of %d of %d the preprocessing was fitted on): ", table.sample().rowCount(), table.trainingRows())) : fill);
             stdout.println(MetricsTable.render(result.metrics()));
             stdout.println(keptLine(result.history()));
+            stoppingLine(result.history(), settings).ifPresent(stdout::println);
             printHeldOut(stdout, result, heldOut);
             stdout.printf(Locale.ROOT, "wrote %s (model.zip, metrics.json, history.csv, report.html)%n", out);
             return 0;
@@ -682,10 +691,23 @@ public final class TrainCommand implements Callable<Integer> {
                         : io.github.mtldl4j.graph.DSelectKLayer.Routing.PER_EXAMPLE).dselectEntropy(dselectEntropy).dropout(dropout).l2(l2).shared(shared).head(head)
                 .method(weighting != null ? weighting
                         : sparkMaster != null || workers != null ? FixedWeighting.NAME : null).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
-                .seed(seed).patience(patience).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
+                .seed(seed).earlyStopping(earlyStopping()).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule())
                 .taskSampling(taskSampling())
                 .build();
+    }
+
+    /** --patience N, --no-early-stopping, or the default patience scaled to --epochs. */
+    private EarlyStopping earlyStopping() {
+        if (patience != null && noEarlyStopping) {
+            throw new IllegalArgumentException("--patience " + patience + " and --no-early-stopping: choose one (--patience N stops "
+                    + "after N epochs without a new best; --no-early-stopping trains every epoch).");
+        }
+        if (patience != null && patience < 1) {
+            throw new IllegalArgumentException("--patience " + patience + ": expected a number of epochs >= 1 (--no-early-stopping "
+                    + "trains every epoch).");
+        }
+        return noEarlyStopping ? EarlyStopping.none() : patience != null ? EarlyStopping.after(patience) : EarlyStopping.scaled();
     }
 
     /** "uncertainty weighting (default)" when --weighting was not given, "pcgrad weighting" when it was. */
@@ -759,6 +781,28 @@ public final class TrainCommand implements Callable<Integer> {
                 kept.epoch(), last, kept.criterion(), kept.epoch() == last ? "" : "; --keep-last keeps the last epoch's");
     }
 
+    /** Whether early stopping ended the run before its last epoch. */
+    static boolean stoppedEarly(TrainingHistory history, TabularTraining.Settings settings) {
+        return settings.patience() != null && history.epochs().get(history.epochs().size() - 1).epoch() < settings.epochs();
+    }
+
+    /**
+     * When early stopping ended the run, e.g. "stopped early after epoch 24 of 50: no new best validation loss in 10
+     * epochs (the default patience, a fifth of --epochs (at least 5); --patience N sets it; --no-early-stopping trains
+     * every epoch)".
+     */
+    static Optional<String> stoppingLine(TrainingHistory history, TabularTraining.Settings settings) {
+        if (!stoppedEarly(history, settings)) {
+            return Optional.empty();
+        }
+        int last = history.epochs().get(history.epochs().size() - 1).epoch();
+        String rule = settings.earlyStopping().kind() == EarlyStopping.Kind.SCALED
+                ? "the default patience, a fifth of --epochs (at least " + EarlyStopping.SCALED_MINIMUM + "); --patience N sets it"
+                : "--patience";
+        return Optional.of(String.format(Locale.ROOT, "stopped early after epoch %d of %d: no new best validation loss in %d epochs "
+                + "(%s; --no-early-stopping trains every epoch)", last, settings.epochs(), settings.patience(), rule));
+    }
+
     /** Writes model.zip, metrics.json, history.csv and report.html, each atomically. */
     static void write(TabularTraining.Result result, TabularTraining.Settings settings, Path out, String dataSource) throws IOException {
         write(result, settings, out, dataSource, Map.of(), Map.of());
@@ -815,6 +859,10 @@ public final class TrainCommand implements Callable<Integer> {
         run.put("parameters", result.model().parameterCounts().total());
         run.put("epochs", result.history().epochs().size());
         run.put("best_epoch", result.history().bestEpoch().epoch());
+        run.put("max_epochs", settings.epochs());
+        // null: every epoch was allowed to run (--no-early-stopping).
+        run.put("patience", settings.patience());
+        run.put("stopped_early", stoppedEarly(result.history(), settings));
         // Whose parameters model.zip holds and every figure above was measured on.
         run.put("kept", result.history().kept() == null ? "unknown" : result.history().kept().label());
         result.history().keptEpoch().ifPresent(kept -> run.put("kept_epoch", kept.epoch()));
@@ -877,6 +925,11 @@ public final class TrainCommand implements Callable<Integer> {
         summary.setting("batch", settings.batch());
         summary.setting("learning rate", settings.learningRate());
         summary.setting("learning-rate schedule", describe(settings.learningRateSchedule()));
+        summary.setting("patience", settings.patience() == null ? "none: every epoch runs (--no-early-stopping)"
+                : settings.patience() + " epochs without a new best validation loss"
+                + (settings.earlyStopping().kind() == EarlyStopping.Kind.SCALED ? " (the default: a fifth of the epochs, at least "
+                        + EarlyStopping.SCALED_MINIMUM + ")" : "")
+                + (stoppedEarly(result.history(), settings) ? "; stopped after epoch " + result.history().epochs().size() : ""));
         HtmlReport.write(out.resolve("report.html"), summary.build());
     }
 }

@@ -117,6 +117,17 @@ class LauncherIT {
     }
 
     @Test
+    void anEarlyStopIsSaidOnStdoutAndNotLoggedOnStderr() throws Exception {
+        // Patience 1 over 30 epochs: the first epoch without a new best ends the run.
+        Run trained = mtl("train", "--data", penguins.toString(), "--task", "species:multiclass:species", "--task",
+                "mass:regression:body_mass_g", "--epochs", "30", "--patience", "1", "--out", dir.resolve("stopped").toString());
+        assertEquals(0, trained.code(), trained.err());
+        assertTrue(trained.out().contains("stopped early after epoch "), trained.out());
+        assertEquals(1, trained.errLines().size(), "only the backend line on stderr:\n" + trained.err());
+        assertTrue(trained.err().startsWith("ND4J backend: "), trained.err());
+    }
+
+    @Test
     void workersBringMtlSparkOntoTheClassPath() throws Exception {
         // classpath.txt has no Spark; the launcher adds mtl-spark's class path for --workers (and --spark) only.
         Path out = dir.resolve("workers");

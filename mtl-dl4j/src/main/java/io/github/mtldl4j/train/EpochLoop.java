@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class EpochLoop {
     private static final Logger LOG = LoggerFactory.getLogger(EpochLoop.class);
+    /**
+     * Where the early stop is announced ({@code io.github.mtldl4j.train.EpochLoop.stopping}), a logger of its own so an
+     * application that reports the stop itself (the command line does, on stdout) can silence just this line.
+     */
+    private static final Logger STOPPING = LoggerFactory.getLogger(EpochLoop.class.getName() + ".stopping");
 
     /** One epoch's updates and evaluation: the part in which trainers differ. */
     public interface Step {
@@ -201,7 +206,7 @@ public final class EpochLoop {
                     memoryRelease.afterEpoch(System.nanoTime() - start);
                 }
                 if (stopped) {
-                    LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs (best {})",
+                    STOPPING.info("Early stopping after epoch {}: {} did not improve for {} epochs (best {})",
                             epoch, criterion.describe(), patience, bestCriterion);
                 }
             }

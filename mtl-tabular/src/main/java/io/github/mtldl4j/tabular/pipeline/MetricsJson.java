@@ -48,7 +48,9 @@ public final class MetricsJson {
         ObjectNode root = JSON.createObjectNode();
         tasks(root.putObject("tasks"), metrics);
         run.forEach((key, value) -> {
-            if (value instanceof Number number) {
+            if (value == null) {
+                root.putNull(key);
+            } else if (value instanceof Number number) {
                 number(root, key, number.doubleValue());
                 if (value instanceof Integer || value instanceof Long) {
                     root.put(key, number.longValue());

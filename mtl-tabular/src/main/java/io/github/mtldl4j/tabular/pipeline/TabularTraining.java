@@ -83,7 +83,8 @@ public final class TabularTraining {
      * @param learningRate Adam's learning rate
      * @param validFraction fraction of rows held out for validation
      * @param seed seed of split, initialization, shuffling and random methods
-     * @param patience early-stopping patience in epochs, or null for none
+     * @param earlyStopping when training stops before {@code epochs}: never, after a given patience, or after a patience
+     *                      scaled to {@code epochs} (the default; {@link #patience()} resolves it)
      * @param fusedHeads the tasks' first hidden head layers as one layer ({@code MultiTaskGraphBuilder.fusedHeads()}:
      *                   the same function, faster steps; needs hard sharing and hidden head layers)
      * @param kept whose parameters the model keeps: the best validation epoch's ({@link KeptParameters#BEST}) or the
@@ -107,7 +108,7 @@ public final class TabularTraining {
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
                            Map<String, Double> weights, int epochs, int batch, double learningRate, double validFraction,
-                           long seed, Integer patience, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
+                           long seed, EarlyStopping earlyStopping, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
                            Map<String, ClassWeight> classWeights, Baselines baselines, LearningRateSchedule learningRateSchedule,
                            TaskSampling taskSampling, int topK, double calibratorWeight, DSelectKLayer.Routing dselectGate,
                            double dselectEntropy, double dropout, double l2) {
@@ -117,9 +118,15 @@ public final class TabularTraining {
             return task.type() != TaskType.BINARY ? ClassWeight.none() : classWeights.getOrDefault(task.name(), classWeight);
         }
 
+        /** The early-stopping patience of this run in epochs ({@link EarlyStopping#patience(int)}), or null for none. */
+        public Integer patience() {
+            return earlyStopping.patience(epochs);
+        }
+
         /** Validates what can be checked without data. */
         public Settings {
             java.util.Objects.requireNonNull(kept, "kept: expected KeptParameters.BEST or KeptParameters.LAST.");
+            java.util.Objects.requireNonNull(earlyStopping, "earlyStopping: expected EarlyStopping.none(), after(n) or scaled().");
             MethodInfo<?> sharing = MethodRegistry.architecture(architecture);
             if (experts < 1 || taskExperts < 0) {
                 throw new InvalidSettingException(experts < 1 ? TabularSetting.EXPERTS : TabularSetting.TASK_EXPERTS, SettingMessage.of(
@@ -234,7 +241,8 @@ public final class TabularTraining {
          * columns as features, none forced categorical, hard sharing with trunk [64, 64] and no hidden head layers,
          * 4 experts and 1 task expert (for the mixture-of-experts architectures), the loss weighting of
          * {@link #defaultMethod(String, int, Map)}, 50 epochs,
-         * batch 32, Adam 0.01, 20 % validation, seed 42, no early stopping, separate heads, the best epoch kept, no
+         * batch 32, Adam 0.01, 20 % validation, seed 42, early stopping after a fifth of the epochs without a new best
+         * ({@link EarlyStopping#scaled()}), separate heads, the best epoch kept, no
          * positive-class weights, no baselines, a constant learning rate, no dropout, no L2 regularization.
          */
         public static Builder builder(List<TaskSpec> tasks) {
@@ -246,7 +254,7 @@ public final class TabularTraining {
             return new Builder(tasks).features(features).categorical(categorical).architecture(architecture).cascades(cascades)
                     .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
-                    .patience(patience).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
+                    .earlyStopping(earlyStopping).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
                     .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling).topK(topK)
                     .calibratorWeight(calibratorWeight).dselectGate(dselectGate).dselectEntropy(dselectEntropy).dropout(dropout).l2(l2);
         }
@@ -272,7 +280,7 @@ public final class TabularTraining {
             private double learningRate = 0.01;
             private double validFraction = 0.2;
             private long seed = 42;
-            private Integer patience;
+            private EarlyStopping earlyStopping = EarlyStopping.scaled();
             private boolean fusedHeads;
             private KeptParameters kept = KeptParameters.BEST;
             private ClassWeight classWeight = ClassWeight.none();
@@ -391,10 +399,18 @@ public final class TabularTraining {
                 return this;
             }
 
-            /** Early-stopping patience in epochs, or null for no early stopping (the default). */
-            public Builder patience(Integer patience) {
-                this.patience = patience;
+            /**
+             * When training stops before {@link #epochs}: {@link EarlyStopping#none()}, {@link EarlyStopping#after(int)}
+             * or {@link EarlyStopping#scaled()} (the default: a fifth of the epochs without a new best, at least 5).
+             */
+            public Builder earlyStopping(EarlyStopping earlyStopping) {
+                this.earlyStopping = earlyStopping;
                 return this;
+            }
+
+            /** Early stopping after {@code patience} epochs without a new best, or none when null. */
+            public Builder patience(Integer patience) {
+                return earlyStopping(patience == null ? EarlyStopping.none() : EarlyStopping.after(patience));
             }
 
             /**
@@ -489,7 +505,7 @@ public final class TabularTraining {
                 String chosen = method != null ? method
                         : defaultMethod(architecture, tasks == null ? 0 : tasks.size(), weights == null ? Map.of() : weights);
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, chosen,
-                        weights, epochs, batch, learningRate, validFraction, seed, patience, fusedHeads, kept, classWeight, classWeights,
+                        weights, epochs, batch, learningRate, validFraction, seed, earlyStopping, fusedHeads, kept, classWeight, classWeights,
                         baselines, learningRateSchedule, taskSampling, topK, calibratorWeight, dselectGate, dselectEntropy, dropout, l2);
             }
         }

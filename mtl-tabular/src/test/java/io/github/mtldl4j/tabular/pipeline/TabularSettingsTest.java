@@ -41,6 +41,24 @@ class TabularSettingsTest {
     }
 
     @Test
+    void byDefaultTrainingStopsAfterAFifthOfItsEpochsWithoutANewBestAndACopyRescalesIt() {
+        TabularTraining.Settings defaults = TabularTraining.Settings.builder(TASKS).build();
+        assertEquals(EarlyStopping.scaled(), defaults.earlyStopping());
+        assertEquals(10, defaults.patience(), "50 epochs / 5");
+        // The rule, not its value at 50 epochs, is what a copy keeps: a longer run waits longer.
+        assertEquals(60, defaults.toBuilder().epochs(300).build().patience(), "300 / 5");
+        assertEquals(5, defaults.toBuilder().epochs(12).build().patience(), "12 / 5 rounds to 2, raised to the minimum 5");
+        assertEquals(7, defaults.toBuilder().epochs(33).build().patience(), "33 / 5 = 6.6 rounds to 7");
+        assertEquals(3, TabularTraining.Settings.builder(TASKS).patience(3).epochs(300).build().patience(), "chosen");
+        assertEquals(null, TabularTraining.Settings.builder(TASKS).patience(null).build().patience(), "none");
+        assertEquals(EarlyStopping.none(), TabularTraining.Settings.builder(TASKS).earlyStopping(EarlyStopping.none()).build()
+                .earlyStopping());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> EarlyStopping.after(0));
+        assertTrue(zero.getMessage().contains(">= 1") && zero.getMessage().contains("none()"), zero.getMessage());
+        assertThrows(NullPointerException.class, () -> TabularTraining.Settings.builder(TASKS).earlyStopping(null).build());
+    }
+
+    @Test
     void eachBuilderMethodSetsItsComponent() {
         TabularTraining.Settings s = everythingSet();
         assertEquals(TASKS, s.tasks());
