@@ -15,7 +15,9 @@
          sharing on held-out rows?
 
 Stdlib only (Debian's /usr/bin/python3). benchmarks/suite.sh is the entry point; `suite.py table RUNS_DIR OUT_PREFIX`
-re-aggregates finished runs without training. MTL_SUITE_ARGS adds options to every `mtl train`
+re-aggregates finished runs without training; `suite.py patience RUNS_DIR 5,10,20` says from runs made without early
+stopping what each patience would have changed (kept epochs, epochs trained): exact, since a stopped run is the same
+run up to its stop. MTL_SUITE_ARGS adds options to every `mtl train`
 (e.g. MTL_SUITE_ARGS="--lr-schedule plateau" to measure a candidate default against the defaults); MTL_SUITE_SEEDS
 chooses the seeds (e.g. "4-8"); MTL_SUITE_RUNS the full mode's runs per seed, separated by ';', with candidates as
 NAME=OPTIONS (e.g. "hard-uncertainty;hard-128=--shared 128,128"). A full run into an OUT_DIR that has measured runs resumes: runs
@@ -372,6 +374,17 @@ def write_table(results, tables, models, out_prefix, reference="single-task", no
 
 
 def main(argv):
+    if len(argv) >= 1 and argv[0] == "patience":
+        if len(argv) != 3:
+            sys.exit("usage: suite.py patience RUNS_DIR P[,P...]  (e.g. OUT_DIR/runs 5,10,20)")
+        try:
+            patiences = [int(p) for p in argv[2].split(",")]
+        except ValueError:
+            patiences = []
+        if not patiences or min(patiences) < 1:
+            sys.exit("suite: patience: expected whole numbers of epochs >= 1 separated by commas, e.g. 5,10,20; got '%s'" % argv[2])
+        print_patience_effect(argv[1], patiences)
+        return
     if len(argv) >= 1 and argv[0] == "table":
         mode, runs_dir, out_prefix = argv[1], argv[2], argv[3]
         tables = load_manifest()
@@ -433,6 +446,80 @@ def main(argv):
     aggregate(mode, runs_dir, os.path.join(out, "suite"), tables)
     written = os.path.join(out, "suite") + ("-affinity.md" if mode == "affinity" else ".md and suite.csv")
     print("wall time %.1f s; wrote %s" % (time.time() - started, written))
+
+
+def stopping_criterion(history_path):
+    """Per epoch the criterion `mtl train` keeps the best epoch by: each task's validation loss divided by its epoch-1
+    validation loss, averaged over the tasks (tasks without a validation loss in an epoch are left out of its mean)."""
+    with open(history_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    tasks = [c[:-len("_valid_loss")] for c in rows[0] if c.endswith("_valid_loss")]
+    first = {t: float(rows[0][t + "_valid_loss"]) for t in tasks}
+    criterion = []
+    for row in rows:
+        ratios = [float(row[t + "_valid_loss"]) / first[t] for t in tasks if row[t + "_valid_loss"] not in ("", "NaN")]
+        criterion.append(sum(ratios) / len(ratios))
+    return criterion
+
+
+def stop_with_patience(criterion, patience):
+    """(kept epoch, last epoch run), both 1-based, had the run stopped after `patience` epochs without a new best (as
+    DL4J's ScoreImprovementEpochTerminationCondition with no minimum improvement): a stopped run is the same run up to
+    its stop (seeded), so a finished run's history says exactly what a patience would have done."""
+    best = 0
+    for epoch, value in enumerate(criterion):
+        if value < criterion[best]:
+            best = epoch
+        if epoch - best >= patience:
+            return best + 1, epoch + 1
+    return best + 1, len(criterion)
+
+
+def patience_effect(runs_dir, patiences):
+    """For each patience: runs whose kept epoch would change, and the epochs trained against those of the full runs,
+    from every RUNS_DIR/<table>/seed<S>/<run>/history.csv (runs made without early stopping). Also the runs whose
+    recorded best_epoch disagrees with the criterion recomputed here (0 unless the criterion changed)."""
+    histories = []
+    skipped = 0
+    for table in sorted(os.listdir(runs_dir)):
+        tdir = os.path.join(runs_dir, table)
+        for sdir in sorted(os.listdir(tdir), key=seed_order) if os.path.isdir(tdir) else []:
+            base = os.path.join(tdir, sdir)
+            for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+                path = os.path.join(base, name, "history.csv")
+                metrics = os.path.join(base, name, "metrics.json")
+                if os.path.exists(metrics) and read_json(metrics).get("patience") is not None:
+                    skipped += 1  # trained with early stopping: its history cannot say what a longer patience does
+                elif os.path.exists(path):
+                    histories.append((table, sdir, name, path))
+    disagree = 0
+    effects = {p: {"changed": {}, "epochs": 0} for p in patiences}
+    total = 0
+    for table, sdir, name, path in histories:
+        criterion = stopping_criterion(path)
+        full_best, _ = stop_with_patience(criterion, len(criterion) + 1)
+        metrics = os.path.join(os.path.dirname(path), "metrics.json")
+        if os.path.exists(metrics) and read_json(metrics).get("best_epoch") not in (None, full_best):
+            disagree += 1
+        total += len(criterion)
+        for p in patiences:
+            kept, last = stop_with_patience(criterion, p)
+            effects[p]["epochs"] += last
+            if kept != full_best:
+                effects[p]["changed"][table] = effects[p]["changed"].get(table, 0) + 1
+    return {"runs": len(histories), "epochs": total, "disagree": disagree, "skipped": skipped, "by_patience": effects}
+
+
+def print_patience_effect(runs_dir, patiences):
+    e = patience_effect(runs_dir, patiences)
+    print("%d runs, %d epochs trained; recorded best epoch differs from the recomputed criterion in %d; %d runs left out "
+          "(trained with early stopping)" % (e["runs"], e["epochs"], e["disagree"], e["skipped"]))
+    for p in patiences:
+        by = e["by_patience"][p]
+        changed = sum(by["changed"].values())
+        print("patience %3d: kept epoch changes in %d of %d runs (%s); epochs trained %d (%.0f %%)"
+              % (p, changed, e["runs"], ", ".join("%s %d" % kv for kv in sorted(by["changed"].items())) or "none",
+                 by["epochs"], 100.0 * by["epochs"] / max(1, e["epochs"])))
 
 
 def aggregate(mode, runs_dir, out_prefix, tables):

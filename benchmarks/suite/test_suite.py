@@ -170,5 +170,41 @@ class SuiteTableTest(unittest.TestCase):
         self.assertTrue(md[-1].endswith("across the 1 tables where both are defined: n/a."), md[-1])
 
 
+class PatienceEffectTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def write_history(self, name, a_losses, b_losses, metrics=None):
+        path = os.path.join(self.dir, "toy", "seed1", name)
+        os.makedirs(path)
+        with open(os.path.join(path, "history.csv"), "w") as f:
+            f.write("epoch,a_train_loss,a_valid_loss,a_weight,b_train_loss,b_valid_loss,b_weight\n")
+            for epoch, (a, b) in enumerate(zip(a_losses, b_losses), 1):
+                f.write("%d,0.1,%s,1,0.1,%s,1\n" % (epoch, a, b))
+        if metrics is not None:
+            with open(os.path.join(path, "metrics.json"), "w") as f:
+                json.dump(metrics, f)
+
+    def test_criterion_and_stops_by_hand(self):
+        # Relative to epoch 1 (a 2, b 4), averaged: 1.0, 0.75, 0.5*, 0.75, 1.0, 0.25*, 0.75; full run's best: 6.
+        a = [2, 1, 1, 2, 2, 0.5, 1]
+        b = [4, 4, 2, 2, 4, 1, 4]
+        self.write_history("full", a, b, {"best_epoch": 6, "patience": None})
+        self.write_history("stopped", a[:5], b[:5], {"best_epoch": 3, "patience": 2})
+        criterion = suite.stopping_criterion(os.path.join(self.dir, "toy", "seed1", "full", "history.csv"))
+        self.assertEqual(criterion, [1.0, 0.75, 0.5, 0.75, 1.0, 0.25, 0.75])
+        # Patience 2: best 3, epochs 4 and 5 without a new one -> stops after 5, keeps 3.
+        self.assertEqual(suite.stop_with_patience(criterion, 2), (3, 5))
+        # Patience 3: epoch 6 is a new best before the third epoch without one; epoch 7 is the last: keeps 6.
+        self.assertEqual(suite.stop_with_patience(criterion, 3), (6, 7))
+        effect = suite.patience_effect(self.dir, [2, 3])
+        self.assertEqual((effect["runs"], effect["epochs"], effect["disagree"], effect["skipped"]), (1, 7, 0, 1))
+        self.assertEqual(effect["by_patience"][2], {"changed": {"toy": 1}, "epochs": 5})
+        self.assertEqual(effect["by_patience"][3], {"changed": {}, "epochs": 7})
+
+
 if __name__ == "__main__":
     unittest.main()
