@@ -788,7 +788,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * When early stopping ended the run, e.g. "stopped early after epoch 24 of 50: no new best validation loss in 10
-     * epochs (the default patience, a fifth of --epochs (at least 5); --patience N sets it; --no-early-stopping trains
+     * epochs (the default patience: a fifth of --epochs, at least 5; --patience N sets it, --no-early-stopping trains
      * every epoch)".
      */
     static Optional<String> stoppingLine(TrainingHistory history, TabularTraining.Settings settings) {
@@ -797,10 +797,10 @@ public final class TrainCommand implements Callable<Integer> {
         }
         int last = history.epochs().get(history.epochs().size() - 1).epoch();
         String rule = settings.earlyStopping().kind() == EarlyStopping.Kind.SCALED
-                ? "the default patience, a fifth of --epochs (at least " + EarlyStopping.SCALED_MINIMUM + "); --patience N sets it"
+                ? "the default patience: a fifth of --epochs, at least " + EarlyStopping.SCALED_MINIMUM + "; --patience N sets it"
                 : "--patience";
         return Optional.of(String.format(Locale.ROOT, "stopped early after epoch %d of %d: no new best validation loss in %d epochs "
-                + "(%s; --no-early-stopping trains every epoch)", last, settings.epochs(), settings.patience(), rule));
+                + "(%s, --no-early-stopping trains every epoch)", last, settings.epochs(), settings.patience(), rule));
     }
 
     /** Writes model.zip, metrics.json, history.csv and report.html, each atomically. */

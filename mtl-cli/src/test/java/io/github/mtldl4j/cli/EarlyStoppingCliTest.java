@@ -66,7 +66,7 @@ class EarlyStoppingCliTest {
         assertEquals(best, metrics.get("kept_epoch").asInt(), "the best epoch is kept");
         assertEquals(best + DEFAULT_PATIENCE + 1, Files.readAllLines(out.resolve("history.csv")).size(), "header + epochs run");
         assertTrue(run.out().contains("stopped early after epoch " + (best + DEFAULT_PATIENCE) + " of " + EPOCHS
-                + ": no new best validation loss in " + DEFAULT_PATIENCE + " epochs (the default patience"), run.out());
+                + ": no new best validation loss in " + DEFAULT_PATIENCE + " epochs (the default patience: a fifth of --epochs"), run.out());
         assertTrue(run.out().contains("kept the parameters of epoch " + best + " of " + (best + DEFAULT_PATIENCE)), run.out());
         assertTrue(Files.readString(out.resolve("report.html")).contains(DEFAULT_PATIENCE + " epochs without a new best validation "
                 + "loss (the default"), "report.html names the patience");
