@@ -139,6 +139,16 @@ class LauncherIT {
     }
 
     @Test
+    void sparkLocalPrintsOnlyTheBackendLineOnStderr() throws Exception {
+        // Spark 3.1 prints "Using Spark's default log4j profile" unless log4j 1.2 has an appender (mtl-cli's log4j.properties).
+        Run trained = mtl("train", "--data", penguins.toString(), "--task", "species:multiclass:species", "--epochs", "1",
+                "--spark", "local[2]", "--out", dir.resolve("spark").toString());
+        assertEquals(0, trained.code(), trained.err());
+        assertClean(trained, "train --spark local[2]");
+        assertEquals(1, trained.errLines().size(), "only the backend line on stderr:\n" + trained.err());
+    }
+
+    @Test
     void sparkWithoutMtlSparkOnTheClassPathSaysHowToGetIt() throws Exception {
         // The lean class path that ./mtl uses without --spark/--workers, run directly with --spark.
         Path classes = Path.of("target", "classes").toAbsolutePath();
