@@ -33,7 +33,6 @@ import io.github.mtldl4j.train.LearningRateSchedule;
 import io.github.mtldl4j.train.PlateauSchedule;
 import io.github.mtldl4j.train.WarmupCosineSchedule;
 import io.github.mtldl4j.train.TrainingHistory;
-import io.github.mtldl4j.weighting.FixedWeighting;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -684,17 +683,18 @@ public final class TrainCommand implements Callable<Integer> {
                 byTask.put(parts[0].trim(), classWeight(item, parts[1].trim()));
             }
         }
-        return TabularTraining.Settings.builder(specs).classWeight(every).classWeights(byTask)
+        TabularTraining.Settings settings = TabularTraining.Settings.builder(specs).classWeight(every).classWeights(byTask)
                 .baselines(baselines ? Baselines.LINEAR_AND_SINGLE_TASK : Baselines.NONE).features(input.features).categorical(input.categoricalColumns())
                 .architecture(architecture).cascades(cascadeMap).experts(experts).taskExperts(taskExperts).topK(topK).calibratorWeight(calibratorWeight)
                 .dselectGate(dselectGate == DSelectGate.STATIC ? io.github.mtldl4j.graph.DSelectKLayer.Routing.STATIC
                         : io.github.mtldl4j.graph.DSelectKLayer.Routing.PER_EXAMPLE).dselectEntropy(dselectEntropy).dropout(dropout).l2(l2).shared(shared).head(head)
-                .method(weighting != null ? weighting
-                        : sparkMaster != null || workers != null ? FixedWeighting.NAME : null).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
+                .method(weighting).weights(weights).epochs(epochs).batch(batch).learningRate(learningRate).validFraction(valid)
                 .seed(seed).earlyStopping(earlyStopping()).fusedHeads(fusedHeads).kept(keepLast ? KeptParameters.LAST : KeptParameters.BEST)
                 .learningRateSchedule(learningRateSchedule())
                 .taskSampling(taskSampling())
                 .build();
+        // Parameter averaging takes fixed weights: without --weighting, --spark and --workers get them.
+        return sparkMaster != null || workers != null ? settings.forDataParallel() : settings;
     }
 
     /** --patience N, --no-early-stopping, or the default patience scaled to --epochs. */

@@ -106,7 +106,9 @@ public final class DistributedTabularTraining {
 
     /**
      * Splits, fits the preprocessing, trains data-parallel and evaluates (per-task metrics in label units on the
-     * validation rows, computed on the executors with Spark).
+     * validation rows, computed on the executors with Spark). Settings without a chosen weighting train with fixed
+     * weights, which parameter averaging takes ({@link TabularTraining.Settings#forDataParallel()}); so do the other
+     * entry points of this class and {@link SparkFileTraining}.
      *
      * @param validation a separate validation table, or null to split off {@code settings.validFraction()}
      */
@@ -137,7 +139,8 @@ public final class DistributedTabularTraining {
     }
 
     /** As {@link #train(CsvTable, CsvTable, TabularTraining.Settings, Mode, EpochListener)}, with the executors that took part. */
-    public static Run run(CsvTable table, CsvTable validation, TabularTraining.Settings settings, Mode mode, EpochListener listener) {
+    public static Run run(CsvTable table, CsvTable validation, TabularTraining.Settings given, Mode mode, EpochListener listener) {
+        TabularTraining.Settings settings = given.forDataParallel();
         Prepared prepared = prepare(table, validation, settings, mode.setting());
         if (mode instanceof OnWorkers workers) {
             MultiTaskModel model = prepared.data().model();
@@ -207,8 +210,9 @@ public final class DistributedTabularTraining {
      * caller owns (and stops).
      */
     public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
-                                               TabularTraining.Settings settings, int averagingFrequency, EpochListener listener) {
+                                               TabularTraining.Settings given, int averagingFrequency, EpochListener listener) {
         checkFrequency(averagingFrequency);
+        TabularTraining.Settings settings = given.forDataParallel();
         return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings,
                 new OnSpark(spark.master(), averagingFrequency), listener).result();
     }
@@ -231,7 +235,8 @@ public final class DistributedTabularTraining {
      * {@code mode}'s training (its master is the context's).
      */
     public static TabularTraining.Result train(JavaSparkContext spark, CsvTable table, CsvTable validation,
-                                               TabularTraining.Settings settings, OnSpark mode, EpochListener listener) {
+                                               TabularTraining.Settings given, OnSpark mode, EpochListener listener) {
+        TabularTraining.Settings settings = given.forDataParallel();
         return trainOnSpark(spark, prepare(table, validation, settings, TabularSetting.SPARK), settings, mode, listener).result();
     }
 

@@ -177,7 +177,7 @@ public final class SparkFileTraining implements DataParallelTraining.ExecutorTab
     @Override
     public DataParallelTraining.Trained train(TabularTraining.Settings settings, EpochListener listener) {
         try {
-            return trainOnExecutors(settings, listener);
+            return trainOnExecutors(settings.forDataParallel(), listener);
         } catch (Exception e) {
             throw SparkFailures.unwrap(e, source);
         }

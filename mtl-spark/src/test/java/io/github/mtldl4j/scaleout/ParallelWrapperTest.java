@@ -38,4 +38,18 @@ class ParallelWrapperTest {
         assertEquals(one.get("sex").get("accuracy"), two.get("sex").get("accuracy"), ACCURACY_TOLERANCE, "sex accuracy");
         assertEquals(one.get("mass").get("r2"), two.get("mass").get("r2"), R2_TOLERANCE, "mass R2");
     }
+
+    @Test
+    void defaultSettingsTrainWithFixedWeightsWhichParameterAveragingTakes() {
+        // mtl train's default for hard sharing is uncertainty weighting, which updates its weights every step: with
+        // ParallelWrapper it was refused, so the library's defaults could not train data-parallel at all.
+        TabularTraining.Settings defaults = TabularTraining.Settings.builder(Penguins.tasks()).shared(List.of(8)).epochs(1)
+                .seed(7).build();
+        assertEquals("uncertainty", defaults.method());
+        TabularTraining.Result workers = DistributedTabularTraining.train(Penguins.table(), null, defaults,
+                new DistributedTabularTraining.OnWorkers(2, 1), null);
+        for (String task : List.of("species", "sex", "mass")) {
+            assertEquals(1.0, workers.history().epochs().get(0).task(task).weight(), task + ": fixed weight 1");
+        }
+    }
 }

@@ -104,6 +104,9 @@ public final class TabularTraining {
      * @param l2 L2 regularization coefficient of every layer ({@code MultiTaskGraphBuilder.l2}), 0 for none
      * @param dselectGate per-example or static DSelect-k gates ({@code dselect-k} only)
      * @param dselectEntropy lambda of DSelect-k's entropy regularizer (0: none; static gates only)
+     * @param defaultWeighting whether {@code method} is the default of {@link #defaultMethod(String, int, Map)} because
+     *                         none was chosen (false when a chosen method differs from it), so that a copy with another
+     *                         architecture, and {@link #forDataParallel()}, choose the default again
      */
     public record Settings(List<TaskSpec> tasks, List<String> features, Set<String> categorical, String architecture,
                            Map<String, List<String>> cascades, int experts, int taskExperts, List<Integer> shared, List<Integer> head, String method,
@@ -111,7 +114,7 @@ public final class TabularTraining {
                            long seed, EarlyStopping earlyStopping, boolean fusedHeads, KeptParameters kept, ClassWeight classWeight,
                            Map<String, ClassWeight> classWeights, Baselines baselines, LearningRateSchedule learningRateSchedule,
                            TaskSampling taskSampling, int topK, double calibratorWeight, DSelectKLayer.Routing dselectGate,
-                           double dselectEntropy, double dropout, double l2) {
+                           double dselectEntropy, double dropout, double l2, boolean defaultWeighting) {
 
         /** The positive-class weight setting of a task: its own, else {@link #classWeight()} for binary tasks. */
         public ClassWeight classWeightOf(TaskSpec task) {
@@ -123,8 +126,21 @@ public final class TabularTraining {
             return earlyStopping.patience(epochs);
         }
 
+        /**
+         * These settings for data-parallel training (mtl-spark's parameter averaging, {@code mtl train --spark} and
+         * {@code --workers}): fixed weights when no weighting was chosen, since the default for hard sharing,
+         * uncertainty weighting, updates its weights after every step, which parameter averaging cannot do (on Spark it
+         * would run as synchronous gradient steps, one broadcast per step); otherwise these settings.
+         */
+        public Settings forDataParallel() {
+            return defaultWeighting && !FixedWeighting.NAME.equals(method) ? toBuilder().method(FixedWeighting.NAME).build() : this;
+        }
+
         /** Validates what can be checked without data. */
         public Settings {
+            // Only a method that is the default can be the default (the canonical constructor may be given anything).
+            defaultWeighting = defaultWeighting && method != null && tasks != null
+                    && method.equals(defaultMethod(architecture, tasks.size(), weights == null ? Map.of() : weights));
             java.util.Objects.requireNonNull(kept, "kept: expected KeptParameters.BEST or KeptParameters.LAST.");
             java.util.Objects.requireNonNull(earlyStopping, "earlyStopping: expected EarlyStopping.none(), after(n) or scaled().");
             MethodInfo<?> sharing = MethodRegistry.architecture(architecture);
@@ -227,9 +243,9 @@ public final class TabularTraining {
          * (docs/suite.md, "Uncertainty weighting as the default"): over 8 seeds on held-out rows it was at least as good
          * as the single-task networks on 5 of 7 tables, fixed weights on 3. MMoE, measured the same way, reached 3 of 7
          * with it (1 with fixed weights), not most, and the other architectures were not measured: they keep fixed
-         * weights. For data-parallel training (mtl-spark) choose {@code fixed} (or {@code dwa})
-         * to keep parameter averaging, as {@code mtl train --spark} and {@code --workers} do when no weighting is given: a
-         * per-step weighting such as uncertainty turns averaging into synchronous gradient steps.
+         * weights. Data-parallel training (mtl-spark, {@code mtl train --spark} and {@code --workers}) uses fixed weights
+         * when none was chosen ({@link Settings#forDataParallel()}): parameter averaging cannot update a per-step
+         * weighting such as uncertainty.
          */
         public static String defaultMethod(String architecture, int taskCount, Map<String, Double> weights) {
             return HardSharing.NAME.equals(architecture) && taskCount > 1 && weights.isEmpty()
@@ -252,7 +268,7 @@ public final class TabularTraining {
         /** A builder holding these settings, to derive others from them. */
         public Builder toBuilder() {
             return new Builder(tasks).features(features).categorical(categorical).architecture(architecture).cascades(cascades)
-                    .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(method).weights(weights)
+                    .experts(experts).taskExperts(taskExperts).shared(shared).head(head).method(defaultWeighting ? null : method).weights(weights)
                     .epochs(epochs).batch(batch).learningRate(learningRate).validFraction(validFraction).seed(seed)
                     .earlyStopping(earlyStopping).fusedHeads(fusedHeads).kept(kept).classWeight(classWeight).classWeights(classWeights)
                     .baselines(baselines).learningRateSchedule(learningRateSchedule).taskSampling(taskSampling).topK(topK)
@@ -506,7 +522,8 @@ public final class TabularTraining {
                         : defaultMethod(architecture, tasks == null ? 0 : tasks.size(), weights == null ? Map.of() : weights);
                 return new Settings(tasks, features, categorical, architecture, cascades, experts, taskExperts, shared, head, chosen,
                         weights, epochs, batch, learningRate, validFraction, seed, earlyStopping, fusedHeads, kept, classWeight, classWeights,
-                        baselines, learningRateSchedule, taskSampling, topK, calibratorWeight, dselectGate, dselectEntropy, dropout, l2);
+                        baselines, learningRateSchedule, taskSampling, topK, calibratorWeight, dselectGate, dselectEntropy, dropout, l2,
+                        method == null);
             }
         }
     }

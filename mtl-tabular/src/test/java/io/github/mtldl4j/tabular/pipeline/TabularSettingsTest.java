@@ -34,10 +34,32 @@ class TabularSettingsTest {
                 "fixed weights given");
         assertEquals("pcgrad", TabularTraining.Settings.builder(TASKS).method("pcgrad").build().method(), "chosen");
         assertEquals("fixed", TabularTraining.Settings.builder(TASKS).method("fixed").build().method(), "chosen");
-        // A copy keeps the resolved weighting even when the architecture changes afterwards (the single-task baseline
-        // sets its own).
-        assertEquals("uncertainty", TabularTraining.Settings.builder(TASKS).build().toBuilder().architecture("mmoe").build()
-                .method());
+        // A copy chooses the default again for its own architecture; a chosen weighting stays.
+        assertEquals("fixed", TabularTraining.Settings.builder(TASKS).build().toBuilder().architecture("mmoe").build().method());
+        assertEquals("uncertainty", TabularTraining.Settings.builder(TASKS).method("uncertainty").build().toBuilder()
+                .architecture("mmoe").build().method());
+    }
+
+    @Test
+    void dataParallelTrainingGetsFixedWeightsOnlyWhenNoWeightingWasChosen() {
+        TabularTraining.Settings defaults = TabularTraining.Settings.builder(TASKS).build();
+        assertTrue(defaults.defaultWeighting());
+        TabularTraining.Settings averaged = defaults.forDataParallel();
+        assertEquals("fixed", averaged.method(), "uncertainty steps every batch, which parameter averaging cannot");
+        assertEquals(defaults.toBuilder().method("fixed").build(), averaged, "nothing else changes");
+        TabularTraining.Settings chosen = TabularTraining.Settings.builder(TASKS).method("uncertainty").build();
+        assertEquals(false, chosen.defaultWeighting());
+        assertEquals(chosen, chosen.forDataParallel(), "a chosen weighting is kept (on Spark it steps synchronously)");
+        TabularTraining.Settings mmoe = TabularTraining.Settings.builder(TASKS).architecture("mmoe").build();
+        assertEquals(mmoe, mmoe.forDataParallel(), "mmoe's default is fixed already");
+        // The canonical constructor cannot call a chosen method the default.
+        TabularTraining.Settings d = defaults;
+        TabularTraining.Settings odd = new TabularTraining.Settings(d.tasks(), d.features(), d.categorical(), d.architecture(),
+                d.cascades(), d.experts(), d.taskExperts(), d.shared(), d.head(), "pcgrad", d.weights(), d.epochs(), d.batch(),
+                d.learningRate(), d.validFraction(), d.seed(), d.earlyStopping(), d.fusedHeads(), d.kept(), d.classWeight(),
+                d.classWeights(), d.baselines(), d.learningRateSchedule(), d.taskSampling(), d.topK(), d.calibratorWeight(),
+                d.dselectGate(), d.dselectEntropy(), d.dropout(), d.l2(), true);
+        assertEquals("pcgrad", odd.forDataParallel().method());
     }
 
     @Test
