@@ -783,7 +783,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Whether early stopping ended the run before its last epoch. */
     static boolean stoppedEarly(TrainingHistory history, TabularTraining.Settings settings) {
-        return settings.patience() != null && history.epochs().get(history.epochs().size() - 1).epoch() < settings.epochs();
+        return settings.patience() != null && lastEpoch(history) < settings.epochs();
+    }
+
+    private static int lastEpoch(TrainingHistory history) {
+        return history.epochs().get(history.epochs().size() - 1).epoch();
     }
 
     /**
@@ -795,7 +799,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (!stoppedEarly(history, settings)) {
             return Optional.empty();
         }
-        int last = history.epochs().get(history.epochs().size() - 1).epoch();
+        int last = lastEpoch(history);
         String rule = settings.earlyStopping().kind() == EarlyStopping.Kind.SCALED
                 ? "the default patience: a fifth of --epochs, at least " + EarlyStopping.SCALED_MINIMUM + "; --patience N sets it"
                 : "--patience";
@@ -929,7 +933,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : settings.patience() + " epochs without a new best validation loss"
                 + (settings.earlyStopping().kind() == EarlyStopping.Kind.SCALED ? " (the default: a fifth of the epochs, at least "
                         + EarlyStopping.SCALED_MINIMUM + ")" : "")
-                + (stoppedEarly(result.history(), settings) ? "; stopped after epoch " + result.history().epochs().size() : ""));
+                + (stoppedEarly(result.history(), settings) ? "; stopped after epoch " + lastEpoch(result.history()) : ""));
         HtmlReport.write(out.resolve("report.html"), summary.build());
     }
 }
