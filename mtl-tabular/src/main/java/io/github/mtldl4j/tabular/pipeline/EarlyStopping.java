@@ -63,14 +63,4 @@ public record EarlyStopping(Kind kind, int patience) {
             case SCALED -> Math.max(SCALED_MINIMUM, (int) Math.round(SCALED_FRACTION * epochs));
         };
     }
-
-    /** {@code none}, the patience, or {@code scaled}. */
-    @Override
-    public String toString() {
-        return switch (kind) {
-            case NONE -> "none";
-            case EPOCHS -> Integer.toString(patience);
-            case SCALED -> "scaled";
-        };
-    }
 }
